@@ -1,0 +1,3 @@
+from guessgame.cli import main
+
+main()

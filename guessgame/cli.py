@@ -1,0 +1,251 @@
+"""The `guessgame` command: a thin layer over `simulate` and the run folder.
+
+The only module that prints, exits or chooses paths. torch and matplotlib are imported inside the
+commands, so `guessgame --help` starts at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import shutil
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from guessgame.errors import ConfigError
+
+app = typer.Typer(
+    name="guessgame",
+    help="A gradient-descent guessing game: watch learning rates converge, oscillate or diverge.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+# Piped or captured output gets room for a table row per line, instead of rich's 80-column default.
+_WIDE = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 140
+out_console = Console(highlight=False, width=_WIDE)
+err_console = Console(stderr=True, highlight=False)
+
+
+class Format(str, Enum):
+    png = "png"
+    svg = "svg"
+    pdf = "pdf"
+
+
+ConfigArg = Annotated[Path, typer.Argument(help="A YAML config file, e.g. configs/l1.yaml.", show_default=False)]
+SetOpt = Annotated[Optional[list[str]], typer.Option(
+    "--set", help="Override a key with a YAML value: --set lr=[0.1,1] --set optimizer.name=adam.",
+    show_default=False)]
+OutOpt = Annotated[Path, typer.Option("--out", help="Where run folders go.")]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Plot file format.")]
+NoPlotsOpt = Annotated[bool, typer.Option("--no-plots", help="Write no plots.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run folder's path.")]
+
+
+def guarded(command):
+    """Exit 2 with one message on bad input, 130 on Ctrl-C, 1 on anything unexpected; no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted[/]")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("GUESSGAME_DEBUG"):
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc} (set GUESSGAME_DEBUG=1 to see where)", code=1)
+
+    return wrapper
+
+
+def fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+@guarded
+def run(config: ConfigArg, set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
+        no_plots: NoPlotsOpt = False, quiet: QuietOpt = False) -> None:
+    """Play the game a config describes, print every attempt and a summary, and save a run folder.
+
+    Example: [bold]guessgame run configs/mse.yaml --set lr=[1,2.9,10][/]
+    """
+    _play(config, list(set_ or []), out, format, no_plots, quiet, compare=False)
+
+
+@app.command()
+@guarded
+def compare(
+    config: ConfigArg,
+    lr: Annotated[Optional[list[float]], typer.Option("--lr", help="A learning rate; repeat for more.",
+                                                      show_default=False)] = None,
+    lrs: Annotated[Optional[str], typer.Option("--lrs", metavar="LOW:HIGH:COUNT",
+                                               help="COUNT log-spaced learning rates from LOW to HIGH.",
+                                               show_default=False)] = None,
+    set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
+    no_plots: NoPlotsOpt = False, quiet: QuietOpt = False,
+) -> None:
+    """Replay a config over several learning rates and compare them, the comparison first.
+
+    Example: [bold]guessgame compare configs/mse.yaml --lrs 0.01:10:40[/]
+    """
+    overrides = list(set_ or [])
+    if bool(lr) == bool(lrs):
+        fail("give either --lr (repeatable) or --lrs LOW:HIGH:COUNT")
+    if lr:
+        overrides.append(f"lr=[{', '.join(repr(v) for v in lr)}]")
+    else:
+        parts = lrs.split(":")
+        if len(parts) != 3:
+            fail(f"--lrs: got {lrs!r}; expected LOW:HIGH:COUNT, e.g. 0.01:10:40")
+        overrides.append(f"lr={{logspace: [{parts[0]}, {parts[1]}, {parts[2]}]}}")
+    _play(config, overrides, out, format, no_plots, quiet, compare=True)
+
+
+@app.command()
+@guarded
+def validate(config: ConfigArg, set_: SetOpt = None) -> None:
+    """Check a config and print it fully resolved; simulates nothing.
+
+    Example: [bold]guessgame validate configs/adam.yaml --set optimizer.amsgrad=true[/]
+    """
+    import yaml
+
+    from guessgame.config import load_config
+
+    try:
+        resolved = load_config(config, list(set_ or []))
+    except ConfigError as exc:
+        fail(str(exc))
+    out_console.print(f"[green]ok[/]: {config} is valid ({resolved.runs} run(s) of {resolved.attempts} attempts)")
+    out_console.print(yaml.safe_dump(resolved.to_dict(), sort_keys=False, default_flow_style=None), end="")
+
+
+def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_plots: bool, quiet: bool,
+          *, compare: bool) -> None:
+    from guessgame.config import load_config
+
+    try:
+        config = load_config(config_path, overrides)
+    except ConfigError as exc:
+        fail(str(exc))
+    from guessgame.engine import Interrupted, simulate
+
+    interrupted = False
+    try:
+        with _Progress(enabled=not quiet) as progress:
+            result = simulate(config, progress=progress.update)
+    except Interrupted as exc:
+        result, interrupted = exc.result, True
+    except ConfigError as exc:
+        fail(str(exc))
+    try:
+        run_dir = _save(result, out, fmt, no_plots)
+    except ConfigError as exc:
+        fail(str(exc))
+    if not quiet:
+        _report(result, compare)
+    if interrupted:
+        err_console.print(f"[yellow]interrupted[/] after {max(result.attempts_run, default=0)} attempts; "
+                          "the run folder keeps what was computed")
+    out_console.print(f"run folder: {_shown_path(run_dir)}", soft_wrap=True)
+    if interrupted:
+        raise typer.Exit(130)
+
+
+def _save(result, out: Path, fmt: Format, no_plots: bool) -> Path:
+    from guessgame import runlog
+
+    run_dir = runlog.create_run_dir(out, result.config.name)
+    try:
+        runlog.write_run(run_dir, result)
+        if not no_plots:
+            _write_plots(result, run_dir / runlog.PLOTS, fmt.value)
+    except Exception:
+        shutil.rmtree(run_dir, ignore_errors=True)  # nothing half-written is left behind
+        raise
+    return run_dir
+
+
+def _write_plots(source, folder: Path, fmt: str) -> list[Path]:
+    from guessgame import plots
+
+    folder.mkdir(exist_ok=True)
+    data = plots.as_run(source)
+    written = []
+    for name, make in plots.FIGURES.items():
+        path = folder / f"{name}.{fmt}"
+        make(data).savefig(path, dpi=110)
+        written.append(path)
+    return written
+
+
+def _report(result, compare: bool) -> None:
+    from guessgame import console
+
+    summary = result.summary()
+    if compare:
+        out_console.print(console.summary_table(summary))
+    if result.runs <= 3:
+        for r in range(result.runs):
+            out_console.print(console.attempts_table(result, r))
+    else:
+        out_console.print(f"[dim]{result.runs} runs: attempt tables are in attempts.csv[/]")
+    if not compare:
+        out_console.print(console.summary_table(summary))
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class _Progress:
+    """A rich progress bar on stderr, shown only on a terminal and only once work passes a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and err_console.is_terminal
+        self.start = time.monotonic()
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < 1.0:
+                return
+            from rich.progress import Progress
+
+            self.bar = Progress(console=err_console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("attempts", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def main() -> None:
+    """Entry point for the console script and `python -m guessgame`."""
+    app()

@@ -1,0 +1,247 @@
+"""The batched simulation: every run of a config (learning rates x games) as one tensor.
+
+Attempt t does, for all runs at once, what the notebook's loop does for one:
+
+    loss, grad = loss_fn(guess - answer)          # analytic gradients, equal to autograd's
+    step = lr * grad                              # plain SGD; other optimizers: old - new guess
+    guess = guess - step
+
+and records the guess before its step, the loss, the gradient and the step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from guessgame import losses, optimizers, status, theory
+from guessgame.config import Config, RandomAnswer, load_config
+from guessgame.errors import ConfigError
+
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+@dataclass
+class Result:
+    """A finished (or interrupted) simulation. Tensors are indexed [attempt, run, *answer_shape]."""
+
+    config: Config
+    attempt: Tensor  # (attempts,) the 1-based attempt number of each logged row
+    guess: Tensor  # (attempts, runs, *shape): the guess before its step
+    loss: Tensor  # (attempts, runs)
+    grad: Tensor  # like guess
+    step: Tensor  # like guess: guess(t+1) = guess(t) - step(t)
+    lr: Tensor  # (runs,)
+    game: Tensor  # (runs,) which hidden answer of its learning rate
+    answer: Tensor  # (runs, *shape)
+    final_guess: Tensor  # (runs, *shape): the guess after the last step
+    attempts_run: list[int]
+    status: list[str]
+    converged_at: list[int | None]
+    diverged_at: list[int | None]
+    theory: list[dict[str, Any]]
+    interrupted: bool = False
+    best_loss: list[float] = field(default_factory=list)
+    final_loss: list[float] = field(default_factory=list)
+
+    @property
+    def runs(self) -> int:
+        return int(self.lr.shape[0])
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One plain-Python record per run: what `summary.json` holds."""
+        return [
+            {
+                "run": r,
+                "lr": float(self.lr[r]),
+                "game": int(self.game[r]),
+                "status": self.status[r],
+                "attempts_run": self.attempts_run[r],
+                "converged_at": self.converged_at[r],
+                "diverged_at": self.diverged_at[r],
+                "final_loss": self.final_loss[r],
+                "best_loss": self.best_loss[r],
+                "final_guess": self.final_guess[r].double().tolist(),
+                "answer": self.answer[r].double().tolist(),
+                "theory": self.theory[r],
+            }
+            for r in range(self.runs)
+        ]
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during `simulate`; `.result` holds the attempts computed so far."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__("interrupted")
+        self.result = result
+
+
+def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str] = (), *,
+             progress: Callable[[int, int], None] | None = None) -> Result:
+    """Play every run of a config as one batch and return the full log.
+
+    >>> result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [0.1, 10]})
+    >>> result.status
+    ['unfinished', 'diverged']
+    """
+    config = load_config(source, overrides)
+    device = _device(config.device)
+    dtype = getattr(torch, config.dtype)
+    lr_values = torch.tensor(config.lr, dtype=torch.float64).repeat_interleave(config.games)
+    runs, n = config.runs, config.numel
+    answer = _answers(config, dtype, device)  # (runs, n)
+    guess = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, n)
+    guess = guess.expand(runs, n).clone()
+    # Half precision keeps lr in float32, as a Python float multiplying a half tensor does.
+    lr = lr_values.to(torch.float32 if dtype in _LOW_PRECISION else dtype).to(device).unsqueeze(1)
+
+    attempts = config.attempts
+    logged = _logged_attempts(attempts, config.log_every)
+    rows = len(logged)
+    log_guess = torch.empty(rows, runs, n, dtype=dtype, device=device)
+    log_grad, log_step = torch.empty_like(log_guess), torch.empty_like(log_guess)
+    all_loss = torch.empty(attempts, runs, dtype=dtype, device=device)
+    row_of = {a: i for i, a in enumerate(logged)}
+
+    plain = config.optimizer == "sgd" and config.optimizer_options["momentum"] == 0 \
+        and config.optimizer_options["weight_decay"] == 0
+    optimizer = None if plain else optimizers.make(config.optimizer, config.optimizer_options, lr)
+    state = optimizer.init(guess) if optimizer else None
+    active = torch.ones(runs, dtype=torch.bool, device=device)
+    attempts_run = torch.full((runs,), attempts, dtype=torch.long)
+    done = 0
+    try:
+        for t in range(1, attempts + 1):
+            loss, grad = losses.loss_and_grad(config.loss, config.loss_options, guess - answer, config.reduction)
+            if optimizer is None:
+                step = (lr * grad).to(dtype)
+                new_guess = guess - step
+            else:
+                new_guess = optimizer.update(grad, guess, state, t).to(dtype)
+                step = guess - new_guess
+            all_loss[t - 1] = loss
+            if config.stop_early:
+                new_guess, step = _stop_finished(config, t, loss, all_loss, active, attempts_run,
+                                                 guess, new_guess, step, grad)
+            row = row_of.get(t)
+            if row is not None:
+                log_guess[row], log_grad[row], log_step[row] = guess, grad, step
+            guess = new_guess
+            done = t
+            if progress is not None:
+                progress(t, attempts)
+            if config.stop_early and not active.any():
+                break
+    except KeyboardInterrupt:
+        result = _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_values,
+                         answer, guess, attempts_run.clamp(max=done), interrupted=True)
+        raise Interrupted(result) from None
+    return _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_values, answer,
+                   guess, attempts_run.clamp(max=done), interrupted=False)
+
+
+def _stop_finished(config, t, loss, all_loss, active, attempts_run, guess, new_guess, step, grad):
+    """With `stop_early`, freeze runs that converged or diverged; their later rows are NaN."""
+    size = loss.abs()
+    start = all_loss[0].abs().clamp_min(config.tolerance)
+    finished = active & ((size <= config.tolerance) | ~torch.isfinite(size)
+                         | (size > config.diverge_factor * start))
+    attempts_run[finished.cpu()] = t
+    idle = ~active
+    if idle.any():
+        nan = torch.full_like(step, float("nan"))
+        loss.masked_fill_(idle, float("nan"))
+        all_loss[t - 1] = loss
+        grad.copy_(torch.where(idle.unsqueeze(1), nan, grad))
+        step = torch.where(idle.unsqueeze(1), nan, step)
+    active &= ~finished
+    new_guess = torch.where(active.unsqueeze(1), new_guess, guess)
+    return new_guess, step
+
+
+def _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_values, answer, guess,
+            attempts_run, *, interrupted) -> Result:
+    kept = [i for i, a in enumerate(logged) if a <= done]
+    shape = config.shape
+    rows = len(kept)
+    runs = config.runs
+
+    def view(log: Tensor) -> Tensor:
+        return log[:rows].reshape(rows, runs, *shape)
+
+    loss = all_loss[:done]
+    outcome = status.classify(loss.cpu(), attempts_run, config.tolerance, config.diverge_factor)
+    final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
+    row_index = torch.tensor([logged[i] - 1 for i in kept], dtype=torch.long, device=all_loss.device)
+    start = (log_guess[0] - answer) if rows else torch.zeros_like(answer)
+    return Result(
+        config=config,
+        attempt=torch.tensor([logged[i] for i in kept], dtype=torch.long),
+        guess=view(log_guess), loss=loss.index_select(0, row_index), grad=view(log_grad),
+        step=view(log_step), lr=lr_values, game=torch.arange(runs) % config.games,
+        answer=answer.reshape(runs, *shape), final_guess=guess.reshape(runs, *shape),
+        attempts_run=attempts_run.tolist(), status=outcome.status, converged_at=outcome.converged_at,
+        diverged_at=outcome.diverged_at, theory=_theory(config, start), interrupted=interrupted,
+        best_loss=best_loss, final_loss=final_loss,
+    )
+
+
+def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], list[float]]:
+    if loss.shape[0] == 0:
+        nan = [float("nan")] * loss.shape[1]
+        return nan, list(nan)
+    last = (attempts_run - 1).clamp_min(0).unsqueeze(0)
+    final = loss.double().gather(0, last)[0]
+    index = torch.arange(loss.shape[0]).unsqueeze(1)
+    finite = torch.where((index < attempts_run) & torch.isfinite(loss), loss.double().abs(),
+                         torch.full_like(loss, float("inf"), dtype=torch.float64))
+    best = loss.double().gather(0, finite.argmin(0, keepdim=True))[0]
+    best = torch.where(torch.isfinite(finite.amin(0)), best, torch.full_like(best, float("nan")))
+    return final.tolist(), best.tolist()
+
+
+def _theory(config: Config, start: Tensor) -> list[dict[str, Any]]:
+    errors = start.double().cpu().tolist()
+    return [
+        theory.predict(loss=config.loss, loss_options=config.loss_options, reduction=config.reduction,
+                       optimizer=config.optimizer, optimizer_options=config.optimizer_options,
+                       lr=config.lr[r // config.games], error=errors[r], attempts=config.attempts,
+                       tolerance=config.tolerance)
+        for r in range(config.runs)
+    ]
+
+
+def _logged_attempts(attempts: int, every: int) -> list[int]:
+    logged = list(range(1, attempts + 1, every))
+    if logged[-1] != attempts:
+        logged.append(attempts)
+    return logged
+
+
+def _answers(config: Config, dtype: torch.dtype, device: torch.device) -> Tensor:
+    """The hidden answers, one row per run: (runs, N)."""
+    runs, n = config.runs, config.numel
+    if not isinstance(config.answer, RandomAnswer):
+        answer = torch.tensor(config.answer, dtype=dtype, device=device).reshape(1, n)
+        return answer.expand(runs, n)
+    spec = config.answer
+    generator = torch.Generator().manual_seed(config.seed)
+    if spec.integer:
+        draws = torch.randint(int(torch.tensor(spec.low).ceil()), int(torch.tensor(spec.high).floor()) + 1,
+                              (config.games, n), generator=generator, dtype=torch.float64)
+    else:
+        draws = spec.low + (spec.high - spec.low) * torch.rand(config.games, n, generator=generator,
+                                                               dtype=torch.float64)
+    # Every learning rate plays the same K games, so a comparison across lrs is fair.
+    return draws.repeat(len(config.lr), 1).to(dtype=dtype, device=device)
+
+
+def _device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("got 'cuda' but no CUDA GPU is available here; use device: cpu",
+                          key="device")
+    return torch.device(name)

@@ -1,0 +1,237 @@
+"""Figures that explain a run. Each takes a `Result`, a `RunData` or a run folder and returns a
+matplotlib `Figure`; nothing here saves or shows (the CLI saves, a notebook shows).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib import colormaps
+
+from guessgame.rundata import RunData
+
+STATUS_COLORS = {"converged": "#2a9d3f", "oscillating": "#e08a00", "unfinished": "#3b6fd6",
+                 "diverged": "#d62728"}
+_MANY = 8  # more runs than this: colour by lr with a colourbar instead of a legend
+_SHOWN_ELEMENTS = 6
+
+
+def as_run(source: Any) -> RunData:
+    if isinstance(source, RunData):
+        return source
+    if isinstance(source, (str, Path)):
+        return RunData.load(source)
+    return RunData.from_result(source)
+
+
+def _lr_colors(run: RunData):
+    """A colour per run: by log10(lr) when there are many, else a qualitative cycle."""
+    if run.runs > _MANY:
+        logs = np.log10(run.lr)
+        norm = Normalize(logs.min(), logs.max() if logs.max() > logs.min() else logs.min() + 1)
+        cmap = colormaps["viridis"]
+        return [cmap(norm(v)) for v in logs], (cmap, norm)
+    cycle = colormaps["tab10"]
+    return [cycle(i % 10) for i in range(run.runs)], None
+
+
+def _title(run: RunData, what: str) -> str:
+    c = run.config
+    loss = c["loss"]["name"] if isinstance(c["loss"], dict) else c["loss"]
+    opt = c["optimizer"]["name"] if isinstance(c["optimizer"], dict) else c["optimizer"]
+    return f"{run.name}: {what}  ({loss}, {c.get('reduction', 'mean')}, {opt}, {c.get('dtype', 'float64')})"
+
+
+def _lr_label(lr: float) -> str:
+    return f"lr={lr:.4g}"
+
+
+def loss_figure(source: Any) -> Figure:
+    """Loss against attempt, one curve per run; divergence marked, theory's curve dashed."""
+    run = as_run(source)
+    fig = Figure(figsize=(8, 5), layout="constrained")
+    ax = fig.add_subplot()
+    colors, scale = _lr_colors(run)
+    loss = run.loss
+    finite = np.isfinite(loss)
+    values = loss[finite]
+    negative = values.size and values.min() < 0
+    positive = values[values > 0]
+    floor = positive.min() / 10 if positive.size else 1e-12
+    if negative:
+        ax.set_yscale("symlog", linthresh=max(floor, 1e-12))
+    else:
+        ax.set_yscale("log")
+    zero_drawn = diverged_drawn = False
+    for r in range(run.runs):
+        y = loss[:, r].copy()
+        ok = np.isfinite(y)
+        shown = np.where((y <= 0) & ~negative, floor, y) if not negative else y
+        label = _lr_label(run.lr[r]) if scale is None else None
+        ax.plot(run.attempt[ok], shown[ok], color=colors[r], lw=1.6 if scale is None else 0.9,
+                label=label, alpha=0.95)
+        zeros = ok & (y == 0) & ~negative
+        if zeros.any():
+            ax.plot(run.attempt[zeros], np.full(zeros.sum(), floor), "v", color=colors[r], ms=5,
+                    label=None if zero_drawn else "loss exactly 0")
+            zero_drawn = True
+        info = run.summary[r]
+        if info["status"] == "diverged" and info.get("diverged_at"):
+            at = info["diverged_at"]
+            idx = np.searchsorted(run.attempt, at)
+            before = np.flatnonzero(ok[: idx + 1])
+            if before.size:
+                k = before[-1]
+                ax.plot(run.attempt[k], shown[k], "X", color="#d62728", ms=9, mec="black", mew=0.6,
+                        label=None if diverged_drawn else "diverged here", zorder=5)
+                diverged_drawn = True
+                if scale is None:
+                    note = "loss overflowed" if not ok.all() else "loss grows"
+                    ax.annotate(f"diverged at {at}\n({note})", (run.attempt[k], shown[k]),
+                                textcoords="offset points", xytext=(-10, 8), ha="right", fontsize=8,
+                                color="#d62728")
+        predicted = _theory_curve(run, r)
+        if predicted is not None and scale is None:
+            ax.plot(run.attempt, predicted, "--", color=colors[r], lw=1.0, alpha=0.8,
+                    label="theory: loss0·rate^(2t)" if r == 0 else None)
+    ax.set_xlabel("attempt")
+    ax.set_ylabel("loss" + (" (symlog: the loss goes negative)" if negative else " (log scale)"))
+    ax.set_title(_title(run, "loss per attempt"))
+    ax.grid(True, which="major", alpha=0.3)
+    if scale is not None:
+        from matplotlib.cm import ScalarMappable
+
+        fig.colorbar(ScalarMappable(norm=scale[1], cmap=scale[0]), ax=ax, label="log10(lr)")
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(fontsize=8, loc="best")
+    return fig
+
+
+def _theory_curve(run: RunData, r: int) -> np.ndarray | None:
+    """For plain SGD on MSE: loss(t) = loss(1) * rate^(2(t-1)), drawn only while it stays finite."""
+    theory = run.summary[r].get("theory") or {}
+    c = run.config
+    opt = c["optimizer"] if isinstance(c["optimizer"], dict) else {"name": c["optimizer"]}
+    loss_name = c["loss"]["name"] if isinstance(c["loss"], dict) else c["loss"]
+    if loss_name != "mse" or opt["name"] != "sgd" or opt.get("momentum", 0) or theory.get("rate") is None:
+        return None
+    loss0 = run.loss[0, r]
+    if not np.isfinite(loss0) or loss0 <= 0:
+        return None
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        curve = loss0 * np.float64(theory["rate"]) ** (2.0 * (run.attempt - 1))
+    curve[~np.isfinite(curve) | (curve <= 0)] = np.nan
+    return curve
+
+
+def _pick_runs(run: RunData, most: int) -> list[int]:
+    if run.runs <= most:
+        return list(range(run.runs))
+    order = np.argsort(run.lr, kind="stable")
+    return sorted(int(order[i]) for i in np.linspace(0, run.runs - 1, most).round().astype(int))
+
+
+def trajectory_figure(source: Any) -> Figure:
+    """Each element of the guess against attempt, one panel per run, the answer dashed."""
+    run = as_run(source)
+    picked = _pick_runs(run, 6)
+    cols = min(3, len(picked))
+    rows = -(-len(picked) // cols)
+    fig = Figure(figsize=(4.2 * cols + 0.6, 3.4 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    n = run.guess.shape[2]
+    shown = min(n, _SHOWN_ELEMENTS)
+    cycle = colormaps["tab10"]
+    for ax, r in zip(axes.flat, picked):
+        for i in range(shown):
+            y = run.guess[:, r, i]
+            ok = np.isfinite(y)
+            label = _element(run.shape, i)
+            ax.plot(run.attempt[ok], y[ok], "-o", ms=2.5, lw=1.2, color=cycle(i), label=f"guess{label}")
+            ax.axhline(run.answer[r, i], ls="--", lw=1.0, color=cycle(i), alpha=0.8,
+                       label=f"answer{label}" if i == 0 or shown <= 3 else None)
+        top = np.nanmax(np.abs(np.where(np.isfinite(run.guess[:, r, :shown]), run.guess[:, r, :shown], np.nan)))
+        base = max(np.abs(run.answer[r, :shown]).max(), np.nanmax(np.abs(run.guess[0, r, :shown])), 1.0)
+        if np.isfinite(top) and top > 1e3 * base:
+            ax.set_yscale("symlog", linthresh=base)
+        status = run.summary[r]["status"]
+        ax.set_title(f"{_lr_label(run.lr[r])}: {status}", color=STATUS_COLORS.get(status, "black"), fontsize=10)
+        ax.set_xlabel("attempt")
+        ax.set_ylabel("guess")
+        ax.grid(True, alpha=0.3)
+    for ax in list(axes.flat)[len(picked):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7, loc="best")
+    note = []
+    if shown < n:
+        note.append(f"first {shown} of {n} elements shown")
+    if len(picked) < run.runs:
+        note.append(f"{len(picked)} of {run.runs} runs shown, spread across the learning rates")
+    fig.suptitle(_title(run, "guess per attempt (answer dashed)") + ("\n" + "; ".join(note) if note else ""),
+                 fontsize=10)
+    return fig
+
+
+def _element(shape: tuple[int, ...], i: int) -> str:
+    if len(shape) <= 1:
+        return f"[{i}]" if shape else ""
+    return "[" + ",".join(str(k) for k in np.unravel_index(i, shape)) + "]"
+
+
+def lr_figure(source: Any) -> Figure:
+    """Final loss and attempts-to-converge against lr, coloured by status, theory's lrs marked."""
+    run = as_run(source)
+    fig = Figure(figsize=(9, 6.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    statuses = run.status
+    final = np.array([s["final_loss"] for s in run.summary], dtype=float)
+    finite = final[np.isfinite(final)]
+    positive = finite[finite > 0]
+    floor = positive.min() / 10 if positive.size else 1e-12
+    ceiling = finite.max() * 10 if finite.size and finite.max() > 0 else 1.0
+    negative = finite.size and finite.min() < 0
+    top.set_yscale("symlog", linthresh=floor) if negative else top.set_yscale("log")
+    for status, color in STATUS_COLORS.items():
+        mask = np.array([s == status for s in statuses])
+        if not mask.any():
+            continue
+        y = final[mask].copy()
+        shape_ok = np.isfinite(y)
+        y[~shape_ok] = ceiling
+        if not negative:
+            y[y <= 0] = floor
+        top.scatter(run.lr[mask][shape_ok], y[shape_ok], s=18, color=color, label=status, zorder=3)
+        if (~shape_ok).any():
+            top.scatter(run.lr[mask][~shape_ok], y[~shape_ok], s=30, marker="^", color=color,
+                        label=f"{status} (loss inf/nan, drawn at top)", zorder=3)
+        conv = np.array([s["converged_at"] or np.nan for s in np.array(run.summary, dtype=object)[mask]],
+                        dtype=float)
+        if status == "converged":
+            bottom.scatter(run.lr[mask], conv, s=18, color=color, label="attempts to converge", zorder=3)
+    theory = next((s["theory"] for s in run.summary if s.get("theory")), {}) or {}
+    for ax in (top, bottom):
+        ax.set_xscale("log")
+        ax.grid(True, which="major", alpha=0.3)
+        if theory.get("critical_lr"):
+            ax.axvline(theory["critical_lr"], color="#d62728", ls="--", lw=1.2,
+                       label=f"theory: critical lr = {theory['critical_lr']:.4g}" if ax is top else None)
+        if theory.get("best_lr"):
+            ax.axvline(theory["best_lr"], color="#2a9d3f", ls=":", lw=1.2,
+                       label=f"theory: best lr = {theory['best_lr']:.4g}" if ax is top else None)
+    top.set_ylabel("final loss")
+    bottom.set_ylabel("attempts to converge")
+    bottom.set_xlabel("learning rate (log scale)")
+    if not any(s == "converged" for s in statuses):
+        bottom.text(0.5, 0.5, "no run converged", transform=bottom.transAxes, ha="center", va="center",
+                    color="gray")
+    top.legend(fontsize=8, loc="best")
+    top.set_title(_title(run, "learning rates compared"))
+    return fig
+
+
+FIGURES = {"loss": loss_figure, "trajectory": trajectory_figure, "lr": lr_figure}

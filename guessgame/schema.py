@@ -1,0 +1,169 @@
+"""What a config may hold: the keys, their defaults and allowed values, and the frozen `Config`."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+LOSSES: dict[str, dict[str, float]] = {
+    "l1": {},
+    "mse": {},
+    "huber": {"delta": 1.0},
+    "smooth_l1": {"beta": 1.0},
+    "bad": {},
+}
+# torch.optim's own names and defaults.
+OPTIMIZERS: dict[str, dict[str, Any]] = {
+    "sgd": {"momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0},
+    "adam": {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False},
+    "adamw": {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-2, "amsgrad": False},
+    "rmsprop": {"alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False},
+    "adagrad": {"lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0, "eps": 1e-10},
+}
+REDUCTIONS = ("mean", "sum")
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+DEVICES = ("cpu", "cuda")
+MAX_ATTEMPTS = 10_000_000
+MAX_RUNS = 10_000_000
+
+DEFAULTS: dict[str, Any] = {
+    "guess": 0.0,
+    "loss": "mse",
+    "reduction": "mean",
+    "optimizer": "sgd",
+    "lr": 0.1,
+    "attempts": 20,
+    "dtype": "float64",
+    "games": 1,
+    "seed": 0,
+    "tolerance": 1e-12,
+    "stop_early": False,
+    "diverge_factor": 1e6,
+    "log_every": 1,
+    "device": "cpu",
+}
+KEYS = ("name", "answer", *DEFAULTS)
+# Words people reach for first, mapped to guessgame's.
+ALIASES = {
+    "learning_rate": "lr", "learningrate": "lr", "lrs": "lr", "alpha": "lr", "step_size": "lr",
+    "target": "answer", "label": "answer", "truth": "answer",
+    "prediction": "guess", "initial_guess": "guess", "start": "guess", "init": "guess",
+    "epochs": "attempts", "steps": "attempts", "iterations": "attempts", "iters": "attempts",
+    "loss_fn": "loss", "criterion": "loss", "optim": "optimizer", "opt": "optimizer",
+    "precision": "dtype", "tol": "tolerance", "random_seed": "seed",
+}
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class RandomAnswer:
+    """Hidden answers drawn uniformly from [low, high] (whole numbers when `integer`)."""
+
+    low: float
+    high: float
+    shape: tuple[int, ...]
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated game: every field known good (see `load_config`)."""
+
+    name: str
+    answer: Any  # a number, a nested list of numbers, or RandomAnswer
+    guess: Any  # a number (broadcast) or a nested list shaped like the answer
+    loss: str
+    loss_options: dict[str, float]
+    reduction: str
+    optimizer: str
+    optimizer_options: dict[str, Any]
+    lr: tuple[float, ...]
+    attempts: int
+    dtype: str
+    games: int
+    seed: int
+    tolerance: float
+    stop_early: bool
+    diverge_factor: float
+    log_every: int
+    device: str
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if isinstance(self.answer, RandomAnswer):
+            return self.answer.shape
+        return shape_of(self.answer)
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def runs(self) -> int:
+        return len(self.lr) * self.games
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fully resolved config, as YAML keys (what `config.yaml` in a run folder holds)."""
+        answer = self.answer
+        if isinstance(answer, RandomAnswer):
+            answer = {"random": {"low": answer.low, "high": answer.high,
+                                 "shape": list(answer.shape), "integer": answer.integer}}
+        options = {k: list(v) if isinstance(v, tuple) else v for k, v in self.optimizer_options.items()}
+        return {
+            "name": self.name,
+            "answer": answer,
+            "guess": self.guess,
+            "loss": {"name": self.loss, **self.loss_options},
+            "reduction": self.reduction,
+            "optimizer": {"name": self.optimizer, **options},
+            "lr": list(self.lr),
+            **{key: getattr(self, key) for key in
+               ("attempts", "dtype", "games", "seed", "tolerance", "stop_early",
+                "diverge_factor", "log_every", "device")},
+        }
+
+
+def shape_of(value: Any) -> tuple[int, ...]:
+    shape = []
+    while isinstance(value, list):
+        shape.append(len(value))
+        value = value[0]
+    return tuple(shape)
+
+
+def kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else type(value).__name__
+
+
+def show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, (list, dict)) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def suggest(word: str, choices) -> str:
+    """' (did you mean `lr`?)' for a near miss, else ''."""
+    alias = ALIASES.get(word.lower())
+    if alias in choices:
+        return f" (did you mean `{alias}`?)"
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+

@@ -1,0 +1,252 @@
+"""The checks behind `load_config`: one method per key, each naming the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from guessgame.errors import ConfigError
+from guessgame.schema import (
+    DEFAULTS, DEVICES, DTYPES, KEYS, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
+    Config, RandomAnswer, _NAME, is_number, kind, shape_of, show, suggest,
+)
+
+# Hyper-parameters: (lowest, highest, whether the highest is allowed), as torch.optim checks them.
+_RANGES: dict[str, tuple[float, float, bool]] = {
+    "momentum": (0.0, math.inf, False), "dampening": (0.0, 1.0, True),
+    "weight_decay": (0.0, math.inf, False), "eps": (0.0, math.inf, False),
+    "alpha": (0.0, math.inf, False), "lr_decay": (0.0, math.inf, False),
+    "initial_accumulator_value": (0.0, math.inf, False),
+    "delta": (0.0, math.inf, False), "beta": (0.0, math.inf, False),
+}
+
+
+class Validator:
+    def __init__(self, origin: str | None, lines: dict, setters: dict) -> None:
+        self.origin, self.lines, self.setters = origin, lines, setters
+
+    def fail(self, path: tuple, problem: str) -> None:
+        for depth in range(len(path), 0, -1):
+            if path[:depth] in self.setters:
+                raise ConfigError(problem, key=_dotted(path), source=self.setters[path[:depth]])
+        line = next((self.lines[path[:d]] for d in range(len(path), 0, -1) if path[:d] in self.lines), None)
+        raise ConfigError(problem, key=_dotted(path) or None, source=self.origin, line=line)
+
+    def bad(self, path: tuple, value: Any, allowed: str) -> None:
+        self.fail(path, f"got {show(value)}; {allowed}")
+
+    def config(self, raw: dict, default_name: str) -> Config:
+        for key in raw:
+            if key not in KEYS:
+                self.fail((key,), f"unknown key{suggest(str(key), KEYS)}; allowed keys: {', '.join(KEYS)}")
+        if "answer" not in raw:
+            self.fail((), "missing the key `answer` (the hidden answer: a number, a list, or "
+                          "{random: {low, high, shape}})")
+        values = {**DEFAULTS, **raw}
+        answer = self.answer(values["answer"])
+        shape = answer.shape if isinstance(answer, RandomAnswer) else shape_of(answer)
+        loss, loss_options = self.named(values["loss"], "loss", LOSSES)
+        optimizer, optimizer_options = self.named(values["optimizer"], "optimizer", OPTIMIZERS)
+        config = Config(
+            name=self.name(raw.get("name", default_name)),
+            answer=answer,
+            guess=self.guess(values["guess"], shape),
+            loss=loss,
+            loss_options=loss_options,
+            reduction=self.choice(("reduction",), values["reduction"], REDUCTIONS),
+            optimizer=optimizer,
+            optimizer_options=optimizer_options,
+            lr=self.lr(values["lr"]),
+            attempts=self.integer(("attempts",), values["attempts"], 1, MAX_ATTEMPTS),
+            dtype=self.choice(("dtype",), values["dtype"], DTYPES),
+            games=self.integer(("games",), values["games"], 1, MAX_RUNS),
+            seed=self.integer(("seed",), values["seed"], 0, 2**63 - 1),
+            tolerance=self.number(("tolerance",), values["tolerance"], 0.0, math.inf,
+                                  "a finite number >= 0"),
+            stop_early=self.boolean(("stop_early",), values["stop_early"]),
+            diverge_factor=self.number(("diverge_factor",), values["diverge_factor"], 1.0, math.inf,
+                                       "a finite number > 1 (how far the loss may grow before "
+                                       "the run counts as diverged)", low_open=True),
+            log_every=self.integer(("log_every",), values["log_every"], 1, MAX_ATTEMPTS),
+            device=self.choice(("device",), values["device"], DEVICES),
+            source=self.origin,
+        )
+        if config.games > 1 and not isinstance(answer, RandomAnswer):
+            self.bad(("games",), config.games, "games > 1 needs a random answer: "
+                     "answer: {random: {low: 0, high: 100, shape: [3]}}")
+        if config.runs > MAX_RUNS:
+            self.bad(("lr",), f"{len(config.lr)} learning rates x {config.games} games",
+                     f"at most {MAX_RUNS:,} runs in one batch")
+        return config
+
+    def name(self, value: Any) -> str:
+        if not isinstance(value, str) or not _NAME.match(value):
+            self.bad(("name",), value, "a name of letters, digits, '.', '_' and '-' "
+                     "(at most 100, not starting with '.' or '-')")
+        return value
+
+    def answer(self, value: Any):
+        if isinstance(value, dict):
+            if set(value) != {"random"}:
+                extra = sorted(set(value) - {"random"}) or ["random"]
+                self.fail(("answer", extra[0]) if extra[0] != "random" else ("answer",),
+                          f"got a mapping with keys {sorted(value)}; a random answer is written "
+                          "{random: {low: 0, high: 100, shape: [3]}}")
+            return self.random(value["random"])
+        return self.numbers(("answer",), value, None)
+
+    def random(self, value: Any) -> RandomAnswer:
+        path = ("answer", "random")
+        if not isinstance(value, dict):
+            self.bad(path, value, "a mapping {low: 0, high: 100, shape: [3]}")
+        allowed = ("low", "high", "shape", "integer")
+        for key in value:
+            if key not in allowed:
+                self.fail(path + (key,), f"unknown key{suggest(str(key), allowed)}; allowed: {', '.join(allowed)}")
+        if "shape" not in value:
+            self.fail(path, "a random answer needs a `shape`: [] for a number, [3] for a vector, "
+                            "[3, 5] for a matrix")
+        shape = value["shape"]
+        if is_number(shape):
+            shape = [shape]
+        if not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool)
+                                                  and 1 <= s <= MAX_RUNS for s in shape):
+            self.bad(path + ("shape",), value["shape"], "a list of positive whole numbers, e.g. [3] or [3, 5]")
+        low = self.number(path + ("low",), value.get("low", 0), -math.inf, math.inf, "a finite number")
+        high = self.number(path + ("high",), value.get("high", 100), -math.inf, math.inf, "a finite number")
+        if not low < high:
+            self.bad(path + ("high",), high, f"a number greater than low ({low})")
+        integer = self.boolean(path + ("integer",), value.get("integer", False))
+        if integer and math.floor(high) < math.ceil(low):
+            self.bad(path + ("high",), high, f"no whole number lies between low ({low}) and high")
+        return RandomAnswer(low=low, high=high, shape=tuple(shape), integer=integer)
+
+    def numbers(self, path: tuple, value: Any, shape: tuple | None):
+        """A number or a rectangular nested list of finite numbers; floats out."""
+        if is_number(value):
+            if not math.isfinite(value):
+                self.bad(path, value, "a finite number")
+            return float(value)
+        if not isinstance(value, list) or not value:
+            self.bad(path, value, "a number or a non-empty (nested) list of numbers, e.g. [2, 77, 91]")
+        items = [self.numbers(path + (i,), item, None) for i, item in enumerate(value)]
+        if any(shape_of(item) != shape_of(items[0]) for item in items):
+            self.bad(path, value, "a rectangular list: every row of the same length")
+        return items
+
+    def guess(self, value: Any, shape: tuple) -> Any:
+        if is_number(value):
+            return self.numbers(("guess",), value, None)
+        guess = self.numbers(("guess",), value, None)
+        if shape_of(guess) != tuple(shape):
+            self.bad(("guess",), value, f"a number, or a list of the answer's shape {list(shape)} "
+                     f"(this one has shape {list(shape_of(guess))})")
+        return guess
+
+    def named(self, value: Any, key: str, table: dict) -> tuple[str, dict]:
+        """`mse` or `{name: huber, delta: 2}` -> ('huber', {'delta': 2.0}), defaults filled in."""
+        options: dict = {}
+        if isinstance(value, dict):
+            options = dict(value)
+            if "name" not in options:
+                self.fail((key,), f"a mapping needs `name`, e.g. {{name: {next(iter(table))}}}")
+            value = options.pop("name")
+        name = self.choice((key, "name") if options or isinstance(value, dict) else (key,), value, table)
+        defaults = table[name]
+        for option in options:
+            if option not in defaults:
+                allowed = ", ".join(defaults) or "none"
+                self.fail((key, option), f"{name} has no option `{option}`{suggest(option, defaults)}; "
+                                         f"its options: {allowed}")
+        resolved = {k: self.option((key, k), options.get(k, default), default)
+                    for k, default in defaults.items()}
+        if key == "optimizer":
+            self.optimizer_rules(name, resolved)
+        return name, resolved
+
+    def option(self, path: tuple, value: Any, default: Any) -> Any:
+        name = path[-1]
+        if isinstance(default, bool):
+            return self.boolean(path, value)
+        if isinstance(default, tuple):
+            if not (isinstance(value, (list, tuple)) and len(value) == 2):
+                self.bad(path, value, "two numbers in [0, 1), e.g. [0.9, 0.999]")
+            return tuple(self.number(path + (i,), v, 0.0, 1.0, "a number in [0, 1)", high_open=True)
+                         for i, v in enumerate(value))
+        low, high, high_ok = _RANGES[name]
+        allowed = f"a finite number >= {low:g}" + ("" if high == math.inf else
+                                                  f" and {'<=' if high_ok else '<'} {high:g}")
+        return self.number(path, value, low, high, allowed, high_open=not high_ok)
+
+    def optimizer_rules(self, name: str, options: dict) -> None:
+        if name == "sgd" and options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
+            self.bad(("optimizer", "nesterov"), True, "nesterov needs momentum > 0 and dampening 0")
+
+    def lr(self, value: Any) -> tuple[float, ...]:
+        allowed = ("a positive finite number, a list of them, {logspace: [low, high, count]} "
+                   "or {linspace: [low, high, count]}")
+        if isinstance(value, dict):
+            if len(value) != 1 or next(iter(value)) not in ("logspace", "linspace"):
+                key = next((k for k in value if k not in ("logspace", "linspace")), "lr")
+                self.fail(("lr", key) if key != "lr" else ("lr",),
+                          f"got {show(value)}; {allowed}{suggest(str(key), ('logspace', 'linspace'))}")
+            (kind_, spec), = value.items()
+            return self.space(("lr", kind_), kind_, spec)
+        if is_number(value):
+            return (self.positive(("lr",), value, allowed),)
+        if isinstance(value, list) and value:
+            if len(value) > MAX_RUNS:
+                self.bad(("lr",), f"{len(value)} learning rates", f"at most {MAX_RUNS:,}")
+            return tuple(self.positive(("lr", i), v, allowed) for i, v in enumerate(value))
+        self.bad(("lr",), value, allowed)
+
+    def space(self, path: tuple, kind_: str, spec: Any) -> tuple[float, ...]:
+        allowed = f"[low, high, count], e.g. {{{kind_}: [0.001, 10, 50]}}"
+        if not isinstance(spec, list) or len(spec) != 3:
+            self.bad(path, spec, allowed)
+        low = self.positive(path + (0,), spec[0], "a positive finite number (the lowest lr)")
+        high = self.positive(path + (1,), spec[1], "a positive finite number (the highest lr)")
+        count = self.integer(path + (2,), spec[2], 1, MAX_RUNS)
+        if high < low:
+            self.bad(path + (1,), high, f"a number >= low ({low:g})")
+        if count == 1:
+            return (low,)
+        if kind_ == "linspace":
+            values = [low + (high - low) * i / (count - 1) for i in range(count)]
+        else:
+            a, b = math.log10(low), math.log10(high)
+            values = [10 ** (a + (b - a) * i / (count - 1)) for i in range(count)]
+        values[0], values[-1] = low, high
+        return tuple(values)
+
+    def positive(self, path: tuple, value: Any, allowed: str) -> float:
+        return self.number(path, value, 0.0, math.inf, allowed, low_open=True)
+
+    def number(self, path, value, low, high, allowed, *, low_open=False, high_open=False) -> float:
+        if not is_number(value) or not math.isfinite(value):
+            self.bad(path, value, allowed)
+        if value < low or (low_open and value == low) or value > high or (high_open and value == high):
+            self.bad(path, value, allowed)
+        return float(value)
+
+    def integer(self, path: tuple, value: Any, low: int, high: int) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            self.bad(path, value, f"a whole number from {low:,} to {high:,}")
+        return value
+
+    def boolean(self, path: tuple, value: Any) -> bool:
+        if not isinstance(value, bool):
+            self.bad(path, value, "true or false")
+        return value
+
+    def choice(self, path: tuple, value: Any, allowed) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            hint = suggest(value, allowed) if isinstance(value, str) else ""
+            self.fail(path, f"got {show(value)}{hint}; allowed: {', '.join(allowed)}")
+        return value
+
+
+def _dotted(path: tuple) -> str:
+    return ".".join(str(p) for p in path)

@@ -1,0 +1,20 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Write YAML text to a file and return its path."""
+
+    def write(text: str, name: str = "game.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write

@@ -1,0 +1,48 @@
+"""Independent references: the notebook's own loop, and torch.optim driving autograd, one game at a time."""
+
+from __future__ import annotations
+
+import torch
+
+from guessgame import losses
+
+
+def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64):
+    """The notebook's guessing game, verbatim apart from recording what it prints."""
+    answer = torch.tensor(answer, dtype=dtype)
+    guess = torch.tensor(guess, dtype=dtype).expand(answer.shape).clone()
+    guess.requires_grad_()
+    rows = []
+    for attempt in range(attempts):
+        loss = loss_fn(guess, answer)
+        loss.backward()
+        step = lr * guess.grad.data
+        rows.append((guess.data.clone(), loss.data.clone(), guess.grad.data.clone(), step.clone()))
+        guess.data -= step
+        guess.grad = None
+    return _stack(rows)
+
+
+def torch_optim_loop(answer, guess, loss_fn, optimizer, options, lr, attempts, dtype=torch.float64):
+    """The same game with a torch.optim optimizer; step is the change it applied."""
+    answer = torch.tensor(answer, dtype=dtype)
+    guess = torch.tensor(guess, dtype=dtype).expand(answer.shape).clone().requires_grad_()
+    opt = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+           "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[optimizer]([guess], lr=lr, **options)
+    rows = []
+    for _ in range(attempts):
+        opt.zero_grad()
+        loss = loss_fn(guess, answer)
+        loss.backward()
+        before = guess.detach().clone()
+        opt.step()
+        rows.append((before, loss.detach().clone(), guess.grad.detach().clone(), before - guess.detach()))
+    return _stack(rows)
+
+
+def loss_fn(name, options=None, reduction="mean"):
+    return losses.functional(name, options or {}, reduction)
+
+
+def _stack(rows):
+    return tuple(torch.stack([row[i] for row in rows]) for i in range(4))

@@ -1,0 +1,104 @@
+"""Config loading: every form a key may take, and a clear error for each mistake."""
+
+import pytest
+
+from guessgame import ConfigError, load_config
+
+
+def test_defaults_and_forms(write_config):
+    config = load_config(write_config("answer: [2, 77, 91]\nlr: 1e-3\ntolerance: 1E-8\n"))
+    assert config.lr == (0.001,)
+    assert config.tolerance == 1e-8
+    assert config.loss == "mse" and config.reduction == "mean" and config.optimizer == "sgd"
+    assert config.dtype == "float64" and config.attempts == 20 and config.guess == 0.0
+    assert config.name == "game"
+    assert config.optimizer_options == {"momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
+
+
+def test_learning_rate_forms():
+    assert load_config({"answer": 1, "lr": [0.1, 2]}).lr == (0.1, 2.0)
+    log = load_config({"answer": 1, "lr": {"logspace": [1e-3, 10, 5]}}).lr
+    assert log == pytest.approx((1e-3, 1e-2, 1e-1, 1, 10))
+    assert log[0] == 1e-3 and log[-1] == 10
+    assert load_config({"answer": 1, "lr": {"linspace": [0.1, 0.5, 5]}}).lr == pytest.approx((0.1, 0.2, 0.3, 0.4, 0.5))
+
+
+def test_named_losses_and_optimizers_take_torch_options():
+    config = load_config({"answer": 1, "loss": {"name": "huber", "delta": 2}, "optimizer": {"name": "adam", "betas": [0.8, 0.9]}})
+    assert config.loss_options == {"delta": 2.0}
+    assert config.optimizer_options["betas"] == (0.8, 0.9)
+    assert config.optimizer_options["eps"] == 1e-8
+    assert load_config({"answer": 1, "optimizer": "adamw"}).optimizer_options["weight_decay"] == 1e-2
+
+
+def test_overrides_use_yaml_values_on_dotted_keys(write_config):
+    path = write_config("answer: [2, 77, 91]\nloss: mse\noptimizer: sgd\nlr: 0.1\n")
+    config = load_config(path, ["lr=[0.01,0.1,1]", "optimizer.name=adam", "loss.name=huber", "loss.delta=0.5"])
+    assert config.lr == (0.01, 0.1, 1.0)
+    assert config.optimizer == "adam"
+    assert config.loss == "huber" and config.loss_options == {"delta": 0.5}
+
+
+def test_resolved_config_round_trips():
+    config = load_config({"answer": [[1, 2], [3, 4]], "guess": 2, "lr": {"logspace": [0.01, 1, 3]},
+                          "optimizer": {"name": "rmsprop", "centered": True}})
+    assert load_config(config.to_dict()) == config
+
+
+ERRORS = [
+    ("answer: [1, 2]\nlearning_rate: 0.1\n", "learning_rate", "did you mean `lr`?", 2),
+    ("answer: [1, 2]\nlr: -1\n", "lr", "-1", 2),
+    ("answer: [1, 2]\nlr: .inf\n", "lr", "inf", 2),
+    ("answer: [1, 2]\nlr: 0\n", "lr", "positive", 2),
+    ("answer: [1, 2]\nattempts: 0\n", "attempts", "from 1 to", 2),
+    ("answer: [1, 2]\nattempts: 1e12\n", "attempts", "10,000,000", 2),
+    ("answer: [1, 2]\nattempts: ten\n", "attempts", "'ten'", 2),
+    ("answer: [1, 2]\ndtype: float8\n", "dtype", "float16, bfloat16, float32, float64", 2),
+    ("answer: []\n", "answer", "non-empty", 1),
+    ("answer: [[1, 2], [3]]\n", "answer", "rectangular", 1),
+    ("answer: [1, .nan]\n", "answer.1", "finite", 1),
+    ("answer: [1, 2]\nguess: [1, 2, 3]\n", "guess", "shape [2]", 2),
+    ("answer: {random: {low: 0, high: 9}}\n", "answer.random", "shape", 1),
+    ("answer: [1, 2]\nloss: msee\n", "loss", "did you mean `mse`?", 2),
+    ("answer: [1, 2]\noptimizer: adamm\n", "optimizer", "did you mean `adam`?", 2),
+    ("answer: [1, 2]\noptimizer: {name: adam, momentum: 0.9}\n", "optimizer.momentum", "betas, eps", 2),
+    ("answer: [1, 2]\noptimizer: {name: sgd, nesterov: true}\n", "optimizer.nesterov", "momentum > 0", 2),
+    ("answer: [1, 2]\nlr: 0.1\nlr: 0.2\n", "lr", "duplicate key", 3),
+    ("answer: [1, 2]\ngames: 3\n", "games", "random answer", 2),
+    ("answer: !!python/object/apply:os.system ['echo hi']\n", "answer", "not allowed", 1),
+    ("- 1\n- 2\n", None, "top level must be a mapping", None),
+    ("guess: 3\n", None, "missing the key `answer`", None),
+    ("answer: [1, 2\n", None, "invalid YAML", 2),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "fragment", "line"), ERRORS, ids=[e[2][:30] for e in ERRORS])
+def test_errors_name_the_file_line_key_and_what_is_allowed(write_config, text, key, fragment, line):
+    path = write_config(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    error = info.value
+    message = str(error)
+    assert fragment in message
+    assert message.startswith(str(path))
+    if key:
+        assert error.key == key and f"{key}:" in message
+    if line:
+        assert error.line == line and f":{line}:" in message
+
+
+def test_empty_file_and_missing_file(write_config, tmp_path):
+    with pytest.raises(ConfigError, match="empty"):
+        load_config(write_config(""))
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_override_errors_name_the_override(write_config):
+    path = write_config("answer: [1, 2]\n")
+    with pytest.raises(ConfigError, match=r"--set lr=-3.*lr: got -3"):
+        load_config(path, ["lr=-3"])
+    with pytest.raises(ConfigError, match="did you mean `lr`"):
+        load_config(path, ["learning_rate=0.1"])
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        load_config(path, ["lr"])

@@ -1,0 +1,126 @@
+"""The batched engine against independent references, run by run and attempt by attempt."""
+
+import itertools
+
+import pytest
+import torch
+
+from guessgame import simulate
+from reference import loss_fn, notebook_loop, torch_optim_loop
+
+ANSWERS = {"scalar": 3.0, "vector": [2.0, 77.0, 91.0], "matrix": [[1.0, -2.0, 3.5], [4.0, 5.0, -6.25]]}
+LOSSES = [("l1", {}), ("mse", {}), ("huber", {"delta": 2.0}), ("smooth_l1", {"beta": 0.5}), ("bad", {})]
+OPTIMIZERS = [
+    ("sgd", {}),
+    ("sgd", {"momentum": 0.9}),
+    ("sgd", {"momentum": 0.5, "nesterov": True, "weight_decay": 0.01}),
+    ("sgd", {"momentum": 0.9, "dampening": 0.3}),
+    ("adam", {}),
+    ("adam", {"amsgrad": True, "weight_decay": 0.1, "betas": [0.8, 0.99]}),
+    ("adamw", {}),
+    ("rmsprop", {}),
+    ("rmsprop", {"momentum": 0.9, "centered": True}),
+    ("adagrad", {"lr_decay": 0.01, "initial_accumulator_value": 0.1}),
+]
+LRS = [0.01, 0.3, 2.5]
+ATTEMPTS = 25
+
+CASES = list(itertools.product(OPTIMIZERS, LOSSES, ["mean", "sum"], ANSWERS))
+
+
+@pytest.mark.parametrize(("optimizer", "loss", "reduction", "answer"), CASES,
+                         ids=[f"{o[0]}{o[1] or ''}-{l[0]}-{r}-{a}" for o, l, r, a in CASES])
+def test_each_run_of_a_batch_equals_its_own_single_run_reference(optimizer, loss, reduction, answer):
+    (opt, opt_options), (name, loss_options) = optimizer, loss
+    result = simulate({"answer": ANSWERS[answer], "guess": 1.5, "loss": {"name": name, **loss_options},
+                       "reduction": reduction, "optimizer": {"name": opt, **opt_options}, "lr": LRS,
+                       "attempts": ATTEMPTS})
+    fn = loss_fn(name, loss_options, reduction)
+    for run, lr in enumerate(LRS):
+        if opt == "sgd" and not opt_options:
+            expected = notebook_loop(ANSWERS[answer], 1.5, fn, lr, ATTEMPTS)
+        else:
+            options = {k: tuple(v) if isinstance(v, list) else v for k, v in opt_options.items()}
+            expected = torch_optim_loop(ANSWERS[answer], 1.5, fn, opt, options, lr, ATTEMPTS)
+        got = (result.guess[:, run], result.loss[:, run], result.grad[:, run], result.step[:, run])
+        for quantity, ours, theirs in zip(("guess", "loss", "grad", "step"), got, expected):
+            assert ours.shape == theirs.shape, quantity
+            if name == "smooth_l1":
+                # torch's vectorised and scalar kernels round this gradient in two different orders
+                torch.testing.assert_close(ours, theirs, rtol=1e-13, atol=1e-300, msg=quantity)
+            else:
+                assert torch.equal(ours, theirs), f"{quantity} differs at lr={lr}"
+
+
+def test_the_notebook_game_digit_for_digit():
+    result = simulate("configs/mse.yaml")
+    guess, loss, grad, step = notebook_loop([2, 77, 91], 50, torch.nn.functional.mse_loss, 10, 20)
+    assert torch.equal(result.guess[:, 0], guess)
+    assert torch.equal(result.loss[:, 0], loss)
+    assert torch.equal(result.grad[:, 0], grad)
+    assert torch.equal(result.step[:, 0], step)
+    assert result.status == ["diverged"]
+    assert result.theory[0]["critical_lr"] == 3
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+def test_low_precision_plain_sgd_equals_the_notebook_loop_in_that_dtype(dtype):
+    result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [0.1, 1.0], "attempts": 15,
+                       "dtype": dtype})
+    torch_dtype = getattr(torch, dtype)
+    for run, lr in enumerate([0.1, 1.0]):
+        expected = notebook_loop([2, 77, 91], 50, torch.nn.functional.mse_loss, lr, 15, dtype=torch_dtype)
+        for ours, theirs in zip((result.guess[:, run], result.loss[:, run], result.grad[:, run],
+                                 result.step[:, run]), expected):
+            assert ours.dtype == torch_dtype
+            assert torch.equal(ours, theirs)
+
+
+def test_shapes_follow_the_api():
+    result = simulate({"answer": [[1, 2, 3], [4, 5, 6]], "lr": [0.1, 0.2, 0.3, 0.4], "attempts": 7})
+    assert result.guess.shape == (7, 4, 2, 3)
+    assert result.grad.shape == result.step.shape == result.guess.shape
+    assert result.loss.shape == (7, 4)
+    assert result.lr.shape == (4,)
+    assert len(result.status) == 4
+    assert torch.equal(result.final_guess, result.guess[-1] - result.step[-1])
+
+
+def test_guess_after_each_step_is_the_next_attempts_guess():
+    result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "huber", "lr": [0.5, 4.0], "attempts": 12})
+    assert torch.equal(result.guess[1:], result.guess[:-1] - result.step[:-1])
+
+
+def test_stop_early_freezes_finished_runs():
+    result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [1.5, 10, 0.01],
+                       "attempts": 50, "stop_early": True})
+    assert result.status == ["converged", "diverged", "unfinished"]
+    assert result.attempts_run[0] == 2
+    assert result.attempts_run[2] == 50
+    assert torch.isnan(result.loss[2:, 0]).all()
+    assert torch.isfinite(result.loss[:, 2]).all()
+    full = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [0.01], "attempts": 50})
+    assert torch.equal(result.guess[:, 2], full.guess[:, 0])
+
+
+def test_random_games_are_reproducible_and_shared_across_learning_rates():
+    config = {"answer": {"random": {"low": 0, "high": 100, "shape": [3], "integer": True}}, "games": 4,
+              "lr": [0.1, 1.0], "seed": 7, "attempts": 5}
+    a, b = simulate(config), simulate(config)
+    assert torch.equal(a.answer, b.answer)
+    assert torch.equal(a.answer[:4], a.answer[4:])
+    assert a.game.tolist() == [0, 1, 2, 3, 0, 1, 2, 3]
+    assert torch.equal(a.answer, a.answer.round()) and a.answer.min() >= 0 and a.answer.max() <= 100
+    other = simulate({**config, "seed": 8})
+    assert not torch.equal(a.answer, other.answer)
+    assert len(set(tuple(row) for row in a.answer[:4].tolist())) > 1
+
+
+def test_log_every_keeps_every_kth_attempt_and_the_last():
+    full = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": 0.2, "attempts": 10})
+    thin = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": 0.2, "attempts": 10,
+                     "log_every": 4})
+    assert thin.attempt.tolist() == [1, 5, 9, 10]
+    assert torch.equal(thin.guess, full.guess[[0, 4, 8, 9]])
+    assert torch.equal(thin.loss, full.loss[[0, 4, 8, 9]])
+    assert thin.status == full.status

@@ -1,0 +1,67 @@
+"""The run folder: new every time, never outside --out, files complete, floats exact."""
+
+import json
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from guessgame import ConfigError, simulate
+from guessgame.rundata import RunData
+from guessgame.runlog import create_run_dir, write_run
+
+
+def test_run_dirs_are_never_reused(tmp_path):
+    made = [create_run_dir(tmp_path, "game", now=0) for _ in range(3)]
+    assert [d.name for d in made] == [made[0].name, made[0].name + "-2", made[0].name + "-3"]
+
+
+def test_many_runs_starting_at_once_get_distinct_folders(tmp_path):
+    made, lock = [], threading.Lock()
+
+    def make():
+        d = create_run_dir(tmp_path, "same", now=0)
+        with lock:
+            made.append(d)
+
+    threads = [threading.Thread(target=make) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(made)) == 32 == len(list(tmp_path.iterdir()))
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "/abs"])
+def test_names_cannot_leave_out(tmp_path, name):
+    with pytest.raises(ConfigError):
+        create_run_dir(tmp_path / "out", name)
+    assert list((tmp_path / "out").iterdir()) == []
+    with pytest.raises(ConfigError, match="name"):
+        simulate({"answer": 1, "name": name})
+
+
+def test_written_run_reads_back_exactly(tmp_path):
+    result = simulate({"answer": [[1.1, 2.2, 3.3], [4, 5, 6]], "guess": 0.1, "loss": "mse",
+                       "lr": [0.3, 1, 9], "attempts": 12, "dtype": "float32"})
+    run_dir = create_run_dir(tmp_path, "x")
+    write_run(run_dir, result)
+    back = RunData.load(run_dir)
+    assert back.shape == (2, 3)
+    np.testing.assert_array_equal(back.loss, result.loss.double().numpy())
+    np.testing.assert_array_equal(back.guess, result.guess.double().reshape(12, 3, 6).numpy())
+    np.testing.assert_array_equal(back.lr, result.lr.numpy())
+    assert back.status == result.status
+    assert [p.name for p in run_dir.iterdir() if p.name.startswith(".")] == []
+    json.loads((run_dir / "summary.json").read_text())
+
+
+def test_games_column_appears_with_random_games(tmp_path):
+    result = simulate({"answer": {"random": {"low": 0, "high": 10, "shape": [2]}}, "games": 3, "lr": [0.1, 1],
+                       "attempts": 4})
+    run_dir = create_run_dir(tmp_path, "g")
+    write_run(run_dir, result)
+    header = (run_dir / "attempts.csv").read_text().splitlines()[0].split(",")
+    assert header[:5] == ["run", "lr", "game", "attempt", "loss"]
+    assert torch.equal(torch.tensor(RunData.load(run_dir).answer), result.answer.double())
