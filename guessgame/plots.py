@@ -61,7 +61,9 @@ def loss_figure(source: Any) -> Figure:
     values = loss[finite]
     negative = values.size and values.min() < 0
     positive = values[values > 0]
-    floor = positive.min() / 10 if positive.size else 1e-12
+    # Exact zeros (an L1 landing) have no place on a log axis: they sit on a marked floor line.
+    floor = positive.min() / 1e3 if positive.size else 1e-12
+    top = positive.max() * 10 if positive.size else 1.0
     if negative:
         ax.set_yscale("symlog", linthresh=max(floor, 1e-12))
     else:
@@ -76,6 +78,10 @@ def loss_figure(source: Any) -> Figure:
                 label=label, alpha=0.95)
         zeros = ok & (y == 0) & ~negative
         if zeros.any():
+            if not zero_drawn:
+                ax.axhline(floor, color="gray", ls=":", lw=1)
+                ax.annotate("loss exactly 0", (0.01, floor), xycoords=("axes fraction", "data"),
+                            textcoords="offset points", xytext=(2, 3), fontsize=8, color="gray")
             ax.plot(run.attempt[zeros], np.full(zeros.sum(), floor), "v", color=colors[r], ms=5,
                     label=None if zero_drawn else "loss exactly 0")
             zero_drawn = True
@@ -96,6 +102,7 @@ def loss_figure(source: Any) -> Figure:
                                 color="#d62728")
         predicted = _theory_curve(run, r)
         if predicted is not None and scale is None:
+            predicted[predicted > top] = np.nan  # theory past the measured range would only squash it
             ax.plot(run.attempt, predicted, "--", color=colors[r], lw=1.0, alpha=0.8,
                     label="theory: loss0·rate^(2t)" if r == 0 else None)
     ax.set_xlabel("attempt")
