@@ -62,10 +62,14 @@ def _heavy_ball(optimizer: str, options: dict) -> float | None:
 
 
 def _mse_loss(error: Sequence[float], scale: float) -> float:
-    return sum(e * e for e in error) * scale
+    """log of the MSE loss (-inf for 0), scaled so huge errors do not overflow."""
+    biggest = max(abs(e) for e in error)
+    if biggest == 0:
+        return -math.inf
+    return 2 * math.log(biggest) + math.log(sum((e / biggest) ** 2 for e in error) * scale)
 
 
-def _quadratic(out, h, lr, momentum, error, attempts, tolerance, loss0) -> dict[str, Any]:
+def _quadratic(out, h, lr, momentum, error, attempts, tolerance, log_loss0) -> dict[str, Any]:
     critical = 2 * (1 + momentum) / h
     if momentum == 0:
         rate = abs(1 - lr * h)
@@ -73,11 +77,13 @@ def _quadratic(out, h, lr, momentum, error, attempts, tolerance, loss0) -> dict[
         b = 1 + momentum - lr * h
         root = cmath.sqrt(b * b - 4 * momentum)
         rate = max(abs((b + root) / 2), abs((b - root) / 2))
-    if loss0 == 0:
+    if log_loss0 == -math.inf:
         predicted, at = "converged", 1
+    elif rate < 1 and momentum != 0:
+        predicted, at = "converged", None  # eventually; the attempt has no simple closed form
     elif rate < 1:
-        at = _geometric_hit(loss0, rate * rate, tolerance) if momentum == 0 else None
-        predicted = "converged" if at is None or at <= attempts else "unfinished"
+        at = _geometric_hit(log_loss0, rate * rate, tolerance)
+        predicted = "converged" if at is not None and at <= attempts else "unfinished"
         at = at if predicted == "converged" else None
     else:
         predicted, at = ("oscillating" if rate == 1 else "diverged"), None
@@ -89,13 +95,15 @@ def _quadratic(out, h, lr, momentum, error, attempts, tolerance, loss0) -> dict[
     return out
 
 
-def _geometric_hit(loss0: float, factor: float, tolerance: float) -> int | None:
-    """First attempt t (1-based) with loss0 * factor^(t-1) <= tolerance."""
-    if loss0 <= tolerance:
+def _geometric_hit(log_loss0: float, factor: float, tolerance: float) -> int | None:
+    """First attempt t (1-based) with loss0 * factor^(t-1) <= tolerance, None if never."""
+    if tolerance > 0 and log_loss0 <= math.log(tolerance):
         return 1
     if factor == 0:
         return 2
-    steps = math.log(tolerance / loss0) / math.log(factor)
+    if tolerance <= 0:
+        return None
+    steps = (math.log(tolerance) - log_loss0) / math.log(factor)
     t = math.ceil(steps - 1e-9) + 1
     return t if t < 2**62 else None
 
