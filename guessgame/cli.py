@@ -135,6 +135,71 @@ def validate(config: ConfigArg, set_: SetOpt = None) -> None:
     out_console.print(yaml.safe_dump(resolved.to_dict(), sort_keys=False, default_flow_style=None), end="")
 
 
+@app.command()
+@guarded
+def plot(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `guessgame run`.", show_default=False)],
+    format: FormatOpt = Format.png,
+    animate: Annotated[bool, typer.Option("--animate", help="Also write plots/guesses.gif.")] = False,
+) -> None:
+    """Re-draw every plot of a saved run from its files, without simulating again.
+
+    Example: [bold]guessgame plot runs/mse-20260101-120000 --format svg --animate[/]
+    """
+    from guessgame import plots, runlog
+    from guessgame.rundata import RunData
+
+    if not (run_dir / runlog.SUMMARY).is_file() or not (run_dir / runlog.ATTEMPTS).is_file():
+        fail(f"{run_dir}: not a run folder (it needs summary.json and attempts.csv)")
+    data = RunData.load(run_dir)
+    for path in _write_plots(data, run_dir / runlog.PLOTS, format.value):
+        out_console.print(f"wrote {_shown_path(path)}")
+    if animate:
+        gif = run_dir / runlog.PLOTS / "guesses.gif"
+        frames = plots.animate(data, gif)
+        out_console.print(f"wrote {_shown_path(gif)} ({frames} frames)")
+
+
+@app.command()
+@guarded
+def landscape(
+    loss: Annotated[list[str], typer.Option("--loss", help="A loss to draw; repeat to overlay several.")],
+    target: Annotated[float, typer.Option("--target", help="The answer.")] = 2.0,
+    range_: Annotated[tuple[float, float], typer.Option("--range", help="Lowest and highest guess.")] = (-8.0, 12.0),
+    out: Annotated[Path, typer.Option("--out", help="The image file to write (.png, .svg, .pdf).")] = Path("landscape.png"),
+) -> None:
+    """Draw losses and their gradients over a range of guesses, as the notebook's "visualizing the loss".
+
+    Example: [bold]guessgame landscape --loss l1 --loss mse --loss bad --target 2 --out landscape.png[/]
+    """
+    from guessgame.plots import landscape_figure
+    from guessgame.schema import LOSSES, suggest
+
+    for name in loss:
+        if name not in LOSSES:
+            fail(f"--loss: got {name!r}{suggest(name, LOSSES)}; allowed: {', '.join(LOSSES)}")
+    if not range_[0] < range_[1]:
+        fail(f"--range: got {range_[0]:g} {range_[1]:g}; the first must be below the second")
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        fail(f"--out: got {str(out)!r}; the file must end in .png, .svg or .pdf")
+    landscape_figure(loss, target, *range_).savefig(out, dpi=110)
+    out_console.print(f"wrote {_shown_path(out.absolute())}")
+
+
+@app.command()
+@guarded
+def explain(config: ConfigArg, set_: SetOpt = None) -> None:
+    """Narrate the first attempt: the loss, the gradient and the step, their shapes and formulas.
+
+    Example: [bold]guessgame explain configs/l1.yaml --set reduction=sum[/]
+    """
+    from guessgame.config import load_config
+    from guessgame.explain import explain as narrate
+
+    for line in narrate(load_config(config, list(set_ or []))):
+        out_console.print(line, markup=False)
+
+
 def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_plots: bool, quiet: bool,
           *, compare: bool) -> None:
     from guessgame.config import load_config
@@ -145,6 +210,7 @@ def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_pl
         fail(str(exc))
     from guessgame.engine import Interrupted, simulate
 
+    _check_disk(config, out, no_plots)
     interrupted = False
     try:
         with _Progress(enabled=not quiet) as progress:
@@ -165,6 +231,22 @@ def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_pl
     out_console.print(f"run folder: {_shown_path(run_dir)}", soft_wrap=True)
     if interrupted:
         raise typer.Exit(130)
+
+
+# attempts.csv beyond this is refused before anything runs: no one reads a file that size.
+CSV_LIMIT = 4 * 2**30
+
+
+def _check_disk(config, out: Path, no_plots: bool) -> None:
+    rows = len(range(1, config.attempts + 1, config.log_every)) + 1
+    size = rows * config.runs * (24 + 3 * config.numel * 20)  # about 20 characters a number
+    probe = next((p for p in [out, *out.absolute().parents] if p.exists()), Path("."))
+    free = shutil.disk_usage(probe).free
+    if size > min(CSV_LIMIT, 0.8 * free):
+        every = int(size / min(CSV_LIMIT, 0.8 * free) * config.log_every) + 1
+        fail(f"attempts.csv would be about {size / 2**30:.1f} GiB ({config.runs:,} runs x {rows:,} logged "
+             f"attempts; {free / 2**30:.1f} GiB free under {probe}); keep every k-th attempt with "
+             f"--set log_every={every}, or use fewer runs or attempts")
 
 
 def _save(result, out: Path, fmt: Format, no_plots: bool) -> Path:

@@ -91,6 +91,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     config = load_config(source, overrides)
     device = _device(config.device)
     dtype = getattr(torch, config.dtype)
+    _check_memory(config, dtype.itemsize)
     lr_values = torch.tensor(config.lr, dtype=torch.float64).repeat_interleave(config.games)
     runs, n = config.runs, config.numel
     answer = _answers(config, dtype, device)  # (runs, n)
@@ -101,11 +102,16 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
 
     attempts = config.attempts
     logged = _logged_attempts(attempts, config.log_every)
+    # Every attempt kept and no early stop: the guesses go straight into the log, and the losses
+    # are computed from it afterwards in one pass (an inner reduction per attempt costs more than
+    # the whole update).
+    direct = config.log_every == 1 and not config.stop_early
     rows = len(logged)
-    log_guess = torch.empty(rows, runs, n, dtype=dtype, device=device)
-    log_grad, log_step = torch.empty_like(log_guess), torch.empty_like(log_guess)
-    all_loss = torch.empty(attempts, runs, dtype=dtype, device=device)
+    log_guess = torch.empty(rows + direct, runs, n, dtype=dtype, device=device)
+    log_grad, log_step = torch.empty_like(log_guess[:rows]), torch.empty_like(log_guess[:rows])
+    all_loss = None if direct else torch.empty(attempts, runs, dtype=dtype, device=device)
     row_of = {a: i for i, a in enumerate(logged)}
+    guesses, grads, steps = log_guess.unbind(0), log_grad.unbind(0), log_step.unbind(0)
 
     plain = config.optimizer == "sgd" and config.optimizer_options["momentum"] == 0 \
         and config.optimizer_options["weight_decay"] == 0
@@ -113,10 +119,26 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     state = optimizer.init(guess) if optimizer else None
     active = torch.ones(runs, dtype=torch.bool, device=device)
     attempts_run = torch.full((runs,), attempts, dtype=torch.long)
+    loss_name, loss_options, reduction = config.loss, config.loss_options, config.reduction
     done = 0
     try:
+        if direct:
+            guesses[0].copy_(guess)
         for t in range(1, attempts + 1):
-            loss, grad = losses.loss_and_grad(config.loss, config.loss_options, guess - answer, config.reduction)
+            if direct:
+                guess = guesses[t - 1]
+                grad = losses.grad(loss_name, loss_options, guess - answer, reduction)
+                grads[t - 1].copy_(grad)
+                if optimizer is None:  # the notebook's update: step = lr * grad; guess -= step
+                    torch.sub(guess, torch.mul(lr, grad, out=steps[t - 1]), out=guesses[t])
+                else:
+                    guesses[t].copy_(optimizer.update(grad, guess, state, t))
+                    torch.sub(guess, guesses[t], out=steps[t - 1])
+                done = t
+                if progress is not None:
+                    progress(t, attempts)
+                continue
+            loss, grad = losses.loss_and_grad(loss_name, loss_options, guess - answer, reduction)
             if optimizer is None:
                 step = (lr * grad).to(dtype)
                 new_guess = guess - step
@@ -129,7 +151,9 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
                                                  guess, new_guess, step, grad)
             row = row_of.get(t)
             if row is not None:
-                log_guess[row], log_grad[row], log_step[row] = guess, grad, step
+                guesses[row].copy_(guess)
+                grads[row].copy_(grad)
+                steps[row].copy_(step)
             guess = new_guess
             done = t
             if progress is not None:
@@ -137,11 +161,30 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
             if config.stop_early and not active.any():
                 break
     except KeyboardInterrupt:
-        result = _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_values,
-                         answer, guess, attempts_run.clamp(max=done), interrupted=True)
-        raise Interrupted(result) from None
-    return _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_values, answer,
-                   guess, attempts_run.clamp(max=done), interrupted=False)
+        interrupted = True
+    else:
+        interrupted = False
+    if direct:
+        guess = guesses[done]
+        all_loss = _losses_of(config, log_guess[:done], answer)
+    result = _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_values, answer,
+                     guess, attempts_run.clamp(max=done), interrupted=interrupted)
+    if interrupted:
+        raise Interrupted(result)
+    return result
+
+
+def _losses_of(config: Config, guesses: Tensor, answer: Tensor, chunk: int = 1 << 22) -> Tensor:
+    """The loss at every logged guess (attempts, runs, N) -> (attempts, runs), a chunk at a time."""
+    attempts, runs, n = guesses.shape
+    out = torch.empty(attempts, runs, dtype=guesses.dtype, device=guesses.device)
+    per = max(1, chunk // max(1, runs * n))
+    for start in range(0, attempts, per):
+        block = guesses[start:start + per]
+        diff = (block - answer).reshape(-1, n)
+        out[start:start + per] = losses.value(config.loss, config.loss_options, diff,
+                                              config.reduction).reshape(block.shape[0], runs)
+    return out
 
 
 def _stop_finished(config, t, loss, all_loss, active, attempts_run, guess, new_guess, step, grad):
@@ -238,6 +281,36 @@ def _answers(config: Config, dtype: torch.dtype, device: torch.device) -> Tensor
                                                                dtype=torch.float64)
     # Every learning rate plays the same K games, so a comparison across lrs is fair.
     return draws.repeat(len(config.lr), 1).to(dtype=dtype, device=device)
+
+
+def log_bytes(config: Config, itemsize: int = 8) -> int:
+    """Memory the log of a config takes: guess, gradient and step per kept attempt, and every loss."""
+    rows = len(range(1, config.attempts + 1, config.log_every)) + 2
+    return rows * config.runs * config.numel * itemsize * 3 + config.attempts * config.runs * itemsize
+
+
+def _check_memory(config: Config, itemsize: int) -> None:
+    needed = log_bytes(config, itemsize)
+    available = _available_memory()
+    if available and needed > 0.7 * available:
+        losses_alone = config.attempts * config.runs * itemsize
+        way_out = (f"keep every k-th attempt with log_every (e.g. log_every: "
+                   f"{max(2, int(needed / (0.3 * available)) + 1)}), or use fewer runs or attempts"
+                   if losses_alone < 0.3 * available else "use fewer runs or attempts")
+        raise ConfigError(
+            f"{config.runs:,} runs x {config.attempts:,} attempts would keep {needed / 2**30:.1f} GiB of log, "
+            f"more than this machine can spare ({available / 2**30:.1f} GiB free); {way_out}", key="log_every")
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def _device(name: str) -> torch.device:

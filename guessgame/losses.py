@@ -1,7 +1,7 @@
 """The five losses, batched over runs, with gradients written out by hand.
 
-Every function takes `diff = guess - answer` of shape (runs, N) and returns the loss (runs,) and
-the gradient (runs, N). The gradients are the ones autograd computes for `torch.nn.functional`'s
+Each loss is a pair of functions of `diff = guess - answer`, shape (runs, N): the loss (runs,) and
+its gradient (runs, N). The gradients are the ones autograd computes for `torch.nn.functional`'s
 losses, operation for operation, so they agree to the last bit (the tests check this):
 
     l1         d/dg mean|g - a|        = sign(g - a) / N
@@ -37,34 +37,52 @@ def _rounded(value: float, dtype: torch.dtype) -> float:
     return torch.tensor(value, dtype=dtype).item()
 
 
-def l1(diff: Tensor, reduction: str) -> tuple[Tensor, Tensor]:
-    return _reduce(diff.abs(), reduction), diff.sign() * _norm(diff.shape[1], reduction, diff.dtype)
+def l1(diff: Tensor, reduction: str) -> Tensor:
+    return _reduce(diff.abs(), reduction)
 
 
-def mse(diff: Tensor, reduction: str) -> tuple[Tensor, Tensor]:
-    return _reduce(diff * diff, reduction), diff * _norm(diff.shape[1], reduction, diff.dtype, 2.0)
+def l1_grad(diff: Tensor, reduction: str) -> Tensor:
+    return diff.sign() * _norm(diff.shape[1], reduction, diff.dtype)
 
 
-def huber(diff: Tensor, reduction: str, delta: float) -> tuple[Tensor, Tensor]:
-    norm = _norm(diff.shape[1], reduction, diff.dtype)
+def mse(diff: Tensor, reduction: str) -> Tensor:
+    return _reduce(diff * diff, reduction)
+
+
+def mse_grad(diff: Tensor, reduction: str) -> Tensor:
+    return diff * _norm(diff.shape[1], reduction, diff.dtype, 2.0)
+
+
+def huber(diff: Tensor, reduction: str, delta: float) -> Tensor:
     z = diff.abs()
-    values = torch.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
-    grad = torch.where(diff < -delta, -norm * delta, torch.where(diff > delta, norm * delta, diff * norm))
-    return _reduce(values, reduction), grad
+    return _reduce(torch.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
 
 
-def smooth_l1(diff: Tensor, reduction: str, beta: float) -> tuple[Tensor, Tensor]:
+def huber_grad(diff: Tensor, reduction: str, delta: float) -> Tensor:
+    norm = _norm(diff.shape[1], reduction, diff.dtype)
+    return torch.where(diff < -delta, -norm * delta, torch.where(diff > delta, norm * delta, diff * norm))
+
+
+def smooth_l1(diff: Tensor, reduction: str, beta: float) -> Tensor:
     if beta == 0.0:  # torch falls back to l1 here
         return l1(diff, reduction)
-    norm = _norm(diff.shape[1], reduction, diff.dtype)
     z = diff.abs()
-    values = torch.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
-    grad = torch.where(diff < -beta, -norm, torch.where(diff > beta, norm, diff / beta * norm))
-    return _reduce(values, reduction), grad
+    return _reduce(torch.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta), reduction)
 
 
-def bad(diff: Tensor, reduction: str) -> tuple[Tensor, Tensor]:
-    return _reduce(diff, reduction), torch.full_like(diff, _norm(diff.shape[1], reduction, diff.dtype))
+def smooth_l1_grad(diff: Tensor, reduction: str, beta: float) -> Tensor:
+    if beta == 0.0:
+        return l1_grad(diff, reduction)
+    norm = _norm(diff.shape[1], reduction, diff.dtype)
+    return torch.where(diff < -beta, -norm, torch.where(diff > beta, norm, diff / beta * norm))
+
+
+def bad(diff: Tensor, reduction: str) -> Tensor:
+    return _reduce(diff, reduction)
+
+
+def bad_grad(diff: Tensor, reduction: str) -> Tensor:
+    return torch.full_like(diff, _norm(diff.shape[1], reduction, diff.dtype))
 
 
 def bad_loss(guess: Tensor, answer: Tensor, reduction: str = "mean") -> Tensor:
@@ -73,12 +91,22 @@ def bad_loss(guess: Tensor, answer: Tensor, reduction: str = "mean") -> Tensor:
     return diff.mean() if reduction == "mean" else diff.sum()
 
 
-LOSS_AND_GRAD = {"l1": l1, "mse": mse, "huber": huber, "smooth_l1": smooth_l1, "bad": bad}
+VALUE = {"l1": l1, "mse": mse, "huber": huber, "smooth_l1": smooth_l1, "bad": bad}
+GRAD = {"l1": l1_grad, "mse": mse_grad, "huber": huber_grad, "smooth_l1": smooth_l1_grad, "bad": bad_grad}
+
+
+def value(name: str, options: dict, diff: Tensor, reduction: str) -> Tensor:
+    """The loss (rows,) of `name` at `diff = guess - answer`, shape (rows, N)."""
+    return VALUE[name](diff, reduction, **options)
+
+
+def grad(name: str, options: dict, diff: Tensor, reduction: str) -> Tensor:
+    """The gradient (rows, N) of the loss `name` at `diff = guess - answer`, shape (rows, N)."""
+    return GRAD[name](diff, reduction, **options)
 
 
 def loss_and_grad(name: str, options: dict, diff: Tensor, reduction: str) -> tuple[Tensor, Tensor]:
-    """Loss (runs,) and gradient (runs, N) of `name` at `diff = guess - answer`, shape (runs, N)."""
-    return LOSS_AND_GRAD[name](diff, reduction, **options)
+    return value(name, options, diff, reduction), grad(name, options, diff, reduction)
 
 
 def functional(name: str, options: dict, reduction: str):

@@ -241,4 +241,121 @@ def lr_figure(source: Any) -> Figure:
     return fig
 
 
-FIGURES = {"loss": loss_figure, "trajectory": trajectory_figure, "lr": lr_figure}
+FIGURES = {"loss": loss_figure, "trajectory": trajectory_figure, "lr": lr_figure}  # + path, below
+
+
+def _loss_1d(loss: str, options: dict, reduction: str, x: np.ndarray, target: float, n: int = 1) -> tuple:
+    """Loss and gradient of one element at guesses x (the others at their answers), in numpy."""
+    d = x - target
+    scale = 1.0 / n if reduction == "mean" else 1.0
+    if loss == "l1" or (loss == "smooth_l1" and options.get("beta", 1.0) == 0):
+        return np.abs(d) * scale, np.sign(d) * scale
+    if loss == "mse":
+        return d * d * scale, 2 * d * scale
+    if loss == "huber":
+        delta = options.get("delta", 1.0)
+        z = np.abs(d)
+        return np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)) * scale, np.clip(d, -delta, delta) * scale
+    if loss == "smooth_l1":
+        beta = options.get("beta", 1.0)
+        z = np.abs(d)
+        return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta) * scale, np.clip(d / beta, -1, 1) * scale
+    return d * scale, np.full_like(d, scale)  # bad
+
+
+def landscape_figure(losses: list[str], target: float = 2.0, low: float = -8.0, high: float = 12.0,
+                     options: dict | None = None) -> Figure:
+    """The notebook's "visualizing the loss function": each loss and its gradient over a range of guesses."""
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    x = np.linspace(low, high, 801)
+    points = np.arange(np.ceil(low), np.floor(high) + 1)
+    cycle = colormaps["tab10"]
+    for i, name in enumerate(losses):
+        value, grad = _loss_1d(name, (options or {}).get(name, {}), "mean", x, target)
+        pv, pg = _loss_1d(name, (options or {}).get(name, {}), "mean", points, target)
+        label = name + ("  (its minimum is not at the answer)" if name == "bad" else "")
+        left.plot(x, value, color=cycle(i), label=label)
+        left.scatter(points, pv, color=cycle(i), s=12)
+        right.plot(x, grad, color=cycle(i), label=name)
+        right.scatter(points, pg, color=cycle(i), s=12)
+    for ax, what in ((left, "loss"), (right, "gradient d loss / d guess")):
+        ax.axvline(target, color="black", ls="--", lw=1, label=f"answer = {target:g}" if ax is left else None)
+        ax.axhline(0, color="gray", lw=0.8)
+        ax.set_xlabel("guess")
+        ax.set_ylabel(what)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    left.set_title("loss at each guess")
+    right.set_title("gradient at each guess (the step is -lr x this)")
+    return fig
+
+
+def path_figure(source: Any) -> Figure:
+    """The guess's path over the loss landscape of its first element (the others held at their answers)."""
+    run = as_run(source)
+    c = run.config
+    loss = c["loss"] if isinstance(c["loss"], dict) else {"name": c["loss"]}
+    options = {k: v for k, v in loss.items() if k != "name"}
+    fig = Figure(figsize=(8, 5), layout="constrained")
+    ax = fig.add_subplot()
+    picked = _pick_runs(run, 6)
+    target = run.answer[picked[0], 0]
+    xs = run.guess[:, picked, 0]
+    finite = xs[np.isfinite(xs)]
+    span = max(np.abs(finite - target).max() if finite.size else 1.0, 1.0)
+    span = min(span, 1e6)
+    x = np.linspace(target - 1.15 * span, target + 1.15 * span, 801)
+    n = run.guess.shape[2]
+    curve, _ = _loss_1d(loss["name"], options, c.get("reduction", "mean"), x, target, n)
+    ax.plot(x, curve, color="black", lw=1.2, label=f"{loss['name']} loss along element 0")
+    cycle = colormaps["tab10"]
+    for k, r in enumerate(picked):
+        path = run.guess[:, r, 0]
+        ok = np.isfinite(path) & (np.abs(path - target) <= 1.15 * span)
+        y, _ = _loss_1d(loss["name"], options, c.get("reduction", "mean"), path[ok], target, n)
+        ax.plot(path[ok], y, "-o", ms=3, lw=0.8, alpha=0.8, color=cycle(k % 10),
+                label=f"{_lr_label(run.lr[r])}: {run.summary[r]['status']}")
+    ax.axvline(target, color="black", ls="--", lw=1)
+    ax.set_xlabel("guess (element 0)")
+    ax.set_ylabel("loss")
+    ax.set_title(_title(run, "path of the guess over the loss"))
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -> int:
+    """An animated GIF of the guesses moving over the loss landscape; returns the frame count."""
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    run = as_run(source)
+    fig = path_figure(run)
+    ax = fig.axes[0]
+    picked = _pick_runs(run, 6)
+    frames = np.unique(np.linspace(0, len(run.attempt) - 1, min(max_frames, len(run.attempt))).round().astype(int))
+    c = run.config
+    loss = c["loss"] if isinstance(c["loss"], dict) else {"name": c["loss"]}
+    options = {k: v for k, v in loss.items() if k != "name"}
+    for line in ax.lines[1:]:
+        line.set_alpha(0.15)
+    cycle = colormaps["tab10"]
+    dots = [ax.plot([], [], "o", ms=9, color=cycle(k % 10), mec="black")[0] for k in range(len(picked))]
+    label = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top")
+    target = run.answer[picked[0], 0]
+
+    def draw(frame):
+        for dot, r in zip(dots, picked):
+            x = run.guess[frame, r, 0]
+            y, _ = _loss_1d(loss["name"], options, c.get("reduction", "mean"), np.array([x]), target,
+                            run.guess.shape[2])
+            dot.set_data([x], y)
+        label.set_text(f"attempt {run.attempt[frame]}")
+        return [*dots, label]
+
+    fig.set_size_inches(6.4, 4.2)
+    FuncAnimation(fig, draw, frames=frames, blit=False).save(str(path), writer=PillowWriter(fps=fps), dpi=72)
+    return len(frames)
+
+
+FIGURES["path"] = path_figure

@@ -181,3 +181,22 @@ def test_sigint_keeps_the_attempts_so_far_and_exits_130(tmp_path):
     lines = (run_dir / "attempts.csv").read_text().count("\n")
     assert lines == 1 + 2 * ran
     assert str(run_dir.name) in stdout
+
+
+def test_a_log_too_big_for_memory_is_refused_before_it_starts(monkeypatch):
+    from guessgame import engine
+
+    monkeypatch.setattr(engine, "_available_memory", lambda: 2**30)
+    with pytest.raises(ConfigError, match=r"GiB of log.*log_every: \d+"):
+        simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 2000})
+    with pytest.raises(ConfigError, match="use fewer runs or attempts"):
+        simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 100000})
+    simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 100]}, "attempts": 100})
+
+
+def test_a_csv_too_big_for_disk_is_refused_with_the_way_out(tmp_path):
+    result = runner.invoke(app, ["run", str(ROOT / "configs" / "mse.yaml"), "--set", "lr={logspace: [0.001, 10, 100000]}",
+                                 "--set", "attempts=1000", "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    assert "attempts.csv would be about" in result.output and "--set log_every=" in result.output
+    assert not (tmp_path / "runs").exists()
