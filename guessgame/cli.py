@@ -152,7 +152,7 @@ def plot(
     if not (run_dir / runlog.SUMMARY).is_file() or not (run_dir / runlog.ATTEMPTS).is_file():
         fail(f"{run_dir}: not a run folder (it needs summary.json and attempts.csv)")
     data = RunData.load(run_dir)
-    for path in _write_plots(data, run_dir / runlog.PLOTS, format.value):
+    for path in _write_plots(data, run_dir / runlog.PLOTS, format.value, ALL_PLOTS):
         out_console.print(f"wrote {_shown_path(path)}")
     if animate:
         gif = run_dir / runlog.PLOTS / "guesses.gif"
@@ -233,6 +233,9 @@ def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_pl
         raise typer.Exit(130)
 
 
+# What `run` draws; `plot` adds the path over the loss landscape.
+RUN_PLOTS = ("loss", "trajectory", "lr")
+ALL_PLOTS = (*RUN_PLOTS, "path")
 # attempts.csv beyond this is refused before anything runs: no one reads a file that size.
 CSV_LIMIT = 4 * 2**30
 
@@ -263,15 +266,16 @@ def _save(result, out: Path, fmt: Format, no_plots: bool) -> Path:
     return run_dir
 
 
-def _write_plots(source, folder: Path, fmt: str) -> list[Path]:
+def _write_plots(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_PLOTS) -> list[Path]:
     from guessgame import plots
 
     folder.mkdir(exist_ok=True)
     data = plots.as_run(source)
     written = []
-    for name, make in plots.FIGURES.items():
+    for name in names:
+        make = plots.FIGURES[name]
         path = folder / f"{name}.{fmt}"
-        make(data).savefig(path, dpi=110)
+        make(data).savefig(path, dpi=100)
         written.append(path)
     return written
 

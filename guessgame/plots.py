@@ -193,7 +193,8 @@ def _element(shape: tuple[int, ...], i: int) -> str:
 def lr_figure(source: Any) -> Figure:
     """Final loss and attempts-to-converge against lr, coloured by status, theory's lrs marked."""
     run = as_run(source)
-    fig = Figure(figsize=(9, 6.5), layout="constrained")
+    fig = Figure(figsize=(9, 6.5))
+    fig.subplots_adjust(left=0.09, right=0.97, top=0.94, bottom=0.08, hspace=0.08)
     top, bottom = fig.subplots(2, 1, sharex=True)
     statuses = run.status
     final = np.array([s["final_loss"] for s in run.summary], dtype=float)
