@@ -210,7 +210,7 @@ def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_pl
         fail(str(exc))
     from guessgame.engine import Interrupted, simulate
 
-    _check_disk(config, out, no_plots)
+    _check_disk(config, out)
     interrupted = False
     try:
         with _Progress(enabled=not quiet) as progress:
@@ -240,8 +240,8 @@ ALL_PLOTS = (*RUN_PLOTS, "path")
 CSV_LIMIT = 4 * 2**30
 
 
-def _check_disk(config, out: Path, no_plots: bool) -> None:
-    rows = len(range(1, config.attempts + 1, config.log_every)) + 1
+def _check_disk(config, out: Path) -> None:
+    rows = len(config.logged_attempts)
     size = rows * config.runs * (24 + 3 * config.numel * 20)  # about 20 characters a number
     probe = next((p for p in [out, *out.absolute().parents] if p.exists()), Path("."))
     free = shutil.disk_usage(probe).free

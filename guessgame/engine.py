@@ -101,7 +101,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     lr = lr_values.to(torch.float32 if dtype in _LOW_PRECISION else dtype).to(device).unsqueeze(1)
 
     attempts = config.attempts
-    logged = _logged_attempts(attempts, config.log_every)
+    logged = config.logged_attempts
     # Every attempt kept and no early stop: the guesses go straight into the log, and the losses
     # are computed from it afterwards in one pass (an inner reduction per attempt costs more than
     # the whole update).
@@ -258,13 +258,6 @@ def _theory(config: Config, start: Tensor) -> list[dict[str, Any]]:
     ]
 
 
-def _logged_attempts(attempts: int, every: int) -> list[int]:
-    logged = list(range(1, attempts + 1, every))
-    if logged[-1] != attempts:
-        logged.append(attempts)
-    return logged
-
-
 def _answers(config: Config, dtype: torch.dtype, device: torch.device) -> Tensor:
     """The hidden answers, one row per run: (runs, N)."""
     runs, n = config.runs, config.numel
@@ -285,7 +278,7 @@ def _answers(config: Config, dtype: torch.dtype, device: torch.device) -> Tensor
 
 def log_bytes(config: Config, itemsize: int = 8) -> int:
     """Memory the log of a config takes: guess, gradient and step per kept attempt, and every loss."""
-    rows = len(range(1, config.attempts + 1, config.log_every)) + 2
+    rows = len(config.logged_attempts) + 1  # the guess after the last step too
     return rows * config.runs * config.numel * itemsize * 3 + config.attempts * config.runs * itemsize
 
 

@@ -39,10 +39,15 @@ def _lr_colors(run: RunData):
     return [cycle(i % 10) for i in range(run.runs)], None
 
 
+def _named(config: dict, key: str) -> tuple[str, dict]:
+    """`loss` or `optimizer` of a config, written `mse` or `{name: huber, delta: 2}` -> (name, options)."""
+    entry = config[key] if isinstance(config[key], dict) else {"name": config[key]}
+    return entry["name"], {k: v for k, v in entry.items() if k != "name"}
+
+
 def _title(run: RunData, what: str) -> str:
     c = run.config
-    loss = c["loss"]["name"] if isinstance(c["loss"], dict) else c["loss"]
-    opt = c["optimizer"]["name"] if isinstance(c["optimizer"], dict) else c["optimizer"]
+    loss, opt = _named(c, "loss")[0], _named(c, "optimizer")[0]
     return f"{run.name}: {what}  ({loss}, {c.get('reduction', 'mean')}, {opt}, {c.get('dtype', 'float64')})"
 
 
@@ -123,9 +128,9 @@ def _theory_curve(run: RunData, r: int) -> np.ndarray | None:
     """For plain SGD on MSE: loss(t) = loss(1) * rate^(2(t-1)), drawn only while it stays finite."""
     theory = run.summary[r].get("theory") or {}
     c = run.config
-    opt = c["optimizer"] if isinstance(c["optimizer"], dict) else {"name": c["optimizer"]}
-    loss_name = c["loss"]["name"] if isinstance(c["loss"], dict) else c["loss"]
-    if loss_name != "mse" or opt["name"] != "sgd" or opt.get("momentum", 0) or theory.get("rate") is None:
+    opt_name, opt = _named(c, "optimizer")
+    loss_name = _named(c, "loss")[0]
+    if loss_name != "mse" or opt_name != "sgd" or opt.get("momentum", 0) or theory.get("rate") is None:
         return None
     loss0 = run.loss[0, r]
     if not np.isfinite(loss0) or loss0 <= 0:
@@ -296,8 +301,7 @@ def path_figure(source: Any) -> Figure:
     """The guess's path over the loss landscape of its first element (the others held at their answers)."""
     run = as_run(source)
     c = run.config
-    loss = c["loss"] if isinstance(c["loss"], dict) else {"name": c["loss"]}
-    options = {k: v for k, v in loss.items() if k != "name"}
+    loss, options = _named(c, "loss")
     fig = Figure(figsize=(8, 5), layout="constrained")
     ax = fig.add_subplot()
     picked = _pick_runs(run, 6)
@@ -308,13 +312,13 @@ def path_figure(source: Any) -> Figure:
     span = min(span, 1e6)
     x = np.linspace(target - 1.15 * span, target + 1.15 * span, 801)
     n = run.guess.shape[2]
-    curve, _ = _loss_1d(loss["name"], options, c.get("reduction", "mean"), x, target, n)
-    ax.plot(x, curve, color="black", lw=1.2, label=f"{loss['name']} loss along element 0")
+    curve, _ = _loss_1d(loss, options, c.get("reduction", "mean"), x, target, n)
+    ax.plot(x, curve, color="black", lw=1.2, label=f"{loss} loss along element 0")
     cycle = colormaps["tab10"]
     for k, r in enumerate(picked):
         path = run.guess[:, r, 0]
         ok = np.isfinite(path) & (np.abs(path - target) <= 1.15 * span)
-        y, _ = _loss_1d(loss["name"], options, c.get("reduction", "mean"), path[ok], target, n)
+        y, _ = _loss_1d(loss, options, c.get("reduction", "mean"), path[ok], target, n)
         ax.plot(path[ok], y, "-o", ms=3, lw=0.8, alpha=0.8, color=cycle(k % 10),
                 label=f"{_lr_label(run.lr[r])}: {run.summary[r]['status']}")
     ax.axvline(target, color="black", ls="--", lw=1)
@@ -336,8 +340,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -
     picked = _pick_runs(run, 6)
     frames = np.unique(np.linspace(0, len(run.attempt) - 1, min(max_frames, len(run.attempt))).round().astype(int))
     c = run.config
-    loss = c["loss"] if isinstance(c["loss"], dict) else {"name": c["loss"]}
-    options = {k: v for k, v in loss.items() if k != "name"}
+    loss, options = _named(c, "loss")
     for line in ax.lines[1:]:
         line.set_alpha(0.15)
     cycle = colormaps["tab10"]
@@ -348,7 +351,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -
     def draw(frame):
         for dot, r in zip(dots, picked):
             x = run.guess[frame, r, 0]
-            y, _ = _loss_1d(loss["name"], options, c.get("reduction", "mean"), np.array([x]), target,
+            y, _ = _loss_1d(loss, options, c.get("reduction", "mean"), np.array([x]), target,
                             run.guess.shape[2])
             dot.set_data([x], y)
         label.set_text(f"attempt {run.attempt[frame]}")

@@ -107,6 +107,12 @@ class Config:
     def runs(self) -> int:
         return len(self.lr) * self.games
 
+    @property
+    def logged_attempts(self) -> range | list[int]:
+        """The attempts kept in the log: every `log_every`-th from the first, and always the last."""
+        kept = range(1, self.attempts + 1, self.log_every)
+        return kept if kept[-1] == self.attempts else [*kept, self.attempts]
+
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved config, as YAML keys (what `config.yaml` in a run folder holds)."""
         answer = self.answer
