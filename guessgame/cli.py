@@ -10,6 +10,7 @@ import functools
 import os
 import sys
 import shutil
+import threading
 import time
 from enum import Enum
 from pathlib import Path
@@ -211,25 +212,23 @@ def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_pl
     from guessgame.engine import Interrupted, simulate
 
     _check_disk(config, out)
-    interrupted = False
     try:
         with _Progress(enabled=not quiet) as progress:
             result = simulate(config, progress=progress.update)
     except Interrupted as exc:
-        result, interrupted = exc.result, True
+        result = exc.result
+        err_console.print(f"[yellow]interrupted[/] after {max(result.attempts_run, default=0)} attempts; "
+                          "saving what was computed (Ctrl-C again to stop at once)", soft_wrap=True)
     except ConfigError as exc:
         fail(str(exc))
     try:
-        run_dir = _save(result, out, fmt, no_plots)
+        run_dir, stopped = _save(result, out, fmt, no_plots)
     except ConfigError as exc:
         fail(str(exc))
     if not quiet:
         _report(result, compare)
-    if interrupted:
-        err_console.print(f"[yellow]interrupted[/] after {max(result.attempts_run, default=0)} attempts; "
-                          "the run folder keeps what was computed")
     out_console.print(f"run folder: {_shown_path(run_dir)}", soft_wrap=True)
-    if interrupted:
+    if result.interrupted or stopped:
         raise typer.Exit(130)
 
 
@@ -252,18 +251,63 @@ def _check_disk(config, out: Path) -> None:
              f"--set log_every={every}, or use fewer runs or attempts")
 
 
-def _save(result, out: Path, fmt: Format, no_plots: bool) -> Path:
+def _save(result, out: Path, fmt: Format, no_plots: bool) -> tuple[Path, bool]:
+    """Write the run folder; returns it and whether Ctrl-C was pressed while writing.
+
+    The writing runs in a worker thread so that Ctrl-C reaches the main thread at once, even inside
+    a long CSV or plot write. The first Ctrl-C (or the one that ended the simulation) lets the
+    folder be finished; the next stops at once and removes the unfinished folder.
+    """
     from guessgame import runlog
 
     run_dir = runlog.create_run_dir(out, result.config.name)
-    try:
+
+    def write() -> None:
         runlog.write_run(run_dir, result)
         if not no_plots:
             _write_plots(result, run_dir / runlog.PLOTS, fmt.value)
-    except Exception:
-        shutil.rmtree(run_dir, ignore_errors=True)  # nothing half-written is left behind
+
+    try:
+        stopped = _in_background(write, interrupted=result.interrupted)
+    except BaseException as exc:
+        for _ in range(3):  # the worker may still be adding files while the folder goes
+            shutil.rmtree(run_dir, ignore_errors=True)
+            if not run_dir.exists():
+                break
+            time.sleep(0.05)
+        if isinstance(exc, KeyboardInterrupt):
+            err_console.print(f"[yellow]stopped[/]: the unfinished run folder {_shown_path(run_dir)} was removed", soft_wrap=True)
         raise
-    return run_dir
+    return run_dir, stopped
+
+
+def _in_background(work, *, interrupted: bool) -> bool:
+    """Run `work` in a daemon thread; Ctrl-C once lets it finish, twice (counting `interrupted`) stops."""
+    failure: list[BaseException] = []
+    finished = threading.Event()  # not Thread.join: a join cut short by Ctrl-C can mark the thread done
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the main thread
+            failure.append(exc)
+        finally:
+            finished.set()
+
+    threading.Thread(target=target, name="guessgame-save", daemon=True).start()
+    asked = interrupted
+    while not finished.is_set():
+        try:
+            finished.wait(0.05)
+        except KeyboardInterrupt:
+            if asked:
+                raise
+            asked = True
+            err_console.print("[yellow]interrupted[/] while saving; finishing the run folder "
+                              "(Ctrl-C again to stop at once)", soft_wrap=True)
+    if failure:
+        raise failure[0]
+    return asked and not interrupted
 
 
 def _write_plots(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_PLOTS) -> list[Path]:
