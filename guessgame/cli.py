@@ -232,7 +232,7 @@ def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_pl
         raise typer.Exit(130)
 
 
-# What `run` draws; `plot` adds the path over the loss landscape.
+# What `run` draws (and `score` for random games); `plot` adds the path over the loss landscape.
 RUN_PLOTS = ("loss", "trajectory", "lr")
 ALL_PLOTS = (*RUN_PLOTS, "path")
 # attempts.csv beyond this is refused before anything runs: no one reads a file that size.
@@ -316,7 +316,7 @@ def _write_plots(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_PL
     folder.mkdir(exist_ok=True)
     data = plots.as_run(source)
     written = []
-    for name in names:
+    for name in (*names, "score") if data.games > 1 else names:
         make = plots.FIGURES[name]
         path = folder / f"{name}.{fmt}"
         make(data).savefig(path, dpi=100)
@@ -327,16 +327,19 @@ def _write_plots(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_PL
 def _report(result, compare: bool) -> None:
     from guessgame import console
 
+    from guessgame.score import scores
+
     summary = result.summary()
+    scored = [console.score_table(scores(summary))] if result.config.games > 1 else []
     if compare:
-        out_console.print(console.summary_table(summary))
+        out_console.print(*scored, console.summary_table(summary))
     if result.runs <= 3:
         for r in range(result.runs):
             out_console.print(console.attempts_table(result, r))
     else:
         out_console.print(f"[dim]{result.runs} runs: attempt tables are in attempts.csv[/]")
     if not compare:
-        out_console.print(console.summary_table(summary))
+        out_console.print(console.summary_table(summary), *scored)
 
 
 def _shown_path(path: Path) -> str:

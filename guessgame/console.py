@@ -77,6 +77,28 @@ def summary_table(runs: list[dict[str, Any]], limit: int = 40) -> Table:
     return table
 
 
+def score_table(scores: list[dict[str, Any]]) -> Table:
+    """Random games scored per lr: shares of each status and the attempts its games took to converge."""
+    table = Table(title="score: attempts to converge, per learning rate", title_justify="left",
+                  header_style="bold")
+    for name in ("lr", "games", "converged", "diverged", "other", "median attempts", "middle half",
+                 "fewest-most"):
+        table.add_column(name, justify="right")
+    for s in scores:
+        shares, took = s["shares"], s["attempts_to_converge"]
+        other = shares["oscillating"] + shares["unfinished"]
+        cells = [number(s["lr"]), str(s["games"]),
+                 Text(f"{shares['converged']:.0%}", style=STATUS_STYLE["converged"] if shares["converged"] else ""),
+                 Text(f"{shares['diverged']:.0%}", style=STATUS_STYLE["diverged"] if shares["diverged"] else ""),
+                 f"{other:.0%}"]
+        if took:
+            cells += [f"{took['median']:g}", f"{took['q1']:g}-{took['q3']:g}", f"{took['min']}-{took['max']}"]
+        else:
+            cells += ["-", "-", "-"]
+        table.add_row(*cells)
+    return table
+
+
 def theory_text(theory: dict[str, Any]) -> str:
     if not theory or theory.get("predicted") is None:
         return (theory or {}).get("note") or "no closed form"

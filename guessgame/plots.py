@@ -247,6 +247,69 @@ def lr_figure(source: Any) -> Figure:
     return fig
 
 
+def score_figure(source: Any) -> Figure:
+    """Random games scored: per lr, attempts-to-converge of each game and the share of each status.
+
+    One column per learning rate, in increasing order, so close learning rates stay readable.
+    """
+    from guessgame.score import STATUSES, scores
+
+    run = as_run(source)
+    table = sorted(scores(run.summary), key=lambda s: s["lr"])
+    lrs = np.array([s["lr"] for s in table])
+    slots = np.arange(len(table))
+    fig = Figure(figsize=(max(8.5, min(16.0, 3 + 0.45 * len(table))), 6.5), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    rng = np.random.default_rng(0)  # jitter only: where a dot sits inside its column
+    took_by_lr: dict[float, list[int]] = {}
+    for r in run.summary:
+        if r["status"] == "converged":
+            took_by_lr.setdefault(float(r["lr"]), []).append(r["converged_at"])
+    labelled = False
+    for x, s in zip(slots, table):
+        took = took_by_lr.get(s["lr"])
+        if not took:
+            if len(table) <= 12:  # with more columns the shares below say it
+                top.text(x, 0.5, "none\nconverged", transform=top.get_xaxis_transform(), ha="center",
+                         va="center", fontsize=7, color="gray")
+            continue
+        top.scatter(x + rng.uniform(-0.3, 0.3, len(took)), took, s=10, color=STATUS_COLORS["converged"],
+                    alpha=0.35, lw=0, label=None if labelled else "one game")
+        a = s["attempts_to_converge"]
+        top.plot([x, x], [a["min"], a["max"]], color="black", lw=0.8)
+        top.plot([x, x], [a["q1"], a["q3"]], color="black", lw=5, solid_capstyle="butt",
+                 label=None if labelled else "middle half of the games")
+        top.plot(x, a["median"], "o", color="white", mec="black", ms=6, label=None if labelled else "median")
+        labelled = True
+    below = np.zeros(len(table))
+    for status in STATUSES:
+        share = np.array([100 * s["shares"][status] for s in table])
+        if share.any():
+            bottom.bar(slots, share, width=0.7, bottom=below, color=STATUS_COLORS[status], label=status)
+        below += share
+    theory = next((r["theory"] for r in run.summary if r.get("theory")), {}) or {}
+    critical = theory.get("critical_lr")
+    if critical and len(lrs) > 1 and lrs[0] <= critical <= lrs[-1]:
+        at = np.interp(np.log10(critical), np.log10(lrs), slots)  # between the columns it separates
+        for ax in (top, bottom):
+            ax.axvline(at, color="#d62728", ls="--", lw=1.2,
+                       label=f"theory: critical lr = {critical:.4g}" if ax is top else None)
+    every = max(1, len(table) // 20)
+    bottom.set_xticks(slots[::every], [f"{lr:.3g}" for lr in lrs[::every]],
+                      rotation=45 if len(table) > 8 else 0, ha="right" if len(table) > 8 else "center")
+    bottom.set_xlim(-0.6, len(table) - 0.4)
+    top.grid(True, axis="y", alpha=0.3)
+    top.set_ylabel("attempts to converge\n(the score: fewer is better)")
+    bottom.set_ylabel("share of games (%)")
+    bottom.set_ylim(0, 100)
+    bottom.set_xlabel("learning rate")
+    if top.get_legend_handles_labels()[0]:
+        top.legend(fontsize=8, loc="best")
+    bottom.legend(fontsize=8, loc="lower left", ncols=4, framealpha=0.9)
+    top.set_title(_title(run, f"{run.games} random games per learning rate"))
+    return fig
+
+
 FIGURES = {"loss": loss_figure, "trajectory": trajectory_figure, "lr": lr_figure}  # + path, below
 
 
@@ -363,3 +426,4 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -
 
 
 FIGURES["path"] = path_figure
+FIGURES["score"] = score_figure

@@ -30,6 +30,11 @@ class RunData:
         return len(self.lr)
 
     @property
+    def games(self) -> int:
+        """Random answers per learning rate."""
+        return int(self.game.max()) + 1 if self.runs else 1
+
+    @property
     def status(self) -> list[str]:
         return [run["status"] for run in self.summary]
 

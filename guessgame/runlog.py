@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from guessgame.errors import ConfigError
+from guessgame.score import scores
 
 CONFIG, ATTEMPTS, SUMMARY, PLOTS = "config.yaml", "attempts.csv", "summary.json", "plots"
 
@@ -120,8 +121,11 @@ def write_run(run_dir: Path, result, *, extra: dict[str, Any] | None = None) -> 
     """config.yaml, attempts.csv and summary.json of a result."""
     write_config(run_dir, result.config.to_dict())
     write_attempts(run_dir / ATTEMPTS, result)
-    write_summary(run_dir, {"name": result.config.name, "interrupted": result.interrupted,
-                            "runs": result.summary(), **(extra or {})})
+    runs = result.summary()
+    summary = {"name": result.config.name, "interrupted": result.interrupted, "runs": runs}
+    if result.config.games > 1:
+        summary["scores"] = scores(runs)
+    write_summary(run_dir, {**summary, **(extra or {})})
 
 
 def read_summary(run_dir: Path) -> dict[str, Any]:

@@ -16,6 +16,8 @@ CASES = {
     "one-element": {"answer": [3], "guess": 0, "lr": 0.2},
     "matrix-3x5": {"answer": [[i * 5 + j for j in range(5)] for i in range(3)], "loss": "huber", "lr": [0.5, 40]},
     "bad-loss": {"answer": [2, 5, 9], "loss": "bad", "lr": [0.3, 3]},
+    "random-games": {"answer": {"random": {"low": -5, "high": 5, "shape": [2]}}, "games": 25, "loss": "l1",
+                     "lr": [0.01, 0.5, 3], "attempts": 60},
     "1000-runs": {"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": {"logspace": [1e-3, 10, 1000]}, "attempts": 40},
 }
 
