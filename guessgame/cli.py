@@ -201,6 +201,48 @@ def explain(config: ConfigArg, set_: SetOpt = None) -> None:
         out_console.print(line, markup=False)
 
 
+@app.command()
+@guarded
+def play(
+    config: Annotated[Optional[Path], typer.Argument(
+        help="A YAML config whose answer, loss and lr to play; default: a whole number from 0 to 100, "
+             "l1 loss, lr 1.", show_default=False)] = None,
+    seed: Annotated[Optional[int], typer.Option(
+        "--seed", help="Replay a game: the same seed hides the same random answer. Default: a new game.",
+        show_default=False)] = None,
+    set_: SetOpt = None,
+) -> None:
+    """Play the guessing game by hand: guess, read the loss and the gradient, guess again.
+
+    At the end, see how many attempts plain SGD at the config's lr needed for the same answer.
+
+    Example: [bold]guessgame play configs/mse.yaml --set loss=l1[/]
+    """
+    import secrets
+
+    from guessgame.config import RandomAnswer, load_config
+    from guessgame.play import DEFAULT_GAME, play as play_game
+
+    overrides = list(set_ or []) + [f"seed={seed if seed is not None else secrets.randbelow(2**31)}"]
+    game = load_config(config if config is not None else DEFAULT_GAME, overrides)
+
+    def read(prompt: str) -> str | None:
+        out_console.print(prompt, end="", markup=False)
+        out_console.file.flush()
+        line = sys.stdin.readline()
+        if not line:
+            out_console.print()
+            return None
+        if not sys.stdin.isatty():
+            out_console.print(line.rstrip("\n"), markup=False, highlight=False)  # echo piped input
+        return line
+
+    play_game(game, read, lambda text: out_console.print(text, markup=False, soft_wrap=True))
+    if isinstance(game.answer, RandomAnswer):
+        again = f"guessgame play{' ' + str(config) if config else ''} --seed {game.seed}"
+        out_console.print(f"(seed {game.seed}: `{again}` replays this game)", markup=False, style="dim")
+
+
 def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_plots: bool, quiet: bool,
           *, compare: bool) -> None:
     from guessgame.config import load_config

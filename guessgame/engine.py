@@ -94,7 +94,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     _check_memory(config, dtype.itemsize)
     lr_values = torch.tensor(config.lr, dtype=torch.float64).repeat_interleave(config.games)
     runs, n = config.runs, config.numel
-    answer = _answers(config, dtype, device)  # (runs, n)
+    answer = hidden_answers(config, dtype, device)  # (runs, n)
     guess = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, n)
     guess = guess.expand(runs, n).clone()
     # Half precision keeps lr in float32, as a Python float multiplying a half tensor does.
@@ -258,7 +258,7 @@ def _theory(config: Config, start: Tensor) -> list[dict[str, Any]]:
     ]
 
 
-def _answers(config: Config, dtype: torch.dtype, device: torch.device) -> Tensor:
+def hidden_answers(config: Config, dtype: torch.dtype, device: torch.device | str = "cpu") -> Tensor:
     """The hidden answers, one row per run: (runs, N)."""
     runs, n = config.runs, config.numel
     if not isinstance(config.answer, RandomAnswer):

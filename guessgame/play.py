@@ -1,0 +1,113 @@
+"""Playing the game by hand: the computer hides an answer, the player guesses, and sees after each
+guess the loss and the gradient there; at the end, how many attempts plain SGD needed for the same
+answer. Input and output are passed in, so the game runs the same in a terminal, a notebook or a test.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from guessgame import losses
+from guessgame.config import Config, RandomAnswer
+from guessgame.console import number, vector
+from guessgame.engine import hidden_answers, simulate
+
+QUIT = {"q", "quit", "exit", "give up"}
+# The built-in game of `guessgame play` without a config: higher or lower, told by the L1 gradient.
+DEFAULT_GAME = {"name": "play", "answer": {"random": {"low": 0, "high": 100, "shape": [], "integer": True}},
+                "guess": 50, "loss": "l1", "lr": 1, "attempts": 100}
+
+
+@dataclass
+class Played:
+    answer: list | float
+    attempts: int  # guesses the player made
+    found: bool
+    sgd: list[dict]  # per lr of the config: lr, status, converged_at, attempts_run
+
+
+def play(config: Config, read: Callable[[str], str | None], say: Callable[[str], None]) -> Played:
+    """One game. `read(prompt)` returns a line, or None at the end of input; `say` shows a line."""
+    dtype = getattr(torch, config.dtype)
+    answer = hidden_answers(config, dtype)[:1]  # (1, N): the first game's answer
+    n = config.numel
+    say(_introduction(config))
+    made, found = 0, False
+    while made < config.attempts:
+        line = read(f"guess {made + 1}> ")
+        if line is None or line.strip().lower() in QUIT:
+            break
+        guess = _parse(line, n)
+        if isinstance(guess, str):
+            say(guess)
+            continue
+        made += 1
+        diff = torch.tensor(guess, dtype=dtype).reshape(1, n) - answer
+        loss, grad = losses.loss_and_grad(config.loss, config.loss_options, diff, config.reduction)
+        shown = grad[0].reshape(config.shape).tolist()
+        say(f"  loss {number(float(loss[0]))}   gradient {vector(shown)}")
+        if abs(float(loss[0])) <= config.tolerance:
+            found = True
+            break
+    hidden = answer[0].reshape(config.shape).tolist()
+    if found:
+        say(f"You found it in {made} {'attempt' if made == 1 else 'attempts'}: the answer is {vector(hidden)}.")
+    elif made >= config.attempts:
+        say(f"Out of attempts ({config.attempts}). The answer was {vector(hidden)}.")
+    else:
+        say(f"You stopped after {made} {'attempt' if made == 1 else 'attempts'}. The answer was {vector(hidden)}.")
+    sgd = _plain_sgd(config, hidden)
+    for run in sgd:
+        say(_sgd_line(config, run))
+    return Played(answer=hidden, attempts=made, found=found, sgd=sgd)
+
+
+def _introduction(config: Config) -> str:
+    what = "a number" if not config.shape else f"an answer of shape {list(config.shape)} ({config.numel} numbers)"
+    where = ""
+    if isinstance(config.answer, RandomAnswer):
+        kind = "whole numbers" if config.answer.integer else "numbers"
+        where = f", {kind} from {number(config.answer.low)} to {number(config.answer.high)}"
+    loss = config.loss + (f" ({', '.join(f'{k}={v}' for k, v in config.loss_options.items())})"
+                          if config.loss_options else "")
+    count = "one number" if config.numel == 1 else f"{config.numel} numbers, or one for all"
+    return (f"I have hidden {what}{where}. After each guess you see the {loss} loss ({config.reduction}) and "
+            f"its gradient: the gradient points uphill, so step against it. Type {count}; q gives up. "
+            f"You have {config.attempts} attempts.")
+
+
+def _parse(line: str, n: int) -> list[float] | str:
+    """The numbers of a typed guess (`50`, `1, 2, 3`, `[[1, 2], [3, 4]]`), or a message saying what is wrong."""
+    words = [w for w in re.split(r"[\s,\[\]()]+", line.strip()) if w]
+    expected = "one number" if n == 1 else f"{n} numbers (or one for all)"
+    try:
+        values = [float(w) for w in words]
+    except ValueError:
+        return f"  not a guess: {line.strip()!r}; type {expected}, or q to give up"
+    if not values or len(values) not in (1, n):
+        return f"  got {len(values)} numbers; type {expected}"
+    if not all(math.isfinite(v) for v in values):
+        return "  guesses must be finite numbers"
+    return values * n if len(values) == 1 else values
+
+
+def _plain_sgd(config: Config, answer) -> list[dict]:
+    game = {**config.to_dict(), "answer": answer, "games": 1, "optimizer": "sgd", "stop_early": True,
+            "log_every": 1, "device": "cpu"}
+    result = simulate(game)
+    return [{"lr": lr, "status": result.status[r], "converged_at": result.converged_at[r],
+             "attempts_run": result.attempts_run[r]} for r, lr in enumerate(config.lr)]
+
+
+def _sgd_line(config: Config, run: dict) -> str:
+    head = f"Plain SGD at lr {number(run['lr'])} from {vector(config.guess)}"
+    if run["status"] == "converged":
+        return f"{head} needed {run['converged_at']} attempts."
+    if run["status"] == "diverged":
+        return f"{head} diverged (stopped at attempt {run['attempts_run']})."
+    return f"{head} did not converge in {run['attempts_run']} attempts: {run['status']}."
