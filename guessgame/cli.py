@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from guessgame.errors import ConfigError
 
@@ -48,6 +49,8 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Where run folders go.")]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Plot file format.")]
 NoPlotsOpt = Annotated[bool, typer.Option("--no-plots", help="Write no plots.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run folder's path.")]
+TensorBoardOpt = Annotated[bool, typer.Option(
+    "--tensorboard", help='Also write TensorBoard event files, one run per lr (needs "guessgame[tensorboard]").')]
 
 
 def guarded(command):
@@ -73,19 +76,19 @@ def guarded(command):
 
 
 def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True, highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, markup=True, highlight=False)
     raise typer.Exit(code)
 
 
 @app.command()
 @guarded
 def run(config: ConfigArg, set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
-        no_plots: NoPlotsOpt = False, quiet: QuietOpt = False) -> None:
+        no_plots: NoPlotsOpt = False, quiet: QuietOpt = False, tensorboard: TensorBoardOpt = False) -> None:
     """Play the game a config describes, print every attempt and a summary, and save a run folder.
 
-    Example: [bold]guessgame run configs/mse.yaml --set lr=[1,2.9,10][/]
+    Example: [bold]guessgame run configs/mse.yaml --set lr=[1,2.9,10] --tensorboard[/]
     """
-    _play(config, list(set_ or []), out, format, no_plots, quiet, compare=False)
+    _play(config, list(set_ or []), out, format, no_plots, quiet, tensorboard, compare=False)
 
 
 @app.command()
@@ -98,7 +101,7 @@ def compare(
                                                help="COUNT log-spaced learning rates from LOW to HIGH.",
                                                show_default=False)] = None,
     set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
-    no_plots: NoPlotsOpt = False, quiet: QuietOpt = False,
+    no_plots: NoPlotsOpt = False, quiet: QuietOpt = False, tensorboard: TensorBoardOpt = False,
 ) -> None:
     """Replay a config over several learning rates and compare them, the comparison first.
 
@@ -114,7 +117,7 @@ def compare(
         if len(parts) != 3:
             fail(f"--lrs: got {lrs!r}; expected LOW:HIGH:COUNT, e.g. 0.01:10:40")
         overrides.append(f"lr={{logspace: [{parts[0]}, {parts[1]}, {parts[2]}]}}")
-    _play(config, overrides, out, format, no_plots, quiet, compare=True)
+    _play(config, overrides, out, format, no_plots, quiet, tensorboard, compare=True)
 
 
 @app.command()
@@ -132,7 +135,7 @@ def validate(config: ConfigArg, set_: SetOpt = None) -> None:
         resolved = load_config(config, list(set_ or []))
     except ConfigError as exc:
         fail(str(exc))
-    out_console.print(f"[green]ok[/]: {config} is valid ({resolved.runs} run(s) of {resolved.attempts} attempts)")
+    out_console.print(f"[green]ok[/]: {escape(str(config))} is valid ({resolved.runs} run(s) of {resolved.attempts} attempts)")
     out_console.print(yaml.safe_dump(resolved.to_dict(), sort_keys=False, default_flow_style=None), end="")
 
 
@@ -244,8 +247,13 @@ def play(
 
 
 def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_plots: bool, quiet: bool,
-          *, compare: bool) -> None:
+          tensorboard: bool, *, compare: bool) -> None:
     from guessgame.config import load_config
+
+    if tensorboard:
+        from guessgame.events import require
+
+        require()
 
     try:
         config = load_config(config_path, overrides)
@@ -264,12 +272,15 @@ def _play(config_path: Path, overrides: list[str], out: Path, fmt: Format, no_pl
     except ConfigError as exc:
         fail(str(exc))
     try:
-        run_dir, stopped = _save(result, out, fmt, no_plots)
+        run_dir, stopped = _save(result, out, fmt, no_plots, tensorboard)
     except ConfigError as exc:
         fail(str(exc))
     if not quiet:
         _report(result, compare)
     out_console.print(f"run folder: {_shown_path(run_dir)}", soft_wrap=True)
+    if tensorboard and not quiet:
+        out_console.print(f"see it in TensorBoard: tensorboard --logdir {_shown_path(run_dir / 'tensorboard')}",
+                          soft_wrap=True)
     if result.interrupted or stopped:
         raise typer.Exit(130)
 
@@ -293,7 +304,7 @@ def _check_disk(config, out: Path) -> None:
              f"--set log_every={every}, or use fewer runs or attempts")
 
 
-def _save(result, out: Path, fmt: Format, no_plots: bool) -> tuple[Path, bool]:
+def _save(result, out: Path, fmt: Format, no_plots: bool, tensorboard: bool = False) -> tuple[Path, bool]:
     """Write the run folder; returns it and whether Ctrl-C was pressed while writing.
 
     The writing runs in a worker thread so that Ctrl-C reaches the main thread at once, even inside
@@ -306,6 +317,10 @@ def _save(result, out: Path, fmt: Format, no_plots: bool) -> tuple[Path, bool]:
 
     def write() -> None:
         runlog.write_run(run_dir, result)
+        if tensorboard:
+            from guessgame.events import write_events
+
+            write_events(run_dir, result)
         if not no_plots:
             _write_plots(result, run_dir / runlog.PLOTS, fmt.value)
 
@@ -318,7 +333,8 @@ def _save(result, out: Path, fmt: Format, no_plots: bool) -> tuple[Path, bool]:
                 break
             time.sleep(0.05)
         if isinstance(exc, KeyboardInterrupt):
-            err_console.print(f"[yellow]stopped[/]: the unfinished run folder {_shown_path(run_dir)} was removed", soft_wrap=True)
+            err_console.print(f"[yellow]stopped[/]: the unfinished run folder {_shown_path(run_dir)} was removed",
+                              soft_wrap=True)
         raise
     return run_dir, stopped
 
@@ -385,10 +401,12 @@ def _report(result, compare: bool) -> None:
 
 
 def _shown_path(path: Path) -> str:
+    """A path for a rich message: relative to here when inside it, with markup characters escaped."""
     try:
-        return str(path.relative_to(Path.cwd()))
+        shown = str(path.relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return escape(shown)
 
 
 class _Progress:
