@@ -261,31 +261,35 @@ def score_figure(source: Any) -> Figure:
     fig = Figure(figsize=(max(8.5, min(16.0, 3 + 0.45 * len(table))), 6.5), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     rng = np.random.default_rng(0)  # jitter only: where a dot sits inside its column
-    took_by_lr: dict[float, list[int]] = {}
+    slot_of = {s["lr"]: x for x, s in zip(slots, table)}
+    xs, took = [], []
     for r in run.summary:
         if r["status"] == "converged":
-            took_by_lr.setdefault(float(r["lr"]), []).append(r["converged_at"])
-    labelled = False
-    for x, s in zip(slots, table):
-        took = took_by_lr.get(s["lr"])
-        if not took:
-            if len(table) <= 12:  # with more columns the shares below say it
+            xs.append(slot_of[float(r["lr"])])
+            took.append(r["converged_at"])
+    scored = [(x, s["attempts_to_converge"]) for x, s in zip(slots, table) if s["attempts_to_converge"]]
+    if scored:  # one artist per kind, not per column: a sweep of a thousand lrs draws as fast as ten
+        x = np.array([x for x, _ in scored], dtype=float)
+        spread = {k: np.array([a[k] for _, a in scored], dtype=float) for k in ("min", "q1", "median", "q3", "max")}
+        top.scatter(np.array(xs) + rng.uniform(-0.3, 0.3, len(xs)), took, s=10, color=STATUS_COLORS["converged"],
+                    alpha=0.35, lw=0, label="one game")
+        top.vlines(x, spread["min"], spread["max"], color="black", lw=0.8)
+        top.vlines(x, spread["q1"], spread["q3"], color="black", lw=5, label="middle half of the games")
+        top.plot(x, spread["median"], "o", color="white", mec="black", ms=6 if len(table) <= 60 else 3, ls="none",
+                 label="median")
+    if len(table) <= 12:  # with more columns the shares below say it
+        for x, s in zip(slots, table):
+            if not s["attempts_to_converge"]:
                 top.text(x, 0.5, "none\nconverged", transform=top.get_xaxis_transform(), ha="center",
                          va="center", fontsize=7, color="gray")
-            continue
-        top.scatter(x + rng.uniform(-0.3, 0.3, len(took)), took, s=10, color=STATUS_COLORS["converged"],
-                    alpha=0.35, lw=0, label=None if labelled else "one game")
-        a = s["attempts_to_converge"]
-        top.plot([x, x], [a["min"], a["max"]], color="black", lw=0.8)
-        top.plot([x, x], [a["q1"], a["q3"]], color="black", lw=5, solid_capstyle="butt",
-                 label=None if labelled else "middle half of the games")
-        top.plot(x, a["median"], "o", color="white", mec="black", ms=6, label=None if labelled else "median")
-        labelled = True
     below = np.zeros(len(table))
     for status in STATUSES:
         share = np.array([100 * s["shares"][status] for s in table])
-        if share.any():
+        if share.any() and len(table) <= 60:
             bottom.bar(slots, share, width=0.7, bottom=below, color=STATUS_COLORS[status], label=status)
+        elif share.any():  # columns that touch, one artist per status
+            bottom.stairs(below + share, np.arange(len(table) + 1) - 0.5, baseline=below, fill=True,
+                          color=STATUS_COLORS[status], label=status)
         below += share
     theory = next((r["theory"] for r in run.summary if r.get("theory")), {}) or {}
     critical = theory.get("critical_lr")
@@ -394,8 +398,13 @@ def path_figure(source: Any) -> Figure:
 
 
 def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -> int:
-    """An animated GIF of the guesses moving over the loss landscape; returns the frame count."""
-    from matplotlib.animation import FuncAnimation, PillowWriter
+    """An animated GIF of the guesses moving over the loss landscape; returns the frame count.
+
+    The landscape is drawn once; each frame restores it and draws only the moving dots and the
+    attempt number on top (blitting), so a GIF takes a second, not a redraw of every frame.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
 
     run = as_run(source)
     fig = path_figure(run)
@@ -407,21 +416,30 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -
     for line in ax.lines[1:]:
         line.set_alpha(0.15)
     cycle = colormaps["tab10"]
-    dots = [ax.plot([], [], "o", ms=9, color=cycle(k % 10), mec="black")[0] for k in range(len(picked))]
-    label = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top")
+    dots = [ax.plot([], [], "o", ms=9, color=cycle(k % 10), mec="black", animated=True)[0]
+            for k in range(len(picked))]
+    label = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top", animated=True)
     target = run.answer[picked[0], 0]
 
-    def draw(frame):
+    fig.set_size_inches(6.4, 4.2)
+    fig.set_dpi(72)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the still background, laid out once
+    fig.set_layout_engine("none")
+    background = canvas.copy_from_bbox(fig.bbox)
+    images = []
+    for frame in frames:
+        canvas.restore_region(background)
         for dot, r in zip(dots, picked):
             x = run.guess[frame, r, 0]
             y, _ = _loss_1d(loss, options, c.get("reduction", "mean"), np.array([x]), target,
                             run.guess.shape[2])
             dot.set_data([x], y)
+            ax.draw_artist(dot)
         label.set_text(f"attempt {run.attempt[frame]}")
-        return [*dots, label]
-
-    fig.set_size_inches(6.4, 4.2)
-    FuncAnimation(fig, draw, frames=frames, blit=False).save(str(path), writer=PillowWriter(fps=fps), dpi=72)
+        ax.draw_artist(label)
+        images.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy()))
+    images[0].save(path, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
     return len(frames)
 
 
