@@ -31,15 +31,23 @@ class Played:
     sgd: list[dict]  # per lr of the config: lr, status, converged_at, attempts_run
 
 
-def play(config: Config, read: Callable[[str], str | None], say: Callable[[str], None]) -> Played:
-    """One game. `read(prompt)` returns a line, or None at the end of input; `say` shows a line."""
+def play(config: Config, read: Callable[[str], str | None] = input, say: Callable[[str], None] = print) -> Played:
+    """One game. `read(prompt)` returns a line, or None (or raises EOFError) at the end of input;
+    `say` shows a line. With the defaults it plays in a notebook or a Python prompt:
+
+    >>> from guessgame.play import DEFAULT_GAME, play
+    >>> play(load_config(DEFAULT_GAME))  # doctest: +SKIP
+    """
     dtype = getattr(torch, config.dtype)
     answer = hidden_answers(config, dtype)[:1]  # (1, N): the first game's answer
     n = config.numel
     say(_introduction(config))
     made, found = 0, False
     while made < config.attempts:
-        line = read(f"guess {made + 1}> ")
+        try:
+            line = read(f"guess {made + 1}> ")
+        except EOFError:  # `input` at the end of its input
+            line = None
         if line is None or line.strip().lower() in QUIT:
             break
         guess = _parse(line, n)

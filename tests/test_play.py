@@ -98,3 +98,29 @@ def test_a_bad_config_exits_2_with_a_message(tmp_path):
     config.write_text("answer: 7\nloss: l3\n")
     code, out, err = play(config, typed="")
     assert code == 2 and "loss: got 'l3'" in err and "Traceback" not in err
+
+
+def test_the_game_plays_from_python_with_input_and_print_style_callbacks():
+    from guessgame import load_config
+    from guessgame.play import play as play_game
+
+    typed = iter(["7", "3", "5"])
+
+    def read(prompt):
+        return next(typed)  # raises StopIteration if the game asked for more than it should
+
+    def read_to_the_end(prompt):
+        raise EOFError  # what `input` does at the end of its input
+
+    lines = []
+    played = play_game(load_config({"answer": 5, "loss": "mse", "lr": 0.25, "attempts": 10}), read, lines.append)
+    assert played.found and played.attempts == 3 and played.answer == 5.0
+    assert [line.strip() for line in lines[1:4]] == [f"loss {(g - 5) ** 2:.7g}   gradient {2 * (g - 5):.7g}"
+                                                     for g in (7, 3, 5)]
+    # lr 0.25 on a one-element mse halves the error each attempt: 10 attempts from 0 are not enough
+    _, losses, _, _ = notebook_loop(5.0, 0.0, loss_fn("mse"), 0.25, 10)
+    assert losses[-1] > 1e-12 and losses[-1] < losses[-2]
+    assert played.sgd[0]["status"] == "unfinished" and played.sgd[0]["attempts_run"] == 10
+
+    played = play_game(load_config({"answer": 5}), read_to_the_end, lines.append)
+    assert played.attempts == 0 and not played.found
