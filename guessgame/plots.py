@@ -171,6 +171,7 @@ def trajectory_figure(source: Any) -> Figure:
         base = max(np.abs(run.answer[r, :shown]).max(), np.nanmax(np.abs(run.guess[0, r, :shown])), 1.0)
         if np.isfinite(top) and top > 1e3 * base:
             ax.set_yscale("symlog", linthresh=base)
+            _symlog_ticks(ax, base, top)
         status = run.summary[r]["status"]
         ax.set_title(f"{_lr_label(run.lr[r])}: {status}", color=STATUS_COLORS.get(status, "black"), fontsize=10)
         ax.set_xlabel("attempt")
@@ -187,6 +188,17 @@ def trajectory_figure(source: Any) -> Figure:
     fig.suptitle(_title(run, "guess per attempt (answer dashed)") + ("\n" + "; ".join(note) if note else ""),
                  fontsize=10)
     return fig
+
+
+def _symlog_ticks(ax, linthresh: float, top: float, most: int = 4) -> None:
+    """0 and about `most` decades each side, all outside the linear band, so no labels collide."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    low, high = int(np.ceil(np.log10(linthresh))), int(np.floor(np.log10(top)))
+    stride = max(1, -(-(high - low + 1) // most))
+    decades = [10.0 ** k for k in range(high, low - 1, -stride)]
+    ax.yaxis.set_major_locator(FixedLocator(sorted([0.0, *decades, *(-d for d in decades)])))
+    ax.yaxis.set_minor_locator(NullLocator())
 
 
 def _element(shape: tuple[int, ...], i: int) -> str:
@@ -209,6 +221,7 @@ def lr_figure(source: Any) -> Figure:
     ceiling = finite.max() * 10 if finite.size and finite.max() > 0 else 1.0
     negative = finite.size and finite.min() < 0
     top.set_yscale("symlog", linthresh=floor) if negative else top.set_yscale("log")
+    zero_floor = False
     for status, color in STATUS_COLORS.items():
         mask = np.array([s == status for s in statuses])
         if not mask.any():
@@ -216,8 +229,9 @@ def lr_figure(source: Any) -> Figure:
         y = final[mask].copy()
         shape_ok = np.isfinite(y)
         y[~shape_ok] = ceiling
-        if not negative:
+        if not negative and (y[shape_ok] <= 0).any():
             y[y <= 0] = floor
+            zero_floor = True
         top.scatter(run.lr[mask][shape_ok], y[shape_ok], s=18, color=color, label=status, zorder=3)
         if (~shape_ok).any():
             top.scatter(run.lr[mask][~shape_ok], y[~shape_ok], s=30, marker="^", color=color,
@@ -236,6 +250,10 @@ def lr_figure(source: Any) -> Figure:
         if theory.get("best_lr"):
             ax.axvline(theory["best_lr"], color="#2a9d3f", ls=":", lw=1.2,
                        label=f"theory: best lr = {theory['best_lr']:.4g}" if ax is top else None)
+    if zero_floor:  # exact zeros have no place on a log axis: they sit on a marked floor
+        top.axhline(floor, color="gray", ls=":", lw=1)
+        top.annotate("final loss exactly 0", (0.01, floor), xycoords=("axes fraction", "data"),
+                     textcoords="offset points", xytext=(2, 3), fontsize=8, color="gray")
     top.set_ylabel("final loss")
     bottom.set_ylabel("attempts to converge")
     bottom.set_xlabel("learning rate (log scale)")
