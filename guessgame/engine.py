@@ -53,19 +53,22 @@ class Result:
 
     def summary(self) -> list[dict[str, Any]]:
         """One plain-Python record per run: what `summary.json` holds."""
+        # Each tensor goes to Python once, not once per run: a sweep can have 10^5 runs.
+        lr, game = self.lr.double().tolist(), self.game.tolist()
+        final_guess, answer = self.final_guess.double().tolist(), self.answer.double().tolist()
         return [
             {
                 "run": r,
-                "lr": float(self.lr[r]),
-                "game": int(self.game[r]),
+                "lr": lr[r],
+                "game": game[r],
                 "status": self.status[r],
                 "attempts_run": self.attempts_run[r],
                 "converged_at": self.converged_at[r],
                 "diverged_at": self.diverged_at[r],
                 "final_loss": self.final_loss[r],
                 "best_loss": self.best_loss[r],
-                "final_guess": self.final_guess[r].double().tolist(),
-                "answer": self.answer[r].double().tolist(),
+                "final_guess": final_guess[r],
+                "answer": answer[r],
                 "theory": self.theory[r],
             }
             for r in range(self.runs)
