@@ -51,6 +51,11 @@ def _title(run: RunData, what: str) -> str:
     return f"{run.name}: {what}  ({loss}, {c.get('reduction', 'mean')}, {opt}, {c.get('dtype', 'float64')})"
 
 
+def _shared_theory(run: RunData) -> dict:
+    """The theory block of the first run that has one; the lrs it names (critical, best) are shared."""
+    return next((r["theory"] for r in run.summary if r.get("theory")), None) or {}
+
+
 def _lr_label(lr: float) -> str:
     return f"lr={lr:.4g}"
 
@@ -240,7 +245,7 @@ def lr_figure(source: Any) -> Figure:
                         dtype=float)
         if status == "converged":
             bottom.scatter(run.lr[mask], conv, s=18, color=color, label="attempts to converge", zorder=3)
-    theory = next((s["theory"] for s in run.summary if s.get("theory")), {}) or {}
+    theory = _shared_theory(run)
     for ax in (top, bottom):
         ax.set_xscale("log")
         ax.grid(True, which="major", alpha=0.3)
@@ -309,7 +314,7 @@ def score_figure(source: Any) -> Figure:
             bottom.stairs(below + share, np.arange(len(table) + 1) - 0.5, baseline=below, fill=True,
                           color=STATUS_COLORS[status], label=status)
         below += share
-    theory = next((r["theory"] for r in run.summary if r.get("theory")), {}) or {}
+    theory = _shared_theory(run)
     critical = theory.get("critical_lr")
     if critical and len(lrs) > 1 and lrs[0] <= critical <= lrs[-1]:
         at = np.interp(np.log10(critical), np.log10(lrs), slots)  # between the columns it separates

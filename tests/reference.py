@@ -40,6 +40,17 @@ def torch_optim_loop(answer, guess, loss_fn, optimizer, options, lr, attempts, d
     return _stack(rows)
 
 
+def settled_at(losses, tolerance=1e-12):
+    """The 1-based attempt from which every loss stays <= tolerance, or None if the last one is above."""
+    losses = list(losses)
+    if not losses or not losses[-1] <= tolerance:
+        return None
+    first = len(losses)
+    while first > 1 and losses[first - 2] <= tolerance:
+        first -= 1
+    return first
+
+
 def loss_fn(name, options=None, reduction="mean"):
     return losses.functional(name, options or {}, reduction)
 

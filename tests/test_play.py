@@ -8,7 +8,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from reference import loss_fn, notebook_loop
+from reference import loss_fn, notebook_loop, settled_at
 
 
 def play(*args, typed: str, cwd=None):
@@ -32,13 +32,7 @@ def shown(values):
 def sgd_attempts(answer, lr, loss="mse", attempts=20):
     """Attempts the notebook's loop needs to reach loss <= 1e-12 for good, or None."""
     _, losses, _, _ = notebook_loop(answer, 50.0, loss_fn(loss), lr, attempts)
-    within = [v <= 1e-12 for v in losses.tolist()]
-    if not within[-1]:
-        return None
-    first = len(within)
-    while first > 1 and within[first - 2]:
-        first -= 1
-    return first
+    return settled_at(losses.tolist())
 
 
 def test_each_guess_shows_the_loss_and_gradient_autograd_gives(tmp_path):

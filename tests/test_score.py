@@ -9,7 +9,7 @@ import torch
 from typer.testing import CliRunner
 
 from guessgame.cli import app
-from reference import loss_fn, notebook_loop
+from reference import loss_fn, notebook_loop, settled_at
 
 runner = CliRunner()
 
@@ -36,11 +36,9 @@ def _reference_score(answers, lr):
         if not all(math.isfinite(v) and v <= 1e6 * loss[0] for v in loss):
             diverged += 1
             continue
-        if loss[-1] <= 1e-12:
-            first = len(loss)
-            while first > 1 and loss[first - 2] <= 1e-12:
-                first -= 1
-            took.append(first)
+        at = settled_at(loss)
+        if at is not None:
+            took.append(at)
     return took, diverged
 
 
