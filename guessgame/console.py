@@ -68,6 +68,8 @@ def summary_table(runs: list[dict[str, Any]], limit: int = 40) -> Table:
         attempts = str(run["attempts_run"])
         if run["converged_at"]:
             attempts = f"converged at {run['converged_at']}"
+            if run.get("left_at"):
+                attempts += f", left at {run['left_at']}"
         elif run["diverged_at"]:
             attempts = f"diverged at {run['diverged_at']}"
         cells = [str(run["run"]), number(run["lr"])] + ([str(run["game"])] if games else [])
@@ -109,6 +111,9 @@ def theory_text(theory: dict[str, Any]) -> str:
         parts.append(f"critical lr {number(theory['critical_lr'])}")
     if theory.get("rate") is not None:
         parts.append(f"rate {theory['rate']:.3g}")
+    if theory.get("predicted_diverged_at"):
+        parts[0] += f" at {theory['predicted_diverged_at']}"
     if theory.get("band") is not None:
-        parts.append(f"band {number(theory['band'])} from {theory['band_reached_at']}")
+        reached = theory.get("band_reached_at")
+        parts.append(f"band {number(theory['band'])}" + (f" from {reached}" if reached else ""))
     return ", ".join(parts)

@@ -44,8 +44,9 @@ class Result:
     diverged_at: list[int | None]
     theory: list[dict[str, Any]]
     interrupted: bool = False
-    best_loss: list[float] = field(default_factory=list)
+    best_loss: list[float] = field(default_factory=list)  # the lowest loss each run reached
     final_loss: list[float] = field(default_factory=list)
+    left_at: list[int | None] = field(default_factory=list)
 
     @property
     def runs(self) -> int:
@@ -65,6 +66,7 @@ class Result:
                 "attempts_run": self.attempts_run[r],
                 "converged_at": self.converged_at[r],
                 "diverged_at": self.diverged_at[r],
+                "left_at": self.left_at[r],
                 "final_loss": self.final_loss[r],
                 "best_loss": self.best_loss[r],
                 "final_guess": final_guess[r],
@@ -113,6 +115,8 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     log_guess = torch.empty(rows + direct, runs, n, dtype=dtype, device=device)
     log_grad, log_step = torch.empty_like(log_guess[:rows]), torch.empty_like(log_guess[:rows])
     all_loss = None if direct else torch.empty(attempts, runs, dtype=dtype, device=device)
+    tracker = status.Tracker(all_loss, tolerance=config.tolerance, diverge_factor=config.diverge_factor,
+                             has_minimum=config.loss != "bad") if config.stop_early else None
     row_of = {a: i for i, a in enumerate(logged)}
     guesses, grads, steps = log_guess.unbind(0), log_grad.unbind(0), log_step.unbind(0)
 
@@ -122,6 +126,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     state = optimizer.init(guess) if optimizer else None
     active = torch.ones(runs, dtype=torch.bool, device=device)
     attempts_run = torch.full((runs,), attempts, dtype=torch.long)
+    lost_at = torch.full((runs,), attempts, dtype=torch.long)  # 0-based attempt whose guess is not finite
     loss_name, loss_options, reduction = config.loss, config.loss_options, config.reduction
     done = 0
     try:
@@ -148,10 +153,12 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
             else:
                 new_guess = optimizer.update(grad, guess, state, t).to(dtype)
                 step = guess - new_guess
-            all_loss[t - 1] = loss
-            if config.stop_early:
-                new_guess, step = _stop_finished(config, t, loss, all_loss, active, attempts_run,
-                                                 guess, new_guess, step, grad)
+            guess_finite = _note_lost(loss, guess, lost_at, t)
+            if tracker is not None:
+                new_guess, step = _stop_decided(tracker, t, loss, all_loss, guess_finite, active,
+                                                attempts_run, guess, new_guess, step, grad)
+            else:
+                all_loss[t - 1] = loss
             row = row_of.get(t)
             if row is not None:
                 guesses[row].copy_(guess)
@@ -161,7 +168,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
             done = t
             if progress is not None:
                 progress(t, attempts)
-            if config.stop_early and not active.any():
+            if tracker is not None and not active.any():
                 break
     except KeyboardInterrupt:
         interrupted = True
@@ -170,8 +177,9 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     if direct:
         guess = guesses[done]
         all_loss = _losses_of(config, log_guess[:done], answer)
+        _lost_in_log(all_loss, log_guess[:done], lost_at)
     result = _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_values, answer,
-                     guess, attempts_run.clamp(max=done), interrupted=interrupted)
+                     guess, attempts_run.clamp(max=done), lost_at.clamp(max=done), interrupted=interrupted)
     if interrupted:
         raise Interrupted(result)
     return result
@@ -190,27 +198,45 @@ def _losses_of(config: Config, guesses: Tensor, answer: Tensor, chunk: int = 1 <
     return out
 
 
-def _stop_finished(config, t, loss, all_loss, active, attempts_run, guess, new_guess, step, grad):
-    """With `stop_early`, freeze runs that converged or diverged; their later rows are NaN."""
-    size = loss.abs()
-    start = all_loss[0].abs().clamp_min(config.tolerance)
-    finished = active & ((size <= config.tolerance) | ~torch.isfinite(size)
-                         | (size > config.diverge_factor * start))
-    attempts_run[finished.cpu()] = t
+def _note_lost(loss: Tensor, guess: Tensor, lost_at: Tensor, t: int) -> Tensor:
+    """Whether each guess is finite; notes in `lost_at` the first attempt (0-based) at which it was not."""
+    # A guess that is not finite never gives a finite loss, and a finite sum means every loss is
+    # finite: one reduction per attempt, and a closer look only when something overflowed.
+    if bool(torch.isfinite(loss.sum())):
+        return torch.ones_like(loss, dtype=torch.bool)
+    finite = torch.isfinite(guess).all(1)
+    lost_at[~finite.cpu() & (lost_at >= t)] = t - 1
+    return finite
+
+
+def _lost_in_log(loss: Tensor, guesses: Tensor, lost_at: Tensor) -> None:
+    """`lost_at` from a full log: only runs with a loss that is not finite need their guesses looked at."""
+    odd = (~torch.isfinite(loss)).any(0).cpu()
+    if odd.any():
+        runs = odd.nonzero().flatten()
+        lost_at[runs] = status._first(~torch.isfinite(guesses[:, runs.to(guesses.device)]).all(-1).cpu())
+
+
+def _stop_decided(tracker, t, loss, all_loss, guess_finite, active, attempts_run, guess, new_guess, step, grad):
+    """With `stop_early`: a run stops after the attempt that reached its verdict, its step applied.
+
+    Later rows of a stopped run hold NaN losses, gradients and steps, and its last guess."""
     idle = ~active
     if idle.any():
         nan = torch.full_like(step, float("nan"))
         loss.masked_fill_(idle, float("nan"))
-        all_loss[t - 1] = loss
         grad.copy_(torch.where(idle.unsqueeze(1), nan, grad))
         step = torch.where(idle.unsqueeze(1), nan, step)
-    active &= ~finished
+    all_loss[t - 1] = loss
+    decided = tracker.update(loss, guess_finite) & active
+    attempts_run[decided.cpu()] = t
     new_guess = torch.where(active.unsqueeze(1), new_guess, guess)
+    active &= ~decided
     return new_guess, step
 
 
 def _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_values, answer, guess,
-            attempts_run, *, interrupted) -> Result:
+            attempts_run, lost_at, *, interrupted) -> Result:
     kept = [i for i, a in enumerate(logged) if a <= done]
     shape = config.shape
     rows = len(kept)
@@ -220,7 +246,9 @@ def _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_va
         return log[:rows].reshape(rows, runs, *shape)
 
     loss = all_loss[:done]
-    outcome = status.classify(loss.cpu(), attempts_run, config.tolerance, config.diverge_factor)
+    outcome = status.classify(loss.cpu(), attempts_run, lost_at, tolerance=config.tolerance,
+                              diverge_factor=config.diverge_factor, has_minimum=config.loss != "bad",
+                              slack=status.slack(all_loss.dtype))
     final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
     row_index = torch.tensor([logged[i] - 1 for i in kept], dtype=torch.long, device=all_loss.device)
     start = (log_guess[0] - answer) if rows else torch.zeros_like(answer)
@@ -231,8 +259,9 @@ def _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_va
         step=view(log_step), lr=lr_values, game=torch.arange(runs) % config.games,
         answer=answer.reshape(runs, *shape), final_guess=guess.reshape(runs, *shape),
         attempts_run=attempts_run.tolist(), status=outcome.status, converged_at=outcome.converged_at,
-        diverged_at=outcome.diverged_at, theory=_theory(config, start), interrupted=interrupted,
-        best_loss=best_loss, final_loss=final_loss,
+        diverged_at=outcome.diverged_at, theory=_theory(config, lr_values, start, status.slack(all_loss.dtype),
+                                                       done if interrupted else config.attempts),
+        interrupted=interrupted, best_loss=best_loss, final_loss=final_loss, left_at=outcome.left_at,
     )
 
 
@@ -243,22 +272,19 @@ def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], li
     last = (attempts_run - 1).clamp_min(0).unsqueeze(0)
     final = loss.double().gather(0, last)[0]
     index = torch.arange(loss.shape[0]).unsqueeze(1)
-    finite = torch.where((index < attempts_run) & torch.isfinite(loss), loss.double().abs(),
+    finite = torch.where((index < attempts_run) & torch.isfinite(loss), loss.double(),
                          torch.full_like(loss, float("inf"), dtype=torch.float64))
-    best = loss.double().gather(0, finite.argmin(0, keepdim=True))[0]
-    best = torch.where(torch.isfinite(finite.amin(0)), best, torch.full_like(best, float("nan")))
+    best = finite.amin(0)
+    best = torch.where(torch.isfinite(best), best, torch.full_like(best, float("nan")))
     return final.tolist(), best.tolist()
 
 
-def _theory(config: Config, start: Tensor) -> list[dict[str, Any]]:
-    errors = start.double().cpu().tolist()
-    return [
-        theory.predict(loss=config.loss, loss_options=config.loss_options, reduction=config.reduction,
-                       optimizer=config.optimizer, optimizer_options=config.optimizer_options,
-                       lr=config.lr[r // config.games], error=errors[r], attempts=config.attempts,
-                       tolerance=config.tolerance)
-        for r in range(config.runs)
-    ]
+def _theory(config: Config, lr: Tensor, start: Tensor, slack: float, attempts: int) -> list[dict[str, Any]]:
+    """What closed-form gradient descent predicts for each run over the attempts it had."""
+    return theory.predict_runs(loss=config.loss, loss_options=config.loss_options, reduction=config.reduction,
+                               optimizer=config.optimizer, optimizer_options=config.optimizer_options, lr=lr,
+                               errors=start.double().cpu().reshape(config.runs, -1), attempts=max(attempts, 1),
+                               tolerance=config.tolerance, diverge_factor=config.diverge_factor, slack=slack)
 
 
 def hidden_answers(config: Config, dtype: torch.dtype, device: torch.device | str = "cpu") -> Tensor:

@@ -1,84 +1,288 @@
-"""What happened to each run, read off its losses: converged, diverged, oscillating or unfinished.
+"""What happened to each run, read off its trajectory: converged, diverged, oscillating or unfinished.
 
-    diverged     the loss became non-finite, or |loss| grew past diverge_factor x |first loss|,
-                 or it ended above where it started and above everything in the first half
-                 (growing without bound, only slowly)
-    converged    the loss ended at or below tolerance (converged_at: where it got there to stay)
-    oscillating  neither, and the second half did no better than the first, or the last losses
-                 repeat with period 1 or 2 (the L1 band, a 2-cycle)
-    unfinished   neither, and still improving when the attempts ran out
+A run gets a **verdict** at an attempt, from the attempts up to that one alone, and keeps it: more
+attempts after it never move it, and `stop_early` stops the run right there.
+
+    diverged     at the first attempt where
+                 - the guess is no longer a finite number (it overflowed: there is no way back), or
+                 - |loss| exceeds diverge_factor x the run's reference loss -- its first finite loss
+                   above tolerance -- or overflows after it (an overflowing first loss is no
+                   reference: a run may start out of range and still come back), or
+                 - |loss| is above that reference and has been multiplied by the same factor, at
+                   least GROWTH, GROWING_FOR attempts in a row (the same to within STEADY: steady
+                   geometric growth; a transient's growth slows down), or
+                 - the loss is below zero and still falling: only the bad loss can do that, and it
+                   falls without bound
+    converged    the loss is within tolerance from attempt t on for settle(t) attempts in a row --
+                 a tenth of the attempts it took to get there, at least SETTLE -- and no higher at
+                 the last of them than at the first; converged_at is t. (A damped oscillation dips
+                 below tolerance for a while before it stays there: the longer a run took, the
+                 longer it must stay.) Never for the bad loss: it has no minimum, and its loss
+                 passing through 0 says nothing about the guess. Should the loss leave tolerance
+                 again later (Adam's step can blow up near an exact optimum), the run stays
+                 converged and `left_at` says when.
+
+A run without a verdict when its attempts run out is compared with itself, first half against
+second half (by more than rounding, `slack`):
+
+    unfinished   the second half reached a lower loss or a higher one -- it is still moving -- or its
+                 last loss is within tolerance but not yet for SETTLE attempts
+    oscillating  neither: it stays within what the first half already did -- the L1 band, a
+                 period-2 cycle at the critical lr, a plateau, a guess that no longer moves
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
-# A new best must beat the old one by this much to count as progress, not float noise.
-_PROGRESS = 1e-9
+SETTLE = 3  # the fewest attempts in a row within tolerance for a run to count as converged ...
+STAY = 10  # ... or a STAY-th of the attempts it took to get there, when that is more
+GROWTH = 1.01  # the smallest factor per attempt that counts as geometric growth ...
+GROWING_FOR = 4  # ... when the loss is multiplied by it this many attempts in a row ...
+STEADY = 1e-6  # ... by the same factor to within this (a transient's growth slows down)
+
+
+class Status(str, Enum):
+    CONVERGED = "converged"
+    OSCILLATING = "oscillating"
+    UNFINISHED = "unfinished"
+    DIVERGED = "diverged"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def settle(attempt: int) -> int:
+    """How many attempts in a row, from `attempt` (1-based) on, the loss must stay within tolerance."""
+    return max(SETTLE, -(-attempt // STAY))
 
 
 class Outcome(NamedTuple):
     status: list[str]
-    converged_at: list[int | None]  # 1-based attempt
-    diverged_at: list[int | None]
+    converged_at: list[int | None]  # 1-based attempt: the first of SETTLE within tolerance
+    diverged_at: list[int | None]  # 1-based attempt at which the run was declared diverged
+    decided_at: list[int | None]  # 1-based attempt at which the verdict was reached
+    left_at: list[int | None]  # a converged run's first later attempt above tolerance, if any
 
 
-def classify(loss: Tensor, attempts_run: Tensor, tolerance: float, diverge_factor: float) -> Outcome:
-    """Statuses of all runs from their losses (attempts, runs); runs stop after `attempts_run`."""
+def slack(dtype: torch.dtype) -> float:
+    """How much two losses may differ by rounding alone and still count as the same."""
+    return max(1e-9, 16 * torch.finfo(dtype).eps)
+
+
+def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, *, tolerance: float, diverge_factor: float,
+             has_minimum: bool, slack: float) -> Outcome:
+    """Statuses of all runs from their losses (attempts, runs).
+
+    `attempts_run` (runs,) is how many attempts each run played; `lost_at` (runs,) the 0-based
+    attempt at which its guess stopped being finite, or `attempts` if it never did. Each rule looks
+    only at the runs it can apply to, so a sweep of many runs classifies in a few passes.
+    """
     steps, runs = loss.shape
-    if steps == 0:
-        return Outcome(["unfinished"] * runs, [None] * runs, [None] * runs)
-    index = torch.arange(steps).unsqueeze(1)
-    last = (attempts_run - 1).clamp_min(0)
-    size = loss.abs().double()
-    # Past its last attempt a run holds still, so every rule below can look at all rows at once.
-    size = torch.where(index < attempts_run, size, size.gather(0, last.unsqueeze(0)))
+    size = _size(loss)
+    if bool((attempts_run < steps).any()):  # a run's rows after its last attempt say nothing
+        played = torch.arange(steps).unsqueeze(1) < attempts_run.unsqueeze(0)
+        size = torch.where(played, size, torch.full_like(size, torch.nan))
+    never = torch.full((runs,), steps, dtype=torch.long)
+    diverged_at = torch.where(lost_at < attempts_run, lost_at, never)
+    diverged_at = torch.minimum(diverged_at, _beyond(size, tolerance, diverge_factor))
+    if not has_minimum:
+        diverged_at = torch.minimum(diverged_at, _first(_falling(loss) & ~size.isnan()))
+    settled = _settled(size, tolerance) if has_minimum else never
+    decided_conv = settled + _window(settled) - 1
+    converged = (settled < steps) & (decided_conv < diverged_at)
+    diverged = ~converged & (diverged_at < steps)
+    open_ = ~converged & ~diverged
+    moving = torch.zeros(runs, dtype=torch.bool)
+    if bool(open_.any()):
+        moving[open_] = _still_moving(loss[:, open_], size[:, open_], tolerance, has_minimum, slack)
+    left = never.clone()
+    if bool(converged.any()):
+        index = torch.arange(steps).unsqueeze(1)
+        left[converged] = _first((index > decided_conv[converged]) & (size[:, converged] > tolerance))
+    return _outcome(converged, diverged, moving, settled, decided_conv, diverged_at, left, steps)
 
-    start = size[0]
-    blown = ~torch.isfinite(size) | (size > diverge_factor * start)
-    blown_at = _first(blown)
-    half = torch.maximum(last // 2, torch.zeros_like(last))
-    first_half_max = _masked(size, index <= half, -torch.inf).amax(0)
-    end = size.gather(0, last.unsqueeze(0))[0]
-    grew = (attempts_run >= 3) & (end > start) & (end > first_half_max)
-    stays_above = torch.flip(torch.cummin(torch.flip(size, [0]), 0).values, [0]) > start
-    diverged = (blown_at < steps) | grew
-    diverged_at = torch.where(blown_at < steps, blown_at, _first(stays_above & (index <= last)))
 
-    within = size <= tolerance
-    settled = torch.flip(torch.cummin(torch.flip(within.to(torch.uint8), [0]), 0).values, [0]).bool()
-    converged = within.gather(0, last.unsqueeze(0))[0] & ~diverged
-    converged_at = _first(settled)
-
-    first_best = _masked(size, index <= half, torch.inf).amin(0)
-    later_best = _masked(size, (index > half) & (index <= last), torch.inf).amin(0)
-    improving = ((later_best < first_best * (1 - _PROGRESS)) | (attempts_run < 2)) & ~_cycling(size, last)
-
-    status, conv, div = [], [], []
-    for r in range(runs):
-        if diverged[r]:
-            status.append("diverged")
-        elif converged[r]:
-            status.append("converged")
-        elif improving[r]:
-            status.append("unfinished")
+def _outcome(converged, diverged, moving, settled, decided_conv, diverged_at, left, steps) -> Outcome:
+    status, conv, div, decided, left_at = [], [], [], [], []
+    for r, (c, d, m) in enumerate(zip(converged.tolist(), diverged.tolist(), moving.tolist())):
+        if c:
+            status.append(Status.CONVERGED.value)
+            conv.append(int(settled[r]) + 1)
+            decided.append(int(decided_conv[r]) + 1)
+        elif d:
+            status.append(Status.DIVERGED.value)
+            conv.append(None)
+            decided.append(int(diverged_at[r]) + 1)
         else:
-            status.append("oscillating")
-        conv.append(int(converged_at[r]) + 1 if status[-1] == "converged" else None)
-        div.append(int(diverged_at[r]) + 1 if status[-1] == "diverged" else None)
-    return Outcome(status, conv, div)
+            status.append((Status.UNFINISHED if m else Status.OSCILLATING).value)
+            conv.append(None)
+            decided.append(None)
+        div.append(decided[-1] if d and not c else None)
+        left_at.append(int(left[r]) + 1 if c and left[r] < steps else None)
+    return Outcome(status, conv, div, decided, left_at)
 
 
-def _cycling(size: Tensor, last: Tensor) -> Tensor:
-    """The last four losses repeat with period 1 or 2: a settled bounce, whatever came before."""
-    if size.shape[0] < 4:
-        return torch.zeros(size.shape[1], dtype=torch.bool)
-    tail = torch.stack([size.gather(0, (last - k).clamp_min(0).unsqueeze(0))[0] for k in range(4)])
-    close = lambda a, b: (a - b).abs() <= _PROGRESS * torch.maximum(a.abs(), b.abs())  # noqa: E731
-    return (last >= 3) & close(tail[0], tail[2]) & close(tail[1], tail[3])
+class Tracker:
+    """The same verdicts, reached attempt by attempt: what `stop_early` stops on.
+
+    `history` (attempts, runs) is where the caller keeps every loss; `update` takes the attempt's
+    losses once they are in it, and whether each guess is finite, and returns the runs whose verdict
+    was reached at this attempt.
+    """
+
+    def __init__(self, history: Tensor, *, tolerance: float, diverge_factor: float, has_minimum: bool) -> None:
+        runs, device = history.shape[1], history.device
+        self.history = history
+        self.attempt = 0
+        self.start_of: dict[int, int] = {}  # last attempt of a window -> its first (0-based)
+        self.next_start = 0
+        self.tolerance, self.diverge_factor, self.has_minimum = tolerance, diverge_factor, has_minimum
+        self.reference = torch.full((runs,), float("nan"), dtype=torch.float64, device=device)
+        self.previous = torch.full((runs,), float("nan"), dtype=torch.float64, device=device)
+        self.streak = torch.zeros(runs, dtype=torch.long, device=device)
+        self.ratio = torch.full((runs,), float("nan"), dtype=torch.float64, device=device)
+        self.growing = torch.zeros(runs, dtype=torch.long, device=device)
+        self.last_size = torch.full((runs,), float("nan"), dtype=torch.float64, device=device)
+        self.decided = torch.zeros(runs, dtype=torch.bool, device=device)
+
+    def update(self, loss: Tensor, guess_finite: Tensor) -> Tensor:
+        loss = loss.double()
+        size = _size(loss)
+        growing = self._growing(size) & (size > self.reference)
+        reached = ~guess_finite | (size > self.diverge_factor * self.reference) | growing
+        first = self.reference.isnan() & torch.isfinite(loss) & (size > self.tolerance)
+        self.reference = torch.where(first, size, self.reference)
+        if self.has_minimum:
+            self.streak = torch.where(size <= self.tolerance, self.streak + 1, torch.zeros_like(self.streak))
+            start = self._window_start(self.attempt)
+            if start is not None:
+                reached |= (self.streak >= self.attempt - start + 1) & (size <= _size(self.history[start]))
+        else:
+            reached |= (loss < 0) & (loss < self.previous)
+        self.previous = loss
+        self.attempt += 1
+        new = reached & ~self.decided
+        self.decided |= new
+        return new
+
+    def _window_start(self, last: int) -> int | None:
+        """The first attempt t (0-based) of the window that ends at `last`, if one does."""
+        while self.next_start + settle(self.next_start + 1) - 1 <= last:
+            self.start_of[self.next_start + settle(self.next_start + 1) - 1] = self.next_start
+            self.next_start += 1
+        return self.start_of.pop(last, None)
+
+    def _growing(self, size: Tensor) -> Tensor:
+        ratio = size / self.last_size
+        steady = (ratio / self.ratio - 1).abs() <= STEADY
+        grows = ratio >= GROWTH
+        self.growing = torch.where(grows, torch.where(steady & (self.growing > 0), self.growing + 1,
+                                                      torch.ones_like(self.growing)),
+                                   torch.zeros_like(self.growing))
+        self.ratio, self.last_size = ratio, size
+        return self.growing >= GROWING_FOR
+
+
+def _size(loss: Tensor) -> Tensor:
+    """|loss| in float64, with inf and nan both as +inf: beyond every finite loss."""
+    size = loss.double().abs()
+    return torch.where(torch.isnan(size), torch.full_like(size, torch.inf), size)
+
+
+def _beyond(size: Tensor, tolerance: float, diverge_factor: float) -> Tensor:
+    """Per run, the first attempt after its reference (its first finite loss above tolerance) whose
+    |loss| is past diverge_factor x the reference, or above it and growing steadily."""
+    steps, runs = size.shape
+    first = _first(torch.isfinite(size) & (size > tolerance))
+    reference = size.gather(0, first.clamp(max=steps - 1).unsqueeze(0))[0]
+    reference = torch.where(first < steps, reference, torch.full_like(reference, torch.inf))
+    at = torch.full((runs,), steps, dtype=torch.long)
+    rising = (size > reference).any(0)  # only these can be past it
+    if bool(rising.any()):
+        sub, ref = size[:, rising], reference[rising]
+        after = torch.arange(steps).unsqueeze(1) > first[rising]
+        at[rising] = _first(after & ((sub > diverge_factor * ref) | ((sub > ref) & _growing(sub))))
+    return at
+
+
+
+def _growing(size: Tensor) -> Tensor:
+    """True at attempt t when |loss| was multiplied by the same factor >= GROWTH at t and the
+    GROWING_FOR - 1 attempts before."""
+    steps = size.shape[0]
+    ratio = torch.full_like(size, torch.nan)
+    ratio[1:] = size[1:] / size[:-1]
+    grows = ratio >= GROWTH
+    steady = torch.zeros_like(grows)
+    steady[1:] = (ratio[1:] / ratio[:-1] - 1).abs() <= STEADY
+    hit = torch.zeros_like(grows)
+    if steps >= GROWING_FOR:
+        run = grows[GROWING_FOR - 1:].clone()
+        for k in range(1, GROWING_FOR):
+            run &= grows[GROWING_FOR - 1 - k: steps - k]
+            run &= steady[GROWING_FOR - k: steps - k + 1]
+        hit[GROWING_FOR - 1:] = run
+    return hit
+
+
+def _falling(loss: Tensor) -> Tensor:
+    """Below zero and lower than the attempt before."""
+    loss = loss.double()
+    falling = torch.zeros_like(loss, dtype=torch.bool)
+    falling[1:] = (loss[1:] < 0) & (loss[1:] < loss[:-1])
+    return falling
+
+
+def _window(start: Tensor) -> Tensor:
+    """settle() of 0-based attempts."""
+    return torch.clamp(-torch.div(-(start + 1), STAY, rounding_mode="floor"), min=SETTLE)
+
+
+def _settled(size: Tensor, tolerance: float) -> Tensor:
+    """Per run, the first 0-based attempt t whose loss stays within tolerance for settle(t) attempts,
+    no higher at the last of them; or the number of attempts if none."""
+    steps, runs = size.shape
+    at = torch.full((runs,), steps, dtype=torch.long)
+    within = size <= tolerance
+    some = within.any(0)
+    first_end = SETTLE - 1  # the window of attempt 0 ends at 0 + settle(1) - 1
+    if not bool(some.any()) or steps <= first_end:
+        return at
+    within, sub = within[:, some], size[:, some]
+    start = torch.arange(steps)
+    end = start + _window(start) - 1
+    start, end = start[end < steps], end[end < steps]
+    outside = torch.cumsum(~within, 0, dtype=torch.int32)  # attempts above tolerance so far
+    lasting = within[start] & (outside[end] == outside[start]) & (sub[end] <= sub[start])
+    found = _first(lasting)
+    at[some] = torch.where(found < len(start), found, torch.full_like(found, steps))
+    return at
+
+
+def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float) -> Tensor:
+    """No verdict yet: did the second half reach a lower or a higher loss than the first half did?"""
+    steps, runs = loss.shape
+    if steps < 2:
+        return torch.ones(runs, dtype=torch.bool)
+    half = (steps + 1) // 2
+    value = loss.double()
+    finite = torch.isfinite(value)
+    low = torch.where(finite, value, torch.full_like(value, torch.inf))
+    high = torch.where(finite, value, torch.full_like(value, -torch.inf))
+    first_low, second_low = low[:half].amin(0), low[half:].amin(0)
+    first_high, second_high = high[:half].amax(0), high[half:].amax(0)
+    improving = second_low < first_low - slack * first_low.abs().nan_to_num(posinf=0.0)
+    improving |= torch.isinf(first_low) & torch.isfinite(second_low)
+    growing = second_high > first_high + slack * first_high.abs().nan_to_num(posinf=0.0)
+    pending = ~finite[half:].all(0)  # an overflowing loss in the second half: nothing to compare
+    if has_minimum:
+        pending |= size[-1] <= tolerance
+    return improving | growing | pending
 
 
 def _first(mask: Tensor) -> Tensor:
@@ -86,7 +290,3 @@ def _first(mask: Tensor) -> Tensor:
     steps = mask.shape[0]
     hit = mask.any(0)
     return torch.where(hit, mask.to(torch.uint8).argmax(0), torch.full_like(hit, steps, dtype=torch.long))
-
-
-def _masked(values: Tensor, keep: Tensor, fill: float) -> Tensor:
-    return torch.where(keep, values, torch.full_like(values, fill))

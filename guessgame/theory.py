@@ -1,125 +1,280 @@
 """What closed-form gradient descent predicts, with no simulation: the engine's independent oracle.
 
-With plain SGD every element of the error e = guess - answer moves on its own:
+With plain SGD every element of the error e = guess - answer moves on its own (s = lr/N with
+`mean`, lr with `sum`; h the curvature, 2/N for mse with `mean`):
 
-    mse        e(t+1) = (1 - lr h) e(t),  h = 2/N (mean) or 2 (sum)
-               converges iff lr < 2/h (N, or 1 with sum), fastest at lr = 1/h (N/2), rate |1 - lr h|
-    l1         |e| shrinks by s = lr/N (lr with sum) each attempt until |e| <= s, then
-               bounces in that band for ever (unless it lands exactly on the answer)
-    huber      mse-like with h = 1/N inside |e| <= delta, l1-like steps of lr delta/N outside
-    smooth_l1  mse-like with h = 1/(beta N) inside |e| <= beta, l1-like steps outside
-    bad        every element moves by -lr/N each attempt, whatever the answer: never converges
+    mse        e(t) = e(1) (1 - lr h)^(t-1): converges iff lr h < 2 (lr < N, or 1 with sum), fastest
+               at lr h = 1, rate |1 - lr h|
+    l1         |e| shrinks by s each attempt until |e| < s, then bounces in that band for ever --
+               unless it lands exactly on the answer (|e| a whole number of steps)
+    huber      l1-like steps of lr delta/N while |e| > delta, then mse-like with h = 1/N
+    smooth_l1  l1-like steps of lr/N while |e| > beta, then mse-like with h = 1/(beta N)
+    bad        every element moves by -lr/N each attempt, whatever the answer: the loss falls for ever
 
-Heavy-ball momentum mu on mse converges iff 0 < lr h < 2 (1 + mu).
+Heavy-ball momentum mu on mse: e(t+1) = (1 + mu - lr h) e(t) - mu e(t-1), which converges iff
+lr h < 2 (1 + mu).
+
+Theory writes down the loss at every attempt of the budget in closed form and reads the verdict
+off it with the same rules as a measured run (`status.classify`), so its prediction takes the
+budget, the tolerance and the critical-lr edge into account exactly as a measurement does. Which
+side of a critical lr a run is on is decided in rational arithmetic, never by how `rate` rounds.
+All runs of a config are predicted at once.
 """
 
 from __future__ import annotations
 
-import cmath
 import math
-from typing import Any, Sequence
+from fractions import Fraction
+from typing import Any, Callable, Sequence
 
-FIELDS = ("critical_lr", "best_lr", "rate", "predicted", "predicted_converged_at", "band",
-          "band_reached_at", "note")
+import torch
+from torch import Tensor
+
+from guessgame import losses, status
+
+FIELDS = ("critical_lr", "best_lr", "rate", "predicted", "predicted_converged_at", "predicted_diverged_at",
+          "band", "band_reached_at", "note")
+_CHUNK = 1 << 22  # elements of closed-form errors evaluated at a time
 
 
-def predict(*, loss: str, loss_options: dict, reduction: str, optimizer: str, optimizer_options: dict,
-            lr: float, error: Sequence[float], attempts: int, tolerance: float) -> dict[str, Any]:
-    """The theory block of one run; `error` is guess - answer at the start, flattened."""
-    out: dict[str, Any] = dict.fromkeys(FIELDS)
-    n = len(error)
-    scale = 1.0 / n if reduction == "mean" else 1.0  # d(reduction)/d(element)
+def predict(*, lr: float, error: Sequence[float], **game: Any) -> dict[str, Any]:
+    """The theory block of one run; `error` is guess - answer at the start, flattened.
+
+    >>> predict(loss="mse", loss_options={}, reduction="mean", optimizer="sgd",
+    ...         optimizer_options={"momentum": 0, "dampening": 0, "nesterov": False, "weight_decay": 0},
+    ...         lr=10, error=[48, -27, -41], attempts=20, tolerance=1e-12)["predicted"]
+    'diverged'
+    """
+    return predict_runs(lr=[lr], errors=[list(error)], **game)[0]
+
+
+def predict_runs(*, loss: str, loss_options: dict, reduction: str, optimizer: str, optimizer_options: dict,
+                 lr: Sequence[float], errors: Sequence[Sequence[float]] | Tensor, attempts: int, tolerance: float,
+                 diverge_factor: float = 1e6, slack: float = 1e-9) -> list[dict[str, Any]]:
+    """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start."""
+    runs = len(lr)
     momentum = _heavy_ball(optimizer, optimizer_options)
     if momentum is None:
-        out["note"] = f"no closed form for {optimizer} with these options"
+        return [{**dict.fromkeys(FIELDS), "note": f"no closed form for {optimizer} with these options"}
+                for _ in range(runs)]
+    if loss == "smooth_l1" and loss_options["beta"] == 0:  # torch's smooth_l1 with beta 0 is l1
+        loss, loss_options = "l1", {}
+    if momentum and loss not in ("mse", "bad"):
+        return [{**dict.fromkeys(FIELDS), "note": f"no closed form for {loss} with momentum"} for _ in range(runs)]
+    games = _Games(loss, loss_options, reduction, lr, momentum, errors, attempts)
+    shared, each, path = _PATHS[loss](games)
+    outcome = _verdicts(games, path, tolerance, diverge_factor, slack)
+    blocks = []
+    for r in range(runs):
+        block = {**dict.fromkeys(FIELDS), **shared, **{key: values[r] for key, values in each.items()}}
+        if block["predicted"] is None:
+            block.update(predicted=outcome.status[r], predicted_converged_at=outcome.converged_at[r],
+                         predicted_diverged_at=outcome.diverged_at[r])
+        blocks.append(block)
+    return blocks
+
+
+class _Games:
+    """The runs of one config: their lrs (exact rationals too) and starting errors."""
+
+    def __init__(self, loss, options, reduction, lr, momentum, errors, attempts):
+        self.loss, self.options, self.reduction, self.momentum = loss, options, reduction, momentum
+        self.lr = torch.as_tensor(lr, dtype=torch.float64)
+        self.exact = [Fraction(v) for v in self.lr.tolist()]
+        self.e0 = torch.as_tensor(errors, dtype=torch.float64).reshape(len(self.exact), -1)
+        self.runs, self.n = self.e0.shape
+        self.attempts = attempts
+        self.scale = Fraction(1, self.n) if reduction == "mean" else Fraction(1)  # d(reduction)/d(element)
+        self.t = torch.arange(attempts, dtype=torch.float64).unsqueeze(1)  # t - 1 for attempt t, (attempts, 1)
+
+    def exactly(self, fn: Callable[[Fraction], Fraction]) -> Tensor:
+        """fn(lr) in rational arithmetic for each run, then rounded once to float64."""
+        return torch.tensor([float(fn(lr)) for lr in self.exact], dtype=torch.float64)
+
+    def start_loss(self) -> Tensor:
+        return losses.value(self.loss, self.options, self.e0, self.reduction)
+
+    def by_element(self, path: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
+        """The losses (attempts, runs) of per-element closed-form errors `path(runs, t) -> (t, runs, N)`,
+        a block of runs at a time."""
+        out = torch.empty(self.attempts, self.runs, dtype=torch.float64)
+        block = max(1, _CHUNK // max(1, self.attempts * self.n))
+        for start in range(0, self.runs, block):
+            rows = torch.arange(start, min(start + block, self.runs))
+            errors = path(rows, self.t)  # (attempts, rows, N)
+            out[:, rows] = losses.value(self.loss, self.options, errors.reshape(-1, self.n),
+                                        self.reduction).reshape(self.attempts, len(rows))
         return out
-    if loss == "bad":
-        out.update(critical_lr=0.0, predicted="diverged",
-                   note=f"gradient is {scale:g} everywhere: the guess drifts by lr*{scale:g} per attempt, "
-                        "away from any answer")
-        return out
-    if loss == "mse":
-        return _quadratic(out, 2 * scale, lr, momentum, error, attempts, tolerance, _mse_loss(error, scale))
-    if momentum != 0:
-        out["note"] = f"no closed form for {loss} with momentum"
-        return out
-    if loss == "l1" or (loss == "smooth_l1" and loss_options["beta"] == 0):
-        return _l1(out, lr * scale, error, attempts)
-    width = loss_options["delta"] if loss == "huber" else loss_options["beta"]
-    h = scale if loss == "huber" else scale / width
-    critical = 2 / h
-    out.update(critical_lr=critical, best_lr=1 / h, rate=abs(1 - lr * h),
-               predicted="converged" if lr < critical else "oscillating",
-               note=f"inside |error| <= {width:g} the error shrinks by |1 - lr/{1 / h:g}| per attempt; "
-                    f"converges for lr < {critical:g}, beyond that it bounces but stays bounded")
-    return out
+
+
+def _verdicts(games: _Games, path: tuple[Tensor, Tensor], tolerance, diverge_factor, slack):
+    loss, lost_at = path
+    return status.classify(loss, torch.full((games.runs,), games.attempts), lost_at, tolerance=tolerance,
+                           diverge_factor=diverge_factor, has_minimum=games.loss != "bad", slack=slack)
 
 
 def _heavy_ball(optimizer: str, options: dict) -> float | None:
+    """momentum of plain or heavy-ball SGD; None for any other optimizer (no closed form)."""
     if optimizer != "sgd" or options["weight_decay"] != 0 or options["nesterov"] or options["dampening"] != 0:
         return None
     return options["momentum"]
 
 
-def _mse_loss(error: Sequence[float], scale: float) -> float:
-    """log of the MSE loss (-inf for 0), scaled so huge errors do not overflow."""
-    biggest = max(abs(e) for e in error)
-    if biggest == 0:
-        return -math.inf
-    return 2 * math.log(biggest) + math.log(sum((e / biggest) ** 2 for e in error) * scale)
+def _never(games: _Games) -> Tensor:
+    return torch.full((games.runs,), games.attempts, dtype=torch.long)
 
 
-def _quadratic(out, h, lr, momentum, error, attempts, tolerance, log_loss0) -> dict[str, Any]:
-    critical = 2 * (1 + momentum) / h
-    if momentum == 0:
-        rate = abs(1 - lr * h)
-    else:  # spectral radius of the heavy-ball recurrence z^2 - (1 + mu - lr h) z + mu = 0
-        b = 1 + momentum - lr * h
-        root = cmath.sqrt(b * b - 4 * momentum)
-        rate = max(abs((b + root) / 2), abs((b - root) / 2))
-    if log_loss0 == -math.inf:
-        predicted, at = "converged", 1
-    elif rate < 1 and momentum != 0:
-        predicted, at = "converged", None  # eventually; the attempt has no simple closed form
-    elif rate < 1:
-        at = _geometric_hit(log_loss0, rate * rate, tolerance)
-        predicted = "converged" if at is not None and at <= attempts else "unfinished"
-        at = at if predicted == "converged" else None
+def _mse(games: _Games):
+    """loss(t) = loss(1) p(t)^2: every element of the error is scaled by the same p(t)."""
+    h = 2 * games.scale
+    if games.momentum:
+        return _heavy_ball_path(games, h)
+    factor = games.exactly(lambda lr: 1 - lr * h)  # exact: lr and h are rationals
+    shared = {"critical_lr": float(2 / h), "best_lr": float(1 / h),
+              "note": f"error x |1 - lr/{float(1 / h):g}| per attempt; converges for lr < {float(2 / h):g}, "
+                      f"fastest at lr = {float(1 / h):g}"}
+    p = _power(factor.unsqueeze(0), games.t)
+    return shared, {"rate": factor.abs().tolist()}, _scaled_losses(games, p)
+
+
+def _scaled_losses(games: _Games, p: Tensor) -> tuple[Tensor, Tensor]:
+    """loss(1) p(t)^2 (0 stays 0), and the attempt at which the largest error p(t) e(1) overflows."""
+    start = games.start_loss()
+    loss = torch.where(start == 0, torch.zeros_like(p), start * p * p)
+    biggest = games.e0.abs().amax(1)
+    lost = ~torch.isfinite(biggest * p) & (biggest > 0)
+    return loss, status._first(lost)
+
+
+def _power(base: Tensor, exponent: Tensor) -> Tensor:
+    """base^exponent in float64, 0^0 = 1."""
+    return torch.pow(base, exponent)
+
+
+def _heavy_ball_path(games: _Games, h: Fraction):
+    """p(1) = 1, p(2) = 1 - lr h, p(t+1) = b p(t) - mu p(t-1), b = 1 + mu - lr h.
+
+    p(t) = p(2) D(t-1) - mu D(t-2), D(k) = (z1^k - z2^k) / (z1 - z2) over the roots of z^2 - b z + mu,
+    written so that it stays accurate when the roots nearly coincide."""
+    mu = Fraction(games.momentum)
+    critical = 2 * (1 + mu) / h
+    b = games.exactly(lambda lr: 1 + mu - lr * h)
+    p2 = games.exactly(lambda lr: 1 - lr * h)
+    m = float(mu)
+    k = games.t  # (attempts, 1): t - 1
+    d = b * b - 4 * m
+    real = d >= 0
+    z1 = (b + torch.sign(b) * torch.sqrt(d.clamp(min=0))) / 2
+    log_ratio = torch.where(real, torch.log(m / (z1 * z1)), torch.zeros_like(b))  # log(z2/z1) <= 0
+    rate = torch.where(real, z1.abs(), torch.full_like(b, math.sqrt(m)))
+    theta = torch.acos(torch.clamp(b / (2 * math.sqrt(m)), -1, 1))
+
+    def big_d(k: Tensor) -> Tensor:  # (attempts, runs), k >= 1
+        series = torch.where(log_ratio < 0, torch.expm1(k * log_ratio) / torch.expm1(log_ratio), k)
+        as_real = _power(z1, k - 1) * series
+        as_complex = _power(rate, k - 1) * torch.sin(k * theta) / torch.sin(theta)
+        return torch.where(real, as_real, as_complex)
+
+    once = torch.where(k >= 1, big_d(k.clamp(min=1)), torch.zeros_like(k))  # D(t - 1)
+    twice = torch.where(k >= 2, big_d((k - 1).clamp(min=1)), torch.zeros_like(k))  # D(t - 2)
+    twice = torch.where(k == 0, torch.full_like(twice, -1 / m), twice)  # D(-1) = -1/mu
+    p = p2 * once - m * twice
+    at_edge = torch.tensor([lr == critical for lr in games.exact])  # roots -1 and -mu: radius 1 exactly
+    shared = {"critical_lr": float(critical),
+              "note": f"heavy ball, momentum {m:g}: converges for lr < {float(critical):g}"}
+    return shared, {"rate": torch.where(at_edge, torch.ones_like(rate), rate).tolist()}, _scaled_losses(games, p)
+
+
+def _l1(games: _Games):
+    s = games.lr * float(games.scale)  # the step the engine takes: lr * float(1/N)
+    shared = {"note": "steps of lr/N towards the answer, then bounces within lr/N of it; no lr diverges, "
+                      "none converges unless it lands exactly"}
+    size = games.e0.abs()
+    within = torch.where(s.unsqueeze(1) > 0, torch.clamp(torch.ceil(size / s.unsqueeze(1)) - 1, min=0),
+                         torch.full_like(size, math.inf)).amax(1) + 1
+    band_at = [int(v) if math.isfinite(v) else None for v in within.tolist()]
+    path = games.by_element(lambda rows, t: _walk(games.e0[rows], s[rows], t))
+    return shared, {"band": s.tolist(), "band_reached_at": band_at}, (path, _never(games))
+
+
+def _walk(e0: Tensor, s: Tensor, t: Tensor) -> Tensor:
+    """Steps of size s towards the answer, then a bounce in [-s, s]; an element that lands exactly on
+    the answer stays there. e0 (runs, N), s (runs,), t (attempts, 1) -> (attempts, runs, N)."""
+    s = s.unsqueeze(1)
+    size, sign = e0.abs(), torch.sign(e0)
+    landed = _lands(size, s)
+    steps = torch.floor(size / s)  # whole steps before the bounce
+    rest = torch.where(landed, torch.zeros_like(size), size - steps * s)
+    t = t.unsqueeze(2)
+    walking = size - t * s
+    bounce = torch.where(torch.remainder(t - steps, 2) == 0, rest, rest - s)
+    bounce = torch.where(landed, torch.zeros_like(bounce), bounce)
+    return sign * torch.where(t <= steps, walking, bounce)
+
+
+def _lands(size: Tensor, s: Tensor) -> Tensor:
+    """Steps of exactly s reach the answer exactly: |error| is a whole number of them (fmod is exact)."""
+    return (size == 0) | ((s > 0) & (torch.fmod(size, s) == 0))
+
+
+def _piecewise(games: _Games):
+    """huber and smooth_l1: l1-like steps outside the width, then mse-like inside it."""
+    if games.loss == "huber":
+        width = Fraction(games.options["delta"])
+        h, outside = games.scale, games.scale * width
     else:
-        predicted, at = ("oscillating" if rate == 1 else "diverged"), None
-    out.update(critical_lr=critical, best_lr=1 / h if momentum == 0 else None, rate=rate,
-               predicted=predicted, predicted_converged_at=at,
-               note=(f"error x |1 - lr/{1 / h:g}| per attempt; converges for lr < {critical:g}, "
-                     f"fastest at lr = {1 / h:g}") if momentum == 0 else
-                    f"heavy ball, momentum {momentum:g}: converges for lr < {critical:g}")
-    return out
+        width = Fraction(games.options["beta"])
+        h, outside = games.scale / width, games.scale
+    critical = 2 / h
+    s = games.lr * float(outside)
+    factor = games.exactly(lambda lr: 1 - lr * h)
+    shared = {"critical_lr": float(critical), "best_lr": float(1 / h),
+              "note": f"inside |error| <= {float(width):g} the error shrinks by |1 - lr/{float(1 / h):g}| per "
+                      f"attempt; converges for lr < {float(critical):g}, beyond that it bounces but stays bounded"}
+    each: dict[str, list] = {"rate": factor.abs().tolist()}
+    size = games.e0.abs()
+    every_lands = _lands(size, s.unsqueeze(1)).all(1)
+    unstable = torch.tensor([lr >= critical for lr in games.exact]) & ~every_lands
+    if bool(unstable.any()):
+        # The core is unstable and the arms bring the guess back: a bounded bounce, no closed form.
+        approach = torch.clamp(torch.ceil((size - float(width)) / s.unsqueeze(1)), min=0).amax(1)
+        settled = approach + 3 <= (games.attempts + 1) // 2
+        each["predicted"] = [("oscillating" if ok else "unfinished") if bad else None
+                             for bad, ok in zip(unstable.tolist(), settled.tolist())]
+    path = games.by_element(lambda rows, t: _two_phases(games.e0[rows], s[rows], float(width), factor[rows], t))
+    return shared, each, (path, _never(games))
 
 
-def _geometric_hit(log_loss0: float, factor: float, tolerance: float) -> int | None:
-    """First attempt t (1-based) with loss0 * factor^(t-1) <= tolerance, None if never."""
-    if tolerance > 0 and log_loss0 <= math.log(tolerance):
-        return 1
-    if factor == 0:
-        return 2
-    if tolerance <= 0:
-        return None
-    steps = (math.log(tolerance) - log_loss0) / math.log(factor)
-    t = math.ceil(steps - 1e-9) + 1
-    return t if t < 2**62 else None
+def _two_phases(e0: Tensor, s: Tensor, width: float, factor: Tensor, t: Tensor) -> Tensor:
+    """Steps of s while |e| > width, then e x factor per attempt; (attempts, runs, N)."""
+    s, factor = s.unsqueeze(1), factor.unsqueeze(1)
+    size, sign = e0.abs(), torch.sign(e0)
+    # an element lands on the answer if its steps outside the width reach it exactly
+    landed = (size > 0) & (s >= width) & _lands(size, s)
+    outside = torch.clamp(torch.ceil((size - width) / s), min=0)  # steps of s until |e| <= width
+    outside = torch.where(landed, torch.floor(size / s), outside)
+    inside = size - outside * s  # where the last outside step leaves it (may be past the answer)
+    t = t.unsqueeze(2)
+    walking = size - t * s
+    shrinking = inside * _power(factor, torch.clamp(t - outside, min=0))
+    shrinking = torch.where(landed, torch.zeros_like(shrinking), shrinking)
+    return sign * torch.where(t <= outside, walking, shrinking)
 
 
-def _l1(out, s, error, attempts) -> dict[str, Any]:
-    """Steps of size s: element i enters the band |e| <= s after ceil(|e_i|/s) - 1 steps."""
-    ratios = [abs(e) / s for e in error]
-    band_at = max(max(math.ceil(r) - 1, 0) for r in ratios) + 1
-    exact = all(r == math.floor(r) for r in ratios)
-    hit_at = max(int(r) for r in ratios) + 1 if exact else None
-    if exact and hit_at <= attempts:
-        predicted = "converged"
+def _bad(games: _Games):
+    """Every element moves by lr g per attempt (more with momentum): the loss falls by that x N' each."""
+    g = float(games.scale)
+    mu = games.momentum
+    shared = {"critical_lr": 0.0, "note": f"gradient is {g:g} everywhere: the guess drifts by lr*{g:g} per attempt, "
+                                          "away from any answer, and the loss falls for ever"}
+    t = games.t
+    if mu:  # steps of lr g (1 - mu^k) / (1 - mu): the velocity builds up
+        moved = t / (1 - mu) - mu * (1 - torch.pow(torch.tensor(mu, dtype=torch.float64), t)) / (1 - mu) ** 2
     else:
-        predicted = "oscillating" if band_at <= attempts else "unfinished"
-    out.update(critical_lr=None, band=s, band_reached_at=band_at, predicted=predicted,
-               predicted_converged_at=hit_at if predicted == "converged" else None,
-               note=f"steps of lr/N = {s:g} towards the answer, then bounces within {s:g} of it; "
-                    "no lr diverges, none converges unless it lands exactly")
-    return out
+        moved = t
+    per_element = games.n if games.reduction == "sum" else 1
+    loss = games.start_loss() - games.lr * g * per_element * moved
+    return shared, {}, (loss, _never(games))
+
+
+_PATHS = {"mse": _mse, "l1": _l1, "huber": _piecewise, "smooth_l1": _piecewise, "bad": _bad}

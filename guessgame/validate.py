@@ -11,14 +11,18 @@ from guessgame.schema import (
     Config, RandomAnswer, _NAME, is_number, kind, shape_of, show, suggest,
 )
 
-# Hyper-parameters: (lowest, highest, whether the highest is allowed), as torch.optim checks them.
-_RANGES: dict[str, tuple[float, float, bool]] = {
-    "momentum": (0.0, math.inf, False), "dampening": (0.0, 1.0, True),
-    "weight_decay": (0.0, math.inf, False), "eps": (0.0, math.inf, False),
-    "alpha": (0.0, math.inf, False), "lr_decay": (0.0, math.inf, False),
-    "initial_accumulator_value": (0.0, math.inf, False),
-    "delta": (0.0, math.inf, False), "beta": (0.0, math.inf, False),
+# Hyper-parameters: (lowest, highest, whether the lowest is allowed, whether the highest is), as
+# torch.optim checks them -- and stricter where a value would make the update meaningless: eps
+# divides (0 gives 0/0 at a zero gradient), and huber with delta 0 is 0 everywhere.
+_RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    "momentum": (0.0, math.inf, True, False), "dampening": (0.0, 1.0, True, True),
+    "weight_decay": (0.0, math.inf, True, False), "eps": (0.0, math.inf, False, False),
+    "alpha": (0.0, math.inf, True, False), "lr_decay": (0.0, math.inf, True, False),
+    "initial_accumulator_value": (0.0, math.inf, True, False),
+    "delta": (0.0, math.inf, False, False), "beta": (0.0, math.inf, True, False),
 }
+# Whole-number answers beyond this are not all exact in float64.
+_EXACT_INTEGERS = 2.0**53
 
 
 class Validator:
@@ -116,7 +120,14 @@ class Validator:
         high = self.number(path + ("high",), value.get("high", 100), -math.inf, math.inf, "a finite number")
         if not low < high:
             self.bad(path + ("high",), high, f"a number greater than low ({low})")
+        if not math.isfinite(high - low):
+            self.bad(path + ("high",), high, f"a range whose width high - low is a finite number "
+                                             f"(from low {low:g} it overflows)")
         integer = self.boolean(path + ("integer",), value.get("integer", False))
+        if integer and max(abs(low), abs(high)) > _EXACT_INTEGERS:
+            key = "low" if abs(low) > _EXACT_INTEGERS else "high"
+            self.bad(path + (key,), value.get(key), "with integer: true, a number within +-2^53 "
+                                                    "(9.007e15), where every whole number is exact")
         if integer and math.floor(high) < math.ceil(low):
             self.bad(path + ("high",), high, f"no whole number lies between low ({low}) and high")
         return RandomAnswer(low=low, high=high, shape=tuple(shape), integer=integer)
@@ -173,10 +184,10 @@ class Validator:
                 self.bad(path, value, "two numbers in [0, 1), e.g. [0.9, 0.999]")
             return tuple(self.number(path + (i,), v, 0.0, 1.0, "a number in [0, 1)", high_open=True)
                          for i, v in enumerate(value))
-        low, high, high_ok = _RANGES[name]
-        allowed = f"a finite number >= {low:g}" + ("" if high == math.inf else
-                                                  f" and {'<=' if high_ok else '<'} {high:g}")
-        return self.number(path, value, low, high, allowed, high_open=not high_ok)
+        low, high, low_ok, high_ok = _RANGES[name]
+        allowed = f"a finite number {'>=' if low_ok else '>'} {low:g}" + (
+            "" if high == math.inf else f" and {'<=' if high_ok else '<'} {high:g}")
+        return self.number(path, value, low, high, allowed, low_open=not low_ok, high_open=not high_ok)
 
     def optimizer_rules(self, name: str, options: dict) -> None:
         if name == "sgd" and options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):

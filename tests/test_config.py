@@ -69,6 +69,12 @@ ERRORS = [
     ("- 1\n- 2\n", None, "top level must be a mapping", None),
     ("guess: 3\n", None, "missing the key `answer`", None),
     ("answer: [1, 2\n", None, "invalid YAML", 2),
+    ("answer: [1, 2]\nloss: {name: huber, delta: 0}\n", "loss.delta", "a finite number > 0", 2),
+    ("answer: [1, 2]\nloss: {name: smooth_l1, beta: -1}\n", "loss.beta", "a finite number >= 0", 2),
+    ("answer: [1, 2]\noptimizer: {name: adam, eps: 0}\n", "optimizer.eps", "a finite number > 0", 2),
+    ("answer: [1, 2]\noptimizer: {name: adagrad, eps: 0}\n", "optimizer.eps", "a finite number > 0", 2),
+    ("answer: {random: {low: -1e308, high: 1e308, shape: [3]}}\n", "answer.random.high", "high - low", 1),
+    ("answer: {random: {low: -1e30, high: 1e30, shape: [3], integer: true}}\n", "answer.random.low", "2^53", 1),
 ]
 
 

@@ -8,6 +8,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
+from conftest import CONFIGS
 from reference import loss_fn, notebook_loop, settled_at
 
 
@@ -118,3 +119,13 @@ def test_the_game_plays_from_python_with_input_and_print_style_callbacks():
 
     played = play_game(load_config({"answer": 5}), read_to_the_end, lines.append)
     assert played.attempts == 0 and not played.found
+
+
+def test_the_bad_loss_never_says_found_at_a_wrong_guess(tmp_path):
+    # the notebook's bad-loss game: its loss is exactly 0 at the first guess, which is wrong
+    loss, _ = autograd(lambda g, a: (g - a).mean(), [-2.0, 5.0, 13.0], [2.0, 5.0, 9.0])
+    assert loss == 0
+    code, out, err = play(CONFIGS / "bad_loss.yaml", typed="-2 5 13\n2 5 9\n")
+    assert code == 0, err
+    assert "You found it in 2 attempts" in out  # only the answer itself is found
+    assert "needed" not in out and "Plain SGD at lr 0.3 from [-2, 5, 13] diverged" in out

@@ -99,19 +99,19 @@ def test_random_valid_configs_keep_the_invariants(config):
     for r in range(runs):
         status, ran = result.status[r], result.attempts_run[r]
         assert 1 <= ran <= attempts
-        losses = result.loss[:ran, r]
+        losses = result.loss[:ran, r].double()
         finite = torch.isfinite(losses)
-        if not finite.all():
+        tolerance = load_config(config).tolerance
+        # a loss that overflows after a finite one above tolerance is a divergence (a first loss may
+        # overflow and the run still come back)
+        reference = (finite & (losses.abs() > tolerance)).nonzero()
+        if len(reference) and not finite[int(reference[0]):].all():
             assert status == "diverged"
-            first_bad = int((~finite).nonzero()[0])
-            assert torch.isfinite(result.guess[: first_bad + 1, r]).all() or status == "diverged"
         if status == "converged":
-            assert abs(losses[-1].item()) <= load_config(config).tolerance
+            assert abs(losses[-1].item()) <= tolerance
             assert 1 <= result.converged_at[r] <= ran
         if status == "diverged":
             assert 1 <= result.diverged_at[r] <= ran
-        else:
-            assert finite.all()
 
 
 def mangle(config, key, value):

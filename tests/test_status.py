@@ -1,0 +1,135 @@
+"""The verdict rules, as a table of loss sequences, and the attempt-by-attempt tracker against them."""
+
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guessgame.status import SETTLE, Tracker, classify, settle
+
+INF, NAN = math.inf, math.nan
+
+
+def verdict(losses, *, has_minimum=True, lost_at=None, tolerance=1e-12, factor=1e6, slack=1e-9):
+    """(status, converged_at, diverged_at) of one run with these losses."""
+    loss = torch.tensor(losses, dtype=torch.float64).unsqueeze(1)
+    steps = len(losses)
+    out = classify(loss, torch.tensor([steps]), torch.tensor([steps if lost_at is None else lost_at - 1]),
+                   tolerance=tolerance, diverge_factor=factor, has_minimum=has_minimum, slack=slack)
+    return out.status[0], out.converged_at[0], out.diverged_at[0]
+
+
+def geometric(start, factor, count):
+    return [start * factor**k for k in range(count)]
+
+
+def landing(at, count):
+    """Steps of one towards 0 that land on it at attempt `at` and stay."""
+    return [float(max(at - 1 - k, 0)) for k in range(count)]
+
+
+CASES = [
+    # diverged: steady geometric growth past the start, declared once it has lasted GROWING_FOR attempts
+    ("grows-x1.78-steadily", geometric(1571.0, 16 / 9, 30), {}, ("diverged", None, 5)),
+    ("grows-x1.02-steadily", geometric(3.0, 1.02, 30), {}, ("diverged", None, 5)),
+    ("grows-x1.005-slower-than-geometric-rule", geometric(3.0, 1.005, 60), {}, ("unfinished", None, None)),
+    ("grows-unsteadily-past-the-factor", [1.0 * (1.5 if k % 2 else 1.6) ** k for k in range(40)], {},
+     ("diverged", None, 31)),
+    ("overflows-after-a-finite-start", [2.0, 64.0, INF, INF], {}, ("diverged", None, 3)),
+    ("nan-after-a-finite-start", [2.0, 3.0, NAN], {}, ("diverged", None, 3)),
+    ("guess-overflows", [INF] * 6, {"lost_at": 4}, ("diverged", None, 4)),
+    ("bad-loss-below-zero-and-falling", [0.0, -0.1, -0.2, -0.3], {"has_minimum": False}, ("diverged", None, 2)),
+    ("bad-loss-already-negative", [-5.0, -5.5, -6.0], {"has_minimum": False}, ("diverged", None, 2)),
+    # converged: within tolerance for settle(t) attempts, no higher at the last of them
+    ("lands-at-4", landing(4, 20), {}, ("converged", 4, None)),
+    ("lands-at-100-stays-a-tenth", landing(100, 109), {}, ("converged", 100, None)),
+    ("lands-at-100-not-yet-a-tenth", landing(100, 108), {}, ("unfinished", None, None)),
+    ("geometric-decay", geometric(1571.0, 1 / 9, 30), {},
+     ("converged", 1 + math.ceil(math.log(1571.0 / 1e-12) / math.log(9)), None)),
+    ("overflowing-start-then-lands", [INF, INF, 0.0, 0.0, 0.0], {}, ("converged", 3, None)),
+    ("starts-within-tolerance-and-stays", [1e-20] * 5, {}, ("converged", 1, None)),
+    ("rising-within-tolerance-is-not-converged", geometric(1e-30, 10.0, 6), {}, ("unfinished", None, None)),
+    ("touch-and-bounce", [4.0, 1.0] + [3e-13, 0.1667] * 20, {}, ("oscillating", None, None)),
+    ("bad-loss-passes-zero-slowly", [k * -1e-14 for k in range(-50, 0)], {"has_minimum": False},
+     ("unfinished", None, None)),
+    ("bad-loss-passes-zero-and-falls", [k * -1e-14 for k in range(-5, 5)], {"has_minimum": False},
+     ("diverged", None, 7)),
+    # no verdict: still moving, or bounded
+    ("period-2-cycle", [5.0, 3.0] * 10, {}, ("oscillating", None, None)),
+    ("plateau-above-the-start", [75.3, 90.0, 99.0, 101.0, 101.8] + [101.8] * 15, {}, ("oscillating", None, None)),
+    ("float32-rounding-drift", [557.59552, 557.5956, 557.59607] + [557.59607] * 17, {"slack": 1.9e-6},
+     ("oscillating", None, None)),
+    ("two-attempts-jump", [1.0, 32.0], {}, ("unfinished", None, None)),
+    ("one-attempt", [5.0], {}, ("unfinished", None, None)),
+    ("within-tolerance-for-too-few-attempts", [1.0, 0.0, 0.0], {}, ("unfinished", None, None)),
+    ("still-improving", geometric(5.0, 0.9, 20), {}, ("unfinished", None, None)),
+    ("bad-loss-falling-towards-zero", [5.0, 4.0, 3.0, 2.0], {"has_minimum": False}, ("unfinished", None, None)),
+    ("bad-loss-stuck", [-3.0] * 6, {"has_minimum": False}, ("oscillating", None, None)),
+    ("all-overflowing", [INF] * 6, {}, ("unfinished", None, None)),
+    ("rise-from-zero-like-t-squared-then-plateau", [1e-6 * min(k, 20) ** 2 for k in range(60)], {},
+     ("oscillating", None, None)),
+    ("steady-growth-of-a-tiny-loss-below-its-start",
+     [0.77, 0.57, 0.37, 0.17] + geometric(3e-32, 5.44, 25) + [0.0418, 0.0282] * 10, {}, ("oscillating", None, None)),
+]
+
+
+@pytest.mark.parametrize(("losses", "options", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_the_verdict_of_a_loss_sequence(losses, options, expected):
+    assert verdict(losses, **options) == expected
+
+
+def test_the_settle_window_is_a_tenth_of_the_run_and_at_least_settle():
+    assert [settle(t) for t in (1, 2, 30, 31, 100, 101, 1000)] == [SETTLE, SETTLE, SETTLE, 4, 10, 11, 100]
+
+
+def test_a_verdict_does_not_move_when_more_attempts_follow():
+    for losses in (geometric(1571.0, 16 / 9, 30), landing(17, 40), [2.0, 64.0, INF, INF, 1.0]):
+        full = verdict(losses)
+        for cut in range(1, len(losses) + 1):
+            short = verdict(losses[:cut])
+            if short[0] in ("converged", "diverged"):
+                assert short == full
+
+
+# The tracker reaches the same verdicts attempt by attempt: random sequences made of the pieces that
+# real runs are made of.
+pieces = st.one_of(
+    st.tuples(st.just("geometric"), st.floats(1e-3, 1e3), st.sampled_from([0.1, 0.5, 0.99, 1.0, 1.005, 1.02, 3.0]),
+              st.integers(1, 40)),
+    st.tuples(st.just("constant"), st.sampled_from([0.0, 1e-13, 1.0, 7.0, INF, NAN, -2.0]), st.just(1.0),
+              st.integers(1, 20)),
+    st.tuples(st.just("cycle"), st.floats(1e-14, 10), st.floats(1e-14, 10), st.integers(1, 20)),
+)
+
+
+def _sequence(parts):
+    out = []
+    for kind, a, b, count in parts:
+        if kind == "geometric":
+            out += geometric(a, b, count)
+        elif kind == "constant":
+            out += [a] * count
+        else:
+            out += [a, b] * count
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(pieces, min_size=1, max_size=4), min_size=1, max_size=5), st.booleans(),
+       st.lists(st.integers(1, 120), min_size=5, max_size=5))
+def test_the_tracker_reaches_each_verdict_at_the_attempt_classify_declares(runs, has_minimum, lost):
+    sequences = [_sequence(parts) for parts in runs]
+    steps = max(len(s) for s in sequences)
+    loss = torch.tensor([s + [s[-1]] * (steps - len(s)) for s in sequences], dtype=torch.float64).T
+    lost_at = torch.tensor([min(lost[r] - 1, steps) for r in range(len(runs))])
+    options = dict(tolerance=1e-12, diverge_factor=1e6, has_minimum=has_minimum)
+    expected = classify(loss, torch.full((len(runs),), steps), lost_at, slack=1e-9, **options)
+    tracker = Tracker(loss, **options)
+    reached = [None] * len(runs)
+    for t in range(steps):
+        finite = lost_at > t
+        for r in tracker.update(loss[t], finite).nonzero().flatten().tolist():
+            reached[r] = t + 1
+    assert reached == expected.decided_at
