@@ -1,10 +1,15 @@
-"""One attempt narrated the way the notebook prints it, with the formula behind each number."""
+"""One attempt narrated the way the notebook prints it, with the formula behind each number.
+
+The attempt is the notebook's code: autograd for the gradient and the configured `torch.optim`
+optimizer for the step, so the step shown is that optimizer's, as in the run's attempts.csv.
+"""
 
 from __future__ import annotations
 
-import torch
+from typing import Any
 
-from guessgame.config import Config, RandomAnswer
+from guessgame.config import Config
+from guessgame.schema import OPTIMIZERS
 
 FORMULAS = {
     ("l1", "mean"): "sign(guess - answer) / N",
@@ -20,44 +25,83 @@ FORMULAS = {
 }
 
 
+def step_formula(optimizer: str, options: dict[str, Any]) -> str:
+    """What `optimizer` changes on its first attempt, in terms of the gradient g and the guess.
+
+    On the first attempt every optimizer's state is fresh: momentum buffers hold g itself, Adam's
+    bias-corrected averages are g and g^2, RMSprop's and Adagrad's sums hold one g^2.
+    """
+    decay = options.get("weight_decay", 0)
+    g = "(g + weight_decay * guess)" if decay and optimizer != "adamw" else "g"
+    if optimizer == "sgd":
+        if options["momentum"] and options["nesterov"]:
+            return f"lr * (1 + momentum) * {g}   (the momentum buffer starts as {g})"
+        return f"lr * {g}" + ("   (the momentum buffer starts as the gradient)" if options["momentum"] else "")
+    if optimizer in ("adam", "adamw"):
+        shrink = "lr * weight_decay * guess + " if optimizer == "adamw" and decay else ""
+        return (f"{shrink}lr * {g} / (|{g}| + eps)   (Adam's first step: the bias-corrected averages "
+                f"are {g} and {g}^2, so each element moves by about lr)")
+    if optimizer == "rmsprop":
+        square = f"(1 - alpha) {g}^2" + (f" - ((1 - alpha) {g})^2" if options["centered"] else "")
+        return f"lr * {g} / (sqrt({square}) + eps)"
+    if optimizer == "adagrad":
+        return f"lr * {g} / (sqrt(initial_accumulator_value + {g}^2) + eps)"
+    raise ValueError(f"no first-step formula for {optimizer!r}")
+
+
 def explain(config: Config) -> list[str]:
     """The lines of the first attempt: loss, gradient and step, with their ndim, shape and formula."""
-    from guessgame.losses import functional
-
-    dtype = getattr(torch, config.dtype)
-    if isinstance(config.answer, RandomAnswer):
-        from guessgame.engine import simulate
-
-        answer = simulate(config, ["attempts=1", "lr=1", "games=1"]).answer[0]
-    else:
-        answer = torch.tensor(config.answer, dtype=dtype)
-    guess = torch.tensor(config.guess, dtype=dtype).expand(answer.shape).clone().requires_grad_()
-    loss = functional(config.loss, config.loss_options, config.reduction)(guess, answer)
-    loss.backward()
+    answer, guess, loss, grad, step, after = first_attempt(config)
     lr = config.lr[0]
-    step = lr * guess.grad.data
-    n = answer.numel()
-    options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
-    lines = [
+    loss_options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
+    defaults = OPTIMIZERS[config.optimizer]
+    options = "".join(f", {k}={_show(v)}" for k, v in config.optimizer_options.items() if v != defaults[k])
+    return [
         f"answer = {answer!s}",
-        f"guess  = {guess.data!s}",
+        f"guess  = {guess!s}",
         "",
-        f"loss = {config.loss}(guess, answer{', ' + options if options else ''}, reduction='{config.reduction}')",
+        f"loss = {config.loss}(guess, answer{', ' + loss_options if loss_options else ''}, "
+        f"reduction='{config.reduction}')",
         f"loss Dimensions: {loss.ndim}",
         f"loss Shape: {loss.shape}",
-        f"{loss.detach()!s}",
+        f"{loss!s}",
         "",
-        f"gradient = d loss / d guess = {FORMULAS[config.loss, config.reduction]}   (N = {n})",
-        f"Gradient Dimensions: {guess.grad.ndim}",
-        f"Gradient Shape: {guess.grad.shape}",
-        f"{guess.grad!s}",
+        f"gradient g = d loss / d guess = {FORMULAS[config.loss, config.reduction]}   (N = {answer.numel()})",
+        f"Gradient Dimensions: {grad.ndim}",
+        f"Gradient Shape: {grad.shape}",
+        f"{grad!s}",
         "",
-        f"step = lr * gradient   (lr = {lr:g}"
-        + (f"; {config.optimizer} would scale it differently" if config.optimizer != "sgd" else "") + ")",
+        f"step = {config.optimizer}(lr={lr:g}{options}) on its first attempt = "
+        f"{step_formula(config.optimizer, config.optimizer_options)}",
         f"Step Dimensions: {step.ndim}",
         f"Step Shape: {step.shape}",
         f"{step!s}",
         "",
-        f"next guess = guess - step = {guess.data - step!s}",
+        f"next guess = guess - step = {after!s}",
     ]
-    return lines
+
+
+def first_attempt(config: Config):
+    """The notebook's first attempt at the first lr and game: (answer, guess, loss, grad, step, next guess).
+
+    `loss.backward()` gives the gradient and the configured `torch.optim` optimizer takes the step.
+    """
+    import torch
+
+    from guessgame.engine import hidden_answers
+    from guessgame.losses import functional
+    from guessgame.optimizers import reference
+
+    dtype = getattr(torch, config.dtype)
+    answer = hidden_answers(config, dtype)[0].reshape(config.shape)
+    param = torch.tensor(config.guess, dtype=dtype).expand(config.shape).clone().requires_grad_()
+    guess = param.detach().clone()
+    loss = functional(config.loss, config.loss_options, config.reduction)(param, answer)
+    loss.backward()
+    reference(config.optimizer, config.optimizer_options, [param], config.lr[0]).step()
+    after = param.detach()
+    return answer, guess, loss.detach(), param.grad, guess - after, after
+
+
+def _show(value: Any) -> str:
+    return format(value, "g") if isinstance(value, float) else str(value)
