@@ -186,49 +186,6 @@ def test_sigint_keeps_the_attempts_so_far_and_exits_130(tmp_path):
     assert str(run_dir.name) in stdout
 
 
-# Quick to simulate, several seconds to plot: Ctrl-C lands while the run folder is being written.
-SLOW_SAVE = "answer: [2, 77, 91]\nguess: 50\nloss: mse\nlr: {logspace: [0.001, 1, 800]}\nattempts: 200\n"
-
-
-def _start_slow_save(tmp_path):
-    config = tmp_path / "slow.yaml"
-    config.write_text(SLOW_SAVE)
-    out = tmp_path / "runs"
-    process = subprocess.Popen([sys.executable, "-m", "guessgame", "run", str(config), "--out", str(out), "-q"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    deadline = time.monotonic() + 120
-    while not list(out.glob("*/plots")):  # the CSV and summary are written, the plots begin
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
-        time.sleep(0.02)
-    return process, out
-
-
-def test_ctrl_c_while_saving_finishes_the_folder_then_exits_130(tmp_path):
-    process, out = _start_slow_save(tmp_path)
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
-    assert "Ctrl-C again to stop at once" in stderr and "Traceback" not in stderr
-    (run_dir,) = out.iterdir()
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
-    assert json.loads((run_dir / "summary.json").read_text())["interrupted"] is False
-    assert run_dir.name in stdout
-
-
-def test_a_second_ctrl_c_while_saving_stops_at_once_and_removes_the_unfinished_folder(tmp_path):
-    process, out = _start_slow_save(tmp_path)
-    process.send_signal(signal.SIGINT)
-    time.sleep(1)  # two signals close together would reach Python as one
-    assert process.poll() is None, "the save finished before the second Ctrl-C; make SLOW_SAVE slower"
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
-    assert "unfinished run folder" in stderr and "was removed" in stderr
-    assert "Traceback" not in stderr and "run folder:" not in stdout
-    assert list(out.iterdir()) == []
-
-
 def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(tmp_path):
     from guessgame.cli import _in_background
 
