@@ -236,7 +236,7 @@ def landscape(
 @app.command()
 @guarded
 def explain(config: ConfigArg, set_: SetOpt = None) -> None:
-    """Narrate the first attempt: the loss, the gradient and the step, their shapes and formulas.
+    """Narrate the first attempt: the loss, the gradient and the optimizer's step, their shapes and formulas.
 
     Example: [bold]guessgame explain configs/l1.yaml --set reduction=sum[/]
     """
@@ -372,8 +372,11 @@ def _lr_sweep(text: str) -> tuple[float, float, int]:
     high = _learning_rate(parts[1], f"--lrs: got {text!r}, whose HIGH is {_typed(parts[1])}")
     if high < low:
         fail(f"--lrs: got {text!r}; LOW must not be above HIGH, {example}")
-    count = parts[2].strip()
-    if not count.isdigit() or not 1 <= int(count) <= MAX_RUNS:
+    try:
+        count = float(parts[2])
+    except ValueError:
+        count = math.nan
+    if not (count.is_integer() and 1 <= count <= MAX_RUNS):
         fail(f"--lrs: got {text!r}, whose COUNT is {_typed(parts[2])}; COUNT is a whole number from 1 to "
              f"{MAX_RUNS:,}, {example}")
     return low, high, int(count)

@@ -33,6 +33,7 @@ BAD_OPTIONS = [
     ("compare --lrs 10:0.1:5", ["compare", MSE, "--lrs", "10:0.1:5"], ["--lrs: got '10:0.1:5'", "LOW must not be above HIGH"],
      ["--set"]),
     ("compare --lrs 0.1:1:2.5", ["compare", MSE, "--lrs", "0.1:1:2.5"], ["COUNT is 2.5", "whole number"], ["--set"]),
+    ("compare --lrs 0.1:1:1e9", ["compare", MSE, "--lrs", "0.1:1:1e9"], ["COUNT is 1e9", "10,000,000"], []),
     ("compare --lrs 0.1:1:0", ["compare", MSE, "--lrs", "0.1:1:0"], ["COUNT is 0", "whole number from 1"], ["--set"]),
     ("compare --lrs a:b:c", ["compare", MSE, "--lrs", "a:b:c"], ["--lrs: got 'a:b:c'", "LOW is 'a'"], []),
     ("compare without lrs", ["compare", MSE], ["give either --lr", "--lrs LOW:HIGH:COUNT"], []),
