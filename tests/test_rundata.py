@@ -260,3 +260,31 @@ def test_reading_a_256_by_256_answer_takes_bounded_memory(tmp_path):
     assert done.returncode == 0, done.stderr
     grown_mb = int(done.stdout)
     assert grown_mb < 300, f"reading took {grown_mb} MB more"  # 8.6 GB with a buffer per column
+
+
+@pytest.mark.parametrize("shape", [[3], [40, 30]], ids=["narrow", "wide"])
+def test_attempts_csv_holds_every_number_exactly_however_wide(tmp_path, shape):
+    """Narrow files go through polars, wide ones a line at a time: the same columns, spellings and numbers."""
+    import csv
+
+    import torch
+
+    result = simulate({"answer": {"random": {"low": 0, "high": 9, "shape": shape}}, "guess": 50, "lr": [0.1, 10],
+                       "reduction": "sum", "attempts": 9, "dtype": "float16"})  # lr 10 overflows: inf, then nan
+    folder = create_run_dir(tmp_path, "exact")
+    write_run(folder, result)
+    rows = list(csv.reader((folder / "attempts.csv").open()))
+    n = int(np.prod(shape))
+    assert rows[0] == ["run", "lr", "attempt", "loss", *(f"{q}_{i}" for q in ("guess", "grad", "step") for i in range(n))]
+    values = np.array([[float(v) for v in row] for row in rows[1:]])
+    assert values.shape == (2 * 9, 4 + 3 * n)
+    for r in range(2):
+        block = values[r * 9:(r + 1) * 9]
+        np.testing.assert_array_equal(block[:, 0], r)
+        np.testing.assert_array_equal(block[:, 2], np.arange(1, 10))
+        np.testing.assert_array_equal(block[:, 3], result.loss[:, r].double().numpy())
+        for q, tensor in enumerate((result.guess, result.grad, result.step)):
+            want = tensor[:, r].reshape(9, n).to(torch.float64).numpy()
+            np.testing.assert_array_equal(block[:, 4 + q * n:4 + (q + 1) * n], want)
+    spellings = {v for row in rows[1:] for v in row if not v.replace(".", "").replace("-", "").isdigit()}
+    assert {"NaN", "inf"} <= spellings and "nan" not in spellings  # as polars spells them, in both
