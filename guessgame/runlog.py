@@ -270,9 +270,10 @@ def _is_float(text: str) -> bool:
 
 
 def write_run(run_dir: Path, result, *, extra: dict[str, Any] | None = None) -> None:
-    """config.yaml, attempts.csv and summary.json of a result."""
+    """config.yaml, attempts.csv and summary.json of a result, each through a temporary file and a rename."""
     write_config(run_dir, result.config.to_dict())
-    write_attempts(run_dir / ATTEMPTS, result)
+    with replacing(run_dir / ATTEMPTS) as tmp:
+        write_attempts(tmp, result)
     runs = result.summary()
     summary = {"name": result.config.name, "interrupted": result.interrupted, "runs": runs}
     if result.config.games > 1:
