@@ -217,7 +217,7 @@ def landscape(
     if out.is_dir():
         fail(f"--out: got {str(out)!r}, which is a folder; give the image file to write, e.g. {out / 'landscape.png'}")
     if not out.absolute().parent.is_dir():
-        fail(f"--out: got {str(out)!r}, but the folder {str(out.absolute().parent)!r} does not exist; "
+        fail(f"--out: got {str(out)!r}, but the folder {str(out.parent)!r} does not exist; "
              "create it first (landscape writes one file and makes no folders)")
     from guessgame.plots import landscape_figure
 

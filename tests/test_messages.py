@@ -80,7 +80,7 @@ def test_landscape_refuses_a_missing_output_folder_and_makes_none(tmp_path, monk
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["landscape", "--loss", "mse", "--out", "missing_dir/x.png"])
     assert result.exit_code == 2
-    assert "--out: got 'missing_dir/x.png'" in result.output and "does not exist" in result.output
+    assert "--out: got 'missing_dir/x.png', but the folder 'missing_dir' does not exist" in result.output
     assert list(tmp_path.iterdir()) == []
     result = runner.invoke(app, ["landscape", "--loss", "mse", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--out" in result.output
