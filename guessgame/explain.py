@@ -6,7 +6,7 @@ optimizer for the step, so the step shown is that optimizer's, as in the run's a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from guessgame.config import Config
 from guessgame.schema import OPTIMIZERS
@@ -51,7 +51,7 @@ def step_formula(optimizer: str, options: dict[str, Any]) -> str:
 
 def explain(config: Config) -> list[str]:
     """The lines of the first attempt: loss, gradient and step, with their ndim, shape and formula."""
-    answer, guess, loss, grad, step, after = first_attempt(config)
+    answer, guess, loss, grad, step, after, note = first_attempt(config)
     lr = config.lr[0]
     loss_options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
     defaults = OPTIMIZERS[config.optimizer]
@@ -73,6 +73,7 @@ def explain(config: Config) -> list[str]:
         "",
         f"step = {config.optimizer}(lr={lr:g}{options}) on its first attempt = "
         f"{step_formula(config.optimizer, config.optimizer_options)}",
+        *([note] if note else []),
         f"Step Dimensions: {step.ndim}",
         f"Step Shape: {step.shape}",
         f"{step!s}",
@@ -81,26 +82,48 @@ def explain(config: Config) -> list[str]:
     ]
 
 
-def first_attempt(config: Config):
-    """The notebook's first attempt at the first lr and game: (answer, guess, loss, grad, step, next guess).
+class Attempt(NamedTuple):
+    answer: Any  # tensors of the answer's shape, in the config's dtype
+    guess: Any
+    loss: Any  # 0-d
+    grad: Any
+    step: Any  # guess - next guess
+    after: Any  # the next guess
+    note: str | None  # why the step is not torch.optim's, when it could not be
+
+
+def first_attempt(config: Config) -> Attempt:
+    """The notebook's first attempt at the first lr and game.
 
     `loss.backward()` gives the gradient and the configured `torch.optim` optimizer takes the step.
+    torch.optim refuses a learning rate (or weight decay) past the range of a float16 guess; the
+    run then keeps lr in float32, as a Python float times a half tensor does, and so does this.
     """
     import torch
 
+    from guessgame import optimizers
     from guessgame.engine import hidden_answers
     from guessgame.losses import functional
-    from guessgame.optimizers import reference
 
     dtype = getattr(torch, config.dtype)
+    lr = config.lr[0]
     answer = hidden_answers(config, dtype)[0].reshape(config.shape)
     param = torch.tensor(config.guess, dtype=dtype).expand(config.shape).clone().requires_grad_()
     guess = param.detach().clone()
     loss = functional(config.loss, config.loss_options, config.reduction)(param, answer)
     loss.backward()
-    reference(config.optimizer, config.optimizer_options, [param], config.lr[0]).step()
-    after = param.detach()
-    return answer, guess, loss.detach(), param.grad, guess - after, after
+    note = None
+    try:
+        optimizers.reference(config.optimizer, config.optimizer_options, [param], lr).step()
+        after = param.detach()
+    except RuntimeError as exc:
+        wide = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+        update = optimizers.make(config.optimizer, config.optimizer_options, torch.tensor([[lr]], dtype=wide))
+        flat = guess.reshape(1, -1)
+        after = update.update(param.grad.reshape(1, -1), flat, update.init(flat), 1).to(dtype).reshape(config.shape)
+        note = (f"torch.optim cannot take this step in {config.dtype} ({exc}); shown is the run's step, "
+                f"with lr kept in {str(wide).removeprefix('torch.')}")
+    return Attempt(answer, guess, loss.detach(), param.grad, guess - after, after, note)
 
 
 def _show(value: Any) -> str:

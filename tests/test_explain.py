@@ -83,6 +83,21 @@ def test_the_issues_example_step_is_the_one_in_attempts_csv(write_config, tmp_pa
     assert "[32, -18, -27.33]" not in result.output
 
 
+def test_a_step_torch_optim_refuses_in_float16_is_the_runs_step_and_said_so(write_config):
+    """lr 1e6 does not fit a float16 guess: torch.optim raises; the run keeps lr in float32 and overflows."""
+    param = torch.zeros((), dtype=torch.float16, requires_grad=True)
+    torch.nn.functional.l1_loss(param, torch.tensor(1.0, dtype=torch.float16)).backward()
+    with pytest.raises(RuntimeError):
+        torch.optim.SGD([param], lr=1e6).step()
+    step = (torch.tensor(1e6, dtype=torch.float32) * param.grad).to(torch.float16)  # -1e6 -> -inf in float16
+    path = write_config("answer: 1\nguess: 0\ndtype: float16\nloss: l1\nlr: 1e6\n")
+    result = runner.invoke(app, ["explain", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "torch.optim cannot take this step in float16" in result.output
+    assert f"Step Shape: torch.Size([])\n{step!s}\n" in result.output
+    assert f"next guess = guess - step = {(torch.tensor(0.0, dtype=torch.float16) - step)!s}" in result.output
+
+
 def test_explain_shows_a_float16_overflow_rather_than_failing(write_config):
     path = write_config("answer: 70000\nguess: 0\ndtype: float16\nloss: mse\n")
     result = runner.invoke(app, ["explain", str(path)])
