@@ -164,18 +164,37 @@ def test_atomic_write_leaves_the_old_file_or_the_new_one(tmp_path):
 
 
 def test_sigint_keeps_the_attempts_so_far_and_exits_130(tmp_path):
+    import pty
+
     config = tmp_path / "long.yaml"
     # log_every keeps the log small, so the run is long but Ctrl-C surely lands inside the loop
     config.write_text("answer: [2, 77, 91]\nguess: 50\nloss: mse\nlr: [0.001, 0.01]\nattempts: 10000000\n"
                       "log_every: 1000\n")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TERM": "xterm", "COLUMNS": "100"}
+    leader, follower = pty.openpty()  # stderr on a terminal: the progress bar shows the loop has begun
     process = subprocess.Popen([sys.executable, "-m", "guessgame", "run", str(config), "--out", str(tmp_path / "runs"),
-                                "--no-plots"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    time.sleep(4)
+                                "--no-plots"], stdout=subprocess.PIPE, stderr=follower, env=env, text=True)
+    os.close(follower)
+    seen = b""
+    while b"%" not in seen:  # however slow the start, Ctrl-C lands inside the simulation
+        chunk = os.read(leader, 4096)
+        assert chunk, seen
+        seen += chunk
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    stdout, _ = process.communicate(timeout=60)
+    chunks = [seen]
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closes when the command ends
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    stderr = b"".join(chunks).decode(errors="replace")
     assert process.returncode == 130, stderr
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
     (run_dir,) = list((tmp_path / "runs").iterdir())
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["interrupted"] is True
