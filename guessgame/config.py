@@ -7,19 +7,28 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple, Sequence
 
 from guessgame.errors import ConfigError
 from guessgame.schema import Config, RandomAnswer, kind
 from guessgame.validate import Validator
 from guessgame.yamlsafe import load_yaml
 
-__all__ = ["Config", "ConfigError", "RandomAnswer", "load_config"]
+__all__ = ["Config", "ConfigError", "Override", "RandomAnswer", "load_config"]
 
 
-def load_config(source: str | Path | dict | Config, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+class Override(NamedTuple):
+    """A `dotted.key=yaml-value` override and what the user typed to ask for it (named in errors)."""
+
+    text: str  # "lr=[0.1, 1.0]"
+    origin: str  # "--lr 0.1 --lr 1"
+
+
+def load_config(source: str | Path | dict | Config, overrides: Sequence[str | Override] = ()) -> Config:
     """Read and validate a config from a YAML file, a dict of YAML keys, or a Config.
 
-    `overrides` are `dotted.key=yaml-value` strings, applied before validation:
+    `overrides` are `dotted.key=yaml-value` strings (errors name them as `--set key=value`) or
+    `Override`s, applied before validation:
     `load_config("configs/mse.yaml", ["lr=[0.1, 1]", "optimizer.name=adam"])`.
     """
     if isinstance(source, Config):
@@ -63,11 +72,11 @@ def _read_text(path: Path, origin: str) -> str:
         raise ConfigError("the file is not UTF-8 text", source=origin) from None
 
 
-def _apply_override(raw: dict, override: str, setters: dict[tuple, str]) -> None:
+def _apply_override(raw: dict, override: str | Override, setters: dict[tuple, str]) -> None:
     """Apply `dotted.key=yaml-value` to the raw mapping, turning `loss: mse` into `{name: mse}` on the way."""
-    key, sep, text = override.partition("=")
+    text_, where = override if isinstance(override, Override) else (override, f"--set {override}")
+    key, sep, text = text_.partition("=")
     key = key.strip()
-    where = f"--set {override}"
     if not sep or not key or any(not part for part in key.split(".")):
         raise ConfigError("expected KEY=VALUE, e.g. --set lr=0.5 or --set optimizer.momentum=0.9",
                           source=where)
@@ -76,16 +85,14 @@ def _apply_override(raw: dict, override: str, setters: dict[tuple, str]) -> None
     node = raw
     for depth, part in enumerate(parts[:-1]):
         child = node.get(part)
-        if isinstance(child, str) and parts[0] in ("loss", "optimizer"):
-            child = {"name": child}
-        elif not isinstance(child, dict):
-            child = {} if child is None else child
+        if depth == 0 and isinstance(child, str) and part in ("loss", "optimizer"):
+            child = {"name": child}  # `loss: mse` then `--set loss.delta=2`
+        elif child is None:
+            child = {}
         if not isinstance(child, dict):
-            raise ConfigError(f"{'.'.join(parts[:depth + 1])} is not a mapping, so it has no key "
-                              f"{parts[depth + 1]!r}", source=where)
+            raise ConfigError(f"{'.'.join(parts[:depth + 1])} is {kind(child)}, not a mapping, so it has "
+                              f"no key {parts[depth + 1]!r}", source=where)
         node[part] = child = dict(child)
         node = child
     node[parts[-1]] = value
     setters[tuple(parts)] = where
-
-

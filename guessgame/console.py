@@ -1,6 +1,7 @@
 """Rich renderables for the terminal: the notebook's attempt print-out and the summary table.
 
-Builds tables only; the CLI decides what to print and where.
+Builds tables only; the CLI decides what to print and where. Every cell is a `Text`, never a
+markup string: `[inf, -inf, nan]` would otherwise be read as a markup tag and vanish.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def attempts_table(result, run: int) -> Table:
     """attempt, guess, loss, gradient, step: the notebook's `print(attempt+1, guess, loss, grad, step)`."""
     lr = float(result.lr[run])
     status = result.status[run]
-    table = Table(title=f"run {run}: lr = {number(lr)}  ->  [{STATUS_STYLE[status]}]{status}[/]",
+    table = Table(title=Text.assemble(f"run {run}: lr = {number(lr)}  ->  ", (status, STATUS_STYLE[status])),
                   title_justify="left", header_style="bold")
     for name in ("attempt", "guess", "loss", "gradient", "step"):
         table.add_column(name, justify="right" if name in ("attempt", "loss") else "left")
@@ -45,11 +46,12 @@ def attempts_table(result, run: int) -> Table:
     index = list(range(rows)) if rows <= HEAD + TAIL + 2 else [*range(HEAD), None, *range(rows - TAIL, rows)]
     for i in index:
         if i is None:
-            table.add_row("...", f"({rows - HEAD - TAIL} attempts not shown; all are in attempts.csv)", "", "", "")
+            table.add_row(*_texts("...", f"({rows - HEAD - TAIL} attempts not shown; all are in attempts.csv)",
+                                  "", "", ""))
             continue
-        table.add_row(str(int(result.attempt[i])), vector(result.guess[i, run].tolist()),
-                      number(float(result.loss[i, run])), vector(result.grad[i, run].tolist()),
-                      vector(result.step[i, run].tolist()))
+        table.add_row(*_texts(str(int(result.attempt[i])), vector(result.guess[i, run].tolist()),
+                              number(float(result.loss[i, run])), vector(result.grad[i, run].tolist()),
+                              vector(result.step[i, run].tolist())))
     return table
 
 
@@ -63,7 +65,8 @@ def summary_table(runs: list[dict[str, Any]], limit: int = 40) -> Table:
     shown = runs if len(runs) <= limit else runs[: limit // 2] + [None] + runs[-limit // 2:]
     for run in shown:
         if run is None:
-            table.add_row("...", f"({len(runs) - 2 * (limit // 2)} runs not shown)", *[""] * (len(columns) - 2))
+            table.add_row(*_texts("...", f"({len(runs) - 2 * (limit // 2)} runs not shown)",
+                                  *[""] * (len(columns) - 2)))
             continue
         attempts = str(run["attempts_run"])
         if run["converged_at"]:
@@ -72,9 +75,9 @@ def summary_table(runs: list[dict[str, Any]], limit: int = 40) -> Table:
                 attempts += f", left at {run['left_at']}"
         elif run["diverged_at"]:
             attempts = f"diverged at {run['diverged_at']}"
-        cells = [str(run["run"]), number(run["lr"])] + ([str(run["game"])] if games else [])
-        cells += [Text(run["status"], style=STATUS_STYLE[run["status"]]), attempts,
-                  number(run["final_loss"]), theory_text(run["theory"])]
+        cells = _texts(str(run["run"]), number(run["lr"]), *([str(run["game"])] if games else []))
+        cells += [Text(run["status"], style=STATUS_STYLE[run["status"]]),
+                  *_texts(attempts, number(run["final_loss"]), theory_text(run["theory"]))]
         table.add_row(*cells)
     return table
 
@@ -89,16 +92,20 @@ def score_table(scores: list[dict[str, Any]]) -> Table:
     for s in scores:
         shares, took = s["shares"], s["attempts_to_converge"]
         other = shares["oscillating"] + shares["unfinished"]
-        cells = [number(s["lr"]), str(s["games"]),
+        cells = [*_texts(number(s["lr"]), str(s["games"])),
                  Text(f"{shares['converged']:.0%}", style=STATUS_STYLE["converged"] if shares["converged"] else ""),
                  Text(f"{shares['diverged']:.0%}", style=STATUS_STYLE["diverged"] if shares["diverged"] else ""),
-                 f"{other:.0%}"]
+                 Text(f"{other:.0%}")]
         if took:
-            cells += [f"{took['median']:g}", f"{took['q1']:g}-{took['q3']:g}", f"{took['min']}-{took['max']}"]
+            cells += _texts(f"{took['median']:g}", f"{took['q1']:g}-{took['q3']:g}", f"{took['min']}-{took['max']}")
         else:
-            cells += ["-", "-", "-"]
+            cells += _texts("-", "-", "-")
         table.add_row(*cells)
     return table
+
+
+def _texts(*cells: str) -> list[Text]:
+    return [Text(cell) for cell in cells]
 
 
 def theory_text(theory: dict[str, Any]) -> str:

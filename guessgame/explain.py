@@ -1,10 +1,15 @@
-"""One attempt narrated the way the notebook prints it, with the formula behind each number."""
+"""One attempt narrated the way the notebook prints it, with the formula behind each number.
+
+The attempt is the notebook's code: autograd for the gradient and the configured `torch.optim`
+optimizer for the step, so the step shown is that optimizer's, as in the run's attempts.csv.
+"""
 
 from __future__ import annotations
 
-import torch
+from typing import Any, NamedTuple
 
-from guessgame.config import Config, RandomAnswer
+from guessgame.config import Config
+from guessgame.schema import OPTIMIZERS
 
 FORMULAS = {
     ("l1", "mean"): "sign(guess - answer) / N",
@@ -20,44 +25,106 @@ FORMULAS = {
 }
 
 
+def step_formula(optimizer: str, options: dict[str, Any]) -> str:
+    """What `optimizer` changes on its first attempt, in terms of the gradient g and the guess.
+
+    On the first attempt every optimizer's state is fresh: momentum buffers hold g itself, Adam's
+    bias-corrected averages are g and g^2, RMSprop's and Adagrad's sums hold one g^2.
+    """
+    decay = options.get("weight_decay", 0)
+    g = "(g + weight_decay * guess)" if decay and optimizer != "adamw" else "g"
+    if optimizer == "sgd":
+        if options["momentum"] and options["nesterov"]:
+            return f"lr * (1 + momentum) * {g}   (the momentum buffer starts as {g})"
+        return f"lr * {g}" + ("   (the momentum buffer starts as the gradient)" if options["momentum"] else "")
+    if optimizer in ("adam", "adamw"):
+        shrink = "lr * weight_decay * guess + " if optimizer == "adamw" and decay else ""
+        return (f"{shrink}lr * {g} / (|{g}| + eps)   (Adam's first step: the bias-corrected averages "
+                f"are {g} and {g}^2, so each element moves by about lr)")
+    if optimizer == "rmsprop":
+        square = f"(1 - alpha) {g}^2" + (f" - ((1 - alpha) {g})^2" if options["centered"] else "")
+        return f"lr * {g} / (sqrt({square}) + eps)"
+    if optimizer == "adagrad":
+        return f"lr * {g} / (sqrt(initial_accumulator_value + {g}^2) + eps)"
+    raise ValueError(f"no first-step formula for {optimizer!r}")
+
+
 def explain(config: Config) -> list[str]:
     """The lines of the first attempt: loss, gradient and step, with their ndim, shape and formula."""
-    from guessgame.losses import functional
-
-    dtype = getattr(torch, config.dtype)
-    if isinstance(config.answer, RandomAnswer):
-        from guessgame.engine import simulate
-
-        answer = simulate(config, ["attempts=1", "lr=1", "games=1"]).answer[0]
-    else:
-        answer = torch.tensor(config.answer, dtype=dtype)
-    guess = torch.tensor(config.guess, dtype=dtype).expand(answer.shape).clone().requires_grad_()
-    loss = functional(config.loss, config.loss_options, config.reduction)(guess, answer)
-    loss.backward()
+    answer, guess, loss, grad, step, after, note = first_attempt(config)
     lr = config.lr[0]
-    step = lr * guess.grad.data
-    n = answer.numel()
-    options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
-    lines = [
+    loss_options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
+    defaults = OPTIMIZERS[config.optimizer]
+    options = "".join(f", {k}={_show(v)}" for k, v in config.optimizer_options.items() if v != defaults[k])
+    return [
         f"answer = {answer!s}",
-        f"guess  = {guess.data!s}",
+        f"guess  = {guess!s}",
         "",
-        f"loss = {config.loss}(guess, answer{', ' + options if options else ''}, reduction='{config.reduction}')",
+        f"loss = {config.loss}(guess, answer{', ' + loss_options if loss_options else ''}, "
+        f"reduction='{config.reduction}')",
         f"loss Dimensions: {loss.ndim}",
         f"loss Shape: {loss.shape}",
-        f"{loss.detach()!s}",
+        f"{loss!s}",
         "",
-        f"gradient = d loss / d guess = {FORMULAS[config.loss, config.reduction]}   (N = {n})",
-        f"Gradient Dimensions: {guess.grad.ndim}",
-        f"Gradient Shape: {guess.grad.shape}",
-        f"{guess.grad!s}",
+        f"gradient g = d loss / d guess = {FORMULAS[config.loss, config.reduction]}   (N = {answer.numel()})",
+        f"Gradient Dimensions: {grad.ndim}",
+        f"Gradient Shape: {grad.shape}",
+        f"{grad!s}",
         "",
-        f"step = lr * gradient   (lr = {lr:g}"
-        + (f"; {config.optimizer} would scale it differently" if config.optimizer != "sgd" else "") + ")",
+        f"step = {config.optimizer}(lr={lr:g}{options}) on its first attempt = "
+        f"{step_formula(config.optimizer, config.optimizer_options)}",
+        *([note] if note else []),
         f"Step Dimensions: {step.ndim}",
         f"Step Shape: {step.shape}",
         f"{step!s}",
         "",
-        f"next guess = guess - step = {guess.data - step!s}",
+        f"next guess = guess - step = {after!s}",
     ]
-    return lines
+
+
+class Attempt(NamedTuple):
+    answer: Any  # tensors of the answer's shape, in the config's dtype
+    guess: Any
+    loss: Any  # 0-d
+    grad: Any
+    step: Any  # guess - next guess
+    after: Any  # the next guess
+    note: str | None  # why the step is not torch.optim's, when it could not be
+
+
+def first_attempt(config: Config) -> Attempt:
+    """The notebook's first attempt at the first lr and game.
+
+    `loss.backward()` gives the gradient and the configured `torch.optim` optimizer takes the step.
+    torch.optim refuses a learning rate (or weight decay) past the range of a float16 guess; the
+    run then keeps lr in float32, as a Python float times a half tensor does, and so does this.
+    """
+    import torch
+
+    from guessgame import optimizers
+    from guessgame.engine import hidden_answers
+    from guessgame.losses import functional
+
+    dtype = getattr(torch, config.dtype)
+    lr = config.lr[0]
+    answer = hidden_answers(config, dtype)[0].reshape(config.shape)
+    param = torch.tensor(config.guess, dtype=dtype).expand(config.shape).clone().requires_grad_()
+    guess = param.detach().clone()
+    loss = functional(config.loss, config.loss_options, config.reduction)(param, answer)
+    loss.backward()
+    note = None
+    try:
+        optimizers.reference(config.optimizer, config.optimizer_options, [param], lr).step()
+        after = param.detach()
+    except RuntimeError as exc:
+        wide = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+        update = optimizers.make(config.optimizer, config.optimizer_options, torch.tensor([[lr]], dtype=wide))
+        flat = guess.reshape(1, -1)
+        after = update.update(param.grad.reshape(1, -1), flat, update.init(flat), 1).to(dtype).reshape(config.shape)
+        note = (f"torch.optim cannot take this step in {config.dtype} ({exc}); shown is the run's step, "
+                f"with lr kept in {str(wide).removeprefix('torch.')}")
+    return Attempt(answer, guess, loss.detach(), param.grad, guess - after, after, note)
+
+
+def _show(value: Any) -> str:
+    return format(value, "g") if isinstance(value, float) else str(value)

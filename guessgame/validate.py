@@ -30,9 +30,13 @@ class Validator:
         self.origin, self.lines, self.setters = origin, lines, setters
 
     def fail(self, path: tuple, problem: str) -> None:
+        """Raise, naming the override that set `path` (or a key above or below it), else the file and line."""
         for depth in range(len(path), 0, -1):
             if path[:depth] in self.setters:
                 raise ConfigError(problem, key=_dotted(path), source=self.setters[path[:depth]])
+        below = [where for key, where in self.setters.items() if path and key[:len(path)] == path]
+        if below:
+            raise ConfigError(problem, key=_dotted(path), source=below[-1])
         line = next((self.lines[path[:d]] for d in range(len(path), 0, -1) if path[:d] in self.lines), None)
         raise ConfigError(problem, key=_dotted(path) or None, source=self.origin, line=line)
 
