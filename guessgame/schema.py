@@ -26,6 +26,9 @@ OPTIMIZERS: dict[str, dict[str, Any]] = {
 }
 REDUCTIONS = ("mean", "sum")
 DTYPES = ("float16", "bfloat16", "float32", "float64")
+# The largest finite number of each dtype (torch.finfo(...).max), without importing torch.
+LARGEST = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38, "float32": 3.4028234663852886e38,
+           "float64": 1.7976931348623157e308}
 DEVICES = ("cpu", "cuda")
 MAX_ATTEMPTS = 10_000_000
 MAX_RUNS = 10_000_000

@@ -7,7 +7,7 @@ from typing import Any
 
 from guessgame.errors import ConfigError
 from guessgame.schema import (
-    DEFAULTS, DEVICES, DTYPES, KEYS, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
+    DEFAULTS, DEVICES, DTYPES, KEYS, LARGEST, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
     Config, RandomAnswer, _NAME, is_number, kind, shape_of, show, suggest,
 )
 
@@ -79,6 +79,7 @@ class Validator:
             device=self.choice(("device",), values["device"], DEVICES),
             source=self.origin,
         )
+        self.representable(config)
         if config.games > 1 and not isinstance(answer, RandomAnswer):
             self.bad(("games",), config.games, "games > 1 needs a random answer: "
                      "answer: {random: {low: 0, high: 100, shape: [3]}}")
@@ -86,6 +87,18 @@ class Validator:
             self.bad(("lr",), f"{len(config.lr)} learning rates x {config.games} games",
                      f"at most {MAX_RUNS:,} runs in one batch")
         return config
+
+    def representable(self, config: Config) -> None:
+        """The answer and the guess must be numbers the dtype holds: past its largest they are inf."""
+        largest = LARGEST[config.dtype]
+        answer = config.answer
+        checks = ([(("answer", "random", "low"), answer.low), (("answer", "random", "high"), answer.high)]
+                  if isinstance(answer, RandomAnswer) else [(("answer",), v) for v in _flat(answer)])
+        checks += [(("guess",), v) for v in _flat(config.guess)]
+        for path, value in checks:
+            if abs(value) > largest:
+                self.bad(path, value, f"a number {config.dtype} can hold: at most {largest:g} in size "
+                                      f"(choose a wider dtype, e.g. dtype: float32)")
 
     def name(self, value: Any) -> str:
         if not isinstance(value, str) or not _NAME.match(value):
@@ -261,6 +274,10 @@ class Validator:
             hint = suggest(value, allowed) if isinstance(value, str) else ""
             self.fail(path, f"got {show(value)}{hint}; allowed: {', '.join(allowed)}")
         return value
+
+
+def _flat(value: Any) -> list[float]:
+    return [x for v in value for x in _flat(v)] if isinstance(value, list) else [value]
 
 
 def _dotted(path: tuple) -> str:

@@ -75,6 +75,9 @@ ERRORS = [
     ("answer: [1, 2]\noptimizer: {name: adagrad, eps: 0}\n", "optimizer.eps", "a finite number > 0", 2),
     ("answer: {random: {low: -1e308, high: 1e308, shape: [3]}}\n", "answer.random.high", "high - low", 1),
     ("answer: {random: {low: -1e30, high: 1e30, shape: [3], integer: true}}\n", "answer.random.low", "2^53", 1),
+    ("answer: 70000\ndtype: float16\n", "answer", "float16 can hold: at most 65504", 1),
+    ("answer: 1\nguess: -70000\ndtype: float16\n", "guess", "float16 can hold", 2),
+    ("answer: {random: {low: 0, high: 1e39, shape: [2]}}\ndtype: float32\n", "answer.random.high", "float32", 1),
 ]
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+
+from guessgame import ConfigError, load_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -98,11 +100,12 @@ def test_a_step_torch_optim_refuses_in_float16_is_the_runs_step_and_said_so(writ
     assert f"next guess = guess - step = {(torch.tensor(0.0, dtype=torch.float16) - step)!s}" in result.output
 
 
-def test_explain_shows_a_float16_overflow_rather_than_failing(write_config):
+def test_an_answer_float16_cannot_hold_is_refused_not_explained_as_inf(write_config):
+    assert torch.tensor(70000.0, dtype=torch.float16).isinf()
     path = write_config("answer: 70000\nguess: 0\ndtype: float16\nloss: mse\n")
     result = runner.invoke(app, ["explain", str(path)])
-    assert result.exit_code == 0, result.output
-    assert "answer = tensor(inf, dtype=torch.float16)" in result.output
+    assert result.exit_code == 2, result.output
+    assert "answer: got 70000" in result.output and "65504" in result.output
 
 
 optimizers = st.one_of(
@@ -138,5 +141,10 @@ def test_explain_never_fails_on_a_valid_config(answer, guess, optimizer, loss, r
         path = Path(folder) / "game.yaml"
         path.write_text(yaml.safe_dump(config))
         result = runner.invoke(app, ["explain", str(path)])
+        try:
+            load_config(path)
+        except ConfigError as error:  # e.g. an answer past what float16 holds: refused, not explained
+            assert result.exit_code == 2 and str(error) in result.output
+            return
     assert result.exit_code == 0, result.output
     assert "next guess = guess - step = tensor(" in result.output
