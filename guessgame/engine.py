@@ -100,7 +100,9 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     answer = hidden_answers(config, dtype, device)  # (runs, n)
     guess = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, n)
     guess = guess.expand(runs, n).clone()
-    # Half precision keeps lr in float32, as a Python float multiplying a half tensor does.
+    # Plain SGD multiplies by lr as the notebook's Python float does: in float32 for half precision
+    # (its opmath), else in the dtype. The optimizers take lr in float64 and derive their scalars
+    # from it as torch.optim does from the Python float.
     lr = lr_values.to(torch.float32 if dtype in _LOW_PRECISION else dtype).to(device).unsqueeze(1)
     answers = answer[:config.games]  # (games, N): run r plays answers[r % games]
 
@@ -119,7 +121,8 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
 
     plain = config.optimizer == "sgd" and config.optimizer_options["momentum"] == 0 \
         and config.optimizer_options["weight_decay"] == 0
-    optimizer = None if plain else optimizers.make(config.optimizer, config.optimizer_options, lr)
+    optimizer = None if plain else optimizers.make(config.optimizer, config.optimizer_options,
+                                                   lr_values.to(device).unsqueeze(1))
     state = optimizer.init(guess) if optimizer else None
     active = torch.ones(runs, dtype=torch.bool, device=device)
     attempts_run = torch.full((runs,), attempts, dtype=torch.long)
