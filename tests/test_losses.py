@@ -35,7 +35,8 @@ def games(shape, dtype, runs, answers, edge=1.0, seed=0):
 
 
 @pytest.mark.parametrize(("loss", "reduction", "shape", "dtype"), CASES,
-                         ids=[f"{l[0]}{next(iter(l[1].values()), '')}-{r}-{s}-{str(d)[6:]}" for l, r, s, d in CASES])
+                         ids=[f"{l[0]}{''.join(f'_{v:g}' for v in l[1].values())}-{r}-{s}-{str(d)[6:]}"
+                              for l, r, s, d in CASES])
 def test_loss_and_gradient_of_every_run_equal_autograd(loss, reduction, shape, dtype):
     name, options = loss
     for answers in (1, 3):  # one hidden answer for all runs, or one per game (run r plays r % 3)
@@ -48,8 +49,9 @@ def test_loss_and_gradient_of_every_run_equal_autograd(loss, reduction, shape, d
             assert torch.equal(grad[run], expected_grad), (answers, run)
 
 
-@pytest.mark.parametrize(("dtype", "n", "runs"), [(torch.float64, 11, 3001), (torch.float32, 23, 1501)])
-@pytest.mark.parametrize("loss", [("huber", {"delta": 0.3}), ("smooth_l1", {"beta": 0.3})])
+@pytest.mark.parametrize(("dtype", "n", "runs"), [(torch.float64, 11, 3001), (torch.float32, 23, 1501)],
+                         ids=["float64-3001x11", "float32-1501x23"])
+@pytest.mark.parametrize("loss", [("huber", {"delta": 0.3}), ("smooth_l1", {"beta": 0.3})], ids=["huber", "smooth_l1"])
 def test_a_batch_too_big_for_one_thread_still_equals_each_run_alone(loss, dtype, n, runs):
     # Over 32768 elements torch splits one loop across threads; with two threads this batch would be
     # cut inside the middle run, whose pieces would then round like neither its vectorised body nor its tail.
