@@ -2,7 +2,7 @@
 
 Attempt t does, for all runs at once, what the notebook's loop does for one:
 
-    loss, grad = loss_fn(guess - answer)          # analytic gradients, equal to autograd's
+    loss, grad = loss_fn(guess, answer)           # equal to torch.nn.functional's and autograd's
     step = lr * grad                              # plain SGD; other optimizers: old - new guess
     guess = guess - step
 
@@ -102,8 +102,11 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     answer = hidden_answers(config, dtype, device)  # (runs, n)
     guess = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, n)
     guess = guess.expand(runs, n).clone()
-    # Half precision keeps lr in float32, as a Python float multiplying a half tensor does.
+    # Plain SGD multiplies by lr as the notebook's Python float does: in float32 for half precision
+    # (its opmath), else in the dtype. The optimizers take lr in float64 and derive their scalars
+    # from it as torch.optim does from the Python float.
     lr = lr_values.to(torch.float32 if dtype in _LOW_PRECISION else dtype).to(device).unsqueeze(1)
+    answers = answer[:config.games]  # (games, N): run r plays answers[r % games]
 
     attempts = config.attempts
     logged = config.logged_attempts
@@ -122,7 +125,8 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
 
     plain = config.optimizer == "sgd" and config.optimizer_options["momentum"] == 0 \
         and config.optimizer_options["weight_decay"] == 0
-    optimizer = None if plain else optimizers.make(config.optimizer, config.optimizer_options, lr)
+    optimizer = None if plain else optimizers.make(config.optimizer, config.optimizer_options,
+                                                   lr_values.to(device).unsqueeze(1))
     state = optimizer.init(guess) if optimizer else None
     active = torch.ones(runs, dtype=torch.bool, device=device)
     attempts_run = torch.full((runs,), attempts, dtype=torch.long)
@@ -135,7 +139,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
         for t in range(1, attempts + 1):
             if direct:
                 guess = guesses[t - 1]
-                grad = losses.grad(loss_name, loss_options, guess - answer, reduction)
+                grad = losses.grad(loss_name, loss_options, guess, answers, reduction)
                 grads[t - 1].copy_(grad)
                 if optimizer is None:  # the notebook's update: step = lr * grad; guess -= step
                     torch.sub(guess, torch.mul(lr, grad, out=steps[t - 1]), out=guesses[t])
@@ -146,7 +150,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
                 if progress is not None:
                     progress(t, attempts)
                 continue
-            loss, grad = losses.loss_and_grad(loss_name, loss_options, guess - answer, reduction)
+            loss, grad = losses.loss_and_grad(loss_name, loss_options, guess, answers, reduction)
             if optimizer is None:
                 step = (lr * grad).to(dtype)
                 new_guess = guess - step
@@ -192,9 +196,9 @@ def _losses_of(config: Config, guesses: Tensor, answer: Tensor, chunk: int = 1 <
     per = max(1, chunk // max(1, runs * n))
     for start in range(0, attempts, per):
         block = guesses[start:start + per]
-        diff = (block - answer).reshape(-1, n)
-        out[start:start + per] = losses.value(config.loss, config.loss_options, diff,
-                                              config.reduction).reshape(block.shape[0], runs)
+        values = losses.value(config.loss, config.loss_options, block.reshape(-1, n), answer[:config.games],
+                              config.reduction)
+        out[start:start + per] = values.reshape(block.shape[0], runs)
     return out
 
 

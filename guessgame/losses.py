@@ -1,8 +1,8 @@
-"""The five losses, batched over runs, with gradients written out by hand.
+"""The five losses, batched over runs: each run's loss and gradient equal, bit for bit, what
+`torch.nn.functional`'s loss and autograd give for that run alone, in every dtype.
 
-Each loss is a pair of functions of `diff = guess - answer`, shape (runs, N): the loss (runs,) and
-its gradient (runs, N). The gradients are the ones autograd computes for `torch.nn.functional`'s
-losses, operation for operation, so they agree to the last bit (the tests check this):
+Each function takes the guesses (rows, N) and the hidden answers (games, N), row r playing answer
+r % games, and returns the loss (rows,) or its gradient (rows, N):
 
     l1         d/dg mean|g - a|        = sign(g - a) / N
     mse        d/dg mean (g - a)^2     = 2 (g - a) / N
@@ -10,7 +10,10 @@ losses, operation for operation, so they agree to the last bit (the tests check 
     smooth_l1  d/dg mean smooth_beta   = clamp((g - a) / beta, -1, 1) / N
     bad        d/dg mean (g - a)       = 1 / N            (never points at the answer)
 
-With `reduction: sum` the `/ N` goes away.
+With `reduction: sum` the `/ N` goes away. l1, mse and bad are written out operation for operation
+as autograd computes them. huber and smooth_l1 call torch's own kernels, because no formula gives
+their bits: their vectorised body and scalar tail round differently (which elements fall in which
+depends on N and the CPU), and the half precision kernels keep some steps in float.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ import functools
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+_REDUCTION = {"none": 0, "mean": 1, "sum": 2}  # torch's Reduction enum
+# torch runs an elementwise loop of at least this many elements on several threads, split at
+# arbitrary elements (at::internal::GRAIN_SIZE); below it a loop runs whole, as one run's does.
+_SERIAL_LIMIT = 32768
 
 
 def _reduce(values: Tensor, reduction: str) -> Tensor:
@@ -37,52 +45,57 @@ def _rounded(value: float, dtype: torch.dtype) -> float:
     return torch.tensor(value, dtype=dtype).item()
 
 
-def l1(diff: Tensor, reduction: str) -> Tensor:
-    return _reduce(diff.abs(), reduction)
+def _diff(guess: Tensor, answers: Tensor) -> Tensor:
+    """guess - answer for every row (rows, N)."""
+    games, n = answers.shape
+    return (guess.reshape(-1, games, n) - answers).view(-1, n)
 
 
-def l1_grad(diff: Tensor, reduction: str) -> Tensor:
+def l1(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+    return _reduce(_diff(guess, answers).abs(), reduction)
+
+
+def l1_grad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+    diff = _diff(guess, answers)
     return diff.sign() * _norm(diff.shape[1], reduction, diff.dtype)
 
 
-def mse(diff: Tensor, reduction: str) -> Tensor:
+def mse(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+    diff = _diff(guess, answers)
     return _reduce(diff * diff, reduction)
 
 
-def mse_grad(diff: Tensor, reduction: str) -> Tensor:
+def mse_grad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+    diff = _diff(guess, answers)
     return diff * _norm(diff.shape[1], reduction, diff.dtype, 2.0)
 
 
-def huber(diff: Tensor, reduction: str, delta: float) -> Tensor:
-    z = diff.abs()
-    return _reduce(torch.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
+def huber(guess: Tensor, answers: Tensor, reduction: str, delta: float) -> Tensor:
+    return _reduce(_by_run(_huber_values(delta), answers, guess), reduction)
 
 
-def huber_grad(diff: Tensor, reduction: str, delta: float) -> Tensor:
-    norm = _norm(diff.shape[1], reduction, diff.dtype)
-    return torch.where(diff < -delta, -norm * delta, torch.where(diff > delta, norm * delta, diff * norm))
+def huber_grad(guess: Tensor, answers: Tensor, reduction: str, delta: float) -> Tensor:
+    return _by_run(_huber_grads(reduction, delta), -answers, guess.neg())
 
 
-def smooth_l1(diff: Tensor, reduction: str, beta: float) -> Tensor:
+def smooth_l1(guess: Tensor, answers: Tensor, reduction: str, beta: float) -> Tensor:
     if beta == 0.0:  # torch falls back to l1 here
-        return l1(diff, reduction)
-    z = diff.abs()
-    return _reduce(torch.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta), reduction)
+        return l1(guess, answers, reduction)
+    return _reduce(_by_run(_smooth_l1_values(beta), answers, guess), reduction)
 
 
-def smooth_l1_grad(diff: Tensor, reduction: str, beta: float) -> Tensor:
+def smooth_l1_grad(guess: Tensor, answers: Tensor, reduction: str, beta: float) -> Tensor:
     if beta == 0.0:
-        return l1_grad(diff, reduction)
-    norm = _norm(diff.shape[1], reduction, diff.dtype)
-    return torch.where(diff < -beta, -norm, torch.where(diff > beta, norm, diff / beta * norm))
+        return l1_grad(guess, answers, reduction)
+    return _by_run(_smooth_l1_grads(reduction, beta), -answers, guess.neg())
 
 
-def bad(diff: Tensor, reduction: str) -> Tensor:
-    return _reduce(diff, reduction)
+def bad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+    return _reduce(_diff(guess, answers), reduction)
 
 
-def bad_grad(diff: Tensor, reduction: str) -> Tensor:
-    return torch.full_like(diff, _norm(diff.shape[1], reduction, diff.dtype))
+def bad_grad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+    return torch.full_like(guess, _norm(guess.shape[1], reduction, guess.dtype))
 
 
 def bad_loss(guess: Tensor, answer: Tensor, reduction: str = "mean") -> Tensor:
@@ -91,22 +104,68 @@ def bad_loss(guess: Tensor, answer: Tensor, reduction: str = "mean") -> Tensor:
     return diff.mean() if reduction == "mean" else diff.sum()
 
 
+# torch's kernels, called as `kernel(answer (N,), guesses (rows, N), out)`. The values take
+# reduction 'none' and are reduced per row afterwards. The gradients take the real reduction, which
+# needs an `input` of N elements, the answer: its 1/N is then torch's own. So they are handed -answer
+# and -guess: input - target = (-answer) - (-guess) = guess - answer exactly, signed zeros included.
+def _huber_values(delta: float):
+    return lambda answer, guess, out: torch.ops.aten.huber_loss.out(guess, answer, 0, delta, out=out)
+
+
+def _smooth_l1_values(beta: float):
+    return lambda answer, guess, out: torch.ops.aten.smooth_l1_loss.out(guess, answer, 0, beta, out=out)
+
+
+def _huber_grads(reduction: str, delta: float):
+    def kernel(answer: Tensor, guess: Tensor, out: Tensor) -> Tensor:
+        one = torch.ones((), dtype=out.dtype, device=out.device)
+        return torch.ops.aten.huber_loss_backward.out(one, answer, guess, _REDUCTION[reduction], delta,
+                                                     grad_input=out)
+    return kernel
+
+
+def _smooth_l1_grads(reduction: str, beta: float):
+    def kernel(answer: Tensor, guess: Tensor, out: Tensor) -> Tensor:
+        one = torch.ones((), dtype=out.dtype, device=out.device)
+        return torch.ops.aten.smooth_l1_loss_backward.grad_input(one, answer, guess, _REDUCTION[reduction],
+                                                                 beta, grad_input=out)
+    return kernel
+
+
+def _by_run(kernel, answers: Tensor, guess: Tensor) -> Tensor:
+    """Apply `kernel` so each run is one row of torch's loop, the loop it runs for that run alone.
+
+    The answer, broadcast over rows, keeps torch from fusing the rows into one long loop (which
+    would move elements between its vectorised body and scalar tail), and each call stays below the
+    size torch splits across threads (which would cut rows at arbitrary elements).
+    """
+    games, n = answers.shape
+    out = torch.empty_like(guess)
+    rows, outs = guess.reshape(-1, games, n), out.view(-1, games, n)
+    chunk = max(1, (_SERIAL_LIMIT - 1) // n)
+    for game in range(games):
+        for start in range(0, rows.shape[0], chunk):
+            kernel(answers[game], rows[start:start + chunk, game], outs[start:start + chunk, game])
+    return out
+
+
 VALUE = {"l1": l1, "mse": mse, "huber": huber, "smooth_l1": smooth_l1, "bad": bad}
 GRAD = {"l1": l1_grad, "mse": mse_grad, "huber": huber_grad, "smooth_l1": smooth_l1_grad, "bad": bad_grad}
 
 
-def value(name: str, options: dict, diff: Tensor, reduction: str) -> Tensor:
-    """The loss (rows,) of `name` at `diff = guess - answer`, shape (rows, N)."""
-    return VALUE[name](diff, reduction, **options)
+def value(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+    """The loss (rows,) of `name` at `guess` (rows, N); row r plays answers[r % games], answers (games, N)."""
+    return VALUE[name](guess, answers, reduction, **options)
 
 
-def grad(name: str, options: dict, diff: Tensor, reduction: str) -> Tensor:
-    """The gradient (rows, N) of the loss `name` at `diff = guess - answer`, shape (rows, N)."""
-    return GRAD[name](diff, reduction, **options)
+def grad(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+    """The gradient (rows, N) of the loss `name` at `guess` (rows, N); row r plays answers[r % games]."""
+    return GRAD[name](guess, answers, reduction, **options)
 
 
-def loss_and_grad(name: str, options: dict, diff: Tensor, reduction: str) -> tuple[Tensor, Tensor]:
-    return value(name, options, diff, reduction), grad(name, options, diff, reduction)
+def loss_and_grad(name: str, options: dict, guess: Tensor, answers: Tensor,
+                  reduction: str) -> tuple[Tensor, Tensor]:
+    return value(name, options, guess, answers, reduction), grad(name, options, guess, answers, reduction)
 
 
 def functional(name: str, options: dict, reduction: str):

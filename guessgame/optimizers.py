@@ -1,9 +1,13 @@
-"""Optimizers for a batch of runs, each as `torch.optim` updates one parameter.
+"""Optimizers for a batch of runs, each run updated exactly as `torch.optim` updates one parameter.
 
 An optimizer here is a pair of small functions in the optax style: `init(guess) -> state` and
-`update(grad, guess, state, t) -> new_guess`, with `lr` a (runs, 1) tensor so every run has its own
-learning rate. The operations mirror `torch.optim`'s single-tensor code paths, in the same order, so
-each run follows `torch.optim` to float64 rounding (the tests compare them attempt by attempt).
+`update(grad, guess, state, t) -> new_guess`, with `lr` a (runs, 1) float64 tensor so every run has
+its own learning rate. The operations are `torch.optim`'s single-tensor code path on the CPU (the one
+it takes for a single parameter), in the same order. Where that code scales by a Python float derived
+from lr (`-lr`, `1 - lr * weight_decay`, `-lr / (1 - beta1^t)`), the scalar is computed per run in
+float64, as Python computes it, and applied through `perrun`, which rounds it as torch's kernel rounds
+a Python float. So each run equals `torch.optim` bit for bit, in every dtype (the tests compare them
+attempt by attempt).
 
 Plain SGD is not here: the engine applies it exactly as the notebook does,
 `step = lr * grad; guess -= step`.
@@ -16,6 +20,8 @@ from typing import Any, Callable, NamedTuple
 import torch
 from torch import Tensor
 
+from guessgame import perrun
+
 
 class Optimizer(NamedTuple):
     init: Callable[[Tensor], dict[str, Any]]
@@ -23,11 +29,12 @@ class Optimizer(NamedTuple):
 
 
 def _decay(grad: Tensor, guess: Tensor, weight_decay: float) -> Tensor:
-    return grad.add(guess, alpha=weight_decay) if weight_decay != 0 else grad
+    """g + weight_decay guess (L2 weight decay)."""
+    return perrun.add(grad, guess, weight_decay) if weight_decay != 0 else grad
 
 
 def sgd(lr: Tensor, momentum: float, dampening: float, nesterov: bool, weight_decay: float) -> Optimizer:
-    """v(t) = momentum v(t-1) + (1 - dampening) g(t);  guess -= lr (g + momentum v if nesterov else v)."""
+    """v(t) = momentum v(t-1) + (1 - dampening) g(t), v(1) = g(1);  guess -= lr (g + momentum v if nesterov else v)."""
 
     def init(guess: Tensor) -> dict[str, Any]:
         return {"buf": None}
@@ -38,9 +45,9 @@ def sgd(lr: Tensor, momentum: float, dampening: float, nesterov: bool, weight_de
             if state["buf"] is None:
                 state["buf"] = grad.clone()
             else:
-                state["buf"].mul_(momentum).add_(grad, alpha=1 - dampening)
-            grad = grad.add(state["buf"], alpha=momentum) if nesterov else state["buf"]
-        return torch.addcmul(guess, grad, -lr)  # param.add_(grad, alpha=-lr), rounded alike
+                state["buf"] = perrun.add(state["buf"].mul_(momentum), grad, 1 - dampening)
+            grad = perrun.add(grad, state["buf"], momentum) if nesterov else state["buf"]
+        return perrun.add(guess, grad, -lr)
 
     return Optimizer(init, update)
 
@@ -59,19 +66,18 @@ def adam(lr: Tensor, betas: tuple[float, float], eps: float, weight_decay: float
     def update(grad: Tensor, guess: Tensor, state: dict[str, Any], t: int) -> Tensor:
         if weight_decay != 0:
             if decoupled:
-                guess = guess * (1 - lr * weight_decay)
+                guess = perrun.mul(guess, 1 - lr * weight_decay)
             else:
-                grad = grad.add(guess, alpha=weight_decay)
+                grad = perrun.add(grad, guess, weight_decay)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg.lerp_(grad, 1 - beta1)
         exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        step_size = lr / (1 - beta1**t)
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         if amsgrad:
             torch.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             exp_avg_sq = state["max_exp_avg_sq"]
         denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-        return guess - step_size * exp_avg / denom
+        return perrun.addcdiv(guess, exp_avg, denom, -(lr / (1 - beta1**t)))
 
     return Optimizer(init, update)
 
@@ -104,8 +110,8 @@ def rmsprop(lr: Tensor, alpha: float, eps: float, weight_decay: float, momentum:
         avg = avg.add_(eps)
         if momentum > 0:
             buf = state["buf"].mul_(momentum).addcdiv_(grad, avg)
-            return torch.addcmul(guess, buf, -lr)
-        return guess - lr * grad / avg
+            return perrun.add(guess, buf, -lr)
+        return perrun.addcdiv(guess, grad, avg, -lr)
 
     return Optimizer(init, update)
 
@@ -119,10 +125,9 @@ def adagrad(lr: Tensor, lr_decay: float, weight_decay: float, initial_accumulato
 
     def update(grad: Tensor, guess: Tensor, state: dict[str, Any], t: int) -> Tensor:
         grad = _decay(grad, guess, weight_decay)
-        clr = lr / (1 + (t - 1) * lr_decay)
         state["sum"].addcmul_(grad, grad, value=1)
         std = state["sum"].sqrt().add_(eps)
-        return guess - clr * grad / std
+        return perrun.addcdiv(guess, grad, std, -(lr / (1 + (t - 1) * lr_decay)))
 
     return Optimizer(init, update)
 
@@ -131,12 +136,6 @@ OPTIMIZERS = {"sgd": sgd, "adam": adam, "adamw": adamw, "rmsprop": rmsprop, "ada
 
 
 def make(name: str, options: dict[str, Any], lr: Tensor) -> Optimizer:
-    """The optimizer `name` with `torch.optim`'s hyper-parameters `options`, for per-run `lr` (runs, 1)."""
+    """The optimizer `name` with `torch.optim`'s hyper-parameters `options`, for per-run `lr` (runs, 1), float64."""
     return OPTIMIZERS[name](lr, **options)
 
-
-def reference(name: str, options: dict[str, Any], params: list[Tensor], lr: float) -> torch.optim.Optimizer:
-    """The same optimizer from `torch.optim`, for one game: the oracle the tests compare against."""
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-           "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[name]
-    return cls(params, lr=lr, **options)

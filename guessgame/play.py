@@ -55,8 +55,8 @@ def play(config: Config, read: Callable[[str], str | None] = input, say: Callabl
             say(guess)
             continue
         made += 1
-        diff = torch.tensor(guess, dtype=dtype).reshape(1, n) - answer
-        loss, grad = losses.loss_and_grad(config.loss, config.loss_options, diff, config.reduction)
+        guessed = torch.tensor(guess, dtype=dtype).reshape(1, n)
+        loss, grad = losses.loss_and_grad(config.loss, config.loss_options, guessed, answer, config.reduction)
         shown = grad[0].reshape(config.shape).tolist()
         say(f"  loss {number(float(loss[0]))}   gradient {vector(shown)}")
         if _is_answer(config, diff, float(loss[0])):

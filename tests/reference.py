@@ -1,16 +1,36 @@
-"""Independent references: the notebook's own loop, and torch.optim driving autograd, one game at a time."""
+"""Independent references: the notebook's own loop, and torch.optim driving autograd, one game at a time.
+
+Nothing here comes from guessgame: the losses are `torch.nn.functional`'s (and the notebook's bad
+loss written out), the optimizers are `torch.optim`'s, and each game is played on its own.
+"""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from guessgame import losses
+OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+              "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
+LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss, "huber": F.huber_loss, "smooth_l1": F.smooth_l1_loss}
+
+
+def bad_loss(guess, answer, reduction="mean"):
+    """The notebook's bad loss: `(guess - answer).mean()`; its gradient never points at the answer."""
+    diff = guess - answer
+    return diff.mean() if reduction == "mean" else diff.sum()
+
+
+def loss_fn(name, options=None, reduction="mean"):
+    """`loss = fn(guess, answer)` as a PyTorch user writes it."""
+    if name == "bad":
+        return lambda guess, answer: bad_loss(guess, answer, reduction)
+    return lambda guess, answer: LOSSES[name](guess, answer, reduction=reduction, **(options or {}))
 
 
 def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64):
     """The notebook's guessing game, verbatim apart from recording what it prints."""
-    answer = torch.tensor(answer, dtype=dtype)
-    guess = torch.tensor(guess, dtype=dtype).expand(answer.shape).clone()
+    answer = torch.as_tensor(answer, dtype=dtype)
+    guess = torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone()
     guess.requires_grad_()
     rows = []
     for attempt in range(attempts):
@@ -25,10 +45,9 @@ def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64):
 
 def torch_optim_loop(answer, guess, loss_fn, optimizer, options, lr, attempts, dtype=torch.float64):
     """The same game with a torch.optim optimizer; step is the change it applied."""
-    answer = torch.tensor(answer, dtype=dtype)
-    guess = torch.tensor(guess, dtype=dtype).expand(answer.shape).clone().requires_grad_()
-    opt = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-           "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[optimizer]([guess], lr=lr, **options)
+    answer = torch.as_tensor(answer, dtype=dtype)
+    guess = torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone().requires_grad_()
+    opt = OPTIMIZERS[optimizer]([guess], lr=lr, **options)
     rows = []
     for _ in range(attempts):
         opt.zero_grad()
@@ -49,10 +68,6 @@ def settled_at(losses, tolerance=1e-12):
     while first > 1 and losses[first - 2] <= tolerance:
         first -= 1
     return first
-
-
-def loss_fn(name, options=None, reduction="mean"):
-    return losses.functional(name, options or {}, reduction)
 
 
 def _stack(rows):

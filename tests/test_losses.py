@@ -1,4 +1,4 @@
-"""Analytic losses and gradients against torch.nn.functional with autograd."""
+"""Batched losses and gradients against torch.nn.functional with autograd, one run at a time, bit for bit."""
 
 import itertools
 
@@ -6,39 +6,69 @@ import pytest
 import torch
 
 from guessgame import losses
+from reference import loss_fn
 
-LOSSES = [("l1", {}), ("mse", {}), ("huber", {"delta": 1.5}), ("smooth_l1", {"beta": 0.7}),
-          ("smooth_l1", {"beta": 0.0}), ("bad", {})]
+LOSSES = [("l1", {}), ("mse", {}), ("huber", {"delta": 1.5}), ("huber", {"delta": 0.3}),
+          ("smooth_l1", {"beta": 0.7}), ("smooth_l1", {"beta": 2.5}), ("smooth_l1", {"beta": 0.0}), ("bad", {})]
 SHAPES = [(), (1,), (3,), (3, 5), (40,), (7, 11)]
-CASES = list(itertools.product(LOSSES, ["mean", "sum"], SHAPES))
+DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16]
+CASES = list(itertools.product(LOSSES, ["mean", "sum"], SHAPES, DTYPES))
 
 
-@pytest.mark.parametrize(("loss", "reduction", "shape"), CASES,
-                         ids=[f"{l[0]}{l[1] or ''}-{r}-{s}" for l, r, s in CASES])
-def test_loss_and_gradient_equal_autograd(loss, reduction, shape):
-    name, options = loss
-    generator = torch.Generator().manual_seed(0)
-    guess = torch.randn(5, *shape, dtype=torch.float64, generator=generator) * 3
-    answer = torch.randn(5, *shape, dtype=torch.float64, generator=generator)
+def autograd(name, options, reduction, guess, answer):
+    """The loss and gradient of one run, from torch.nn.functional and autograd."""
+    guess = guess.clone().requires_grad_()
+    value = loss_fn(name, options, reduction)(guess, answer)
+    value.backward()
+    return value.detach(), guess.grad.reshape(-1)
+
+
+def games(shape, dtype, runs, answers, edge=1.0, seed=0):
+    """`runs` guesses around `answers` hidden answers, with an exact hit and one element `edge` off."""
+    generator = torch.Generator().manual_seed(seed)
+    answer = torch.randn(answers, *shape, dtype=torch.float64, generator=generator).to(dtype)
+    guess = (torch.randn(runs, *shape, dtype=torch.float64, generator=generator) * 3).to(dtype)
     guess[0] = answer[0]  # an exact hit: sign(0) = 0
-    if shape:
-        guess[1].view(-1)[0] = answer[1].view(-1)[0] + options.get("delta", options.get("beta", 1.0))
-    value, grad = losses.loss_and_grad(name, options, (guess - answer).reshape(5, -1), reduction)
-    fn = losses.functional(name, options, reduction)
-    for run in range(5):
-        g = guess[run].clone().requires_grad_()
-        expected = fn(g, answer[run])
-        expected.backward()
-        assert torch.equal(value[run], expected.detach())
-        if name == "smooth_l1" and options["beta"]:
-            # torch rounds (norm * x) / beta in its scalar tail and (x / beta) * norm in its vector body
-            torch.testing.assert_close(grad[run], g.grad.reshape(-1), rtol=2.3e-16, atol=0)
-        else:
-            assert torch.equal(grad[run], g.grad.reshape(-1))
+    if shape:  # at delta or beta itself, where the loss changes formula
+        guess[1].view(-1)[0] = answer[1 % answers].view(-1)[0] + edge
+    return guess, answer
+
+
+@pytest.mark.parametrize(("loss", "reduction", "shape", "dtype"), CASES,
+                         ids=[f"{l[0]}{''.join(f'_{v:g}' for v in l[1].values())}-{r}-{s}-{str(d)[6:]}"
+                              for l, r, s, d in CASES])
+def test_loss_and_gradient_of_every_run_equal_autograd(loss, reduction, shape, dtype):
+    name, options = loss
+    for answers in (1, 3):  # one hidden answer for all runs, or one per game (run r plays r % 3)
+        guess, answer = games(shape, dtype, 6, answers, edge=options.get("delta", options.get("beta", 1.0)))
+        value, grad = losses.loss_and_grad(name, options, guess.reshape(6, -1), answer.reshape(answers, -1),
+                                           reduction)
+        for run in range(6):
+            expected_value, expected_grad = autograd(name, options, reduction, guess[run], answer[run % answers])
+            assert torch.equal(value[run], expected_value), (answers, run)
+            assert torch.equal(grad[run], expected_grad), (answers, run)
+
+
+@pytest.mark.parametrize(("dtype", "n", "runs"), [(torch.float64, 11, 3001), (torch.float32, 23, 1501)],
+                         ids=["float64-3001x11", "float32-1501x23"])
+@pytest.mark.parametrize("loss", [("huber", {"delta": 0.3}), ("smooth_l1", {"beta": 0.3})], ids=["huber", "smooth_l1"])
+def test_a_batch_too_big_for_one_thread_still_equals_each_run_alone(loss, dtype, n, runs):
+    # Over 32768 elements torch splits one loop across threads; with two threads this batch would be
+    # cut inside the middle run, whose pieces would then round like neither its vectorised body nor its tail.
+    name, options = loss
+    guess, answer = games((n,), dtype, runs, 1, seed=1)
+    middle = slice(runs // 2 - 3, runs // 2 + 4)  # around delta/beta, where the two halves of a kernel round apart
+    noise = torch.rand(7, n, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    guess[middle] = answer[0] + (noise * 0.9 - 0.45).to(dtype)
+    value, grad = losses.loss_and_grad(name, options, guess, answer, "mean")
+    for run in [*range(0, runs, 97), *range(runs // 2 - 3, runs // 2 + 4)]:
+        expected_value, expected_grad = autograd(name, options, "mean", guess[run], answer[0])
+        assert torch.equal(value[run], expected_value), run
+        assert torch.equal(grad[run], expected_grad), run
 
 
 def test_bad_loss_gradient_ignores_the_answer():
-    diff = torch.tensor([[-40.0, 0.0, 40.0]], dtype=torch.float64)
-    value, grad = losses.loss_and_grad("bad", {}, diff, "mean")
+    guess = torch.tensor([[-38.0, 2.0, 42.0]], dtype=torch.float64)
+    value, grad = losses.loss_and_grad("bad", {}, guess, torch.tensor([[2.0, 2.0, 2.0]], dtype=torch.float64), "mean")
     assert value.item() == 0.0
-    assert torch.equal(grad, torch.full_like(diff, 1 / 3))
+    assert torch.equal(grad, torch.full_like(guess, 1 / 3))

@@ -1,0 +1,163 @@
+"""Bit for bit: every run of a batch against the same game played alone with torch.optim and
+torch.nn.functional, in every dtype.
+
+Each row of the table simulates four learning rates as one batch; each learning rate is one case,
+compared with `torch.equal` at every attempt: the guess, the loss, the gradient and the step. The
+reference (tests/reference.py) shares no code with guessgame. Plain SGD is the notebook's loop;
+every other optimizer setting is torch.optim's.
+
+The table crosses all 10 loss settings, all 13 optimizer settings and all 4 dtypes; reduction and
+shape (6 pairs) rotate through it, so every loss setting and every optimizer setting meets every
+reduction and every shape in every dtype (520 batches instead of 3,120).
+"""
+
+import functools
+import itertools
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from guessgame import simulate
+from reference import loss_fn, notebook_loop, torch_optim_loop
+
+LOSSES = {
+    "l1": ("l1", {}), "mse": ("mse", {}),
+    "huber_d1": ("huber", {"delta": 1.0}), "huber_d0.3": ("huber", {"delta": 0.3}),
+    "huber_d2.5": ("huber", {"delta": 2.5}),
+    "smooth_l1_b1": ("smooth_l1", {"beta": 1.0}), "smooth_l1_b0.5": ("smooth_l1", {"beta": 0.5}),
+    "smooth_l1_b2.5": ("smooth_l1", {"beta": 2.5}), "smooth_l1_b0": ("smooth_l1", {"beta": 0.0}),
+    "bad": ("bad", {}),
+}
+OPTIMIZERS = {
+    "sgd": ("sgd", {}),
+    "sgd_momentum": ("sgd", {"momentum": 0.9}),
+    "sgd_nesterov_wd": ("sgd", {"momentum": 0.5, "nesterov": True, "weight_decay": 0.01}),
+    "sgd_dampening": ("sgd", {"momentum": 0.9, "dampening": 0.3}),
+    "sgd_wd": ("sgd", {"weight_decay": 0.1}),
+    "adam": ("adam", {}),
+    "adam_amsgrad_wd_betas": ("adam", {"amsgrad": True, "weight_decay": 0.1, "betas": (0.8, 0.99)}),
+    "adamw": ("adamw", {}),
+    "adamw_wd0.3_amsgrad": ("adamw", {"weight_decay": 0.3, "amsgrad": True}),
+    "rmsprop": ("rmsprop", {}),
+    "rmsprop_momentum_centered_wd": ("rmsprop", {"momentum": 0.9, "centered": True, "weight_decay": 0.1}),
+    "adagrad": ("adagrad", {}),
+    "adagrad_lr_decay_init_wd": ("adagrad", {"lr_decay": 0.01, "initial_accumulator_value": 0.1,
+                                             "weight_decay": 0.1}),
+}
+DTYPES = ["float16", "bfloat16", "float32", "float64"]
+ANSWERS = {
+    "scalar": 3.0,
+    "vector": [2.0, 77.0, 91.0],
+    "matrix": [[1.0, -2.0, 3.5, 0.25, 7.0], [4.0, 5.0, -6.25, 2.5, -1.5], [0.5, 9.0, -3.0, 1.75, 6.0]],
+}
+REDUCTION_SHAPES = list(itertools.product(["mean", "sum"], ANSWERS))
+LRS = [0.01, 0.5, 3.0, 10.0]
+GUESS = 1.5
+ATTEMPTS = 30
+
+
+def _table():
+    rows = []
+    for (d, dtype), (l, loss), (o, optimizer) in itertools.product(enumerate(DTYPES), enumerate(LOSSES),
+                                                                    enumerate(OPTIMIZERS)):
+        reduction, shape = REDUCTION_SHAPES[(l + o + d) % len(REDUCTION_SHAPES)]
+        rows += [(loss, reduction, optimizer, dtype, shape, lr) for lr in LRS]
+    return rows
+
+
+TABLE = _table()
+
+
+@functools.lru_cache(maxsize=4)
+def batch(loss, reduction, optimizer, dtype, shape):
+    """One simulate call: all four learning rates as one batch of runs."""
+    (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
+    return simulate({"answer": ANSWERS[shape], "guess": GUESS, "loss": {"name": name, **loss_options},
+                     "reduction": reduction, "optimizer": {"name": opt, **opt_options}, "lr": LRS,
+                     "attempts": ATTEMPTS, "dtype": dtype})
+
+
+def alone(loss, reduction, optimizer, dtype, answer, lr, attempts=ATTEMPTS):
+    """The same game for one learning rate, played by the notebook's loop or by torch.optim."""
+    (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
+    fn, torch_dtype = loss_fn(name, loss_options, reduction), getattr(torch, dtype)
+    if optimizer == "sgd":
+        return notebook_loop(answer, GUESS, fn, lr, attempts, dtype=torch_dtype)
+    return torch_optim_loop(answer, GUESS, fn, opt, opt_options, lr, attempts, dtype=torch_dtype)
+
+
+def assert_bitwise_equal(ours, theirs, what):
+    """torch.equal, with NaN equal to NaN: both NaN at the same places and equal everywhere else,
+    down to the sign of a zero (which torch.equal alone does not see)."""
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape, what
+    nan = ours.isnan()
+    assert torch.equal(nan, theirs.isnan()), f"{what}: NaN at different attempts"
+    if not torch.equal(ours[~nan], theirs[~nan]):
+        differs = (ours != theirs) & ~nan
+        first = int(differs.reshape(differs.shape[0], -1).any(1).nonzero()[0])
+        pytest.fail(f"{what} differs first at attempt {first + 1}: {ours[first].tolist()} != {theirs[first].tolist()}")
+    assert torch.equal(ours[~nan].signbit(), theirs[~nan].signbit()), f"{what}: a zero of the other sign"
+
+
+def assert_run_equals(result, run, expected, rows=slice(None)):
+    got = (result.guess[:, run], result.loss[:, run], result.grad[:, run], result.step[:, run])
+    for what, ours, theirs in zip(("guess", "loss", "grad", "step"), got, expected):
+        assert_bitwise_equal(ours, theirs[rows], what)
+
+
+@pytest.mark.parametrize(("loss", "reduction", "optimizer", "dtype", "shape", "lr"), TABLE,
+                         ids=["-".join(map(str, row[:5])) + f"-lr{row[5]:g}" for row in TABLE])
+def test_each_run_of_the_batch_equals_the_game_played_alone(loss, reduction, optimizer, dtype, shape, lr):
+    result = batch(loss, reduction, optimizer, dtype, shape)
+    run = LRS.index(lr)
+    assert_run_equals(result, run, alone(loss, reduction, optimizer, dtype, ANSWERS[shape], lr))
+
+
+def test_the_table_covers_every_setting_in_every_dtype():
+    seen = {(row[0], row[3]) for row in TABLE} | {(row[2], row[3]) for row in TABLE}
+    assert seen == set(itertools.product([*LOSSES, *OPTIMIZERS], DTYPES))
+    for setting in (0, 2):
+        met = {(row[setting], row[1], row[4], row[3]) for row in TABLE}
+        assert met == set(itertools.product(LOSSES if setting == 0 else OPTIMIZERS, ["mean", "sum"], ANSWERS,
+                                            DTYPES))
+
+
+OTHER_PATH = list(itertools.product(DTYPES, ["huber_d0.3", "smooth_l1_b2.5", "mse"],
+                                    ["sgd_nesterov_wd", "adamw_wd0.3_amsgrad", "adagrad_lr_decay_init_wd"]))
+
+
+@pytest.mark.parametrize(("dtype", "loss", "optimizer"), OTHER_PATH, ids=["-".join(case) for case in OTHER_PATH])
+def test_kept_rows_of_a_thinned_log_equal_the_game_played_alone(dtype, loss, optimizer):
+    # log_every > 1 takes the engine's other loop, which keeps losses and rows as it goes
+    (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
+    result = simulate({"answer": ANSWERS["matrix"], "guess": GUESS, "loss": {"name": name, **loss_options},
+                       "optimizer": {"name": opt, **opt_options}, "lr": LRS, "attempts": ATTEMPTS,
+                       "dtype": dtype, "log_every": 4})
+    kept = [attempt - 1 for attempt in result.attempt.tolist()]
+    assert kept == [*range(0, ATTEMPTS, 4), ATTEMPTS - 1]
+    for run, lr in enumerate(LRS):
+        assert_run_equals(result, run, alone(loss, "mean", optimizer, dtype, ANSWERS["matrix"], lr), rows=kept)
+
+
+RANDOM = list(itertools.product(["float16", "float64"], ["huber_d0.3", "smooth_l1_b0.5"], ["sgd", "adam"]))
+
+
+@pytest.mark.parametrize(("dtype", "loss", "optimizer"), RANDOM, ids=["-".join(case) for case in RANDOM])
+def test_random_games_each_equal_their_game_played_alone(dtype, loss, optimizer):
+    (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
+    result = simulate({"answer": {"random": {"low": -10, "high": 10, "shape": [3, 5]}}, "games": 3, "seed": 4,
+                       "guess": GUESS, "loss": {"name": name, **loss_options}, "optimizer": opt,
+                       "lr": [0.5, 3.0], "attempts": ATTEMPTS, "dtype": dtype})
+    for run in range(result.runs):
+        answer = result.answer[run]
+        expected = alone(loss, "mean", optimizer, dtype, answer, float(result.lr[run]))
+        assert_run_equals(result, run, expected)
+
+
+def test_the_notebooks_seeded_3x5_l1_loss_in_float32():
+    torch.manual_seed(42)
+    guess, answer = torch.randn(3, 5), torch.randn(3, 5)
+    result = simulate({"answer": answer.tolist(), "guess": guess.tolist(), "loss": "l1", "lr": 0.1,
+                       "attempts": 1, "dtype": "float32"})
+    assert result.loss[0, 0].item() == F.l1_loss(guess, answer).item() == 0.8502290844917297
