@@ -139,3 +139,10 @@ def make(name: str, options: dict[str, Any], lr: Tensor) -> Optimizer:
     """The optimizer `name` with `torch.optim`'s hyper-parameters `options`, for per-run `lr` (runs, 1), float64."""
     return OPTIMIZERS[name](lr, **options)
 
+
+
+def reference(name: str, options: dict[str, Any], params: list[Tensor], lr: float) -> torch.optim.Optimizer:
+    """The same optimizer from `torch.optim`, for one game: what `explain` narrates a step of."""
+    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+           "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[name]
+    return cls(params, lr=lr, **options)

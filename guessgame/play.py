@@ -59,7 +59,7 @@ def play(config: Config, read: Callable[[str], str | None] = input, say: Callabl
         loss, grad = losses.loss_and_grad(config.loss, config.loss_options, guessed, answer, config.reduction)
         shown = grad[0].reshape(config.shape).tolist()
         say(f"  loss {number(float(loss[0]))}   gradient {vector(shown)}")
-        if _is_answer(config, diff, float(loss[0])):
+        if _is_answer(config, guessed - answer, float(loss[0])):
             found = True
             break
     hidden = answer[0].reshape(config.shape).tolist()

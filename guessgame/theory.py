@@ -92,7 +92,12 @@ class _Games:
         return torch.tensor([float(fn(lr)) for lr in self.exact], dtype=torch.float64)
 
     def start_loss(self) -> Tensor:
-        return losses.value(self.loss, self.options, self.e0, self.reduction)
+        return self.loss_at(self.e0)
+
+    def loss_at(self, errors: Tensor) -> Tensor:
+        """The loss (rows,) at errors (rows, N): a guess of `errors` for an answer of 0."""
+        return losses.value(self.loss, self.options, errors, torch.zeros(1, self.n, dtype=errors.dtype),
+                            self.reduction)
 
     def by_element(self, path: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
         """The losses (attempts, runs) of per-element closed-form errors `path(runs, t) -> (t, runs, N)`,
@@ -102,8 +107,7 @@ class _Games:
         for start in range(0, self.runs, block):
             rows = torch.arange(start, min(start + block, self.runs))
             errors = path(rows, self.t)  # (attempts, rows, N)
-            out[:, rows] = losses.value(self.loss, self.options, errors.reshape(-1, self.n),
-                                        self.reduction).reshape(self.attempts, len(rows))
+            out[:, rows] = self.loss_at(errors.reshape(-1, self.n)).reshape(self.attempts, len(rows))
         return out
 
 
