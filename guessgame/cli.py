@@ -197,7 +197,7 @@ def landscape(
 
     Example: [bold]guessgame landscape --loss l1 --loss mse --loss bad --target 2 --out landscape.png[/]
     """
-    from guessgame.schema import LOSSES, suggest
+    from guessgame.config.schema import LOSSES, suggest
 
     for name in loss:
         if name not in LOSSES:
@@ -362,7 +362,7 @@ def _learning_rate(text: str, where: str) -> float:
 
 def _lr_sweep(text: str) -> tuple[float, float, int]:
     """`--lrs LOW:HIGH:COUNT` -> (low, high, count), or exit 2 naming the part that is wrong."""
-    from guessgame.schema import MAX_RUNS
+    from guessgame.config.schema import MAX_RUNS
 
     example = "e.g. --lrs 0.01:10:40 for 40 learning rates from 0.01 to 10"
     parts = text.split(":")

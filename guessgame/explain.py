@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from guessgame.config import Config
-from guessgame.schema import OPTIMIZERS
+from guessgame.config.schema import OPTIMIZERS
 
 FORMULAS = {
     ("l1", "mean"): "sign(guess - answer) / N",

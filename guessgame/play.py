@@ -114,9 +114,8 @@ def _parse(line: str, n: int) -> list[float] | str:
 
 
 def _plain_sgd(config: Config, answer) -> list[dict]:
-    game = {**config.to_dict(), "answer": answer, "games": 1, "optimizer": "sgd", "stop_early": True,
-            "log_every": 1, "device": "cpu"}
-    result = simulate(game)
+    result = simulate(config.replace(answer=answer, games=1, optimizer="sgd", stop_early=True, log_every=1,
+                                     device="cpu"))
     return [{"lr": lr, "status": result.status[r], "converged_at": result.converged_at[r],
              "attempts_run": result.attempts_run[r]} for r, lr in enumerate(config.lr)]
 

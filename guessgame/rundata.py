@@ -110,8 +110,8 @@ def _read_text(path: Path) -> str:
 
 def _read_config(path: Path) -> dict[str, Any]:
     """config.yaml: a mapping whose loss and optimizer the plots can name."""
-    from guessgame.schema import LOSSES, OPTIMIZERS, REDUCTIONS, kind
-    from guessgame.yamlsafe import load_yaml
+    from guessgame.config.schema import LOSSES, OPTIMIZERS, REDUCTIONS, kind
+    from guessgame.config.yamlsafe import load_yaml
 
     config, lines = load_yaml(_read_text(path), str(path))
     if not isinstance(config, dict):
@@ -139,7 +139,7 @@ def _read_config(path: Path) -> dict[str, Any]:
 
 def _read_summary(path: Path) -> list[dict[str, Any]]:
     """summary.json's runs, non-finite floats restored, each checked for what the plots read."""
-    from guessgame.schema import kind
+    from guessgame.config.schema import kind
     from guessgame.score import STATUSES
 
     try:

@@ -111,3 +111,12 @@ def test_override_errors_name_the_override(write_config):
         load_config(path, ["learning_rate=0.1"])
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         load_config(path, ["lr"])
+
+
+def test_replace_changes_keys_and_validates_them():
+    config = load_config({"answer": [2, 77, 91], "guess": 50, "lr": [0.1, 1]})
+    changed = config.replace(attempts=5, optimizer={"name": "adam", "amsgrad": True})
+    assert (changed.attempts, changed.optimizer, changed.optimizer_options["amsgrad"]) == (5, "adam", True)
+    assert changed.answer == config.answer and changed.lr == config.lr and config.attempts == 20
+    with pytest.raises(ConfigError, match="lr: got -1"):
+        config.replace(lr=-1)

@@ -1,27 +1,16 @@
-"""The config: YAML (or a dict) in, one validated, frozen `Config` out.
-
-Everything is checked here, once; the engine trusts what it is given.
-"""
+"""Reading a config: a YAML file, a dict of YAML keys or a Config, with overrides, validated once."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
+from guessgame.config.overrides import Override, apply_override
+from guessgame.config.schema import Config, kind
+from guessgame.config.validate import Validator
+from guessgame.config.yamlsafe import load_yaml
 from guessgame.errors import ConfigError
-from guessgame.schema import Config, RandomAnswer, kind
-from guessgame.validate import Validator
-from guessgame.yamlsafe import load_yaml
-
-__all__ = ["Config", "ConfigError", "Override", "RandomAnswer", "load_config"]
-
-
-class Override(NamedTuple):
-    """A `dotted.key=yaml-value` override and what the user typed to ask for it (named in errors)."""
-
-    text: str  # "lr=[0.1, 1.0]"
-    origin: str  # "--lr 0.1 --lr 1"
 
 
 def load_config(source: str | Path | dict | Config, overrides: Sequence[str | Override] = ()) -> Config:
@@ -53,7 +42,7 @@ def load_config(source: str | Path | dict | Config, overrides: Sequence[str | Ov
     raw = dict(raw)
     setters: dict[tuple, str] = {}
     for override in overrides:
-        _apply_override(raw, override, setters)
+        apply_override(raw, override, setters)
     return Validator(origin, lines, setters).config(raw, default_name)
 
 
@@ -70,29 +59,3 @@ def _read_text(path: Path, origin: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("the file is not UTF-8 text", source=origin) from None
-
-
-def _apply_override(raw: dict, override: str | Override, setters: dict[tuple, str]) -> None:
-    """Apply `dotted.key=yaml-value` to the raw mapping, turning `loss: mse` into `{name: mse}` on the way."""
-    text_, where = override if isinstance(override, Override) else (override, f"--set {override}")
-    key, sep, text = text_.partition("=")
-    key = key.strip()
-    if not sep or not key or any(not part for part in key.split(".")):
-        raise ConfigError("expected KEY=VALUE, e.g. --set lr=0.5 or --set optimizer.momentum=0.9",
-                          source=where)
-    value, _ = load_yaml(text, where) if text.strip() else (None, {})
-    parts = key.split(".")
-    node = raw
-    for depth, part in enumerate(parts[:-1]):
-        child = node.get(part)
-        if depth == 0 and isinstance(child, str) and part in ("loss", "optimizer"):
-            child = {"name": child}  # `loss: mse` then `--set loss.delta=2`
-        elif child is None:
-            child = {}
-        if not isinstance(child, dict):
-            raise ConfigError(f"{'.'.join(parts[:depth + 1])} is {kind(child)}, not a mapping, so it has "
-                              f"no key {parts[depth + 1]!r}", source=where)
-        node[part] = child = dict(child)
-        node = child
-    node[parts[-1]] = value
-    setters[tuple(parts)] = where

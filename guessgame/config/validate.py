@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from guessgame.errors import ConfigError
-from guessgame.schema import (
+from guessgame.config.schema import (
     DEFAULTS, DEVICES, DTYPES, KEYS, LARGEST, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
     Config, RandomAnswer, _NAME, is_number, kind, shape_of, show, suggest,
 )
