@@ -62,9 +62,16 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -
 
 
 def _frames(rows: int, most: int) -> np.ndarray:
-    if rows == 0:
-        return np.array([], dtype=int)
-    return np.unique(np.linspace(0, rows - 1, max(1, min(most, rows))).round().astype(int))
+    """Every row when they fit; else half the frames spread evenly, half packed at the start, where
+    runs move most (a diverging run leaves within a few attempts)."""
+    if rows <= most:
+        return np.arange(rows)
+    even = np.linspace(0, rows - 1, most // 2).round()
+    early = np.geomspace(1, rows, most - most // 2).round() - 1
+    chosen = np.unique(np.concatenate([even, early]).astype(int))
+    rest = np.setdiff1d(np.arange(rows), chosen)  # rounding merged a few: fill up evenly
+    extra = rest[np.linspace(0, rest.size - 1, most - chosen.size).round().astype(int)] if chosen.size < most else []
+    return np.union1d(chosen, extra).astype(int)
 
 
 def _place_dots(run, f, row: int, colors: np.ndarray, inside_dots, edge_dots) -> None:

@@ -97,7 +97,7 @@ class View:
         which.set_major_formatter(FuncFormatter(lambda u, _: labels.get(round(u, 9), "")))
         which.set_minor_locator(NullLocator())
         if self.floor is not None:
-            band = (self.limits[0], float(self.u(self.low)) - 0.25 * _gap(self))
+            band = (self.limits[0], float(self.u(self.low)) - 0.4 * _gap(self))
             (ax.axhspan if axis == "y" else ax.axvspan)(*band, color="#ececec", zorder=0, lw=0)
             (ax.axhline if axis == "y" else ax.axvline)(float(self.u(self.floor)), color="gray", ls=":", lw=1.2,
                                                         zorder=1)
@@ -149,9 +149,9 @@ def _log_view(positive: np.ndarray, zeros: bool, room: tuple[bool, bool]) -> Vie
     if room[0]:
         a = max(-DECADES + 2, a - _extra(span))
     floor = None
-    if zeros:
+    if zeros:  # a break of a tenth of the axis, whatever its span, then the floor
         a = max(a, -DECADES + 2)
-        floor = 10.0 ** (a - max(1, round(0.08 * (b - a))))
+        floor = 10.0 ** (a - 0.12 * (b - a))
     return View("log", 10.0 ** a, 10.0 ** b, floor=floor)
 
 

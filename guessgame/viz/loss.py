@@ -36,14 +36,14 @@ def loss_figure(source: Any) -> Figure:
         _theory(ax, run, view, colors)
     shown, exits = marks.trace(view, run.loss, live)
     marks.lines(ax, run.attempt, shown, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
-    marks.edge_marks(ax, view, run.attempt, exits, colors)
-    _diverged(ax, run, view)
+    marks.edge_marks(ax, view, run.attempt, exits, colors, size=60 if few else 14)
+    _diverged(ax, run, view, size=110 if few else 20)
     _dtype_limit(ax, run, view)
     attempt_axis(ax, run.attempt)
     ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(view.scale, "loss"))
     ax.grid(True, which="major", alpha=0.3)
     ax.set_title(title(run, "loss per attempt"), fontsize=11)
-    _legend(ax, run, colors, exits, view)
+    _legend(ax, run, colors, exits, view, marks.same_series(shown, list(range(run.runs)), 2e-3 * np.ptp(view.limits)) if few else [])
     return fig
 
 
@@ -88,7 +88,7 @@ def theory_curve(run: RunData, r: int) -> np.ndarray | None:
     return curve
 
 
-def _diverged(ax, run: RunData, view: View) -> None:
+def _diverged(ax, run: RunData, view: View, size: float) -> None:
     """✕ at the attempt each diverged run was declared diverged, at its loss there (or the edge)."""
     runs = [r for r, s in enumerate(run.summary) if s["status"] == "diverged" and s.get("diverged_at")]
     if not runs or not run.attempt.size:
@@ -98,8 +98,8 @@ def _diverged(ax, run: RunData, view: View) -> None:
     value = run.loss[rows, runs]
     side = marks.sides(view, value[None, :])[0]
     y = np.where(side == 0, view.place(value), np.where(side > 0, view.edge(1), view.edge(-1)))
-    ax.scatter(at, y, marker="X", s=110, color=STATUS_COLORS["diverged"], edgecolors="black",
-               linewidths=0.8, zorder=7, clip_on=False)
+    ax.scatter(at, y, marker="X", s=size, color=STATUS_COLORS["diverged"], edgecolors="black",
+               linewidths=0.8 if size > 50 else 0.3, zorder=7, clip_on=False)
 
 
 def _dtype_limit(ax, run: RunData, view: View) -> None:
@@ -111,12 +111,14 @@ def _dtype_limit(ax, run: RunData, view: View) -> None:
                     xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8, alpha=0.8)
 
 
-def _legend(ax, run: RunData, colors, exits, view: View) -> None:
+def _legend(ax, run: RunData, colors, exits, view: View, groups: list[list[int]]) -> None:
     handles, labels = [], []
     if run.runs <= FEW:
+        under = {c: g[-1] for g in groups for c in g[:-1]}  # a line drawn under a later, identical one
         for r in range(run.runs):
             handles.append(Line2D([], [], color=colors[r], lw=2.5))
-            labels.append(f"{run_name(run, r)}{side(run, r)}:\n  {story(run, r)}")
+            hidden = f"\n  (under {run_name(run, under[r])}: the same losses)" if r in under else ""
+            labels.append(f"{run_name(run, r)}{side(run, r)}:\n  {story(run, r)}{hidden}")
         if any(theory_curve(run, r) is not None for r in range(run.runs)):
             handles.append(Line2D([], [], color="gray", lw=7, alpha=0.3))
             labels.append("theory: loss(1)·rate^(2(t−1))\n(wide pale line behind)")

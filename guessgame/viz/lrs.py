@@ -124,6 +124,12 @@ def _attempts(ax, run: RunData, x: np.ndarray) -> None:
             ax.scatter(x[chosen], [summary[r].get("attempts_run", budget) for r in chosen], marker="o",
                        s=60 if run.runs <= SLOTS else 22, facecolors="none", edgecolors=STATUS_COLORS[status],
                        linewidths=1.5, zorder=4)
+    if run.runs <= SLOTS:
+        for r, info in enumerate(summary):
+            at = {"converged": info.get("converged_at"), "diverged": info.get("diverged_at")}.get(
+                info["status"], info.get("attempts_run", budget))
+            if at:
+                ax.annotate(f"{at}", (x[r], at), textcoords="offset points", xytext=(8, -3), fontsize=8)
     ax.axhline(budget, color="gray", ls="--", lw=1)
     ax.set_ylim(0, budget * 1.08 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))

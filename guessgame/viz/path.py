@@ -36,12 +36,21 @@ def frame(run: RunData) -> Frame:
     need = marks.needed(run, run.loss, growth=False) & np.isfinite(space.x)
     need[0] |= live[0] & np.isfinite(space.x[0]) & np.isfinite(run.loss[0])
     xs = np.append(space.x[need], 0.0)
-    vx = choose(xs, kind="value", base=float(np.abs(xs).max()) or 1.0)
+    rest = live & ~need
+    vx = choose(xs, kind="value", base=float(np.abs(xs).max()) or 1.0, room=_room(xs, space.x[rest]))
     grid = np.linspace(vx.low, vx.high, 401)
     ys = np.concatenate([run.loss[need], landscape(run, grid)])
     ys = ys[np.isfinite(ys)]
-    vy = choose(ys, kind="value", base=float(np.abs(ys).max(initial=0)) or 1.0)
+    vy = choose(ys, kind="value", base=float(np.abs(ys).max(initial=0)) or 1.0, room=_room(ys, run.loss[rest]))
     return Frame(space, vx, vy, live)
+
+
+def _room(core: np.ndarray, rest: np.ndarray) -> tuple[bool, bool]:
+    """Room on the side where runs leave: (below, above)."""
+    if not core.size:
+        return False, False
+    with np.errstate(invalid="ignore"):
+        return bool((rest < core.min()).any()), bool((np.isnan(rest) | (rest > core.max())).any())
 
 
 def path_figure(source: Any) -> Figure:
@@ -52,7 +61,7 @@ def path_figure(source: Any) -> Figure:
     f = draw_landscape(ax, run)
     colors = run_colors(run)
     verts, exits = clipped_paths(f, run.loss)
-    _lines(ax, verts, colors, run.runs)
+    _lines(ax, verts, colors, run.status)
     inside = _inside(f, f.space.x, run.loss)
     if inside.sum() <= DOTS:
         rows, cols = np.nonzero(inside)
@@ -137,30 +146,44 @@ def _crossings(p: np.ndarray, q: np.ndarray, p_in: np.ndarray, q_in: np.ndarray)
     return np.where(one[..., None], a + t[..., None] * d, np.nan)
 
 
-def _lines(ax, verts: np.ndarray, colors, runs: int) -> None:
+def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:
     from matplotlib.collections import LineCollection
 
-    ax.add_collection(LineCollection(list(verts.transpose(1, 0, 2)), colors=colors, zorder=3,
+    runs = len(statuses)
+    step = max(1, -(-verts.shape[0] * runs // marks.POINTS))
+    if step > 1:  # many runs: every step-th attempt (three slots each), and the last
+        rows = verts.shape[0] // 3
+        keep = np.unique(np.r_[np.arange(0, rows, step), rows - 1])
+        verts = verts.reshape(rows, 3, runs, 2)[keep].reshape(-1, runs, 2)
+    order = np.argsort([c == "diverged" for c in statuses], kind="stable")[::-1]  # the runs that leave, below
+    ax.add_collection(LineCollection([verts[:, r] for r in order], colors=[colors[r] for r in order], zorder=3,
                                      linewidths=1.2 if runs <= FEW else 0.6, alpha=0.9), autolim=False)
 
 
 def _exits(ax, run: RunData, f: Frame, exits, colors) -> None:
-    """An arrow where a run leaves the frame, and (for a few runs) the attempt it left."""
-    if not exits:
-        return
-    (x0, x1), (y0, y1) = f.vx.limits, f.vy.limits
+    """An arrow where a run leaves the frame (one artist per direction), and for a few runs the attempt."""
     first = {}
     for r, k, x, y in exits:
         first.setdefault(r, (k, x, y))
-    for r, (k, x, y) in first.items():
-        dx = (x - (x0 + x1) / 2) / (x1 - x0)
-        dy = (y - (y0 + y1) / 2) / (y1 - y0)
-        marker = ("^" if dy > 0 else "v") if abs(dy) >= abs(dx) else (">" if dx > 0 else "<")
-        ax.plot([x], [y], marker=marker, ms=11, color=colors[r], mec="black", mew=0.7, clip_on=False, zorder=6)
-        if len(first) <= FEW:
-            ax.annotate(f"{run_name(run, r)} leaves\nat attempt {run.attempt[k]}", (x, y), textcoords="offset points",
-                        xytext=(-8 if dx > 0 else 8, -14 if dy > 0 else 8), ha="right" if dx > 0 else "left",
-                        fontsize=8, color="black", zorder=7,
+    if not first:
+        return
+    (x0, x1), (y0, y1) = f.vx.limits, f.vy.limits
+    runs = np.array(list(first))
+    k, x, y = (np.array(v) for v in zip(*first.values()))
+    dx, dy = (x - (x0 + x1) / 2) / (x1 - x0), (y - (y0 + y1) / 2) / (y1 - y0)
+    up = np.abs(dy) >= np.abs(dx)
+    way = np.where(up, np.where(dy > 0, "^", "v"), np.where(dx > 0, ">", "<"))
+    for marker in "^v<>":
+        chosen = way == marker
+        if chosen.any():
+            ax.scatter(x[chosen], y[chosen], marker=marker, s=110 if len(runs) <= FEW else 25,
+                       c=[colors[r] for r in runs[chosen]], edgecolors="black", linewidths=0.7, clip_on=False,
+                       zorder=6)
+    if len(runs) <= FEW:
+        for r, kk, xx, yy, ddx, ddy in zip(runs, k, x, y, dx, dy):
+            ax.annotate(f"{run_name(run, r)} leaves\nat attempt {run.attempt[kk]}", (xx, yy),
+                        textcoords="offset points", xytext=(-8 if ddx > 0 else 8, -14 if ddy > 0 else 8),
+                        ha="right" if ddx > 0 else "left", fontsize=8, zorder=7,
                         bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
 
 

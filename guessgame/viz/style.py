@@ -92,10 +92,11 @@ def legend_outside(ax, handles=None, labels=None, title: str | None = None, font
                   fontsize=fontsize, title=title, title_fontsize=fontsize, frameon=False)
 
 
-def attempt_axis(ax, attempts: np.ndarray) -> None:
-    """Attempts are whole numbers: integer ticks, and room around a single attempt."""
+def attempt_axis(ax, attempts: np.ndarray, last: int | None = None) -> None:
+    """Attempts are whole numbers: integer ticks, and room around a single attempt; up to `last`."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
     low, high = (int(attempts.min()), int(attempts.max())) if attempts.size else (1, 1)
+    high = min(high, last) if last else high
     pad = max(0.5, 0.02 * (high - low))
     ax.set_xlim(low - pad, high + pad)
     ax.set_xlabel("attempt")

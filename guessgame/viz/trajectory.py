@@ -6,6 +6,7 @@ Elements whose scales differ by orders of magnitude are drawn as their error div
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ def trajectory_figure(source: Any) -> Figure:
         _panel(ax, run, r, elements, scale)
     for ax in list(axes.flat)[len(picked):]:
         ax.set_visible(False)
-    legend_outside(axes[0, -1], *_legend(run, elements, scale))
+    legend_outside(axes[0, -1], *_legend(run, picked, elements, scale))
     what = "guess per attempt (answer dashed)" if scale is None else "error ÷ its start per attempt (answer = 0)"
     notes = []
     if len(elements) < n:
@@ -98,13 +99,31 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> None:
             ax.axhline(float(view.place(target)), ls=(0, (5, 3)), lw=1.2, color=colors[i] if scale is None
                        else "black", alpha=0.9, zorder=1.8)
     _events(ax, run, r)
+    _zoom(ax, run, shown, live)
     info = run.summary[r]
-    same = [" = ".join(f"guess{_element(run.shape, elements[i])}" for i in g) for g in groups if len(g) > 1]
-    ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info['status']}" + ("\n" + "; ".join(same) if same else ""),
+    name = [f"guess{_element(run.shape, e)}" for e in elements]
+    notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1]
+    notes += [f"{name[i]} stays on its answer" for i in firsts if (values[:, i][live[:, i]] == targets[i]).all()]
+    note = textwrap.fill("; ".join(notes), 52) if notes else ""
+    ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info['status']}" + ("\n" + note if note else ""),
                  color=STATUS_COLORS.get(info["status"], "black"), fontsize=10)
-    attempt_axis(ax, run.attempt)
     ax.set_ylabel("guess" if scale is None else "(guess − answer) ÷ start")
     ax.grid(True, alpha=0.3)
+
+
+def _zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray) -> None:
+    """Attempts up to a little after the last point in view: a run that left for good needs no more."""
+    seen = np.flatnonzero((~np.isnan(shown) & live).any(axis=1))
+    rows = len(run.attempt)
+    last = int(seen[-1]) if seen.size else rows - 1
+    if last < rows // 2 and rows > 8:
+        end = min(rows - 1, last + max(3, last // 3))
+        attempt_axis(ax, run.attempt, last=int(run.attempt[end]))
+        ax.text(0.98, 0.03, f"attempts {run.attempt[end] + 1}–{run.attempt[-1]}:\nall past the view", ha="right",
+                va="bottom", transform=ax.transAxes, fontsize=8, color="gray",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+    else:
+        attempt_axis(ax, run.attempt)
 
 
 def _events(ax, run: RunData, r: int) -> None:
@@ -116,7 +135,7 @@ def _events(ax, run: RunData, r: int) -> None:
             ax.axvline(at, color=STATUS_COLORS[status], ls=":", lw=1.6, zorder=1.5)
 
 
-def _legend(run: RunData, elements: list[int], scale) -> tuple[list, list[str]]:
+def _legend(run: RunData, picked: list[int], elements: list[int], scale) -> tuple[list, list[str]]:
     cycle = colormaps["tab10"]
     handles, labels = [], []
     for i, e in enumerate(elements):
@@ -126,10 +145,11 @@ def _legend(run: RunData, elements: list[int], scale) -> tuple[list, list[str]]:
     handles.append(Line2D([], [], color="gray" if scale is None else "black", ls=(0, (5, 3))))
     labels.append("answer (each element's colour)" if scale is None else "answer: error 0")
     for status in ("converged", "diverged"):
-        handles.append(Line2D([], [], color=STATUS_COLORS[status], ls=":", lw=1.6))
-        labels.append(f"{status} at this attempt")
+        if any(run.summary[r]["status"] == status for r in picked):
+            handles.append(Line2D([], [], color=STATUS_COLORS[status], ls=":", lw=1.6))
+            labels.append(f"{status} at this attempt")
     handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black"))
-    labels.append("leaves the view here")
+    labels.append("left the view here (▲ above, ▼ below)")
     return handles, labels
 
 
