@@ -21,6 +21,7 @@ MSE, CONFIGS = str(ROOT / "configs" / "mse.yaml"), ROOT / "configs"
 
 # name -> (config file or dict, overrides)
 CASES: dict[str, tuple[object, list[str]]] = {
+    "across-critical": (MSE, ["lr=[0.5, 1.5, 2.9, 3.1, 10]", "attempts=150"]),  # docs/loss.png
     "critical-2000": (MSE, ["lr=[0.5, 2.9, 3.1, 6]", "attempts=2000"]),
     "lr6-650": (MSE, ["lr=6", "attempts=650"]),
     "mse-200": (MSE, ["attempts=200"]),

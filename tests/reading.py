@@ -22,11 +22,12 @@ def draw(figure, dpi: float = 40):
 
 
 def tick_value(text: str) -> float | None:
-    """'1000', '−0.5', '$10^{-8}$', '2×$10^{5}$', '1.5×$10^{9}$' -> the number; None if not one."""
-    text = text.replace("−", "-").replace("$", "").strip()
-    m = re.fullmatch(r"(-?)(?:([\d.]+)×)?10\^\{(-?\d+)\}", text)
+    """'1000', '−0.5', '10⁻⁸', '2×10⁵', '1.5×10⁹' -> the number; None if not one."""
+    text = text.replace("−", "-").strip()
+    m = re.fullmatch(r"(-?)(?:([\d.]+)×)?10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", text)
     if m:
-        return (-1 if m.group(1) else 1) * float(m.group(2) or 1) * 10.0 ** int(m.group(3))
+        exponent = int(m.group(3).translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+        return (-1 if m.group(1) else 1) * float(m.group(2) or 1) * 10.0 ** exponent
     try:
         return float(text)
     except ValueError:
@@ -53,8 +54,8 @@ class Axis:
         if (v > 0).all():
             candidates.insert(0, ("log", np.log10))
         nonzero = np.abs(v[v != 0])
-        if nonzero.size:
-            t = nonzero.min()
+        for k in range(4) if nonzero.size else ():  # the linear band ends at or below the smallest tick
+            t = nonzero.min() / 10.0 ** k
             candidates.append(("symlog", lambda x, t=t: np.sign(x) * np.where(np.abs(x) > t, 1 + np.log10(
                 np.maximum(np.abs(x), t) / t), np.abs(x) / t)))
         for kind, f in candidates:

@@ -13,7 +13,7 @@ from guessgame.viz.style import FEW, as_run, figure, legend_outside, run_colors,
 GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
 
 
-def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -> int:
+def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, dpi: float = GIF_DPI) -> int:
     """Write an animated GIF of the guesses over the loss landscape; returns the frame count.
 
     The landscape and the faint paths are drawn once; each frame restores them and draws only the
@@ -25,7 +25,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8) -
 
     run = as_run(source)
     fig = figure(WIDTH_PATH, 5.6)
-    fig.set_dpi(GIF_DPI)
+    fig.set_dpi(dpi)
     ax = fig.add_subplot()
     f = draw_landscape(ax, run)
     colors = np.array(run_colors(run))

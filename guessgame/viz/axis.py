@@ -40,9 +40,9 @@ class View:
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.scale == "log":
                 return np.log10(v)
-            if self.scale == "symlog":
-                a = np.abs(v) / self.linthresh
-                return np.sign(v) * np.where(a > 1, 1 + np.log10(np.maximum(a, 1)), a)
+            if self.scale == "symlog":  # in logs, so |v| / linthresh never overflows
+                la = np.log10(np.abs(v)) - np.log10(self.linthresh)
+                return np.sign(v) * np.where(la > 0, 1 + la, 10.0 ** np.minimum(la, 0))
         return v
 
     @property
@@ -122,6 +122,7 @@ def choose(needed, *, kind: str = "loss", base: float | None = None, room: tuple
     big, small = np.abs(v).max(), np.abs(v[v != 0]).min()
     if kind == "value":
         base = base if base and np.isfinite(base) and base > 0 else small
+        base = max(base, big * 1e-15)  # at most 15 decades either side
         if big <= 1e3 * base:
             return _linear_view(v, room)
         return _symlog_view(v, 10.0 ** np.floor(np.log10(base)), room)
@@ -220,6 +221,10 @@ def _tick_label(v: float, floor: float | None, plain: bool = False) -> str:
     sign = "−" if v < 0 else ""
     if -3 <= exponent <= 4:
         return f"{sign}{abs(v):g}"
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)  # plain text: no mathtext to parse
     if np.isclose(mantissa, 1):
-        return f"{sign}$10^{{{exponent}}}$"
-    return f"{sign}{mantissa:.3g}×$10^{{{exponent}}}$"
+        return f"{sign}{power}"
+    return f"{sign}{mantissa:.3g}×{power}"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
