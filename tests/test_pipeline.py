@@ -55,7 +55,8 @@ def configs(draw, most_attempts: int = 3000):
         "optimizer": draw(st.sampled_from(OPTIMIZERS)),
         "lr": draw(st.lists(st.integers(-60, 60).map(lambda k: 10.0 ** (k / 10)), min_size=1, max_size=5,
                             unique=True)),
-        "attempts": draw(st.one_of(st.integers(1, 40), st.sampled_from([190, 650, 2000, most_attempts]))),
+        # mostly short games, one in twenty a long budget (a long stop_early run steps attempt by attempt)
+        "attempts": draw(st.one_of(*[st.integers(1, 60)] * 19, st.sampled_from([190, 650, 2000, most_attempts]))),
         "dtype": dtype,
         "stop_early": draw(st.booleans()),
         "log_every": draw(st.sampled_from([1, 1, 1, 3, 50])),

@@ -61,6 +61,27 @@ def test_every_figure_draws_without_warnings_at_projector_size(case):
         figure = drawn(make, run)
         assert figure.get_size_inches()[0] * plots.DPI >= 1200, figure_name
         _legends_outside_the_data(figure)
+        _nothing_clipped(figure, figure_name)
+
+
+def _drawn_tick_labels(ax):
+    for axis in (ax.xaxis, ax.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        yield from (t.label1 for t in axis.get_major_ticks() if low - 1e-9 <= t.get_loc() <= high + 1e-9)
+
+
+def _nothing_clipped(figure, name):
+    renderer = figure.canvas.get_renderer()
+    inside = figure.bbox.padded(2)
+    texts = [t for ax in figure.axes if ax.get_visible() for t in
+             [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts, *_drawn_tick_labels(ax)]]
+    texts += [t for ax in figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    texts += [figure._suptitle] if figure._suptitle else []
+    for text in texts:
+        if text.get_visible() and text.get_text():
+            box = text.get_window_extent(renderer)
+            assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1, \
+                (name, text.get_text())
 
 
 def _legends_outside_the_data(figure):

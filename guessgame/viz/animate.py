@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from guessgame.viz.path import WIDTH_PATH, clipped_paths, draw_landscape
-from guessgame.viz.style import FEW, as_run, figure, legend_outside, run_colors, run_name, title
+from guessgame.viz.style import FEW, as_run, figure, legend_outside, margins, run_colors, run_name, title
 
 GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
 
@@ -35,7 +35,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     ax.add_collection(LineCollection(list(verts.transpose(1, 0, 2)), colors=colors, alpha=0.25, lw=0.8, zorder=3),
                       autolim=False)
     ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11)
-    _legend(ax, run, f, colors)
+    margins(fig, left=1.2, bottom=0.75, legend=_legend(ax, run, f, colors))
     inside_dots = ax.scatter([], [], s=60, edgecolors="black", linewidths=0.6, zorder=6, animated=True)
     edge_dots = ax.scatter([], [], s=90, marker="^", edgecolors="black", linewidths=0.6, zorder=6,
                            animated=True, clip_on=False)
@@ -43,7 +43,6 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
                     bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.85})
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # the still background, laid out once
-    fig.set_layout_engine("none")
     background = canvas.copy_from_bbox(fig.bbox)
     left = {}
     for r, k, _, _ in exits:
@@ -96,7 +95,7 @@ def _gone_text(run, gone: list[int], left: dict) -> str:
     return f"\n{len(gone)} runs left the frame (▲ on its edge)"
 
 
-def _legend(ax, run, f, colors) -> None:
+def _legend(ax, run, f, colors) -> list[str]:
     from matplotlib.lines import Line2D
 
     from guessgame.viz.style import STATUS_COLORS
@@ -114,7 +113,7 @@ def _legend(ax, run, f, colors) -> None:
                 labels.append(f"{status}: {run.status.count(status)} runs")
     handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8))
     labels.append("past the frame: on its edge")
-    legend_outside(ax, handles, labels)
+    return legend_outside(ax, handles, labels)
 
 
 def _save(images: list, path: str | Path, fps: int) -> None:

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
-from guessgame.viz.style import figure, legend_outside
+from guessgame.viz.style import figure, legend_outside, margins
 
 SAMPLES = 801  # points per curve, whatever the range
 DOTS = 21  # the notebook's dots: at whole numbers when there are at most this many, else evenly spaced
@@ -52,7 +52,7 @@ def landscape_figure(losses: list[str], target: float = 2.0, low: float = -8.0, 
         ax.set_ylabel(what)
     left.set_title("loss at each guess")
     right.set_title("gradient at each guess (the step is −lr × this)")
-    legend_outside(right)
+    margins(fig, left=0.9, top=0.5, wspace=1.0, legend=legend_outside(right))
     return fig
 
 

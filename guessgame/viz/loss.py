@@ -11,7 +11,8 @@ from matplotlib.lines import Line2D
 from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import (FEW, STATUS_COLORS, as_run, attempt_axis, figure, legend_outside, run_colors,
+from guessgame.viz.style import (FEW, STATUS_COLORS, as_run, attempt_axis, figure, legend_outside, margins,
+                                 run_colors,
                                  run_name, shared_theory, side, title)
 from guessgame.viz.story import story
 
@@ -43,7 +44,9 @@ def loss_figure(source: Any) -> Figure:
     ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(view.scale, "loss"))
     ax.grid(True, which="major", alpha=0.3)
     ax.set_title(title(run, "loss per attempt"), fontsize=11)
-    _legend(ax, run, colors, exits, view, marks.same_series(shown, list(range(run.runs)), 2e-3 * np.ptp(view.limits)) if few else [])
+    texts = _legend(ax, run, colors, exits, view,
+                    marks.same_series(shown, list(range(run.runs)), 2e-3 * np.ptp(view.limits)) if few else [])
+    margins(fig, left=1.15, legend=texts)
     return fig
 
 
@@ -111,7 +114,7 @@ def _dtype_limit(ax, run: RunData, view: View) -> None:
                     xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8, alpha=0.8)
 
 
-def _legend(ax, run: RunData, colors, exits, view: View, groups: list[list[int]]) -> None:
+def _legend(ax, run: RunData, colors, exits, view: View, groups: list[list[int]]) -> list[str]:
     handles, labels = [], []
     if run.runs <= FEW:
         under = {c: g[-1] for g in groups for c in g[:-1]}  # a line drawn under a later, identical one
@@ -132,7 +135,7 @@ def _legend(ax, run: RunData, colors, exits, view: View, groups: list[list[int]]
         labels[-1] += "\n(darker = larger lr)"
     _marks_legend(run, exits, view, handles, labels)
     critical = shared_theory(run).get("critical_lr")
-    legend_outside(ax, handles, labels, title=f"theory: critical lr {critical:.4g}" if critical else None)
+    return legend_outside(ax, handles, labels, title=f"theory: critical lr {critical:.4g}" if critical else None)
 
 
 def _marks_legend(run: RunData, exits, view: View, handles: list, labels: list) -> None:

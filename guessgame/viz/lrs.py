@@ -12,7 +12,7 @@ from matplotlib.ticker import MaxNLocator
 from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import STATUS_COLORS, as_run, figure, legend_outside, shared_theory, title
+from guessgame.viz.style import STATUS_COLORS, as_run, figure, legend_outside, margins, shared_theory, title
 
 SLOTS = 12  # up to this many learning rates: one evenly spaced, labelled column each
 
@@ -24,7 +24,7 @@ def lr_figure(source: Any) -> Figure:
     column each, labelled with the numbers; more share a log axis.
     """
     run = as_run(source)
-    fig = figure(WIDTH_LR, 7.2)
+    fig = figure(WIDTH_LR, 7.2 if len(np.unique(run.lr)) > 4 else 5.6)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     x, where = _positions(run, top, bottom)
     final = np.array([s["final_loss"] for s in run.summary], dtype=float)
@@ -37,7 +37,7 @@ def lr_figure(source: Any) -> Figure:
     top.grid(True, alpha=0.3)
     bottom.grid(True, alpha=0.3)
     top.set_title(title(run, "learning rates compared"), fontsize=11)
-    legend_outside(top, *_legend(run, top))
+    margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend_outside(top, *_legend(run, where)))
     return fig
 
 
@@ -133,7 +133,7 @@ def _attempts(ax, run: RunData, x: np.ndarray) -> None:
     ax.axhline(budget, color="gray", ls="--", lw=1)
     ax.set_ylim(0, budget * 1.08 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.set_ylabel("attempt it converged (●)\nor diverged (✕); ○ still going")
+    ax.set_ylabel("attempt: ● converged\n✕ diverged, ○ still going", fontsize=9)
 
 
 def _theory(top, bottom, run: RunData, where) -> None:
@@ -146,7 +146,7 @@ def _theory(top, bottom, run: RunData, where) -> None:
                 ax.axvline(at, color=color, ls=style, lw=1.4, zorder=1)
 
 
-def _legend(run: RunData, top) -> tuple[list, list[str]]:
+def _legend(run: RunData, where) -> tuple[list, list[str]]:
     handles, labels = [], []
     for status, color in STATUS_COLORS.items():
         count = run.status.count(status)
@@ -162,7 +162,11 @@ def _legend(run: RunData, top) -> tuple[list, list[str]]:
     for key, style, color, name in (("critical_lr", "--", "#d62728", "critical"), ("best_lr", ":", "#2a9d3f", "best")):
         if theory.get(key):
             handles.append(Line2D([], [], color=color, ls=style, lw=1.4))
-            labels.append(f"theory: {name} lr = {theory[key]:.4g}")
+            lrs = np.unique(run.lr)
+            off = "" if where(theory[key]) is not None else (
+                "\n(left of these lrs)" if theory[key] < lrs[0] else "\n(right of these lrs)"
+                if theory[key] > lrs[-1] else "\n(one column; not drawn)")
+            labels.append(f"theory: {name} lr = {theory[key]:.4g}{off}")
     handles.append(Line2D([], [], color="gray", ls="--", lw=1))
     labels.append("attempts run (bottom)")
     return handles, labels

@@ -16,7 +16,7 @@ from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
 from guessgame.viz.errors import ErrorSpace, error_space, landscape
-from guessgame.viz.style import FEW, STATUS_COLORS, as_run, figure, legend_outside, run_colors, run_name, title
+from guessgame.viz.style import FEW, STATUS_COLORS, as_run, figure, legend_outside, margins, run_colors, run_name, title
 from guessgame.viz.story import story
 
 DOTS = 20_000  # more logged guesses than this: lines only
@@ -70,7 +70,7 @@ def path_figure(source: Any) -> Figure:
     _exits(ax, run, f, exits, colors)
     _starts(ax, run, f)
     ax.set_title(title(run, "the guesses over the loss, in error space"), fontsize=11)
-    legend_outside(ax, *_legend(run, f, colors))
+    margins(fig, left=1.2, bottom=0.75, legend=legend_outside(ax, *_legend(run, f, colors)))
     return fig
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from guessgame.viz.style import STATUS_COLORS, WIDTH, as_run, figure, legend_outside, shared_theory, title
+from guessgame.viz.style import STATUS_COLORS, WIDTH, as_run, figure, legend_outside, margins, shared_theory, title
 
 
 def score_figure(source: Any) -> Figure:
@@ -44,8 +44,8 @@ def score_figure(source: Any) -> Figure:
     if len(table) <= 12:  # with more columns the shares below say it
         for x, s in zip(slots, table):
             if not s["attempts_to_converge"]:
-                top.text(x, 0.5, "none\nconverged", transform=top.get_xaxis_transform(), ha="center",
-                         va="center", fontsize=7, color="gray")
+                top.text(x, 0.5, "none converged", transform=top.get_xaxis_transform(), ha="center",
+                         va="center", fontsize=8, color="gray", rotation=90)
     below = np.zeros(len(table))
     for status in STATUSES:
         share = np.array([100 * s["shares"][status] for s in table])
@@ -72,7 +72,7 @@ def score_figure(source: Any) -> Figure:
     bottom.set_ylim(0, 100)
     bottom.set_xlabel("learning rate")
     top.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=7))
-    legend_outside(top)
-    legend_outside(bottom)
+    texts = legend_outside(top) + legend_outside(bottom)
+    margins(fig, left=1.3, bottom=1.0, hspace=0.15, legend=texts)
     top.set_title(title(run, f"{run.games} random games per learning rate"), fontsize=11)
     return fig

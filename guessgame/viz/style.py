@@ -31,7 +31,33 @@ def as_run(source: Any) -> RunData:
 
 
 def figure(width: float = WIDTH, height: float = 5.4) -> Figure:
-    return Figure(figsize=(max(width, 1200 / DPI), height), dpi=DPI, layout="constrained")
+    """A figure at least 1200 px wide at DPI. Its layout is set by `margins` (fixed, in inches):
+    measuring every text as constrained layout does costs three times the drawing itself."""
+    return Figure(figsize=(max(width, 1200 / DPI), height), dpi=DPI)
+
+
+def text_width(lines: list[str], points: float = 8.5) -> float:
+    """A generous estimate of the width in inches of the longest of these lines."""
+    longest = max((len(part) for line in lines for part in str(line).split("\n")), default=0)
+    return longest * points * 0.55 / 72
+
+
+def margins(fig: Figure, *, left: float = 1.1, right: float = 0.25, top: float = 0.7, bottom: float = 0.65,
+            wspace: float = 0.0, hspace: float = 0.0, legend: list[str] | None = None) -> None:
+    """Place the axes with margins in inches; `legend` (its labels) widens the right margin to hold it,
+    growing the figure rather than squeezing the data."""
+    if legend:
+        extra = text_width(legend) + 0.6
+        right += extra
+        width = fig.get_figwidth()
+        fig.set_figwidth(width + max(0.0, extra - 0.35 * width))
+    width, height = fig.get_size_inches()
+    grid = fig.axes[0].get_subplotspec().get_gridspec() if fig.axes and fig.axes[0].get_subplotspec() else None
+    cols, rows = (grid.ncols, grid.nrows) if grid else (1, 1)
+    panel_w = (width - left - right - wspace * (cols - 1)) / cols
+    panel_h = (height - top - bottom - hspace * (rows - 1)) / rows
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
+                        wspace=wspace / max(panel_w, 0.1), hspace=hspace / max(panel_h, 0.1))
 
 
 def run_colors(run: RunData) -> list[tuple]:
@@ -83,13 +109,14 @@ def side(run: RunData, r: int) -> str:
                                                           else " (> critical)")
 
 
-def legend_outside(ax, handles=None, labels=None, title: str | None = None, fontsize: float = 8.5) -> None:
-    """A legend to the right of the axes, never over the data."""
+def legend_outside(ax, handles=None, labels=None, title: str | None = None, fontsize: float = 8.5) -> list[str]:
+    """A legend to the right of the axes, never over the data; returns its texts (for `margins`)."""
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     if handles:
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
                   fontsize=fontsize, title=title, title_fontsize=fontsize, frameon=False)
+    return list(labels or []) + ([title] if title else [])
 
 
 def attempt_axis(ax, attempts: np.ndarray, last: int | None = None) -> None:

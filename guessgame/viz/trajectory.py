@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
-from guessgame.viz.style import (STATUS_COLORS, as_run, attempt_axis, figure, legend_outside, pick_runs, run_name,
+from guessgame.viz.style import (STATUS_COLORS, as_run, attempt_axis, figure, legend_outside, margins, pick_runs, run_name,
                                  side, title)
 
 SHOWN_ELEMENTS = 6
@@ -35,18 +35,21 @@ def trajectory_figure(source: Any) -> Figure:
     rows = -(-len(picked) // cols)
     fig = figure(max(9.0, 4.0 * cols + 2.6), 3.3 * rows + 1.3)
     axes = fig.subplots(rows, cols, squeeze=False)
-    for ax, r in zip(axes.flat, picked):
-        _panel(ax, run, r, elements, scale)
+    lines = [_panel(ax, run, r, elements, scale) for ax, r in zip(axes.flat, picked)]
     for ax in list(axes.flat)[len(picked):]:
         ax.set_visible(False)
-    legend_outside(axes[0, -1], *_legend(run, picked, elements, scale))
+    texts = legend_outside(axes[0, -1], *_legend(run, picked, elements, scale))
     what = "guess per attempt (answer dashed)" if scale is None else "error ÷ its start per attempt (answer = 0)"
     notes = []
     if len(elements) < n:
         notes.append(f"the first {len(elements)} of {n} elements")
     if len(picked) < run.runs:
         notes.append(f"{len(picked)} of {run.runs} runs, spread across the learning rates and statuses")
-    fig.suptitle(title(run, what) + ("\nshown: " + "; ".join(notes) if notes else ""), fontsize=11)
+    heading = title(run, what) + ("\nshown: " + "; ".join(notes) if notes else "")
+    fig.suptitle(heading, fontsize=11, y=1 - 0.08 / fig.get_figheight(), va="top")
+    panel_title = 0.2 * max(lines)
+    margins(fig, left=1.0, top=0.1 + 0.22 * (heading.count("\n") + 1) + panel_title + 0.1,
+            hspace=0.65 + panel_title, wspace=1.0, legend=texts)
     return fig
 
 
@@ -72,7 +75,8 @@ def _series(run: RunData, r: int, elements: list[int], scale) -> np.ndarray:
         return (guess - run.answer[r, elements]) / scale
 
 
-def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> None:
+def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
+    """Draw one run; returns the lines its title takes."""
     values = _series(run, r, elements, scale)
     live = np.repeat(marks.alive(run)[:, [r]], len(elements), axis=1)
     need = np.repeat(marks.needed(run, run.loss)[:, [r]], len(elements), axis=1) & np.isfinite(values)
@@ -104,11 +108,12 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> None:
     name = [f"guess{_element(run.shape, e)}" for e in elements]
     notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1]
     notes += [f"{name[i]} stays on its answer" for i in firsts if (values[:, i][live[:, i]] == targets[i]).all()]
-    note = textwrap.fill("; ".join(notes), 52) if notes else ""
+    note = textwrap.fill("; ".join(notes), 36) if notes else ""
     ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info['status']}" + ("\n" + note if note else ""),
                  color=STATUS_COLORS.get(info["status"], "black"), fontsize=10)
     ax.set_ylabel("guess" if scale is None else "(guess − answer) ÷ start")
     ax.grid(True, alpha=0.3)
+    return 1 + (note.count("\n") + 1 if note else 0)
 
 
 def _zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray) -> None:
