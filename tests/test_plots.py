@@ -247,3 +247,14 @@ def test_exact_zero_tick_is_labelled():
     run = plots.as_run(simulate(load_config(CONFIGS / "l1.yaml", ["lr=[0.1, 3]"])))
     ax = drawn(plots.loss_figure, run).axes[0]
     assert EXACT_ZERO in [t.label1.get_text() for t in ax.yaxis.get_major_ticks()]
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_every_format_saves_an_overflowing_run(fmt):
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 6]", "attempts=400"])))
+    for make in (plots.loss_figure, plots.trajectory_figure, plots.lr_figure, plots.path_figure):
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            make(run).savefig(buffer, format=fmt, dpi=plots.DPI)
+        assert buffer.tell() > 1000
