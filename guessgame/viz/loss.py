@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import (FEW, STATUS_COLORS, as_run, attempt_axis, figure, legend_outside, margins,
+from guessgame.viz.style import (FEW, STATUS_COLORS, as_run, figure, legend_outside, margins,
                                  run_colors,
                                  run_name, shared_theory, side, title)
 from guessgame.viz.story import story
@@ -40,7 +40,7 @@ def loss_figure(source: Any) -> Figure:
     marks.edge_marks(ax, view, run.attempt, exits, colors, size=60 if few else 14)
     _diverged(ax, run, view, size=110 if few else 20)
     _dtype_limit(ax, run, view)
-    attempt_axis(ax, run.attempt)
+    marks.zoom(ax, run, shown, live)
     ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(view.scale, "loss"))
     ax.grid(True, which="major", alpha=0.3)
     ax.set_title(title(run, "loss per attempt"), fontsize=11)
@@ -97,7 +97,8 @@ def _diverged(ax, run: RunData, view: View, size: float) -> None:
     if not runs or not run.attempt.size:
         return
     at = np.array([run.summary[r]["diverged_at"] for r in runs])
-    rows = np.minimum(np.searchsorted(run.attempt, at), len(run.attempt) - 1)
+    # the logged loss at that attempt, or the last one before it (log_every, stop_early)
+    rows = np.clip(np.searchsorted(run.attempt, at, side="right") - 1, 0, len(run.attempt) - 1)
     value = run.loss[rows, runs]
     side = marks.sides(view, value[None, :])[0]
     y = np.where(side == 0, view.place(value), np.where(side > 0, view.edge(1), view.edge(-1)))
@@ -131,7 +132,8 @@ def _legend(ax, run: RunData, colors, exits, view: View, groups: list[list[int]]
             if members:
                 lrs = run.lr[members]
                 handles.append(Line2D([], [], color=color, lw=2.5))
-                labels.append(f"{status}: {len(members)} runs,\n  lr {lrs.min():.3g} … {lrs.max():.3g}")
+                span = f"lr {lrs.min():.3g}" + (f" … {lrs.max():.3g}" if lrs.max() > lrs.min() else "")
+                labels.append(f"{status}: {len(members)} run{'s' if len(members) > 1 else ''},\n  {span}")
         labels[-1] += "\n(darker = larger lr)"
     _marks_legend(run, exits, view, handles, labels)
     critical = shared_theory(run).get("critical_lr")

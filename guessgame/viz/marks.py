@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from guessgame.rundata import RunData
+from guessgame.viz import style
 from guessgame.viz.axis import View
 
 POINTS = 2_000_000  # at most this many vertices in one figure's lines; more runs are thinned in attempts
@@ -126,3 +127,19 @@ def same_series(shown: np.ndarray, columns: list[int], tolerance: float) -> list
         else:
             groups.append([c])
     return groups
+
+
+def zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray) -> None:
+    """Attempts up to a little after the last point in view: a run that left for good needs no more."""
+    seen = np.flatnonzero((~np.isnan(shown) & live).any(axis=1))
+    rows = len(run.attempt)
+    last = int(seen[-1]) if seen.size else rows - 1
+    if last < rows // 2 and rows > 8:
+        end = min(rows - 1, last + max(3, last // 3))
+        style.attempt_axis(ax, run.attempt, last=int(run.attempt[end]))
+        why = "all past the view" if live[end + 1:].any() else "every run had stopped"
+        ax.text(0.98, 0.03, f"attempts {run.attempt[end] + 1}–{run.attempt[-1]}:\n{why}", ha="right",
+                va="bottom", transform=ax.transAxes, fontsize=8, color="gray",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+    else:
+        style.attempt_axis(ax, run.attempt)

@@ -155,9 +155,11 @@ def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:
         rows = verts.shape[0] // 3
         keep = np.unique(np.r_[np.arange(0, rows, step), rows - 1])
         verts = verts.reshape(rows, 3, runs, 2)[keep].reshape(-1, runs, 2)
-    order = np.argsort([c == "diverged" for c in statuses], kind="stable")[::-1]  # the runs that leave, below
-    ax.add_collection(LineCollection([verts[:, r] for r in order], colors=[colors[r] for r in order], zorder=3,
-                                     linewidths=1.2 if runs <= FEW else 0.6, alpha=0.9), autolim=False)
+    leaving = np.array([s == "diverged" for s in statuses])
+    for chosen, alpha in ((leaving, 0.9 if runs <= FEW else 0.35), (~leaving, 0.9)):  # the runs that leave, below
+        ax.add_collection(LineCollection([verts[:, r] for r in np.flatnonzero(chosen)],
+                                         colors=[colors[r] for r in np.flatnonzero(chosen)], zorder=3,
+                                         linewidths=1.2 if runs <= FEW else 0.6, alpha=alpha), autolim=False)
 
 
 def _exits(ax, run: RunData, f: Frame, exits, colors) -> None:

@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
-from guessgame.viz.style import (STATUS_COLORS, as_run, attempt_axis, figure, legend_outside, margins, pick_runs, run_name,
+from guessgame.viz.style import (STATUS_COLORS, as_run, figure, legend_outside, margins, pick_runs, run_name,
                                  side, title)
 
 SHOWN_ELEMENTS = 6
@@ -103,7 +103,7 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
             ax.axhline(float(view.place(target)), ls=(0, (5, 3)), lw=1.2, color=colors[i] if scale is None
                        else "black", alpha=0.9, zorder=1.8)
     _events(ax, run, r)
-    _zoom(ax, run, shown, live)
+    marks.zoom(ax, run, shown, live)
     info = run.summary[r]
     name = [f"guess{_element(run.shape, e)}" for e in elements]
     notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1]
@@ -114,21 +114,6 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
     ax.set_ylabel("guess" if scale is None else "(guess − answer) ÷ start")
     ax.grid(True, alpha=0.3)
     return 1 + (note.count("\n") + 1 if note else 0)
-
-
-def _zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray) -> None:
-    """Attempts up to a little after the last point in view: a run that left for good needs no more."""
-    seen = np.flatnonzero((~np.isnan(shown) & live).any(axis=1))
-    rows = len(run.attempt)
-    last = int(seen[-1]) if seen.size else rows - 1
-    if last < rows // 2 and rows > 8:
-        end = min(rows - 1, last + max(3, last // 3))
-        attempt_axis(ax, run.attempt, last=int(run.attempt[end]))
-        ax.text(0.98, 0.03, f"attempts {run.attempt[end] + 1}–{run.attempt[-1]}:\nall past the view", ha="right",
-                va="bottom", transform=ax.transAxes, fontsize=8, color="gray",
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
-    else:
-        attempt_axis(ax, run.attempt)
 
 
 def _events(ax, run: RunData, r: int) -> None:
