@@ -61,9 +61,15 @@ class Axis:
         for kind, f in candidates:
             if len(v) < 2:
                 return kind, f
-            fitted = np.polyfit(f(v), p, 1)
-            if np.allclose(np.polyval(fitted, f(v)), p, atol=1e-6 * (np.ptp(p) or 1)):
-                return kind, lambda x, f=f, c=fitted: np.polyval(c, f(np.asarray(x, dtype=float)))
+            with np.errstate(all="ignore"):
+                x = f(v)
+                middle, spread = x.mean(), np.ptp(x) or 1.0  # fit on a unit scale: ticks may be 1e300 apart
+                if not np.isfinite(x).all() or not np.isfinite(spread):
+                    continue
+                fitted = np.polyfit((x - middle) / spread, p, 1)
+                if np.allclose(np.polyval(fitted, (x - middle) / spread), p, atol=1e-6 * (np.ptp(p) or 1)):
+                    return kind, lambda x, f=f, c=fitted, m=middle, s=spread: np.polyval(
+                        c, (f(np.asarray(x, dtype=float)) - m) / s)
         raise AssertionError(f"tick labels {list(v)} at {list(p)} fit no linear, log or symlog axis")
 
     def position(self, value: float) -> float:
