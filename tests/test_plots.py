@@ -1,69 +1,260 @@
-"""Every figure renders, without warnings, for the awkward cases, in every format."""
+"""The figures at the extremes: each hard case is drawn and read back as a person would read it.
+
+Facts come from the data (the losses, the summary) and from closed-form theory, never from the
+figure code's own mapping: an axis is read from its tick labels (tests/reading.py).
+"""
 
 import io
+import time
+import tracemalloc
 import warnings
 
-import matplotlib
 import numpy as np
 import pytest
+from PIL import Image
 
+from conftest import CONFIGS
 from guessgame import plots, simulate
+from guessgame.config import load_config
+from reading import EXACT_ZERO, Axis, draw, first_finite, markers_at
 
+MSE = CONFIGS / "mse.yaml"
 CASES = {
-    "float16-divergence": {"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [1.5, 10], "dtype": "float16"},
-    "nan-losses": {"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [1, 1e200], "attempts": 12},
-    "l1-exact-zero": {"answer": 2, "guess": 6, "loss": "l1", "lr": [0.25, 0.5, 0.3], "attempts": 30},
-    "one-element": {"answer": [3], "guess": 0, "lr": 0.2},
-    "matrix-3x5": {"answer": [[i * 5 + j for j in range(5)] for i in range(3)], "loss": "huber", "lr": [0.5, 40]},
-    "bad-loss": {"answer": [2, 5, 9], "loss": "bad", "lr": [0.3, 3]},
-    "random-games": {"answer": {"random": {"low": -5, "high": 5, "shape": [2]}}, "games": 25, "loss": "l1",
-                     "lr": [0.01, 0.5, 3], "attempts": 60},
-    "1000-runs": {"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": {"logspace": [1e-3, 10, 1000]}, "attempts": 40},
+    "critical-lrs-2000": (MSE, ["lr=[0.5, 2.9, 3.1, 6]", "attempts=2000"]),
+    "lr6-650": (MSE, ["lr=6", "attempts=650"]),
+    "mse-200": (MSE, ["attempts=200"]),
+    "sum-across-critical-2000": (MSE, ["reduction=sum", "lr=[0.3, 0.9, 1.1]", "attempts=2000"]),
+    "float16": (CONFIGS / "float16.yaml", []),
+    "one-random-game-lr1": (CONFIGS / "random_games.yaml", ["lr=1", "games=1"]),
+    "sweep-190": (CONFIGS / "lr_sweep.yaml", ["attempts=190"]),
+    "lr3.1-5000": (MSE, ["lr=3.1", "attempts=5000"]),
+    "nesterov": (MSE, ["optimizer={name: sgd, momentum: 0.9, nesterov: true}", "lr=[0.5, 2.9, 3, 3.1, 6]",
+                       "attempts=1000"]),
+    "every-loss-zero": ({"answer": 5, "guess": 5, "lr": [0.1, 1]}, []),
+    "lr1.5-10": (MSE, ["lr=[1.5, 10]"]),
+    "lr0.5-10-190": (MSE, ["lr=[0.5, 10]", "attempts=190"]),
+    "bad-loss": (CONFIGS / "bad_loss.yaml", []),
+    "scales": ({"answer": [[1, -3000, 2], [0.5, 7, 1e4]], "guess": 0, "lr": [0.5, 3], "attempts": 60}, []),
+    "l1-sweep": (CONFIGS / "l1.yaml", ["lr={logspace: [0.1, 3, 8]}"]),
+    "stop-early-log-every": (MSE, ["lr={linspace: [0.2, 4, 12]}", "attempts=300", "stop_early=true", "log_every=7"]),
+    "random-games": (CONFIGS / "random_games.yaml", ["games=20"]),
 }
 
 
 @pytest.fixture(scope="module", params=sorted(CASES))
-def run(request):
-    return plots.as_run(simulate(CASES[request.param]))
+def case(request):
+    source, overrides = CASES[request.param]
+    return request.param, plots.as_run(simulate(load_config(source, overrides)))
+
+
+def drawn(make, run):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return draw(make(run))
+
+
+def test_every_figure_draws_without_warnings_at_projector_size(case):
+    name, run = case
+    for figure_name, make in plots.FIGURES.items():
+        if figure_name == "score" and run.games == 1:
+            continue
+        figure = drawn(make, run)
+        assert figure.get_size_inches()[0] * plots.DPI >= 1200, figure_name
+        _legends_outside_the_data(figure)
+        _nothing_clipped(figure, figure_name)
+
+
+def _drawn_tick_labels(ax):
+    for axis in (ax.xaxis, ax.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        yield from (t.label1 for t in axis.get_major_ticks() if low - 1e-9 <= t.get_loc() <= high + 1e-9)
+
+
+def _nothing_clipped(figure, name):
+    renderer = figure.canvas.get_renderer()
+    inside = figure.bbox.padded(2)
+    texts = [t for ax in figure.axes if ax.get_visible() for t in
+             [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts, *_drawn_tick_labels(ax)]]
+    texts += [t for ax in figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    texts += [figure._suptitle] if figure._suptitle else []
+    for text in texts:
+        if text.get_visible() and text.get_text():
+            box = text.get_window_extent(renderer)
+            assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1, \
+                (name, text.get_text())
+
+
+def _legends_outside_the_data(figure):
+    renderer = figure.canvas.get_renderer()
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        if legend is not None and ax.get_visible():
+            for other in figure.axes:
+                if other.get_visible():
+                    assert not legend.get_window_extent(renderer).overlaps(other.get_window_extent(renderer))
+
+
+def test_the_loss_figure_shows_every_runs_first_loss_and_marks_divergence(case):
+    name, run = case
+    ax = drawn(plots.loss_figure, run).axes[0]
+    y = Axis(ax)
+    alive = run.attempt[:, None] <= np.array([s["attempts_run"] for s in run.summary])[None, :]
+    for r, first in enumerate(first_finite(run.loss, alive)):
+        assert first is not None and y.shows(first), (name, r, first)
+        info = run.summary[r]
+        if info["status"] == "diverged":
+            assert markers_at(ax, info["diverged_at"]), (name, r)
+    positive = run.loss[np.isfinite(run.loss) & (run.loss > 0)]
+    if (run.loss == 0).any() and y.kind == "log":
+        assert y.floor is not None, "exact zeros need the labelled floor"
+        assert y.floor < y.limits[0] + 0.1 * np.ptp(y.limits) or y.floor < min(y.positions)
+        assert all(y.floor < y.position(v) for v in positive[positive >= min(y.values)][:1000])
+
+
+def test_float16_overflow_is_marked_at_its_attempt_and_zero_sits_below_the_data():
+    run = plots.as_run(simulate(load_config(CONFIGS / "float16.yaml")))
+    assert run.summary[1]["diverged_at"] == 2  # 323.3**2 is past 65504: inf at attempt 2
+    figure = drawn(plots.loss_figure, run)
+    ax = figure.axes[0]
+    y = Axis(ax)
+    assert markers_at(ax, 2)
+    texts = " ".join(t.get_text() for t in ax.get_legend().get_texts()) + " ".join(t.get_text() for t in ax.texts)
+    assert "overflow at 2" in texts and "65504" in texts
+    assert y.floor is not None and y.floor < y.position(1571.33) and y.shows(1571.33) and y.shows(65504)
+
+
+def test_theory_does_not_stretch_the_axis_of_a_random_game():
+    run = plots.as_run(simulate(load_config(CONFIGS / "random_games.yaml", ["lr=1", "games=1"])))
+    y = Axis(drawn(plots.loss_figure, run).axes[0])
+    smallest = run.loss[run.loss > 0].min()
+    assert min(y.values) >= smallest / 1e8  # the axis ends near the data, not at theory's 1e-296
+
+
+def test_an_exact_zero_final_loss_sits_on_the_floor_in_the_lr_figure():
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[1.5, 10]"])))
+    assert run.summary[0]["final_loss"] == 0
+    top = drawn(plots.lr_figure, run).axes[0]
+    y = Axis(top)
+    assert y.floor is not None
+    points = np.concatenate([np.asarray(c.get_offsets()) for c in top.collections if len(c.get_offsets())])
+    assert np.isclose(points[:, 1], y.floor).any()
+    assert not np.isclose(points[:, 1], y.position(6e30)).any()
+
+
+def test_the_bad_loss_is_said_to_fall_and_its_ticks_do_not_collide():
+    run = plots.as_run(simulate(load_config(CONFIGS / "bad_loss.yaml")))
+    figure = drawn(plots.loss_figure, run)
+    ax = figure.axes[0]
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert "falls" in legend and "grows" not in legend
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.label1.get_window_extent(renderer) for t in ax.yaxis.get_major_ticks() if t.label1.get_text()]
+    assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert all(Axis(ax).shows(v) for v in run.loss[:5].ravel())  # the first attempts of both runs
+
+
+def test_runs_either_side_of_the_critical_lr_differ_in_colour():
+    run = plots.as_run(simulate(load_config(MSE, ["reduction=sum", "lr=[0.99, 1.01]", "attempts=400"])))
+    assert run.status[0] != "diverged" and run.status[1] == "diverged"  # theory: critical lr 1 with sum
+    handles = drawn(plots.loss_figure, run).axes[0].get_legend().legend_handles
+    first, second = (np.array(h.get_color()[:3] if not isinstance(h.get_color(), str) else
+                              __import__("matplotlib").colors.to_rgb(h.get_color())) for h in handles[:2])
+    assert np.abs(first - second).max() > 0.3
+
+
+def test_elements_of_very_different_scale_each_fill_their_panel():
+    run = plots.as_run(simulate({"answer": [[1, -3000, 2], [0.5, 7, 1e4]], "guess": 0, "lr": 0.5, "attempts": 40}))
+    ax = drawn(plots.trajectory_figure, run).axes[0]
+    span = np.ptp(ax.get_ylim())
+    lines = [seg for c in ax.collections if hasattr(c, "get_segments") for seg in c.get_segments()]
+    assert lines and all(np.ptp(seg[:, 1][np.isfinite(seg[:, 1])]) > 0.2 * span for seg in lines)
+
+
+def test_coinciding_elements_are_named():
+    run = plots.as_run(simulate({"answer": [1, 5, 5], "guess": 0, "lr": 0.5, "attempts": 10}))
+    figure = drawn(plots.trajectory_figure, run)
+    assert "guess[1] = guess[2]" in figure.axes[0].get_title()
+
+
+def test_the_path_frames_the_answer_and_marks_the_escaping_run():
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 2.9, 6]", "attempts=50"])))
+    ax = drawn(plots.path_figure, run).axes[0]
+    x, y = Axis(ax, "x"), Axis(ax, "y")
+    assert x.shows(0) and y.shows(run.loss[0, 0])
+    converging = run.loss[:, :2]
+    assert all(y.shows(v) for v in converging.ravel())  # every guess of the converging runs is in the frame
+    assert any("lr 6 leaves" in t.get_text() for t in ax.texts)
+
+
+def test_the_gif_is_projector_sized_and_small(tmp_path):
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 2.9, 3.1, 6]", "attempts=2000"])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frames = plots.animate(run, tmp_path / "g.gif")
+    assert frames == 80 and (tmp_path / "g.gif").stat().st_size < 5 * 2**20
+    with Image.open(tmp_path / "g.gif") as image:
+        assert image.size[0] >= 800 and image.n_frames == frames
+
+
+def test_twenty_thousand_lrs_draw_in_seconds():
+    run = plots.as_run(simulate(load_config(MSE, ["lr={logspace: [0.001, 10, 20000]}", "attempts=100"])))
+    start = time.perf_counter()
+    plots.loss_figure(run).savefig(io.BytesIO(), format="png", dpi=plots.DPI)
+    assert time.perf_counter() - start < 20
+
+
+def test_a_256_by_256_answer_draws_in_bounded_memory():
+    answer = np.arange(256 * 256, dtype=float).reshape(256, 256).tolist()
+    run = plots.as_run(simulate({"answer": answer, "lr": 0.5, "attempts": 20}))
+    tracemalloc.start()
+    for make in (plots.loss_figure, plots.trajectory_figure, plots.lr_figure, plots.path_figure):
+        make(run).savefig(io.BytesIO(), format="png", dpi=60)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 400 * 2**20
+
+
+def test_the_landscape_samples_a_fixed_number_of_points_over_any_range():
+    start = time.perf_counter()
+    figure = drawn(lambda _: plots.landscape_figure(["l1", "mse"], 2.0, 0.0, 1e7), None)
+    assert time.perf_counter() - start < 5
+    assert all(len(line.get_xdata()) <= 1000 for ax in figure.axes for line in ax.lines)
+    drawn(lambda _: plots.landscape_figure(["l1", "mse", "huber"], 2.0, -1e300, 1e300), None)
+
+
+def test_the_landscape_says_where_l1_and_the_bad_loss_coincide():
+    figure = drawn(lambda _: plots.landscape_figure(["l1", "bad"], 2.0, -8.0, 12.0), None)
+    labels = " ".join(t.get_text() for ax in figure.axes if ax.get_legend() for t in ax.get_legend().get_texts())
+    assert "= l1 for guess in [2" in labels
+
+
+def test_every_loss_exactly_zero_still_has_axes():
+    run = plots.as_run(simulate({"answer": 5, "guess": 5, "lr": [0.1, 1]}))
+    ax = drawn(plots.loss_figure, run).axes[0]
+    assert Axis(ax).shows(0.0)
+    assert any(t.get_text() for t in ax.yaxis.get_major_ticks() for t in [t.label1])
+
+
+def test_attempt_ticks_are_whole_numbers():
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[1, 2]", "attempts=3"])))
+    for make in (plots.loss_figure, plots.lr_figure):
+        figure = drawn(make, run)
+        ticks = figure.axes[0].get_xticks() if make is plots.loss_figure else figure.axes[1].get_yticks()
+        assert np.allclose(ticks, np.round(ticks))
+
+
+def test_exact_zero_tick_is_labelled():
+    run = plots.as_run(simulate(load_config(CONFIGS / "l1.yaml", ["lr=[0.1, 3]"])))
+    ax = drawn(plots.loss_figure, run).axes[0]
+    assert EXACT_ZERO in [t.label1.get_text() for t in ax.yaxis.get_major_ticks()]
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
-def test_every_figure_renders_without_warnings(run, fmt):
-    for name, make in plots.FIGURES.items():
+def test_every_format_saves_an_overflowing_run(fmt):
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 6]", "attempts=400"])))
+    for make in (plots.loss_figure, plots.trajectory_figure, plots.lr_figure, plots.path_figure):
+        buffer = io.BytesIO()
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            figure = make(run)
-            assert isinstance(figure, matplotlib.figure.Figure)
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format=fmt, dpi=60)
-        assert buffer.tell() > 1000, name
-
-
-def test_diverged_runs_are_marked_not_dropped():
-    run = plots.as_run(simulate(CASES["float16-divergence"]))
-    ax = plots.loss_figure(run).axes[0]
-    labels = [line.get_label() for line in ax.lines]
-    assert "diverged here" in labels
-    assert any("diverged at" in text.get_text() for text in ax.texts)
-
-
-def test_many_runs_get_a_colourbar_not_a_legend():
-    figure = plots.loss_figure(simulate(CASES["1000-runs"]))
-    assert len(figure.axes) == 2  # the plot and its colourbar
-    legend = figure.axes[0].get_legend()
-    assert legend is None or len(legend.get_texts()) < 5
-
-
-def test_theory_curve_is_drawn_over_mse_runs():
-    run = plots.as_run(simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [0.5, 2.9]}))
-    ax = plots.loss_figure(run).axes[0]
-    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
-    assert len(dashed) == 2
-    measured = run.loss[:, 1]
-    np.testing.assert_allclose(dashed[1].get_ydata(), measured, rtol=1e-9)
-
-
-def test_lr_plot_marks_theorys_lrs():
-    ax = plots.lr_figure(simulate(CASES["1000-runs"])).axes[0]
-    labels = " ".join(line.get_label() for line in ax.lines)
-    assert "critical lr = 3" in labels and "best lr = 1.5" in labels
+            make(run).savefig(buffer, format=fmt, dpi=plots.DPI)
+        assert buffer.tell() > 1000

@@ -1,0 +1,128 @@
+"""An animated GIF of the guesses moving over the loss landscape, in error space."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from guessgame.viz.path import WIDTH_PATH, clipped_paths, draw_landscape
+from guessgame.viz.style import FEW, as_run, figure, legend_outside, margins, run_colors, run_name, title
+
+GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
+
+
+def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, dpi: float = GIF_DPI) -> int:
+    """Write an animated GIF of the guesses over the loss landscape; returns the frame count.
+
+    The landscape and the faint paths are drawn once; each frame restores them and draws only the
+    dots and the attempt (blitting). A dot past the frame sits on its edge as a triangle, and the
+    runs that left are listed with the attempt they left.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    run = as_run(source)
+    fig = figure(WIDTH_PATH, 5.6)
+    fig.set_dpi(dpi)
+    ax = fig.add_subplot()
+    f = draw_landscape(ax, run)
+    colors = np.array(run_colors(run))
+    verts, exits = clipped_paths(f, run.loss)
+    from matplotlib.collections import LineCollection
+
+    ax.add_collection(LineCollection(list(verts.transpose(1, 0, 2)), colors=colors, alpha=0.25, lw=0.8, zorder=3),
+                      autolim=False)
+    ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11)
+    margins(fig, left=1.2, bottom=0.75, legend=_legend(ax, run, f, colors))
+    inside_dots = ax.scatter([], [], s=60, edgecolors="black", linewidths=0.6, zorder=6, animated=True)
+    edge_dots = ax.scatter([], [], s=90, marker="^", edgecolors="black", linewidths=0.6, zorder=6,
+                           animated=True, clip_on=False)
+    label = ax.text(0.01, 0.98, "", transform=ax.transAxes, va="top", fontsize=10, animated=True, zorder=8,
+                    bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.85})
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the still background, laid out once
+    background = canvas.copy_from_bbox(fig.bbox)
+    left = {}
+    for r, k, _, _ in exits:
+        left.setdefault(r, k)
+    images = []
+    for row in _frames(len(run.attempt), max_frames):
+        canvas.restore_region(background)
+        _place_dots(run, f, row, colors, inside_dots, edge_dots)
+        gone = [r for r, k in left.items() if k <= row]
+        label.set_text(f"attempt {run.attempt[row]}" + _gone_text(run, gone, left))
+        for artist in (inside_dots, edge_dots, label):
+            ax.draw_artist(artist)
+        images.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy()))
+    _save(images, path, fps)
+    return len(images)
+
+
+def _frames(rows: int, most: int) -> np.ndarray:
+    """Every row when they fit; else half the frames spread evenly, half packed at the start, where
+    runs move most (a diverging run leaves within a few attempts)."""
+    if rows <= most:
+        return np.arange(rows)
+    even = np.linspace(0, rows - 1, most // 2).round()
+    early = np.geomspace(1, rows, most - most // 2).round() - 1
+    chosen = np.unique(np.concatenate([even, early]).astype(int))
+    rest = np.setdiff1d(np.arange(rows), chosen)  # rounding merged a few: fill up evenly
+    extra = rest[np.linspace(0, rest.size - 1, most - chosen.size).round().astype(int)] if chosen.size < most else []
+    return np.union1d(chosen, extra).astype(int)
+
+
+def _place_dots(run, f, row: int, colors: np.ndarray, inside_dots, edge_dots) -> None:
+    x, y = f.space.x[row], run.loss[row]
+    live = f.live[row]
+    inside = live & f.vx.contains(x) & f.vy.contains(y)
+    out = live & ~inside
+    inside_dots.set_offsets(np.column_stack([f.vx.place(x[inside]), f.vy.place(y[inside])]))
+    inside_dots.set_facecolors(colors[inside])
+    ys = np.where(np.isnan(y[out]), f.vy.edge(1), f.vy.place(y[out]))
+    xs = np.where(np.isnan(x[out]), np.nan, f.vx.place(x[out]))
+    xs = np.where(np.isnan(xs), (f.vx.limits[0] + f.vx.limits[1]) / 2, xs)
+    edge_dots.set_offsets(np.column_stack([xs, ys]) if out.any() else np.empty((0, 2)))
+    edge_dots.set_facecolors(colors[out])
+
+
+def _gone_text(run, gone: list[int], left: dict) -> str:
+    if not gone:
+        return ""
+    if len(gone) <= 4:
+        return "".join(f"\n{run_name(run, r)} left the frame at attempt {run.attempt[left[r]]}" for r in gone)
+    return f"\n{len(gone)} runs left the frame (▲ on its edge)"
+
+
+def _legend(ax, run, f, colors) -> list[str]:
+    from matplotlib.lines import Line2D
+
+    from guessgame.viz.style import STATUS_COLORS
+
+    handles = [Line2D([], [], color="black", lw=1.4), Line2D([], [], color="black", ls="--")]
+    labels = [f.space.curve, "the answer (error 0)"]
+    if run.runs <= FEW:
+        for r in range(run.runs):
+            handles.append(Line2D([], [], marker="o", ls="none", color=colors[r], mec="black", ms=8))
+            labels.append(f"{run_name(run, r)}: {run.summary[r]['status']}")
+    else:
+        for status, color in STATUS_COLORS.items():
+            if status in run.status:
+                handles.append(Line2D([], [], marker="o", ls="none", color=color, mec="black", ms=8))
+                labels.append(f"{status}: {run.status.count(status)} runs")
+    handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8))
+    labels.append("past the frame: on its edge")
+    return legend_outside(ax, handles, labels)
+
+
+def _save(images: list, path: str | Path, fps: int) -> None:
+    """One palette for every frame (taken from the first), so the GIF stays small."""
+    from PIL import Image
+
+    if not images:
+        images = [Image.new("RGB", (8, 8), "white")]
+    first = images[0].quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    frames = [first] + [image.quantize(palette=first, dither=Image.Dither.NONE) for image in images[1:]]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=round(1000 / fps), loop=0,
+                   optimize=False)

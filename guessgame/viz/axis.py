@@ -1,0 +1,230 @@
+"""The one way a value is put on an axis, shared by every figure.
+
+A `View` is chosen from the values a reader needs to see (the converging runs, each diverging run's
+start); everything else is placed on it: values inside are drawn as they are, exact zeros on a
+log axis sit on a labelled floor below the data, and values past the view -- huge, inf or nan --
+are clipped to its edge, to be marked there. They never set the range and are never dropped.
+
+    view = choose(needed, kind="loss")   # log, symlog or linear, with its limits
+    view.place(values)                   # where to draw each value
+    view.side(values)                    # 0 inside, +1 above the view, -1 below (nan: 0)
+    view.apply(ax)                       # scale, limits, ticks and the floor on a matplotlib axis
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+
+DECADES = 300  # views stay within 1e-300 .. 1e300: far from float64's edges, so ticks never overflow
+_MARGIN = 0.03  # of the axis, between the last value drawn as itself and the edge
+
+
+@dataclass(frozen=True)
+class View:
+    """Values from `low` to `high`, drawn on a plain linear axis in coordinates `u = view.u(value)`:
+    log10(value) for "log", a symlog map for "symlog", the value itself for "linear". Figures draw
+    `place(values)` and never hand matplotlib a raw value, so no value can break its transforms."""
+
+    scale: str  # "linear", "log" or "symlog"
+    low: float  # values from low to high are drawn as themselves
+    high: float
+    floor: float | None = None  # log only: the value whose place exact zeros take, below `low`
+    linthresh: float = 1.0  # symlog only
+
+    def u(self, values) -> np.ndarray:
+        """The axis coordinate of values inside the view."""
+        v = np.asarray(values, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.scale == "log":
+                return np.log10(v)
+            if self.scale == "symlog":  # in logs, so |v| / linthresh never overflows
+                la = np.log10(np.abs(v)) - np.log10(self.linthresh)
+                return np.sign(v) * np.where(la > 0, 1 + la, 10.0 ** np.minimum(la, 0))
+        return v
+
+    @property
+    def limits(self) -> tuple[float, float]:
+        """The axis limits (in u): the view, plus a margin where clipped values are marked."""
+        bottom = self.floor if self.floor is not None else self.low
+        lo, hi = (float(x) for x in self.u([bottom, self.high]))
+        pad = _MARGIN * (hi - lo)
+        return lo - pad, hi + pad
+
+    def side(self, values) -> np.ndarray:
+        """0 inside the view (or an exact zero on the floor), +1 above or +inf, -1 below or -inf, 0 for nan."""
+        v = np.asarray(values, dtype=float)
+        with np.errstate(invalid="ignore"):
+            out = np.where(v > self.high, 1, np.where(v < self.low, -1, 0))
+        if self.floor is not None:
+            out = np.where(v == 0, 0, out)
+        return out
+
+    def place(self, values) -> np.ndarray:
+        """Where (in u) to draw each value: itself, the floor for an exact zero, or the edge it is
+        past; nan stays nan."""
+        v = np.asarray(values, dtype=float)
+        bottom, top = self.limits
+        side = self.side(v)
+        inside = np.where(side == 0, v, self.high)
+        shown = np.where(side > 0, top, np.where(side < 0, bottom, self.u(inside)))
+        if self.floor is not None:
+            shown = np.where(v == 0, float(self.u(self.floor)), shown)
+        return np.where(np.isnan(v), np.nan, shown)
+
+    def edge(self, side: int) -> float:
+        return self.limits[1] if side > 0 else self.limits[0]
+
+    def contains(self, values) -> np.ndarray:
+        """True where a value is drawn as itself (an exact zero on the floor counts)."""
+        v = np.asarray(values, dtype=float)
+        return np.isfinite(v) & (self.side(v) == 0)
+
+    def apply(self, ax, axis: str = "y") -> None:
+        """Limits and ticks (labelled with values) on `ax`; a floor gets its band and `0 (exact)` tick."""
+        which = ax.yaxis if axis == "y" else ax.xaxis
+        (ax.set_ylim if axis == "y" else ax.set_xlim)(*self.limits)
+        ax.set_autoscale_on(False)
+        if self.scale == "linear":
+            which.set_major_locator(MaxNLocator(nbins=7))
+            which.set_major_formatter(FuncFormatter(lambda v, _: _tick_label(v, None, plain=True)))
+            return
+        ticks = _log_ticks(self) if self.scale == "log" else _symlog_ticks(self)
+        which.set_major_locator(FixedLocator([float(self.u(t)) for t in ticks]))
+        labels = {round(float(self.u(t)), 9): _tick_label(t, self.floor) for t in ticks}
+        which.set_major_formatter(FuncFormatter(lambda u, _: labels.get(round(u, 9), "")))
+        which.set_minor_locator(NullLocator())
+        if self.floor is not None:
+            band = (self.limits[0], float(self.u(self.low)) - 0.4 * _gap(self))
+            (ax.axhspan if axis == "y" else ax.axvspan)(*band, color="#ececec", zorder=0, lw=0)
+            (ax.axhline if axis == "y" else ax.axvline)(float(self.u(self.floor)), color="gray", ls=":", lw=1.2,
+                                                        zorder=1)
+
+
+def choose(needed, *, kind: str = "loss", base: float | None = None, room: tuple[bool, bool] = (False, False),
+           zeros: bool | None = None) -> View:
+    """The view that shows every needed value as itself.
+
+    kind "loss": log while nothing is negative (exact zeros on a floor), else linear over at most
+    three decades, symlog beyond. kind "value": linear while |values| stay within 1000 x `base`,
+    symlog past that. `room` = (below, above) adds space for runs that leave on that side.
+    """
+    v = np.asarray(needed, dtype=float).ravel()
+    v = np.clip(v[np.isfinite(v)], -(10.0 ** DECADES), 10.0 ** DECADES)
+    if zeros is None:
+        zeros = bool((v == 0).any())
+    if not v.size or not v.any():
+        return View("linear", -1.0, 1.0)
+    if kind == "loss" and v.min() >= 0:
+        return _log_view(v[v > 0], zeros, room)
+    big, small = np.abs(v).max(), np.abs(v[v != 0]).min()
+    if kind == "value":
+        base = base if base and np.isfinite(base) and base > 0 else small
+        base = max(base, big * 1e-15)  # at most 15 decades either side
+        if big <= 1e3 * base:
+            return _linear_view(v, room)
+        return _symlog_view(v, 10.0 ** np.floor(np.log10(base)), room)
+    if big <= 1e3 * small:
+        return _linear_view(v, room)
+    return _symlog_view(v, 10.0 ** np.floor(np.log10(max(small, big * 1e-12))), room)
+
+
+def _decades(lo: float, hi: float) -> tuple[int, int]:
+    a = int(np.clip(np.floor(np.log10(lo)), -DECADES, DECADES - 1))
+    b = int(np.clip(np.ceil(np.log10(hi)), a + 1, DECADES))
+    return a, b
+
+
+def _extra(span: float) -> int:
+    """Decades of room for runs that leave: some, but never enough to squash what is needed."""
+    return int(np.clip(round(0.15 * span), 1, 40))
+
+
+def _log_view(positive: np.ndarray, zeros: bool, room: tuple[bool, bool]) -> View:
+    a, b = _decades(positive.min(), positive.max())
+    span = b - a
+    if room[1]:
+        b = min(DECADES, b + _extra(span))
+    if room[0]:
+        a = max(-DECADES + 2, a - _extra(span))
+    floor = None
+    if zeros:  # a break of a tenth of the axis, whatever its span, then the floor
+        a = max(a, -DECADES + 2)
+        floor = 10.0 ** (a - 0.12 * (b - a))
+    return View("log", 10.0 ** a, 10.0 ** b, floor=floor)
+
+
+def _linear_view(v: np.ndarray, room: tuple[bool, bool]) -> View:
+    lo, hi = float(v.min()), float(v.max())
+    if lo == hi:
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+    span = hi - lo
+    return View("linear", lo - (0.3 * span if room[0] else 0), hi + (0.3 * span if room[1] else 0))
+
+
+def _symlog_view(v: np.ndarray, linthresh: float, room: tuple[bool, bool]) -> View:
+    lo, hi = float(v.min()), float(v.max())
+    top = _decade_up(hi, linthresh) if hi > 0 else 0.0
+    bottom = -_decade_up(-lo, linthresh) if lo < 0 else 0.0
+    span = np.log10(max(abs(top), abs(bottom)) / linthresh)
+    if room[1]:
+        top = _decade_up(top, linthresh) * 10.0 ** _extra(span) if top > 0 else linthresh * 10.0 ** _extra(span)
+    if room[0]:
+        bottom = (-_decade_up(-bottom, linthresh) * 10.0 ** _extra(span) if bottom < 0
+                  else -linthresh * 10.0 ** _extra(span))
+    return View("symlog", max(bottom, -(10.0 ** DECADES)), min(top, 10.0 ** DECADES), linthresh=linthresh)
+
+
+def _decade_up(x: float, linthresh: float) -> float:
+    return max(10.0 ** min(DECADES, np.ceil(np.log10(max(x, linthresh)))), linthresh)
+
+
+def _gap(view: View) -> float:
+    return float(np.log10(view.low / view.floor)) if view.floor else 0.0
+
+
+def _log_ticks(view: View) -> list[float]:
+    a, b = round(np.log10(view.low)), round(np.log10(view.high))
+    if b - a <= 2:  # a short range: 1, 2, 5 x each decade
+        ticks = [m * 10.0 ** k for k in range(a, b + 1) for m in (1, 2, 5)]
+        ticks = [t for t in ticks if view.low <= t <= view.high]
+    else:
+        stride = max(1, -(-(b - a) // 6))
+        ticks = [10.0 ** k for k in range(b, a - 1, -stride)]
+    return sorted(ticks + ([view.floor] if view.floor is not None else []))
+
+
+def _symlog_ticks(view: View) -> list[float]:
+    k0 = round(np.log10(view.linthresh))
+    ticks = [0.0]
+    for sign, end in ((1, view.high), (-1, -view.low)):
+        if end <= view.linthresh * 1.0001:
+            continue
+        k1 = int(np.floor(np.log10(end) + 1e-9))
+        stride = max(1, -(-(k1 - k0) // 4))
+        ticks += [sign * 10.0 ** k for k in range(k1, k0 - 1, -stride)]
+    return sorted(ticks)
+
+
+def _tick_label(v: float, floor: float | None, plain: bool = False) -> str:
+    if plain and (v == 0 or 1e-3 <= abs(v) < 1e5):
+        return f"{v:.6g}".replace("-", "−")
+    if floor is not None and np.isclose(v, floor, rtol=1e-9, atol=0):
+        return "0 (exact)"
+    if v == 0:
+        return "0"
+    exponent = int(np.floor(np.log10(abs(v)) + 1e-9))
+    mantissa = abs(v) / 10.0 ** exponent
+    sign = "−" if v < 0 else ""
+    if -3 <= exponent <= 4:
+        return f"{sign}{abs(v):g}"
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)  # plain text: no mathtext to parse
+    if np.isclose(mantissa, 1):
+        return f"{sign}{power}"
+    return f"{sign}{mantissa:.3g}×{power}"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -1,0 +1,82 @@
+"""Error space: each logged guess as one signed number, the size of guess - answer, so every run and
+every random game shares one landscape with the answer at 0.
+
+The size is measured the way the loss measures it, so for mse, l1 and the bad loss each logged
+(size, loss) lies on one curve whatever the answer and the direction of the error:
+
+    mse        x = ±‖e‖₂     loss = x² / N      (sum: x²)
+    l1         x = ±‖e‖₁     loss = |x| / N     (sum: |x|)
+    bad        x = Σ eᵢ      loss = x / N       (sum: x)
+    huber, smooth_l1: x = ±‖e‖₂, the curve along the first run's starting error (exact for one element)
+
+The sign is + on the side of the answer the run started from (for one element: the sign of e).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from guessgame.rundata import RunData
+from guessgame.viz.style import named
+
+
+class ErrorSpace(NamedTuple):
+    x: np.ndarray  # (rows, runs): the signed size of each logged guess's error
+    label: str  # what x is, for the axis
+    curve: str  # what the landscape curve is, for the legend
+    exact: bool  # every logged (x, loss) lies on the curve
+
+
+def error_space(run: RunData) -> ErrorSpace:
+    loss, options = named(run.config, "loss")
+    n = run.guess.shape[2]
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = run.guess - run.answer[None]
+        if n == 1:
+            return ErrorSpace(e[..., 0], "error: guess − answer", f"{loss} loss of the error", True)
+        if loss == "bad":
+            return ErrorSpace(e.sum(axis=2), "Σ (guess − answer)", "bad loss: mean of the error", True)
+        l1 = loss == "l1" or (loss == "smooth_l1" and options.get("beta", 1.0) == 0)
+        size = np.abs(e).sum(axis=2) if l1 else _norm(e)
+        sign = np.where(np.einsum("tri,ri->tr", np.nan_to_num(e), np.nan_to_num(e[0])) < 0, -1.0, 1.0)
+    label = "±‖guess − answer‖" + ("₁" if l1 else "₂") + "  (+: the side it started on)"
+    if l1 or loss == "mse":
+        return ErrorSpace(sign * size, label, f"{loss} loss at that size of error", True)
+    return ErrorSpace(sign * size, label, f"{loss} loss along the first run's starting error", False)
+
+
+def _norm(e: np.ndarray) -> np.ndarray:
+    """‖e‖₂ over the last axis, without overflow for huge errors."""
+    biggest = np.abs(e).max(axis=2, initial=0)
+    scale = np.where(np.isfinite(biggest) & (biggest > 0), biggest, 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        norm = scale * np.sqrt(((e / scale[..., None]) ** 2).sum(axis=2))
+    return np.where(np.isfinite(biggest), norm, np.inf)
+
+
+def landscape(run: RunData, x: np.ndarray) -> np.ndarray:
+    """The loss at signed error size x (see the module's table)."""
+    loss, options = named(run.config, "loss")
+    n = run.guess.shape[2]
+    per = 1.0 / n if run.config.get("reduction", "mean") == "mean" else 1.0
+    if loss == "smooth_l1" and options.get("beta", 1.0) == 0:
+        loss = "l1"
+    with np.errstate(over="ignore", invalid="ignore"):
+        if loss == "mse":
+            return x * x * per
+        if loss == "l1":
+            return np.abs(x) * per
+        if loss == "bad":
+            return x * per
+        start = run.guess[0, 0] - run.answer[0]
+        size = float(_norm(start[None, None])[0, 0]) if n > 1 else 1.0
+        u = start / size if n > 1 and size > 0 and np.isfinite(size) else np.full(n, n ** -0.5)
+        d = np.abs(x[:, None] * u[None, :]) if n > 1 else np.abs(x)[:, None]
+        width = options.get("delta", 1.0) if loss == "huber" else options.get("beta", 1.0)
+        if loss == "huber":
+            each = np.where(d < width, 0.5 * d * d, width * (d - 0.5 * width))
+        else:
+            each = np.where(d < width, 0.5 * d * d / width, d - 0.5 * width)
+        return each.sum(axis=1) * per

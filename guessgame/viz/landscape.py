@@ -1,0 +1,95 @@
+"""The notebook's "visualizing the loss function": each loss and its gradient over a range of guesses."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+from guessgame.viz import marks
+from guessgame.viz.axis import choose
+from guessgame.viz.style import figure, legend_outside, margins
+
+SAMPLES = 801  # points per curve, whatever the range
+DOTS = 21  # the notebook's dots: at whole numbers when there are at most this many, else evenly spaced
+
+
+def one_element(loss: str, options: dict, x: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """Loss and gradient of a one-element guess x against `target`; inf where float64 overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = x - target
+        z = np.abs(d)
+        if loss == "l1" or (loss == "smooth_l1" and options.get("beta", 1.0) == 0):
+            return z, np.sign(d)
+        if loss == "mse":
+            return d * d, 2 * d
+        if loss == "huber":
+            delta = options.get("delta", 1.0)
+            return np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), np.clip(d, -delta, delta)
+        if loss == "smooth_l1":
+            beta = options.get("beta", 1.0)
+            return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta), np.clip(d / beta, -1, 1)
+        return d, np.ones_like(d)  # bad
+
+
+def landscape_figure(losses: list[str], target: float = 2.0, low: float = -8.0, high: float = 12.0,
+                     options: dict | None = None) -> Figure:
+    """Each loss (left) and its gradient (right) at every guess from `low` to `high`, the answer dashed.
+
+    A fixed number of points over any finite range; values past float64 are clipped to the top and
+    marked. A loss that coincides with one drawn before it is dashed over it, and the legend says where.
+    """
+    fig = figure(11.0, 5.0)
+    left, right = fig.subplots(1, 2)
+    x = np.linspace(low, high, SAMPLES)
+    if not np.isfinite(x).all():  # a range wider than float64: halves, then doubled
+        x = 2 * np.linspace(low / 2, high / 2, SAMPLES)
+    dots = _dots(low, high)
+    values = [one_element(name, (options or {}).get(name, {}), x, target) for name in losses]
+    for ax, k, what in ((left, 0, "loss"), (right, 1, "gradient d loss / d guess")):
+        _panel(ax, x, dots, losses, [v[k] for v in values], target, options, k)
+        ax.set_xlabel("guess")
+        ax.set_ylabel(what)
+    left.set_title("loss at each guess")
+    right.set_title("gradient at each guess (the step is −lr × this)")
+    margins(fig, left=0.9, top=0.5, wspace=1.0, legend=legend_outside(right))
+    return fig
+
+
+def _dots(low: float, high: float) -> np.ndarray:
+    whole = np.floor(high) - np.ceil(low) + 1
+    if 0 < whole <= DOTS:
+        return np.arange(np.ceil(low), np.floor(high) + 1)
+    return np.linspace(low, high, DOTS) if np.isfinite(high - low) else 2 * np.linspace(low / 2, high / 2, DOTS)
+
+
+def _panel(ax, x, dots, names, curves, target, options, k) -> None:
+    view = choose(np.concatenate([c[np.isfinite(c)] for c in curves] + [[0.0]]), kind="value",
+                  base=max(float(np.abs(np.concatenate(curves)[np.isfinite(np.concatenate(curves))]).max(initial=0)),
+                           1e-300))
+    view.apply(ax)
+    cycle = colormaps["tab10"]
+    for i, (name, curve) in enumerate(zip(names, curves)):
+        shown, exits = marks.trace(view, curve[:, None], np.ones((len(x), 1), bool))
+        same = _same_as(x, curve, names[:i], curves[:i])
+        label = name + ("  (its minimum is not at the answer)" if name == "bad" and k == 0 else "") + same
+        ax.plot(x, shown[:, 0], color=cycle(i), lw=2.4 if not same else 1.6, ls="-" if not same else (0, (4, 3)),
+                label=label, zorder=2 + i)
+        dot = one_element(name, (options or {}).get(name, {}), dots, target)[k]
+        ax.scatter(dots, view.place(dot), color=cycle(i), s=14, zorder=2 + i, clip_on=False)
+        marks.edge_marks(ax, view, x, exits, [cycle(i)], size=50)
+    ax.axvline(target, color="black", ls="--", lw=1, label=f"answer = {target:g}" if k == 1 else None)
+    ax.axhline(float(view.place(0.0)), color="gray", lw=0.8)
+    ax.set_xlim(x[0], x[-1])
+    ax.grid(True, alpha=0.3)
+
+
+def _same_as(x, curve, names, curves) -> str:
+    """`  (= l1 for guess ≥ 2)` when this curve coincides with an earlier one over part of the range."""
+    for name, other in zip(names, curves):
+        equal = np.isfinite(curve) & np.isclose(curve, other, rtol=1e-12, atol=0)
+        if equal.mean() > 0.02:
+            where = x[equal]
+            return (f"\n  (= {name} everywhere)" if equal.all() else
+                    f"\n  (= {name} for guess in [{where.min():.3g}, {where.max():.3g}])")
+    return ""

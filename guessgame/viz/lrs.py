@@ -1,0 +1,172 @@
+"""Learning rates compared: each run's final loss, and the attempt it converged or diverged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+
+from guessgame.rundata import RunData
+from guessgame.viz import marks
+from guessgame.viz.axis import View, choose
+from guessgame.viz.style import STATUS_COLORS, as_run, figure, legend_outside, margins, shared_theory, title
+
+SLOTS = 12  # up to this many learning rates: one evenly spaced, labelled column each
+
+
+def lr_figure(source: Any) -> Figure:
+    """Final loss (top) and the attempt each run converged or diverged (bottom) against lr.
+
+    Statuses are coloured; theory's critical and best lr are marked. Up to 12 learning rates get a
+    column each, labelled with the numbers; more share a log axis.
+    """
+    run = as_run(source)
+    fig = figure(WIDTH_LR, 7.2 if len(np.unique(run.lr)) > 4 else 5.6)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    x, where = _positions(run, top, bottom)
+    final = np.array([s["final_loss"] for s in run.summary], dtype=float)
+    view = _final_view(run, final)
+    view.apply(top)
+    _final_loss(top, run, x, final, view)
+    _attempts(bottom, run, x)
+    _theory(top, bottom, run, where)
+    top.set_ylabel("final loss")
+    top.grid(True, alpha=0.3)
+    bottom.grid(True, alpha=0.3)
+    top.set_title(title(run, "learning rates compared"), fontsize=11)
+    margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend_outside(top, *_legend(run, where)))
+    return fig
+
+
+WIDTH_LR = 9.5
+
+
+def _positions(run: RunData, top, bottom):
+    """x of each run, and a function placing any lr on that axis (None if outside the columns)."""
+    lrs = np.unique(run.lr)
+    if len(lrs) <= SLOTS:
+        slot = {lr: i for i, lr in enumerate(lrs)}
+        x = np.array([slot[lr] for lr in run.lr], dtype=float)
+        if run.games > 1:  # games of one lr spread a little inside its column
+            x += np.random.default_rng(0).uniform(-0.15, 0.15, run.runs)
+        bottom.set_xticks(np.arange(len(lrs)), [f"{lr:.4g}" for lr in lrs])
+        bottom.set_xlim(-0.6, len(lrs) - 0.4)
+        bottom.set_xlabel("learning rate (one column each, in increasing order)")
+        logs = np.log10(lrs)
+
+        def where(lr: float) -> float | None:
+            if len(lrs) < 2 or not lrs[0] <= lr <= lrs[-1]:
+                return None
+            return float(np.interp(np.log10(lr), logs, np.arange(len(lrs))))
+
+        return x, where
+    for ax in (top, bottom):
+        ax.set_xscale("log")
+    bottom.set_xlabel("learning rate (log scale)")
+    return run.lr.copy(), lambda lr: lr if lrs[0] <= lr <= lrs[-1] else None
+
+
+def _final_view(run: RunData, final: np.ndarray) -> View:
+    """From the final losses of the runs that did not diverge, and every run's first loss."""
+    diverged = np.array([s == "diverged" for s in run.status])
+    first = run.loss[0] if run.attempt.size else np.array([])
+    core = np.concatenate([final[~diverged], first])
+    core = core[np.isfinite(core)]
+    rest = final[diverged]
+    with np.errstate(invalid="ignore"):
+        room = (bool(core.size and (rest < core.min()).any()),
+                bool(core.size and (np.isnan(rest) | (rest > core.max())).any()))
+    return choose(core, kind="loss", room=room)
+
+
+def _final_loss(ax, run: RunData, x: np.ndarray, final: np.ndarray, view: View) -> None:
+    side = marks.sides(view, final[:, None])[:, 0]
+    y = np.where(side == 0, view.place(final), np.where(side > 0, view.edge(1), view.edge(-1)))
+    statuses = np.array(run.status)
+    few = run.runs <= SLOTS
+    for status, color in STATUS_COLORS.items():
+        for past, marker in ((0, "o"), (1, "^"), (-1, "v")):
+            chosen = (statuses == status) & (side == past)
+            if chosen.any():
+                ax.scatter(x[chosen], y[chosen], marker=marker, s=70 if few else 22, color=color,
+                           edgecolors="black" if past else "none", linewidths=0.6, zorder=4, clip_on=False)
+    if run.attempt.size and np.unique(run.loss[0]).size == 1 and np.isfinite(run.loss[0, 0]):
+        ax.axhline(float(view.place(run.loss[0, 0])), color="gray", ls="--", lw=1, zorder=1)
+    if few:
+        for r in range(run.runs):
+            ax.annotate(_value_text(final[r]), (x[r], y[r]), textcoords="offset points", xytext=(8, -3),
+                        fontsize=8, clip_on=False)
+
+
+def _value_text(v: float) -> str:
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    return "0 (exact)" if v == 0 else f"{v:.3g}"
+
+
+def _attempts(ax, run: RunData, x: np.ndarray) -> None:
+    """● the attempt it converged, ✕ the one it diverged, ○ still going when the attempts ran out."""
+    summary = run.summary
+    budget = run.config.get("attempts", int(run.attempt.max()) if run.attempt.size else 1)
+    for status, key, marker in (("converged", "converged_at", "o"), ("diverged", "diverged_at", "X")):
+        chosen = [r for r, s in enumerate(summary) if s["status"] == status and s.get(key)]
+        if chosen:
+            ax.scatter(x[chosen], [summary[r][key] for r in chosen], marker=marker, s=60 if run.runs <= SLOTS else 22,
+                       color=STATUS_COLORS[status], edgecolors="black" if marker == "X" else "none", zorder=4)
+    for status in ("oscillating", "unfinished"):
+        chosen = [r for r, s in enumerate(summary) if s["status"] == status]
+        if chosen:
+            ax.scatter(x[chosen], [summary[r].get("attempts_run", budget) for r in chosen], marker="o",
+                       s=60 if run.runs <= SLOTS else 22, facecolors="none", edgecolors=STATUS_COLORS[status],
+                       linewidths=1.5, zorder=4)
+    if run.runs <= SLOTS:
+        for r, info in enumerate(summary):
+            at = {"converged": info.get("converged_at"), "diverged": info.get("diverged_at")}.get(
+                info["status"], info.get("attempts_run", budget))
+            if at:
+                ax.annotate(f"{at}", (x[r], at), textcoords="offset points", xytext=(8, -3), fontsize=8)
+    ax.axhline(budget, color="gray", ls="--", lw=1)
+    ax.set_ylim(0, budget * 1.08 + 1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    ax.set_ylabel("attempt: ● converged\n✕ diverged, ○ still going", fontsize=9)
+
+
+def _theory(top, bottom, run: RunData, where) -> None:
+    theory = shared_theory(run)
+    for key, style, color in (("critical_lr", "--", "#d62728"), ("best_lr", ":", "#2a9d3f")):
+        value = theory.get(key)
+        at = where(value) if value else None
+        if at is not None:
+            for ax in (top, bottom):
+                ax.axvline(at, color=color, ls=style, lw=1.4, zorder=1)
+
+
+def _legend(run: RunData, where) -> tuple[list, list[str]]:
+    handles, labels = [], []
+    for status, color in STATUS_COLORS.items():
+        count = run.status.count(status)
+        if count:
+            handles.append(Line2D([], [], marker="o", ls="none", color=color, ms=8))
+            labels.append(f"{status} ({count})")
+    handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8))
+    labels.append("final loss past the top\n(larger, inf or nan)")
+    if run.attempt.size and np.unique(run.loss[0]).size == 1:
+        handles.append(Line2D([], [], color="gray", ls="--"))
+        labels.append("loss at attempt 1")
+    theory = shared_theory(run)
+    for key, style, color, name in (("critical_lr", "--", "#d62728", "critical"), ("best_lr", ":", "#2a9d3f", "best")):
+        if theory.get(key):
+            handles.append(Line2D([], [], color=color, ls=style, lw=1.4))
+            lrs = np.unique(run.lr)
+            off = "" if where(theory[key]) is not None else (
+                "\n(left of these lrs)" if theory[key] < lrs[0] else "\n(right of these lrs)"
+                if theory[key] > lrs[-1] else "\n(one column; not drawn)")
+            labels.append(f"theory: {name} lr = {theory[key]:.4g}{off}")
+    handles.append(Line2D([], [], color="gray", ls="--", lw=1))
+    labels.append("attempts run (bottom)")
+    return handles, labels

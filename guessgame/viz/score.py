@@ -1,0 +1,78 @@
+"""Random games scored: per learning rate, the attempts its games took and the share of each status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from guessgame.viz.style import STATUS_COLORS, WIDTH, as_run, figure, legend_outside, margins, shared_theory, title
+
+
+def score_figure(source: Any) -> Figure:
+    """Random games scored: per lr, attempts-to-converge of each game and the share of each status.
+
+    One column per learning rate, in increasing order, so close learning rates stay readable.
+    """
+    from guessgame.score import STATUSES, scores
+
+    run = as_run(source)
+    table = sorted(scores(run.summary), key=lambda s: s["lr"])
+    lrs = np.array([s["lr"] for s in table])
+    slots = np.arange(len(table))
+    fig = figure(max(WIDTH, min(16.0, 4.5 + 0.45 * len(table))), 7.0)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    rng = np.random.default_rng(0)  # jitter only: where a dot sits inside its column
+    slot_of = {s["lr"]: x for x, s in zip(slots, table)}
+    xs, took = [], []
+    for r in run.summary:
+        if r["status"] == "converged":
+            xs.append(slot_of[float(r["lr"])])
+            took.append(r["converged_at"])
+    scored = [(x, s["attempts_to_converge"]) for x, s in zip(slots, table) if s["attempts_to_converge"]]
+    if scored:  # one artist per kind, not per column: a sweep of a thousand lrs draws as fast as ten
+        x = np.array([x for x, _ in scored], dtype=float)
+        spread = {k: np.array([a[k] for _, a in scored], dtype=float) for k in ("min", "q1", "median", "q3", "max")}
+        top.scatter(np.array(xs) + rng.uniform(-0.3, 0.3, len(xs)), took, s=10, color=STATUS_COLORS["converged"],
+                    alpha=0.35, lw=0, label="one game")
+        top.vlines(x, spread["min"], spread["max"], color="black", lw=0.8)
+        top.vlines(x, spread["q1"], spread["q3"], color="black", lw=5, label="middle half of the games")
+        top.plot(x, spread["median"], "o", color="white", mec="black", ms=6 if len(table) <= 60 else 3, ls="none",
+                 label="median")
+    if len(table) <= 12:  # with more columns the shares below say it
+        for x, s in zip(slots, table):
+            if not s["attempts_to_converge"]:
+                top.text(x, 0.5, "none converged", transform=top.get_xaxis_transform(), ha="center",
+                         va="center", fontsize=8, color="gray", rotation=90)
+    below = np.zeros(len(table))
+    for status in STATUSES:
+        share = np.array([100 * s["shares"][status] for s in table])
+        if share.any() and len(table) <= 60:
+            bottom.bar(slots, share, width=0.7, bottom=below, color=STATUS_COLORS[status], label=status)
+        elif share.any():  # columns that touch, one artist per status
+            bottom.stairs(below + share, np.arange(len(table) + 1) - 0.5, baseline=below, fill=True,
+                          color=STATUS_COLORS[status], label=status)
+        below += share
+    theory = shared_theory(run)
+    critical = theory.get("critical_lr")
+    if critical and len(lrs) > 1 and lrs[0] <= critical <= lrs[-1]:
+        at = np.interp(np.log10(critical), np.log10(lrs), slots)  # between the columns it separates
+        for ax in (top, bottom):
+            ax.axvline(at, color="#d62728", ls="--", lw=1.2,
+                       label=f"theory: critical lr = {critical:.4g}" if ax is top else None)
+    every = max(1, len(table) // 20)
+    bottom.set_xticks(slots[::every], [f"{lr:.3g}" for lr in lrs[::every]],
+                      rotation=45 if len(table) > 8 else 0, ha="right" if len(table) > 8 else "center")
+    bottom.set_xlim(-0.6, len(table) - 0.4)
+    top.grid(True, axis="y", alpha=0.3)
+    top.set_ylabel("attempts to converge\n(the score: fewer is better)")
+    bottom.set_ylabel("share of games (%)")
+    bottom.set_ylim(0, 100)
+    bottom.set_xlabel("learning rate")
+    top.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=7))
+    texts = legend_outside(top) + legend_outside(bottom)
+    margins(fig, left=1.3, bottom=1.0, hspace=0.15, legend=texts)
+    top.set_title(title(run, f"{run.games} random games per learning rate"), fontsize=11)
+    return fig

@@ -1,0 +1,33 @@
+"""What happened to a run, in the words a figure's legend uses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from guessgame.rundata import RunData
+
+
+def story(run: RunData, r: int) -> str:
+    """`converged at 14`, `diverged at 7: → ∞, overflow at 320`, `diverged at 2: falls toward −∞`..."""
+    info = run.summary[r]
+    status = info["status"]
+    loss = run.loss[:, r][run.attempt <= info.get("attempts_run", run.attempt[-1] if run.attempt.size else 0)]
+    if status == "converged":
+        zero = np.flatnonzero(loss == 0)
+        return f"converged at {info['converged_at']}" + (
+            f", exactly 0 from {run.attempt[zero[0]]}" if zero.size and (loss[zero[0]:] == 0).all() else "")
+    if status == "diverged":
+        text = f"diverged at {info.get('diverged_at')}: {direction(loss)}"
+        bad = np.flatnonzero(~np.isfinite(loss))
+        return text + (f", overflow at {run.attempt[bad[0]]}" if bad.size else "")
+    if status == "oscillating":
+        return "oscillating (bounded, not settling)"
+    return f"unfinished: still improving at {info.get('attempts_run')}"
+
+
+def direction(loss: np.ndarray) -> str:
+    """Which way a diverging loss goes: up to ∞, or down toward −∞ (the bad loss falls)."""
+    finite = loss[np.isfinite(loss)]
+    if (loss == -np.inf).any() or (finite.size and finite[-1] < min(0.0, finite[0])):
+        return "falls toward −∞"
+    return "→ ∞"

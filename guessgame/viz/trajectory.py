@@ -1,0 +1,149 @@
+"""Each element of the guess against attempt, a panel per run, the answer dashed.
+
+Elements whose scales differ by orders of magnitude are drawn as their error divided by its start,
+(guess - answer) / |guess(1) - answer|, so each one goes from ±1 to 0 as it reaches its answer.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from guessgame.rundata import RunData
+from guessgame.viz import marks
+from guessgame.viz.axis import choose
+from guessgame.viz.style import (STATUS_COLORS, as_run, figure, legend_outside, margins, pick_runs, run_name,
+                                 side, title)
+
+SHOWN_ELEMENTS = 6
+PANELS = 6
+
+
+def trajectory_figure(source: Any) -> Figure:
+    """Each shown element of the guess against attempt, one panel per shown run, the answer dashed."""
+    run = as_run(source)
+    picked = pick_runs(run, PANELS)
+    n = run.guess.shape[2]
+    elements = list(range(min(n, SHOWN_ELEMENTS)))
+    scale = _scales(run, picked, elements)
+    cols = min(3, len(picked))
+    rows = -(-len(picked) // cols)
+    fig = figure(max(9.0, 4.0 * cols + 2.6), 3.3 * rows + 1.3)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    lines = [_panel(ax, run, r, elements, scale) for ax, r in zip(axes.flat, picked)]
+    for ax in list(axes.flat)[len(picked):]:
+        ax.set_visible(False)
+    texts = legend_outside(axes[0, -1], *_legend(run, picked, elements, scale))
+    what = "guess per attempt (answer dashed)" if scale is None else "error ÷ its start per attempt (answer = 0)"
+    notes = []
+    if len(elements) < n:
+        notes.append(f"the first {len(elements)} of {n} elements")
+    if len(picked) < run.runs:
+        notes.append(f"{len(picked)} of {run.runs} runs, spread across the learning rates and statuses")
+    heading = title(run, what) + ("\nshown: " + "; ".join(notes) if notes else "")
+    fig.suptitle(heading, fontsize=11, y=1 - 0.08 / fig.get_figheight(), va="top")
+    panel_title = 0.2 * max(lines)
+    margins(fig, left=1.0, top=0.1 + 0.22 * (heading.count("\n") + 1) + panel_title + 0.1,
+            hspace=0.65 + panel_title, wspace=1.0, legend=texts)
+    return fig
+
+
+def _scales(run: RunData, picked: list[int], elements: list[int]) -> np.ndarray | None:
+    """Per element, what to divide its error by; None when every element reads well as it is."""
+    start = np.abs(run.guess[0][np.ix_(picked, elements)] - run.answer[np.ix_(picked, elements)])
+    start = np.where(np.isfinite(start), start, 0).max(axis=0)
+    values = np.concatenate([run.guess[0][np.ix_(picked, elements)].ravel(),
+                             run.answer[np.ix_(picked, elements)].ravel()])
+    values = np.clip(values[np.isfinite(values)], -1e300, 1e300)
+    span = float(values.max() / 2 - values.min() / 2) * 2 if values.size else 0.0
+    moving = start[start > 0]
+    if not moving.size or moving.min() >= 0.02 * span:
+        return None
+    return np.where(start > 0, start, 1.0)
+
+
+def _series(run: RunData, r: int, elements: list[int], scale) -> np.ndarray:
+    guess = run.guess[:, r][:, elements]
+    if scale is None:
+        return guess
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (guess - run.answer[r, elements]) / scale
+
+
+def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
+    """Draw one run; returns the lines its title takes."""
+    values = _series(run, r, elements, scale)
+    live = np.repeat(marks.alive(run)[:, [r]], len(elements), axis=1)
+    need = np.repeat(marks.needed(run, run.loss)[:, [r]], len(elements), axis=1) & np.isfinite(values)
+    targets = run.answer[r, elements] if scale is None else np.zeros(len(elements))
+    core = np.concatenate([values[need], targets])
+    rest = values[live & ~need]
+    with np.errstate(invalid="ignore"):
+        room = (bool((rest < core.min()).any()), bool((np.isnan(rest) | (rest > core.max())).any()))
+    base = max(float(np.abs(targets).max()), float(np.abs(values[0][np.isfinite(values[0])]).max(initial=0)), 1e-300)
+    view = choose(core, kind="value", base=base, room=room)
+    view.apply(ax)
+    cycle = colormaps["tab10"]
+    shown, exits = marks.trace(view, values, live)
+    groups = marks.same_series(shown, list(range(len(elements))), 2e-3 * (view.limits[1] - view.limits[0]))
+    firsts = [g[0] for g in groups]
+    colors = [cycle(i % 10) for i in range(len(elements))]
+    marks.lines(ax, run.attempt, shown[:, firsts], [colors[i] for i in firsts], lw=1.6)
+    if len(run.attempt) <= 60:  # few attempts: each one a dot
+        for i in firsts:
+            ax.plot(run.attempt, shown[:, i], "o", ms=2.5, color=colors[i], zorder=3)
+    marks.edge_marks(ax, view, run.attempt, [e for e in exits if e.series in firsts], colors, size=40)
+    for i, target in enumerate(targets):
+        if i == 0 or target not in targets[:i]:
+            ax.axhline(float(view.place(target)), ls=(0, (5, 3)), lw=1.2, color=colors[i] if scale is None
+                       else "black", alpha=0.9, zorder=1.8)
+    _events(ax, run, r)
+    marks.zoom(ax, run, shown, live)
+    info = run.summary[r]
+    name = [f"guess{_element(run.shape, e)}" for e in elements]
+    notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1]
+    notes += [f"{name[i]} stays on its answer" for i in firsts if (values[:, i][live[:, i]] == targets[i]).all()]
+    note = textwrap.fill("; ".join(notes), 36) if notes else ""
+    ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info['status']}" + ("\n" + note if note else ""),
+                 color=STATUS_COLORS.get(info["status"], "black"), fontsize=10)
+    ax.set_ylabel("guess" if scale is None else "(guess − answer) ÷ start")
+    ax.grid(True, alpha=0.3)
+    return 1 + (note.count("\n") + 1 if note else 0)
+
+
+def _events(ax, run: RunData, r: int) -> None:
+    """A dotted line at the attempt the run converged or diverged."""
+    info = run.summary[r]
+    for key, status in (("converged_at", "converged"), ("diverged_at", "diverged")):
+        at = info.get(key)
+        if info["status"] == status and at:
+            ax.axvline(at, color=STATUS_COLORS[status], ls=":", lw=1.6, zorder=1.5)
+
+
+def _legend(run: RunData, picked: list[int], elements: list[int], scale) -> tuple[list, list[str]]:
+    cycle = colormaps["tab10"]
+    handles, labels = [], []
+    for i, e in enumerate(elements):
+        handles.append(Line2D([], [], color=cycle(i % 10), lw=2))
+        name = f"guess{_element(run.shape, e)}"
+        labels.append(name if scale is None else f"{name}: error ÷ {scale[i]:.3g}")
+    handles.append(Line2D([], [], color="gray" if scale is None else "black", ls=(0, (5, 3))))
+    labels.append("answer (each element's colour)" if scale is None else "answer: error 0")
+    for status in ("converged", "diverged"):
+        if any(run.summary[r]["status"] == status for r in picked):
+            handles.append(Line2D([], [], color=STATUS_COLORS[status], ls=":", lw=1.6))
+            labels.append(f"{status} at this attempt")
+    handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black"))
+    labels.append("left the view here (▲ above, ▼ below)")
+    return handles, labels
+
+
+def _element(shape: tuple[int, ...], i: int) -> str:
+    if len(shape) <= 1:
+        return f"[{i}]" if shape else ""
+    return "[" + ",".join(str(k) for k in np.unravel_index(i, shape)) + "]"
