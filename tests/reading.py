@@ -14,10 +14,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 EXACT_ZERO = "0 (exact)"
 
 
-def draw(figure, dpi: float = 40):
-    """Render in memory (as saving would), so ticks and layout are final."""
+def draw(figure, dpi: float = 40, *, pixels: bool = True):
+    """Render in memory (as saving would), so ticks and layout are final; `pixels=False` lays the
+    figure out and sets its ticks without painting it, which is all reading its axes needs."""
     figure.set_dpi(dpi)
-    FigureCanvasAgg(figure).draw()
+    if pixels:
+        FigureCanvasAgg(figure).draw()
+    else:
+        FigureCanvasAgg(figure)
+        figure.draw_without_rendering()
     return figure
 
 
