@@ -57,15 +57,15 @@ LANDSCAPES = {"landscape": (["l1", "mse", "bad"], 2.0, -8.0, 12.0), "landscape-1
 
 
 def render(name: str, out: Path, scratch: Path) -> None:
-    from guessgame import plots, runlog, simulate
+    from guessgame import plots, simulate
+    from guessgame.rundir import create_run_dir, read_run, write_run
     from guessgame.config import load_config
-    from guessgame.rundata import RunData
 
     source, overrides = CASES[name]
     result = simulate(load_config(source, overrides))
-    run_dir = runlog.create_run_dir(scratch, name)
-    runlog.write_run(run_dir, result)
-    run = RunData.load(run_dir)
+    run_dir = create_run_dir(scratch, name)
+    write_run(run_dir, result)
+    run = read_run(run_dir)
     for figure, make in plots.FIGURES.items():
         if figure == "score" and run.games == 1:
             continue

@@ -4,7 +4,7 @@ A hidden answer, a guess, a loss and an optimizer: watch each learning rate conv
 diverge, attempt by attempt, and compare what happened with what theory predicts.
 
     >>> from guessgame import simulate
-    >>> result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [1, 10]})
+    >>> result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [0.1, 10]})
     >>> result.status
     ['unfinished', 'diverged']
 

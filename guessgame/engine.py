@@ -17,9 +17,12 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
-from guessgame import losses, optimizers, status, theory
+from guessgame import losses, optimizers, theory
+from guessgame.status import verdicts
 from guessgame.config import Config, RandomAnswer, load_config
 from guessgame.errors import ConfigError
+from guessgame.records import RunSummary, Theory
+from guessgame.status import Status
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
 
@@ -39,10 +42,10 @@ class Result:
     answer: Tensor  # (runs, *shape)
     final_guess: Tensor  # (runs, *shape): the guess after the last step
     attempts_run: list[int]
-    status: list[str]
+    status: list[Status]
     converged_at: list[int | None]
     diverged_at: list[int | None]
-    theory: list[dict[str, Any]]
+    theory: list[Theory]
     interrupted: bool = False
     best_loss: list[float] = field(default_factory=list)  # the lowest loss each run reached
     final_loss: list[float] = field(default_factory=list)
@@ -52,27 +55,16 @@ class Result:
     def runs(self) -> int:
         return int(self.lr.shape[0])
 
-    def summary(self) -> list[dict[str, Any]]:
-        """One plain-Python record per run: what `summary.json` holds."""
+    def summary(self) -> list[RunSummary]:
+        """One record per run: what `summary.json` holds."""
         # Each tensor goes to Python once, not once per run: a sweep can have 10^5 runs.
         lr, game = self.lr.double().tolist(), self.game.tolist()
         final_guess, answer = self.final_guess.double().tolist(), self.answer.double().tolist()
         return [
-            {
-                "run": r,
-                "lr": lr[r],
-                "game": game[r],
-                "status": self.status[r],
-                "attempts_run": self.attempts_run[r],
-                "converged_at": self.converged_at[r],
-                "diverged_at": self.diverged_at[r],
-                "left_at": self.left_at[r],
-                "final_loss": self.final_loss[r],
-                "best_loss": self.best_loss[r],
-                "final_guess": final_guess[r],
-                "answer": answer[r],
-                "theory": self.theory[r],
-            }
+            RunSummary(run=r, lr=lr[r], game=game[r], status=self.status[r], attempts_run=self.attempts_run[r],
+                       converged_at=self.converged_at[r], diverged_at=self.diverged_at[r], left_at=self.left_at[r],
+                       final_loss=self.final_loss[r], best_loss=self.best_loss[r], final_guess=final_guess[r],
+                       answer=answer[r], theory=self.theory[r])
             for r in range(self.runs)
         ]
 
@@ -118,7 +110,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     log_guess = torch.empty(rows + direct, runs, n, dtype=dtype, device=device)
     log_grad, log_step = torch.empty_like(log_guess[:rows]), torch.empty_like(log_guess[:rows])
     all_loss = None if direct else torch.empty(attempts, runs, dtype=dtype, device=device)
-    tracker = status.Tracker(all_loss, tolerance=config.tolerance, diverge_factor=config.diverge_factor,
+    tracker = verdicts.Tracker(all_loss, tolerance=config.tolerance, diverge_factor=config.diverge_factor,
                              has_minimum=config.loss != "bad") if config.stop_early else None
     row_of = {a: i for i, a in enumerate(logged)}
     guesses, grads, steps = log_guess.unbind(0), log_grad.unbind(0), log_step.unbind(0)
@@ -218,7 +210,7 @@ def _lost_in_log(loss: Tensor, guesses: Tensor, lost_at: Tensor) -> None:
     odd = (~torch.isfinite(loss)).any(0).cpu()
     if odd.any():
         runs = odd.nonzero().flatten()
-        lost_at[runs] = status._first(~torch.isfinite(guesses[:, runs.to(guesses.device)]).all(-1).cpu())
+        lost_at[runs] = verdicts._first(~torch.isfinite(guesses[:, runs.to(guesses.device)]).all(-1).cpu())
 
 
 def _stop_decided(tracker, t, loss, all_loss, guess_finite, active, attempts_run, guess, new_guess, step, grad):
@@ -250,9 +242,9 @@ def _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_va
         return log[:rows].reshape(rows, runs, *shape)
 
     loss = all_loss[:done]
-    outcome = status.classify(loss.cpu(), attempts_run, lost_at, tolerance=config.tolerance,
+    outcome = verdicts.classify(loss.cpu(), attempts_run, lost_at, tolerance=config.tolerance,
                               diverge_factor=config.diverge_factor, has_minimum=config.loss != "bad",
-                              slack=status.slack(all_loss.dtype))
+                              slack=verdicts.slack(all_loss.dtype))
     final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
     row_index = torch.tensor([logged[i] - 1 for i in kept], dtype=torch.long, device=all_loss.device)
     start = (log_guess[0] - answer) if rows else torch.zeros_like(answer)
@@ -263,7 +255,7 @@ def _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_va
         step=view(log_step), lr=lr_values, game=torch.arange(runs) % config.games,
         answer=answer.reshape(runs, *shape), final_guess=guess.reshape(runs, *shape),
         attempts_run=attempts_run.tolist(), status=outcome.status, converged_at=outcome.converged_at,
-        diverged_at=outcome.diverged_at, theory=_theory(config, lr_values, start, status.slack(all_loss.dtype),
+        diverged_at=outcome.diverged_at, theory=_theory(config, lr_values, start, verdicts.slack(all_loss.dtype),
                                                        done if interrupted else config.attempts),
         interrupted=interrupted, best_loss=best_loss, final_loss=final_loss, left_at=outcome.left_at,
     )
@@ -283,7 +275,7 @@ def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], li
     return final.tolist(), best.tolist()
 
 
-def _theory(config: Config, lr: Tensor, start: Tensor, slack: float, attempts: int) -> list[dict[str, Any]]:
+def _theory(config: Config, lr: Tensor, start: Tensor, slack: float, attempts: int) -> list[Theory]:
     """What closed-form gradient descent predicts for each run over the attempts it had."""
     return theory.predict_runs(loss=config.loss, loss_options=config.loss_options, reduction=config.reduction,
                                optimizer=config.optimizer, optimizer_options=config.optimizer_options, lr=lr,

@@ -14,7 +14,7 @@ import torch
 
 from guessgame import losses
 from guessgame.config import Config, RandomAnswer
-from guessgame.console import number, vector
+from guessgame.formatting import number, vector
 from guessgame.engine import hidden_answers, simulate
 
 QUIT = {"q", "quit", "exit", "give up"}

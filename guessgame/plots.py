@@ -1,23 +1,49 @@
-"""Figures that explain a run. Each takes a `Result`, a `RunData` or a run folder and returns a
-matplotlib `Figure`; nothing here saves or shows (the CLI saves, a notebook shows), except
-`animate`, which writes the GIF it is asked for.
+"""Figures that explain a run, for the Python API and notebooks: each takes a `Result`, a `RunData` or
+the path of a saved run folder and returns a matplotlib `Figure`.
 
-Save them at `DPI` (figures are sized so that a PNG is at least 1200 px wide there).
+    >>> from guessgame.plots import loss_figure
+    >>> loss_figure("runs/mse-20260101-120000")  # doctest: +SKIP
+
+The figures themselves live in `guessgame.viz`; this module only reads a run folder for them.
 """
 
 from __future__ import annotations
 
-from guessgame.viz.animate import animate
-from guessgame.viz.landscape import landscape_figure
-from guessgame.viz.loss import loss_figure
-from guessgame.viz.lrs import lr_figure
-from guessgame.viz.path import path_figure
-from guessgame.viz.score import score_figure
-from guessgame.viz.style import DPI, STATUS_COLORS, as_run
-from guessgame.viz.trajectory import trajectory_figure
+import functools
+from pathlib import Path
+from typing import Any, Callable
+
+from matplotlib.figure import Figure
+
+from guessgame import viz
+from guessgame.viz import DPI, STATUS_COLORS, landscape_figure
 
 __all__ = ["DPI", "FIGURES", "STATUS_COLORS", "animate", "as_run", "landscape_figure", "loss_figure", "lr_figure",
            "path_figure", "score_figure", "trajectory_figure"]
 
+
+def as_run(source: Any):
+    """A `RunData` from a `Result`, a `RunData` or a run folder."""
+    if isinstance(source, (str, Path)):
+        from guessgame.rundir import read_run
+
+        return read_run(source)
+    return viz.as_run(source)
+
+
+def _reading(draw: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(draw)
+    def figure(source: Any, *args: Any, **kwargs: Any) -> Figure:
+        return draw(as_run(source), *args, **kwargs)
+
+    return figure
+
+
+loss_figure = _reading(viz.loss_figure)
+trajectory_figure = _reading(viz.trajectory_figure)
+lr_figure = _reading(viz.lr_figure)
+path_figure = _reading(viz.path_figure)
+score_figure = _reading(viz.score_figure)
+animate = _reading(viz.animate)
 FIGURES = {"loss": loss_figure, "trajectory": trajectory_figure, "lr": lr_figure, "path": path_figure,
            "score": score_figure}

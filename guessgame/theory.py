@@ -15,7 +15,7 @@ Heavy-ball momentum mu on mse: e(t+1) = (1 + mu - lr h) e(t) - mu e(t-1), which 
 lr h < 2 (1 + mu).
 
 Theory writes down the loss at every attempt of the budget in closed form and reads the verdict
-off it with the same rules as a measured run (`status.classify`), so its prediction takes the
+off it with the same rules as a measured run (`verdicts.classify`), so its prediction takes the
 budget, the tolerance and the critical-lr edge into account exactly as a measurement does. Which
 side of a critical lr a run is on is decided in rational arithmetic, never by how `rate` rounds.
 All runs of a config are predicted at once.
@@ -30,47 +30,45 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import Tensor
 
-from guessgame import losses, status
-
-FIELDS = ("critical_lr", "best_lr", "rate", "predicted", "predicted_converged_at", "predicted_diverged_at",
-          "band", "band_reached_at", "note")
+from guessgame import losses
+from guessgame.records import Theory
+from guessgame.status import Status, verdicts
 _CHUNK = 1 << 22  # elements of closed-form errors evaluated at a time
 
 
-def predict(*, lr: float, error: Sequence[float], **game: Any) -> dict[str, Any]:
+def predict(*, lr: float, error: Sequence[float], **game: Any) -> Theory:
     """The theory block of one run; `error` is guess - answer at the start, flattened.
 
     >>> predict(loss="mse", loss_options={}, reduction="mean", optimizer="sgd",
     ...         optimizer_options={"momentum": 0, "dampening": 0, "nesterov": False, "weight_decay": 0},
-    ...         lr=10, error=[48, -27, -41], attempts=20, tolerance=1e-12)["predicted"]
-    'diverged'
+    ...         lr=10, error=[48, -27, -41], attempts=20, tolerance=1e-12).predicted
+    <Status.DIVERGED: 'diverged'>
     """
     return predict_runs(lr=[lr], errors=[list(error)], **game)[0]
 
 
 def predict_runs(*, loss: str, loss_options: dict, reduction: str, optimizer: str, optimizer_options: dict,
                  lr: Sequence[float], errors: Sequence[Sequence[float]] | Tensor, attempts: int, tolerance: float,
-                 diverge_factor: float = 1e6, slack: float = 1e-9) -> list[dict[str, Any]]:
+                 diverge_factor: float = 1e6, slack: float = 1e-9) -> list[Theory]:
     """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start."""
     runs = len(lr)
     momentum = _heavy_ball(optimizer, optimizer_options)
     if momentum is None:
-        return [{**dict.fromkeys(FIELDS), "note": f"no closed form for {optimizer} with these options"}
-                for _ in range(runs)]
+        return [Theory(note=f"no closed form for {optimizer} with these options")] * runs
     if loss == "smooth_l1" and loss_options["beta"] == 0:  # torch's smooth_l1 with beta 0 is l1
         loss, loss_options = "l1", {}
     if momentum and loss not in ("mse", "bad"):
-        return [{**dict.fromkeys(FIELDS), "note": f"no closed form for {loss} with momentum"} for _ in range(runs)]
+        return [Theory(note=f"no closed form for {loss} with momentum")] * runs
     games = _Games(loss, loss_options, reduction, lr, momentum, errors, attempts)
     shared, each, path = _PATHS[loss](games)
     outcome = _verdicts(games, path, tolerance, diverge_factor, slack)
     blocks = []
     for r in range(runs):
-        block = {**dict.fromkeys(FIELDS), **shared, **{key: values[r] for key, values in each.items()}}
-        if block["predicted"] is None:
+        block = {**shared, **{key: values[r] for key, values in each.items()}}
+        if block.get("predicted") is None:
             block.update(predicted=outcome.status[r], predicted_converged_at=outcome.converged_at[r],
                          predicted_diverged_at=outcome.diverged_at[r])
-        blocks.append(block)
+        blocks.append(Theory(**{**block, "predicted": Status(block["predicted"])}))
     return blocks
 
 
@@ -113,7 +111,7 @@ class _Games:
 
 def _verdicts(games: _Games, path: tuple[Tensor, Tensor], tolerance, diverge_factor, slack):
     loss, lost_at = path
-    return status.classify(loss, torch.full((games.runs,), games.attempts), lost_at, tolerance=tolerance,
+    return verdicts.classify(loss, torch.full((games.runs,), games.attempts), lost_at, tolerance=tolerance,
                            diverge_factor=diverge_factor, has_minimum=games.loss != "bad", slack=slack)
 
 
@@ -147,7 +145,7 @@ def _scaled_losses(games: _Games, p: Tensor) -> tuple[Tensor, Tensor]:
     loss = torch.where(start == 0, torch.zeros_like(p), start * p * p)
     biggest = games.e0.abs().amax(1)
     lost = ~torch.isfinite(biggest * p) & (biggest > 0)
-    return loss, status._first(lost)
+    return loss, verdicts._first(lost)
 
 
 def _power(base: Tensor, exponent: Tensor) -> Tensor:
@@ -243,7 +241,7 @@ def _piecewise(games: _Games):
         # The core is unstable and the arms bring the guess back: a bounded bounce, no closed form.
         approach = torch.clamp(torch.ceil((size - float(width)) / s.unsqueeze(1)), min=0).amax(1)
         settled = approach + 3 <= (games.attempts + 1) // 2
-        each["predicted"] = [("oscillating" if ok else "unfinished") if bad else None
+        each["predicted"] = [(Status.OSCILLATING if ok else Status.UNFINISHED) if bad else None
                              for bad, ok in zip(unstable.tolist(), settled.tolist())]
     path = games.by_element(lambda rows, t: _two_phases(games.e0[rows], s[rows], float(width), factor[rows], t))
     return shared, each, (path, _never(games))

@@ -56,7 +56,7 @@ def test_the_notebook_game_digit_for_digit():
     assert torch.equal(result.grad[:, 0], grad)
     assert torch.equal(result.step[:, 0], step)
     assert result.status == ["diverged"]
-    assert result.theory[0]["critical_lr"] == 3
+    assert result.theory[0].critical_lr == 3
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])

@@ -90,7 +90,7 @@ def test_landscape_passes_any_finite_range_to_the_figure(tmp_path, monkeypatch):
     """The command accepts [-1e300, 1e300]: its width is finite. (Drawing it is the figure's business.)"""
     from matplotlib.figure import Figure
 
-    import guessgame.plots
+    import guessgame.viz
 
     seen = []
 
@@ -98,7 +98,7 @@ def test_landscape_passes_any_finite_range_to_the_figure(tmp_path, monkeypatch):
         seen.append((losses, target, low, high))
         return Figure()
 
-    monkeypatch.setattr(guessgame.plots, "landscape_figure", figure)
+    monkeypatch.setattr(guessgame.viz, "landscape_figure", figure)
     out = tmp_path / "wide.png"
     result = runner.invoke(app, ["landscape", "--loss", "l1", "--target", "1e299", "--range", "-1e300", "1e300",
                                  "--out", str(out)])
@@ -107,12 +107,12 @@ def test_landscape_passes_any_finite_range_to_the_figure(tmp_path, monkeypatch):
 
 
 def test_a_failing_landscape_names_the_image_and_writes_nothing(tmp_path, monkeypatch):
-    import guessgame.plots
+    import guessgame.viz
 
     def figure(*args):
         raise MemoryError()
 
-    monkeypatch.setattr(guessgame.plots, "landscape_figure", figure)
+    monkeypatch.setattr(guessgame.viz, "landscape_figure", figure)
     result = runner.invoke(app, ["landscape", "--loss", "l1", "--out", str(tmp_path / "x.png")])
     assert result.exit_code == 1
     assert f"error: {tmp_path / 'x.png'} could not be drawn: MemoryError; nothing was written" in result.output

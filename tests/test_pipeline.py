@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from guessgame import plots, simulate
 from guessgame.rundata import RunData
-from guessgame.runlog import ATTEMPTS, CONFIG, SUMMARY, create_run_dir, write_run
+from guessgame.rundir import ATTEMPTS, CONFIG, SUMMARY, create_run_dir, read_run, write_run
 from reading import Axis, draw, first_finite, markers_at
 
 SHAPES = [(), (1,), (3,), (2, 2), (2, 5), (10,), (10, 10)]
@@ -88,7 +88,7 @@ def through_the_run_folder(config, tmp_path):
     result = simulate(config)
     run_dir = create_run_dir(tmp_path, "prop")
     write_run(run_dir, result)
-    return result, run_dir, RunData.load(run_dir)
+    return result, run_dir, read_run(run_dir)
 
 
 def folder_is_whole(run_dir):
@@ -129,7 +129,7 @@ def test_every_figure_shows_every_run_for_random_configs(tmp_path_factory, confi
 
 def shows_every_run(run, figures):
     """The loss and path figures show each run's first finite loss; each diverged run is marked."""
-    alive = run.attempt[:, None] <= np.array([s["attempts_run"] for s in run.summary])[None, :]
+    alive = run.attempt[:, None] <= np.array([s.attempts_run for s in run.summary])[None, :]
     firsts = first_finite(run.loss, alive)
     loss_axis = figures["loss"].axes[0]
     y = Axis(loss_axis)
@@ -137,8 +137,8 @@ def shows_every_run(run, figures):
         if first is not None:
             assert y.shows(first), (r, first, y.limits)
         info = run.summary[r]
-        if info["status"] == "diverged" and info.get("diverged_at"):
-            assert markers_at(loss_axis, info["diverged_at"]), r
+        if info.status == "diverged" and info.diverged_at:
+            assert markers_at(loss_axis, info.diverged_at), r
     path_y = Axis(figures["path"].axes[0])
     for first, start in zip(firsts, run.loss[0]):
         if first is not None and first == start:

@@ -98,12 +98,12 @@ def test_the_loss_figure_shows_every_runs_first_loss_and_marks_divergence(case):
     name, run = case
     ax = drawn(plots.loss_figure, run).axes[0]
     y = Axis(ax)
-    alive = run.attempt[:, None] <= np.array([s["attempts_run"] for s in run.summary])[None, :]
+    alive = run.attempt[:, None] <= np.array([s.attempts_run for s in run.summary])[None, :]
     for r, first in enumerate(first_finite(run.loss, alive)):
         assert first is not None and y.shows(first), (name, r, first)
         info = run.summary[r]
-        if info["status"] == "diverged":
-            assert markers_at(ax, info["diverged_at"]), (name, r)
+        if info.status == "diverged":
+            assert markers_at(ax, info.diverged_at), (name, r)
     positive = run.loss[np.isfinite(run.loss) & (run.loss > 0)]
     if (run.loss == 0).any() and y.kind == "log":
         assert y.floor is not None, "exact zeros need the labelled floor"
@@ -113,7 +113,7 @@ def test_the_loss_figure_shows_every_runs_first_loss_and_marks_divergence(case):
 
 def test_float16_overflow_is_marked_at_its_attempt_and_zero_sits_below_the_data():
     run = plots.as_run(simulate(load_config(CONFIGS / "float16.yaml")))
-    assert run.summary[1]["diverged_at"] == 2  # 323.3**2 is past 65504: inf at attempt 2
+    assert run.summary[1].diverged_at == 2  # 323.3**2 is past 65504: inf at attempt 2
     figure = drawn(plots.loss_figure, run)
     ax = figure.axes[0]
     y = Axis(ax)
@@ -132,7 +132,7 @@ def test_theory_does_not_stretch_the_axis_of_a_random_game():
 
 def test_an_exact_zero_final_loss_sits_on_the_floor_in_the_lr_figure():
     run = plots.as_run(simulate(load_config(MSE, ["lr=[1.5, 10]"])))
-    assert run.summary[0]["final_loss"] == 0
+    assert run.summary[0].final_loss == 0
     top = drawn(plots.lr_figure, run).axes[0]
     y = Axis(top)
     assert y.floor is not None

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from conftest import ROOT
 from guessgame import ConfigError, load_config, simulate
 from guessgame.cli import app
-from guessgame.runlog import write_atomic
+from guessgame.rundir.write import write_atomic
 from test_config import ERRORS
 
 runner = CliRunner()
@@ -206,7 +207,7 @@ def test_sigint_keeps_the_attempts_so_far_and_exits_130(tmp_path):
 
 
 def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(tmp_path):
-    from guessgame.cli import _in_background
+    from guessgame.rundir.save import _Worker
 
     started, written = threading.Event(), []
 
@@ -221,7 +222,7 @@ def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(tmp_path):
 
     threading.Thread(target=ctrl_c, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
-        _in_background(slow_write, interrupted=True)
+        _Worker(slow_write, notify=print).wait(interrupted=True)
     assert not written  # it stopped waiting instead of letting the write finish
 
 
@@ -240,8 +241,14 @@ def test_a_csv_too_big_for_disk_is_refused_with_the_way_out(tmp_path):
     result = runner.invoke(app, ["run", str(ROOT / "configs" / "mse.yaml"), "--set", "lr={logspace: [0.001, 10, 100000]}",
                                  "--set", "attempts=1000", "--out", str(tmp_path / "runs")])
     assert result.exit_code == 2
-    assert "attempts.csv would be about" in result.output and "--set log_every=" in result.output
+    assert "attempts.csv would be about" in result.output
+    every = int(re.search(r"log_every=(\d+)", result.output).group(1))
     assert not (tmp_path / "runs").exists()
+    # the advice works when followed: that log_every passes the same check
+    from guessgame.rundir.layout import check_disk
+
+    check_disk(load_config(ROOT / "configs" / "mse.yaml", ["lr={logspace: [0.001, 10, 100000]}", "attempts=1000",
+                                                          f"log_every={every}"]), tmp_path / "runs")
 
 
 def _run_with_stderr(tmp_path, config_text, *, terminal):

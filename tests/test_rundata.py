@@ -17,7 +17,7 @@ from conftest import CONFIGS
 from guessgame import Interrupted, simulate
 from guessgame.cli import app
 from guessgame.rundata import RunData
-from guessgame.runlog import create_run_dir, write_run
+from guessgame.rundir import create_run_dir, read_run, write_run
 
 runner = CliRunner()
 RUNS, ATTEMPTS = 3, 12  # the run folder every damage starts from: lr 0.5, 2.9 and 10 on mse.yaml
@@ -144,7 +144,7 @@ DAMAGES = [
     ("summary-attempts-run-beyond-the-csv", edit_summary(lambda s: s["runs"][0].update(attempts_run=20)),
      "summary.json", "says 20 attempts were run, but config.yaml has attempts: 12"),
     ("config-missing", lambda d: (d / "config.yaml").unlink(), "config.yaml", "missing"),
-    ("config-not-a-mapping", write("config.yaml", "- 1\n- 2\n"), "config.yaml", "must hold a mapping"),
+    ("config-not-a-mapping", write("config.yaml", "- 1\n- 2\n"), "config.yaml", "must be a mapping"),
     ("config-invalid-yaml", write("config.yaml", "loss: [mse\n"), "config.yaml", "invalid YAML"),
     ("config-unknown-loss", replace_in("config.yaml", "name: mse", "name: msee"), "config.yaml", "loss: got 'msee'"),
     ("config-log-every-disagrees", replace_in("config.yaml", "log_every: 1", "log_every: 5"), "attempts.csv",
@@ -239,7 +239,7 @@ def test_an_intact_folder_reads_back_what_was_simulated(tmp_path, config):
         result = simulate(config)
     folder = create_run_dir(tmp_path, "intact")
     write_run(folder, result)
-    back, kept = RunData.load(folder), RunData.from_result(result)
+    back, kept = read_run(folder), RunData.from_result(result)
     for field in ("attempt", "lr", "game", "loss", "guess", "answer"):
         np.testing.assert_array_equal(getattr(back, field), getattr(kept, field), err_msg=field)
     assert back.shape == kept.shape and back.status == kept.status
@@ -251,9 +251,9 @@ def test_reading_a_256_by_256_answer_takes_bounded_memory(tmp_path):
     folder = create_run_dir(tmp_path, "big")
     write_run(folder, simulate({"answer": {"random": {"low": 0, "high": 100, "shape": [256, 256]}}, "guess": 50,
                                 "lr": 1}))
-    code = ("import resource, sys\nfrom guessgame.rundata import RunData\n"
+    code = ("import resource, sys\nfrom guessgame.rundir import read_run\n"
             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "data = RunData.load(sys.argv[1])\nassert data.guess.shape == (20, 1, 65536)\n"
+            "data = read_run(sys.argv[1])\nassert data.guess.shape == (20, 1, 65536)\n"
             "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
     done = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "POLARS_MAX_THREADS": "2"})

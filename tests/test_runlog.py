@@ -9,7 +9,7 @@ import torch
 
 from guessgame import ConfigError, simulate
 from guessgame.rundata import RunData
-from guessgame.runlog import create_run_dir, write_run
+from guessgame.rundir import create_run_dir, read_run, write_run
 
 
 def test_run_dirs_are_never_reused(tmp_path):
@@ -47,7 +47,7 @@ def test_written_run_reads_back_exactly(tmp_path):
                        "lr": [0.3, 1, 9], "attempts": 12, "dtype": "float32"})
     run_dir = create_run_dir(tmp_path, "x")
     write_run(run_dir, result)
-    back = RunData.load(run_dir)
+    back = read_run(run_dir)
     assert back.shape == (2, 3)
     np.testing.assert_array_equal(back.loss, result.loss.double().numpy())
     np.testing.assert_array_equal(back.guess, result.guess.double().reshape(12, 3, 6).numpy())
@@ -64,4 +64,4 @@ def test_games_column_appears_with_random_games(tmp_path):
     write_run(run_dir, result)
     header = (run_dir / "attempts.csv").read_text().splitlines()[0].split(",")
     assert header[:5] == ["run", "lr", "game", "attempt", "loss"]
-    assert torch.equal(torch.tensor(RunData.load(run_dir).answer), result.answer.double())
+    assert torch.equal(torch.tensor(read_run(run_dir).answer), result.answer.double())

@@ -19,7 +19,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from conftest import CONFIGS
-from guessgame import plots
+from guessgame import viz
 from guessgame.cli import app
 
 runner = CliRunner()
@@ -88,7 +88,7 @@ FAILING = [
 @pytest.mark.parametrize("command", ["run", "compare"])
 def test_a_failing_plot_is_named_and_costs_nothing_else(tmp_path, monkeypatch, command, config, overrides, figure,
                                                         error, fmt, kept):
-    monkeypatch.setitem(plots.FIGURES, figure, raising(error) if error is not None else breaks_while_saving)
+    monkeypatch.setitem(viz.FIGURES, figure, raising(error) if error is not None else breaks_while_saving)
     out = tmp_path / "runs"
     args = [command, str(CONFIGS / config), "--out", str(out), "--format", fmt]
     for override in overrides:
@@ -120,7 +120,7 @@ def test_a_failing_plot_is_named_and_costs_nothing_else(tmp_path, monkeypatch, c
 
 
 def test_quiet_prints_the_path_alone_even_when_a_plot_fails(tmp_path, monkeypatch):
-    monkeypatch.setitem(plots.FIGURES, "lr", raising(OverflowError("too big")))
+    monkeypatch.setitem(viz.FIGURES, "lr", raising(OverflowError("too big")))
     result = runner.invoke(app, ["run", str(CONFIGS / "mse.yaml"), "--out", str(tmp_path), "--quiet"])
     assert result.exit_code == 1
     run_dir = run_dir_of(tmp_path)
@@ -140,7 +140,7 @@ def test_plot_names_the_figure_that_fails_and_writes_the_others(tmp_path, monkey
     made = runner.invoke(app, ["run", str(CONFIGS / "mse.yaml"), "--out", str(tmp_path), "--no-plots", "-q"])
     run_dir = run_dir_of(tmp_path)
     assert made.exit_code == 0
-    monkeypatch.setitem(plots.FIGURES, "path", raising(np.linalg.LinAlgError("Singular matrix")))
+    monkeypatch.setitem(viz.FIGURES, "path", raising(np.linalg.LinAlgError("Singular matrix")))
     result = runner.invoke(app, ["plot", str(run_dir), "--animate"])
     assert result.exit_code == 1
     assert sorted(p.name for p in (run_dir / "plots").iterdir()) == \
@@ -161,7 +161,7 @@ def test_a_failing_animation_is_named_and_leaves_no_half_gif(tmp_path, monkeypat
             handle.write(b"GIF89a")
         raise Broken("out of frames")
 
-    monkeypatch.setattr(plots, "animate", half_then_fail)
+    monkeypatch.setattr(viz, "animate", half_then_fail)
     result = runner.invoke(app, ["plot", str(run_dir), "--animate"])
     assert result.exit_code == 1
     assert "plots/guesses.gif could not be drawn: Broken: out of frames" in result.stderr
@@ -170,14 +170,14 @@ def test_a_failing_animation_is_named_and_leaves_no_half_gif(tmp_path, monkeypat
 
 
 def test_failing_tensorboard_files_are_named_and_removed_and_the_rest_is_written(tmp_path, monkeypatch):
-    import guessgame.events
+    import guessgame.rundir.events
 
     def half_then_fail(run_dir, result):
         (run_dir / "tensorboard" / "lr=10").mkdir(parents=True)
         (run_dir / "tensorboard" / "lr=10" / "events.out.tfevents.0").write_bytes(b"\x00" * 10)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(guessgame.events, "write_events", half_then_fail)
+    monkeypatch.setattr(guessgame.rundir.events, "write_events", half_then_fail)
     result = runner.invoke(app, ["run", str(CONFIGS / "mse.yaml"), "--out", str(tmp_path), "--tensorboard"])
     assert result.exit_code == 1
     run_dir = run_dir_of(tmp_path)
@@ -247,10 +247,10 @@ def test_a_second_ctrl_c_while_plotting_stops_and_keeps_the_data(tmp_path):
 
 def test_a_second_ctrl_c_before_the_data_is_written_removes_the_unfinished_folder(tmp_path, monkeypatch):
     """In-process: the CSV writer is held half-way, so both Ctrl-Cs land while attempts.csv is written."""
-    import guessgame.runlog
+    import guessgame.rundir.write
 
     started, release = threading.Event(), threading.Event()
-    write = guessgame.runlog.write_attempts
+    write = guessgame.rundir.write.write_attempts
 
     def slow_write(path, result, **kwargs):
         path.write_text("run,lr,attempt\n0,")  # half a file
@@ -264,7 +264,7 @@ def test_a_second_ctrl_c_before_the_data_is_written_removes_the_unfinished_folde
         time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(guessgame.runlog, "write_attempts", slow_write)
+    monkeypatch.setattr(guessgame.rundir.write, "write_attempts", slow_write)
     threading.Thread(target=ctrl_c_twice, daemon=True).start()
     try:
         result = runner.invoke(app, ["run", str(CONFIGS / "mse.yaml"), "--out", str(tmp_path / "runs")])

@@ -97,7 +97,7 @@ def test_plot_redraws_the_score_of_a_saved_run(tmp_path):
 
 def test_one_game_per_lr_writes_no_score(tmp_path):
     from guessgame import simulate
-    from guessgame.runlog import write_run
+    from guessgame.rundir import write_run
 
     result = simulate({"answer": [1, 2], "lr": [0.1, 1], "attempts": 5})
     write_run(tmp_path, result)

@@ -7,7 +7,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guessgame.status import SETTLE, Tracker, classify, settle
+from guessgame.status import SETTLE, settle
+from guessgame.status.verdicts import Tracker, classify
 
 INF, NAN = math.inf, math.nan
 

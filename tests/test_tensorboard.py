@@ -82,7 +82,7 @@ def test_without_the_extra_a_clear_message_and_nothing_written(tmp_path, monkeyp
 
 @pytest.mark.parametrize("lrs", [[0.1, 0.1], [0.1000001, 0.1000002]])
 def test_runs_with_the_same_name_stay_apart(lrs):
-    from guessgame.events import run_names
+    from guessgame.rundir.events import run_names
 
     names = run_names(lrs, [0, 0], 1)
     assert len(set(names)) == 2 and all("lr=0.1" in n for n in names)

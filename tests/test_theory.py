@@ -21,8 +21,8 @@ def theory(loss="mse", reduction="mean", lr=1.0, error=(48.0, -27.0, -41.0), att
                          ids=["mean-N3", "mean-N5", "sum"])
 def test_mse_critical_lr_is_n_with_mean_and_1_with_sum(reduction, n, critical):
     t = theory(reduction=reduction, error=[1.0] * n)
-    assert t["critical_lr"] == critical
-    assert t["best_lr"] == critical / 2
+    assert t.critical_lr == critical
+    assert t.best_lr == critical / 2
 
 
 def closed_form_loss(error, lr, n, attempt):
@@ -40,8 +40,8 @@ def test_mse_statuses_on_both_sides_of_the_critical_lr(lr, expected):
     result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": lr, "attempts": 40})
     error = [48.0, -27.0, -41.0]
     assert result.status == [expected]
-    assert result.theory[0]["predicted"] == expected
-    assert result.theory[0]["rate"] == pytest.approx(abs(1 - 2 * lr / 3))
+    assert result.theory[0].predicted == expected
+    assert result.theory[0].rate == pytest.approx(abs(1 - 2 * lr / 3))
     for attempt in (1, 2, 10, 40):
         measured = result.loss[attempt - 1, 0].item()
         assert measured == pytest.approx(closed_form_loss(error, lr, 3, attempt), rel=1e-6, abs=1e-20)  # rounding of the guess, ~1e-14, relative to a shrinking error
@@ -52,19 +52,19 @@ def test_mse_predicted_convergence_attempt_matches_the_engine():
         result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": lr, "attempts": 500,
                            "tolerance": 1e-6})
         assert result.status == ["converged"]
-        assert result.converged_at == [result.theory[0]["predicted_converged_at"]]
+        assert result.converged_at == [result.theory[0].predicted_converged_at]
 
 
 def test_mse_heavy_ball_momentum_moves_the_critical_lr_to_n_times_one_plus_mu():
     mu = 0.5
     t = theory(optimizer_options={"momentum": mu})
-    assert t["critical_lr"] == pytest.approx(3 * (1 + mu))
+    assert t.critical_lr == pytest.approx(3 * (1 + mu))
     below = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": 4.2, "attempts": 400,
                       "optimizer": {"name": "sgd", "momentum": mu}})
     above = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": 4.8, "attempts": 400,
                       "optimizer": {"name": "sgd", "momentum": mu}})
-    assert below.status == ["converged"] and below.theory[0]["predicted"] == "converged"
-    assert above.status == ["diverged"] and above.theory[0]["predicted"] == "diverged"
+    assert below.status == ["converged"] and below.theory[0].predicted == "converged"
+    assert above.status == ["diverged"] and above.theory[0].predicted == "diverged"
 
 
 @pytest.mark.parametrize(("reduction", "step"), [("mean", 0.9 / 3), ("sum", 0.9)])
@@ -74,22 +74,22 @@ def test_l1_band_is_lr_over_n_and_is_reached_when_predicted(reduction, step):
     result = simulate({"answer": [2, 5, 9], "guess": [-2, 5, 13], "loss": "l1", "reduction": reduction,
                        "lr": lr, "attempts": 60})
     t = result.theory[0]
-    assert t["band"] == pytest.approx(step)
+    assert t.band == pytest.approx(step)
     expected_band_at = math.ceil(4.0 / step)  # ceil(|e|/s) - 1 steps, +1 for 1-based attempts
-    assert t["band_reached_at"] == expected_band_at
+    assert t.band_reached_at == expected_band_at
     distance = (result.guess[:, 0] - result.answer[0]).abs().amax(dim=1)
     inside = (distance <= step * (1 + 1e-12)).nonzero().flatten()
     assert inside[0].item() + 1 == expected_band_at
     assert (distance[expected_band_at - 1:] <= step * (1 + 1e-12)).all()  # and it never leaves
-    assert result.status == ["oscillating"] and t["predicted"] == "oscillating"
-    assert t["critical_lr"] is None and error
+    assert result.status == ["oscillating"] and t.predicted == "oscillating"
+    assert t.critical_lr is None and error
 
 
 def test_l1_exact_landing_converges_as_predicted():
     # steps of 0.25 (exact in binary) from 4 away land on the answer after 16 steps
     result = simulate({"answer": 2, "guess": 6, "loss": "l1", "lr": 0.25, "attempts": 30})
-    assert result.theory[0]["predicted"] == "converged"
-    assert result.theory[0]["predicted_converged_at"] == 17
+    assert result.theory[0].predicted == "converged"
+    assert result.theory[0].predicted_converged_at == 17
     assert result.status == ["converged"] and result.converged_at == [17]
     assert result.loss[16:, 0].eq(0).all()
 
@@ -100,16 +100,16 @@ def test_huber_and_smooth_l1_converge_below_and_stay_bounded_above_their_critica
     config = {"answer": [2, 77, 91], "guess": 50, "loss": {"name": loss, **options}, "attempts": 3000}
     below = simulate({**config, "lr": critical * 0.9})
     above = simulate({**config, "lr": critical * 1.2})
-    assert below.theory[0]["critical_lr"] == pytest.approx(critical)
-    assert below.status == ["converged"] == [below.theory[0]["predicted"]]
-    assert above.status == ["oscillating"] == [above.theory[0]["predicted"]]
+    assert below.theory[0].critical_lr == pytest.approx(critical)
+    assert below.status == ["converged"] == [below.theory[0].predicted]
+    assert above.status == ["oscillating"] == [above.theory[0].predicted]
     assert above.loss[:, 0].isfinite().all()
 
 
 def test_bad_loss_always_diverges_in_theory_and_in_practice():
     result = simulate("configs/bad_loss.yaml")
     assert result.status == ["diverged", "diverged"]
-    assert all(t["predicted"] == "diverged" and t["critical_lr"] == 0 for t in result.theory)
+    assert all(t.predicted == "diverged" and t.critical_lr == 0 for t in result.theory)
     # the loss falls without bound while the guess walks away from the answer
     assert (result.loss[1:, 0] < result.loss[:-1, 0]).all()
     error = (result.guess[:, 0] - result.answer[0]).abs().sum(dim=1)
@@ -118,5 +118,5 @@ def test_bad_loss_always_diverges_in_theory_and_in_practice():
 
 def test_other_optimizers_have_no_closed_form():
     result = simulate({"answer": 1, "optimizer": "adam", "lr": 0.1, "attempts": 3})
-    assert result.theory[0]["predicted"] is None
-    assert result.theory[0]["critical_lr"] is None
+    assert result.theory[0].predicted is None
+    assert result.theory[0].critical_lr is None

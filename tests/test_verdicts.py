@@ -168,12 +168,12 @@ def test_theory_predicts_the_measured_verdict_across_the_critical_lr(config, cri
     result = simulate({**GAME, "guess": guess, **config, "lr": [critical * f for f in GRID], "attempts": attempts})
     for r, factor in enumerate(GRID):
         theory = result.theory[r]
-        assert theory["critical_lr"] == pytest.approx(critical)
+        assert theory.critical_lr == pytest.approx(critical)
         measured = (result.status[r], result.converged_at[r], result.diverged_at[r])
-        if theory["predicted_converged_at"] is None and theory["predicted_diverged_at"] is None:
-            assert theory["predicted"] == measured[0], f"lr = {factor} x critical"
+        if theory.predicted_converged_at is None and theory.predicted_diverged_at is None:
+            assert theory.predicted == measured[0], f"lr = {factor} x critical"
         else:
-            assert (theory["predicted"], theory["predicted_converged_at"], theory["predicted_diverged_at"]) == \
+            assert (theory.predicted, theory.predicted_converged_at, theory.predicted_diverged_at) == \
                 measured, f"lr = {factor} x critical"
 
 
@@ -187,4 +187,4 @@ def test_theory_predicts_l1_landings_and_bands(lr, attempts, reduction):
     result = simulate({"answer": [2, 5, 9], "guess": [-2, 5, 13], "loss": "l1", "reduction": reduction, "lr": lr,
                        "attempts": attempts})
     theory = result.theory[0]
-    assert (theory["predicted"], theory["predicted_converged_at"]) == (result.status[0], result.converged_at[0])
+    assert (theory.predicted, theory.predicted_converged_at) == (result.status[0], result.converged_at[0])

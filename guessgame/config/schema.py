@@ -111,6 +111,22 @@ class Config:
         return len(self.lr) * self.games
 
     @property
+    def heavy_ball(self) -> float | None:
+        """The momentum of plain (0) or heavy-ball SGD -- where closed-form theory applies; None for any
+        other optimizer, and for SGD with weight decay, Nesterov momentum or dampening."""
+        options = self.optimizer_options
+        if self.optimizer != "sgd" or options["weight_decay"] != 0:
+            return None
+        if options["momentum"] == 0:  # dampening and nesterov only act on a momentum buffer
+            return 0.0
+        return None if options["nesterov"] or options["dampening"] != 0 else options["momentum"]
+
+    @property
+    def plain_sgd(self) -> bool:
+        """The notebook's update exactly: step = lr * grad."""
+        return self.heavy_ball == 0
+
+    @property
     def logged_attempts(self) -> range | list[int]:
         """The attempts kept in the log: every `log_every`-th from the first, and always the last."""
         kept = range(1, self.attempts + 1, self.log_every)

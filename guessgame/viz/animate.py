@@ -105,7 +105,7 @@ def _legend(ax, run, f, colors) -> list[str]:
     if run.runs <= FEW:
         for r in range(run.runs):
             handles.append(Line2D([], [], marker="o", ls="none", color=colors[r], mec="black", ms=8))
-            labels.append(f"{run_name(run, r)}: {run.summary[r]['status']}")
+            labels.append(f"{run_name(run, r)}: {run.summary[r].status.value}")
     else:
         for status, color in STATUS_COLORS.items():
             if status in run.status:

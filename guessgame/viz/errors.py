@@ -19,7 +19,6 @@ from typing import NamedTuple
 import numpy as np
 
 from guessgame.rundata import RunData
-from guessgame.viz.style import named
 
 
 class ErrorSpace(NamedTuple):
@@ -30,7 +29,7 @@ class ErrorSpace(NamedTuple):
 
 
 def error_space(run: RunData) -> ErrorSpace:
-    loss, options = named(run.config, "loss")
+    loss, options = run.config.loss, run.config.loss_options
     n = run.guess.shape[2]
     with np.errstate(over="ignore", invalid="ignore"):
         e = run.guess - run.answer[None]
@@ -58,9 +57,9 @@ def _norm(e: np.ndarray) -> np.ndarray:
 
 def landscape(run: RunData, x: np.ndarray) -> np.ndarray:
     """The loss at signed error size x (see the module's table)."""
-    loss, options = named(run.config, "loss")
+    loss, options = run.config.loss, run.config.loss_options
     n = run.guess.shape[2]
-    per = 1.0 / n if run.config.get("reduction", "mean") == "mean" else 1.0
+    per = 1.0 / n if run.config.reduction == "mean" else 1.0
     if loss == "smooth_l1" and options.get("beta", 1.0) == 0:
         loss = "l1"
     with np.errstate(over="ignore", invalid="ignore"):

@@ -8,7 +8,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from guessgame.config.schema import LARGEST
 from guessgame.rundata import RunData
+from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
 from guessgame.viz.style import (FEW, STATUS_COLORS, as_run, figure, legend_outside, margins,
@@ -16,7 +18,6 @@ from guessgame.viz.style import (FEW, STATUS_COLORS, as_run, figure, legend_outs
                                  run_name, shared_theory, side, title)
 from guessgame.viz.story import story
 
-_LARGEST = {"float16": 65504.0, "bfloat16": 3.3895e38, "float32": 3.4028e38}
 
 
 def loss_figure(source: Any) -> Figure:
@@ -75,43 +76,39 @@ def _theory(ax, run: RunData, view: View, colors) -> None:
 
 def theory_curve(run: RunData, r: int) -> np.ndarray | None:
     """For plain SGD on MSE: loss(t) = loss(1) * rate^(2(t-1)); None where theory has no closed form."""
-    from guessgame.viz.style import named
-
-    theory = run.summary[r].get("theory") or {}
-    opt_name, opt = named(run.config, "optimizer")
-    if named(run.config, "loss")[0] != "mse" or opt_name != "sgd" or opt.get("momentum", 0) \
-            or opt.get("weight_decay", 0) or theory.get("rate") is None:
+    theory = run.summary[r].theory
+    if run.config.loss != "mse" or not run.config.plain_sgd or theory is None or theory.rate is None:
         return None
     loss0 = run.loss[0, r] if run.attempt.size and run.attempt[0] == 1 else np.nan
     if not np.isfinite(loss0) or loss0 <= 0:
         return None
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        curve = np.exp(np.log(loss0) + 2.0 * (run.attempt - 1) * np.log(np.float64(theory["rate"])))
+        curve = np.exp(np.log(loss0) + 2.0 * (run.attempt - 1) * np.log(np.float64(theory.rate)))
     curve[~np.isfinite(curve)] = np.nan
     return curve
 
 
 def _diverged(ax, run: RunData, view: View, size: float) -> None:
     """✕ at the attempt each diverged run was declared diverged, at its loss there (or the edge)."""
-    runs = [r for r, s in enumerate(run.summary) if s["status"] == "diverged" and s.get("diverged_at")]
+    runs = [r for r, s in enumerate(run.summary) if s.status == Status.DIVERGED and s.diverged_at]
     if not runs or not run.attempt.size:
         return
-    at = np.array([run.summary[r]["diverged_at"] for r in runs])
+    at = np.array([run.summary[r].diverged_at for r in runs])
     # the logged loss at that attempt, or the last one before it (log_every, stop_early)
     rows = np.clip(np.searchsorted(run.attempt, at, side="right") - 1, 0, len(run.attempt) - 1)
     value = run.loss[rows, runs]
     side = marks.sides(view, value[None, :])[0]
     y = np.where(side == 0, view.place(value), np.where(side > 0, view.edge(1), view.edge(-1)))
-    ax.scatter(at, y, marker="X", s=size, color=STATUS_COLORS["diverged"], edgecolors="black",
+    ax.scatter(at, y, marker="X", s=size, color=STATUS_COLORS[Status.DIVERGED], edgecolors="black",
                linewidths=0.8 if size > 50 else 0.3, zorder=7, clip_on=False)
 
 
 def _dtype_limit(ax, run: RunData, view: View) -> None:
-    largest = _LARGEST.get(run.config.get("dtype", "float64"))
+    largest = LARGEST[run.config.dtype] if run.config.dtype != "float64" else None  # float64 overflows only far out
     if largest and view.low <= largest <= view.high:
         y = float(view.place(largest))
         ax.axhline(y, color="black", ls="-.", lw=0.9, alpha=0.6, zorder=1)
-        ax.annotate(f"largest {run.config['dtype']}: {largest:g}", (0.99, y),
+        ax.annotate(f"largest {run.config.dtype}: {largest:g}", (0.99, y),
                     xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8, alpha=0.8)
 
 
@@ -128,21 +125,22 @@ def _legend(ax, run: RunData, colors, exits, view: View, groups: list[list[int]]
             labels.append("theory: loss(1)·rate^(2(t−1))\n(wide pale line behind)")
     else:
         for status, color in STATUS_COLORS.items():
-            members = [r for r in range(run.runs) if run.summary[r]["status"] == status]
+            members = [r for r in range(run.runs) if run.summary[r].status == status]
             if members:
                 lrs = run.lr[members]
                 handles.append(Line2D([], [], color=color, lw=2.5))
                 span = f"lr {lrs.min():.3g}" + (f" … {lrs.max():.3g}" if lrs.max() > lrs.min() else "")
-                labels.append(f"{status}: {len(members)} run{'s' if len(members) > 1 else ''},\n  {span}")
+                labels.append(f"{status.value}: {len(members)} run{'s' if len(members) > 1 else ''},\n  {span}")
         labels[-1] += "\n(darker = larger lr)"
     _marks_legend(run, exits, view, handles, labels)
-    critical = shared_theory(run).get("critical_lr")
+    critical = shared_theory(run).critical_lr
     return legend_outside(ax, handles, labels, title=f"theory: critical lr {critical:.4g}" if critical else None)
 
 
 def _marks_legend(run: RunData, exits, view: View, handles: list, labels: list) -> None:
-    if any(s["status"] == "diverged" and s.get("diverged_at") for s in run.summary):
-        handles.append(Line2D([], [], marker="X", ls="none", ms=10, color=STATUS_COLORS["diverged"], mec="black"))
+    if any(s.status == Status.DIVERGED and s.diverged_at for s in run.summary):
+        handles.append(Line2D([], [], marker="X", ls="none", ms=10, color=STATUS_COLORS[Status.DIVERGED],
+                              mec="black"))
         labels.append("diverged here")
     for side_, marker, text in ((1, "^", "past the top: larger, or inf/nan"),
                                 (-1, "v", "past the bottom: smaller, or −inf")):

@@ -10,6 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from guessgame.rundata import RunData
+from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
 from guessgame.viz.style import STATUS_COLORS, as_run, figure, legend_outside, margins, shared_theory, title
@@ -27,7 +28,7 @@ def lr_figure(source: Any) -> Figure:
     fig = figure(WIDTH_LR, 7.2 if len(np.unique(run.lr)) > 4 else 5.6)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     x, where = _positions(run, top, bottom)
-    final = np.array([s["final_loss"] for s in run.summary], dtype=float)
+    final = np.array([s.final_loss for s in run.summary], dtype=float)
     view = _final_view(run, final)
     view.apply(top)
     _final_loss(top, run, x, final, view)
@@ -112,22 +113,23 @@ def _value_text(v: float) -> str:
 def _attempts(ax, run: RunData, x: np.ndarray) -> None:
     """● the attempt it converged, ✕ the one it diverged, ○ still going when the attempts ran out."""
     summary = run.summary
-    budget = run.config.get("attempts", int(run.attempt.max()) if run.attempt.size else 1)
-    for status, key, marker in (("converged", "converged_at", "o"), ("diverged", "diverged_at", "X")):
-        chosen = [r for r, s in enumerate(summary) if s["status"] == status and s.get(key)]
+    budget = run.config.attempts
+    for status, key, marker in ((Status.CONVERGED, "converged_at", "o"), (Status.DIVERGED, "diverged_at", "X")):
+        chosen = [r for r, s in enumerate(summary) if s.status == status and getattr(s, key)]
         if chosen:
-            ax.scatter(x[chosen], [summary[r][key] for r in chosen], marker=marker, s=60 if run.runs <= SLOTS else 22,
+            ax.scatter(x[chosen], [getattr(summary[r], key) for r in chosen], marker=marker,
+                       s=60 if run.runs <= SLOTS else 22,
                        color=STATUS_COLORS[status], edgecolors="black" if marker == "X" else "none", zorder=4)
-    for status in ("oscillating", "unfinished"):
-        chosen = [r for r, s in enumerate(summary) if s["status"] == status]
+    for status in (Status.OSCILLATING, Status.UNFINISHED):
+        chosen = [r for r, s in enumerate(summary) if s.status == status]
         if chosen:
-            ax.scatter(x[chosen], [summary[r].get("attempts_run", budget) for r in chosen], marker="o",
+            ax.scatter(x[chosen], [summary[r].attempts_run for r in chosen], marker="o",
                        s=60 if run.runs <= SLOTS else 22, facecolors="none", edgecolors=STATUS_COLORS[status],
                        linewidths=1.5, zorder=4)
     if run.runs <= SLOTS:
         for r, info in enumerate(summary):
-            at = {"converged": info.get("converged_at"), "diverged": info.get("diverged_at")}.get(
-                info["status"], info.get("attempts_run", budget))
+            at = {Status.CONVERGED: info.converged_at, Status.DIVERGED: info.diverged_at}.get(
+                info.status, info.attempts_run)
             if at:
                 ax.annotate(f"{at}", (x[r], at), textcoords="offset points", xytext=(8, -3), fontsize=8)
     ax.axhline(budget, color="gray", ls="--", lw=1)
@@ -139,7 +141,7 @@ def _attempts(ax, run: RunData, x: np.ndarray) -> None:
 def _theory(top, bottom, run: RunData, where) -> None:
     theory = shared_theory(run)
     for key, style, color in (("critical_lr", "--", "#d62728"), ("best_lr", ":", "#2a9d3f")):
-        value = theory.get(key)
+        value = getattr(theory, key)
         at = where(value) if value else None
         if at is not None:
             for ax in (top, bottom):
@@ -152,7 +154,7 @@ def _legend(run: RunData, where) -> tuple[list, list[str]]:
         count = run.status.count(status)
         if count:
             handles.append(Line2D([], [], marker="o", ls="none", color=color, ms=8))
-            labels.append(f"{status} ({count})")
+            labels.append(f"{status.value} ({count})")
     handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8))
     labels.append("final loss past the top\n(larger, inf or nan)")
     if run.attempt.size and np.unique(run.loss[0]).size == 1:
@@ -160,13 +162,14 @@ def _legend(run: RunData, where) -> tuple[list, list[str]]:
         labels.append("loss at attempt 1")
     theory = shared_theory(run)
     for key, style, color, name in (("critical_lr", "--", "#d62728", "critical"), ("best_lr", ":", "#2a9d3f", "best")):
-        if theory.get(key):
+        value = getattr(theory, key)
+        if value:
             handles.append(Line2D([], [], color=color, ls=style, lw=1.4))
             lrs = np.unique(run.lr)
-            off = "" if where(theory[key]) is not None else (
-                "\n(left of these lrs)" if theory[key] < lrs[0] else "\n(right of these lrs)"
-                if theory[key] > lrs[-1] else "\n(one column; not drawn)")
-            labels.append(f"theory: {name} lr = {theory[key]:.4g}{off}")
+            off = "" if where(value) is not None else (
+                "\n(left of these lrs)" if value < lrs[0] else "\n(right of these lrs)"
+                if value > lrs[-1] else "\n(one column; not drawn)")
+            labels.append(f"theory: {name} lr = {value:.4g}{off}")
     handles.append(Line2D([], [], color="gray", ls="--", lw=1))
     labels.append("attempts run (bottom)")
     return handles, labels

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from guessgame.rundata import RunData
+from guessgame.status import Status
 from guessgame.viz import style
 from guessgame.viz.axis import View
 
@@ -27,7 +28,7 @@ class Exit(NamedTuple):
 
 def alive(run: RunData) -> np.ndarray:
     """(rows, runs): True while a run was still playing (with stop_early it stops; later rows are empty)."""
-    ran = np.array([s.get("attempts_run", run.attempt[-1] if run.attempt.size else 0) for s in run.summary])
+    ran = np.array([s.attempts_run for s in run.summary])
     return run.attempt[:, None] <= ran[None, :]
 
 
@@ -36,8 +37,8 @@ def needed(run: RunData, values: np.ndarray, *, growth: bool = True) -> np.ndarr
     each diverged run's start -- with `growth`, its rows until the attempt it diverged as well."""
     keep = alive(run) & np.isfinite(values)
     for r, info in enumerate(run.summary):
-        at = info.get("diverged_at") if growth else 2
-        if info["status"] == "diverged":
+        at = info.diverged_at if growth else 2
+        if info.status == Status.DIVERGED:
             cut = run.attempt >= (at or 2)
             cut[: 1] = False
             keep[cut, r] = False

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from guessgame.status import Status
 from guessgame.viz.style import STATUS_COLORS, WIDTH, as_run, figure, legend_outside, margins, shared_theory, title
 
 
@@ -16,26 +17,27 @@ def score_figure(source: Any) -> Figure:
 
     One column per learning rate, in increasing order, so close learning rates stay readable.
     """
-    from guessgame.score import STATUSES, scores
+    from guessgame.score import scores
 
     run = as_run(source)
-    table = sorted(scores(run.summary), key=lambda s: s["lr"])
-    lrs = np.array([s["lr"] for s in table])
+    table = sorted(scores(run.summary), key=lambda s: s.lr)
+    lrs = np.array([s.lr for s in table])
     slots = np.arange(len(table))
     fig = figure(max(WIDTH, min(16.0, 4.5 + 0.45 * len(table))), 7.0)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     rng = np.random.default_rng(0)  # jitter only: where a dot sits inside its column
-    slot_of = {s["lr"]: x for x, s in zip(slots, table)}
+    slot_of = {s.lr: x for x, s in zip(slots, table)}
     xs, took = [], []
     for r in run.summary:
-        if r["status"] == "converged":
-            xs.append(slot_of[float(r["lr"])])
-            took.append(r["converged_at"])
-    scored = [(x, s["attempts_to_converge"]) for x, s in zip(slots, table) if s["attempts_to_converge"]]
+        if r.status == Status.CONVERGED:
+            xs.append(slot_of[float(r.lr)])
+            took.append(r.converged_at)
+    scored = [(x, s.attempts_to_converge) for x, s in zip(slots, table) if s.attempts_to_converge]
     if scored:  # one artist per kind, not per column: a sweep of a thousand lrs draws as fast as ten
         x = np.array([x for x, _ in scored], dtype=float)
-        spread = {k: np.array([a[k] for _, a in scored], dtype=float) for k in ("min", "q1", "median", "q3", "max")}
-        top.scatter(np.array(xs) + rng.uniform(-0.3, 0.3, len(xs)), took, s=10, color=STATUS_COLORS["converged"],
+        spread = {k: np.array([getattr(a, k) for _, a in scored], dtype=float)
+                  for k in ("min", "q1", "median", "q3", "max")}
+        top.scatter(np.array(xs) + rng.uniform(-0.3, 0.3, len(xs)), took, s=10, color=STATUS_COLORS[Status.CONVERGED],
                     alpha=0.35, lw=0, label="one game")
         top.vlines(x, spread["min"], spread["max"], color="black", lw=0.8)
         top.vlines(x, spread["q1"], spread["q3"], color="black", lw=5, label="middle half of the games")
@@ -43,20 +45,20 @@ def score_figure(source: Any) -> Figure:
                  label="median")
     if len(table) <= 12:  # with more columns the shares below say it
         for x, s in zip(slots, table):
-            if not s["attempts_to_converge"]:
+            if not s.attempts_to_converge:
                 top.text(x, 0.5, "none converged", transform=top.get_xaxis_transform(), ha="center",
                          va="center", fontsize=8, color="gray", rotation=90)
     below = np.zeros(len(table))
-    for status in STATUSES:
-        share = np.array([100 * s["shares"][status] for s in table])
+    for status in Status:
+        share = np.array([100 * s.shares[status] for s in table])
         if share.any() and len(table) <= 60:
-            bottom.bar(slots, share, width=0.7, bottom=below, color=STATUS_COLORS[status], label=status)
+            bottom.bar(slots, share, width=0.7, bottom=below, color=STATUS_COLORS[status], label=status.value)
         elif share.any():  # columns that touch, one artist per status
             bottom.stairs(below + share, np.arange(len(table) + 1) - 0.5, baseline=below, fill=True,
-                          color=STATUS_COLORS[status], label=status)
+                          color=STATUS_COLORS[status], label=status.value)
         below += share
     theory = shared_theory(run)
-    critical = theory.get("critical_lr")
+    critical = theory.critical_lr
     if critical and len(lrs) > 1 and lrs[0] <= critical <= lrs[-1]:
         at = np.interp(np.log10(critical), np.log10(lrs), slots)  # between the columns it separates
         for ax in (top, bottom):

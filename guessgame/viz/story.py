@@ -5,24 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from guessgame.rundata import RunData
+from guessgame.status import Status
 
 
 def story(run: RunData, r: int) -> str:
     """`converged at 14`, `diverged at 7: → ∞, overflow at 320`, `diverged at 2: falls toward −∞`..."""
     info = run.summary[r]
-    status = info["status"]
-    loss = run.loss[:, r][run.attempt <= info.get("attempts_run", run.attempt[-1] if run.attempt.size else 0)]
-    if status == "converged":
+    loss = run.loss[:, r][run.attempt <= info.attempts_run]
+    if info.status == Status.CONVERGED:
         zero = np.flatnonzero(loss == 0)
-        return f"converged at {info['converged_at']}" + (
+        return f"converged at {info.converged_at}" + (
             f", exactly 0 from {run.attempt[zero[0]]}" if zero.size and (loss[zero[0]:] == 0).all() else "")
-    if status == "diverged":
-        text = f"diverged at {info.get('diverged_at')}: {direction(loss)}"
+    if info.status == Status.DIVERGED:
+        text = f"diverged at {info.diverged_at}: {direction(loss)}"
         bad = np.flatnonzero(~np.isfinite(loss))
         return text + (f", overflow at {run.attempt[bad[0]]}" if bad.size else "")
-    if status == "oscillating":
+    if info.status == Status.OSCILLATING:
         return "oscillating (bounded, not settling)"
-    return f"unfinished: still improving at {info.get('attempts_run')}"
+    return f"unfinished: still moving at {info.attempts_run}"
 
 
 def direction(loss: np.ndarray) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,24 +9,23 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from guessgame.records import Theory
 from guessgame.rundata import RunData
+from guessgame.status import Status
 
 DPI = 150  # figures are sized so that a PNG at this dpi is at least 1200 px wide
 WIDTH = 9.0  # inches: 1350 px at DPI
-STATUS_COLORS = {"converged": "#2a9d3f", "oscillating": "#e08a00", "unfinished": "#3b6fd6",
-                 "diverged": "#d62728"}
+STATUS_COLORS = {Status.CONVERGED: "#2a9d3f", Status.OSCILLATING: "#e08a00", Status.UNFINISHED: "#3b6fd6",
+                 Status.DIVERGED: "#d62728"}
 # Within a status, darker = larger lr: runs either side of a critical lr differ in hue, not shade.
-_SHADES = {"converged": "Greens", "oscillating": "Oranges", "unfinished": "Blues", "diverged": "Reds"}
+_SHADES = {Status.CONVERGED: "Greens", Status.OSCILLATING: "Oranges", Status.UNFINISHED: "Blues",
+           Status.DIVERGED: "Reds"}
 FEW = 8  # up to this many runs: one legend entry per run
 
 
 def as_run(source: Any) -> RunData:
-    """A `RunData` from a `Result`, a `RunData` or a run folder."""
-    if isinstance(source, RunData):
-        return source
-    if isinstance(source, (str, Path)):
-        return RunData.load(source)
-    return RunData.from_result(source)
+    """A `RunData` from a `Result` or a `RunData` (`guessgame.plots` reads run folders too)."""
+    return source if isinstance(source, RunData) else RunData.from_result(source)
 
 
 def figure(width: float = WIDTH, height: float = 5.4) -> Figure:
@@ -74,21 +72,14 @@ def run_colors(run: RunData) -> list[tuple]:
     return [tuple(c) for c in colors]
 
 
-def named(config: dict, key: str) -> tuple[str, dict]:
-    """`loss` or `optimizer` of a config, written `mse` or `{name: huber, delta: 2}` -> (name, options)."""
-    entry = config[key] if isinstance(config[key], dict) else {"name": config[key]}
-    return entry["name"], {k: v for k, v in entry.items() if k != "name"}
-
-
 def title(run: RunData, what: str) -> str:
     c = run.config
-    loss, opt = named(c, "loss")[0], named(c, "optimizer")[0]
-    return f"{run.name}: {what}\n({loss}, {c.get('reduction', 'mean')}, {opt}, {c.get('dtype', 'float64')})"
+    return f"{run.name}: {what}\n({c.loss}, {c.reduction}, {c.optimizer}, {c.dtype})"
 
 
-def shared_theory(run: RunData) -> dict:
-    """The theory block of the first run that has one; the lrs it names (critical, best) are shared."""
-    return next((r["theory"] for r in run.summary if r.get("theory")), None) or {}
+def shared_theory(run: RunData) -> Theory:
+    """The theory of the first run that has one; the lrs it names (critical, best) are shared."""
+    return next((r.theory for r in run.summary if r.theory is not None), None) or Theory()
 
 
 def lr_text(lr: float) -> str:
@@ -102,7 +93,7 @@ def run_name(run: RunData, r: int) -> str:
 
 def side(run: RunData, r: int) -> str:
     """Which side of theory's critical lr a run is on, or '' without one."""
-    critical = (run.summary[r].get("theory") or {}).get("critical_lr")
+    critical = (run.summary[r].theory or Theory()).critical_lr
     if not critical:
         return ""
     return " (< critical)" if run.lr[r] < critical else (" (= critical)" if run.lr[r] == critical

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from guessgame.rundata import RunData
+from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
 from guessgame.viz.style import (STATUS_COLORS, as_run, figure, legend_outside, margins, pick_runs, run_name,
@@ -109,8 +110,8 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
     notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1]
     notes += [f"{name[i]} stays on its answer" for i in firsts if (values[:, i][live[:, i]] == targets[i]).all()]
     note = textwrap.fill("; ".join(notes), 36) if notes else ""
-    ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info['status']}" + ("\n" + note if note else ""),
-                 color=STATUS_COLORS.get(info["status"], "black"), fontsize=10)
+    ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info.status.value}" + ("\n" + note if note else ""),
+                 color=STATUS_COLORS[info.status], fontsize=10)
     ax.set_ylabel("guess" if scale is None else "(guess − answer) ÷ start")
     ax.grid(True, alpha=0.3)
     return 1 + (note.count("\n") + 1 if note else 0)
@@ -119,9 +120,8 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
 def _events(ax, run: RunData, r: int) -> None:
     """A dotted line at the attempt the run converged or diverged."""
     info = run.summary[r]
-    for key, status in (("converged_at", "converged"), ("diverged_at", "diverged")):
-        at = info.get(key)
-        if info["status"] == status and at:
+    for at, status in ((info.converged_at, Status.CONVERGED), (info.diverged_at, Status.DIVERGED)):
+        if info.status == status and at:
             ax.axvline(at, color=STATUS_COLORS[status], ls=":", lw=1.6, zorder=1.5)
 
 
@@ -134,10 +134,10 @@ def _legend(run: RunData, picked: list[int], elements: list[int], scale) -> tupl
         labels.append(name if scale is None else f"{name}: error ÷ {scale[i]:.3g}")
     handles.append(Line2D([], [], color="gray" if scale is None else "black", ls=(0, (5, 3))))
     labels.append("answer (each element's colour)" if scale is None else "answer: error 0")
-    for status in ("converged", "diverged"):
-        if any(run.summary[r]["status"] == status for r in picked):
+    for status in (Status.CONVERGED, Status.DIVERGED):
+        if any(run.summary[r].status == status for r in picked):
             handles.append(Line2D([], [], color=STATUS_COLORS[status], ls=":", lw=1.6))
-            labels.append(f"{status} at this attempt")
+            labels.append(f"{status.value} at this attempt")
     handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black"))
     labels.append("left the view here (▲ above, ▼ below)")
     return handles, labels

@@ -1,68 +1,19 @@
-"""What happened to each run, read off its trajectory: converged, diverged, oscillating or unfinished.
-
-A run gets a **verdict** at an attempt, from the attempts up to that one alone, and keeps it: more
-attempts after it never move it, and `stop_early` stops the run right there.
-
-    diverged     at the first attempt where
-                 - the guess is no longer a finite number (it overflowed: there is no way back), or
-                 - |loss| exceeds diverge_factor x the run's reference loss -- its first finite loss
-                   above tolerance -- or overflows after it (an overflowing first loss is no
-                   reference: a run may start out of range and still come back), or
-                 - |loss| is above that reference and has been multiplied by the same factor, at
-                   least GROWTH, GROWING_FOR attempts in a row (the same to within STEADY: steady
-                   geometric growth; a transient's growth slows down), or
-                 - the loss is below zero and still falling: only the bad loss can do that, and it
-                   falls without bound
-    converged    the loss is within tolerance from attempt t on for settle(t) attempts in a row --
-                 a tenth of the attempts it took to get there, at least SETTLE -- and no higher at
-                 the last of them than at the first; converged_at is t. (A damped oscillation dips
-                 below tolerance for a while before it stays there: the longer a run took, the
-                 longer it must stay.) Never for the bad loss: it has no minimum, and its loss
-                 passing through 0 says nothing about the guess. Should the loss leave tolerance
-                 again later (Adam's step can blow up near an exact optimum), the run stays
-                 converged and `left_at` says when.
-
-A run without a verdict when its attempts run out is compared with itself, first half against
-second half (by more than rounding, `slack`):
-
-    unfinished   the second half reached a lower loss or a higher one -- it is still moving -- or its
-                 last loss is within tolerance but not yet for SETTLE attempts
-    oscillating  neither: it stays within what the first half already did -- the L1 band, a
-                 period-2 cycle at the critical lr, a plateau, a guess that no longer moves
+"""The verdict rules of `guessgame.status`, for all runs at once: `classify` reads every run's losses
+after the fact, and `Tracker` reaches the same verdicts attempt by attempt, which is what
+`stop_early` stops on. The tests prove the two agree.
 """
-
 from __future__ import annotations
 
-from enum import Enum
 from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
-SETTLE = 3  # the fewest attempts in a row within tolerance for a run to count as converged ...
-STAY = 10  # ... or a STAY-th of the attempts it took to get there, when that is more
-GROWTH = 1.01  # the smallest factor per attempt that counts as geometric growth ...
-GROWING_FOR = 4  # ... when the loss is multiplied by it this many attempts in a row ...
-STEADY = 1e-6  # ... by the same factor to within this (a transient's growth slows down)
-
-
-class Status(str, Enum):
-    CONVERGED = "converged"
-    OSCILLATING = "oscillating"
-    UNFINISHED = "unfinished"
-    DIVERGED = "diverged"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def settle(attempt: int) -> int:
-    """How many attempts in a row, from `attempt` (1-based) on, the loss must stay within tolerance."""
-    return max(SETTLE, -(-attempt // STAY))
+from guessgame.status import GROWING_FOR, GROWTH, SETTLE, STAY, STEADY, Status, settle
 
 
 class Outcome(NamedTuple):
-    status: list[str]
+    status: list[Status]
     converged_at: list[int | None]  # 1-based attempt: the first of SETTLE within tolerance
     diverged_at: list[int | None]  # 1-based attempt at which the run was declared diverged
     decided_at: list[int | None]  # 1-based attempt at which the verdict was reached
@@ -111,15 +62,15 @@ def _outcome(converged, diverged, moving, settled, decided_conv, diverged_at, le
     status, conv, div, decided, left_at = [], [], [], [], []
     for r, (c, d, m) in enumerate(zip(converged.tolist(), diverged.tolist(), moving.tolist())):
         if c:
-            status.append(Status.CONVERGED.value)
+            status.append(Status.CONVERGED)
             conv.append(int(settled[r]) + 1)
             decided.append(int(decided_conv[r]) + 1)
         elif d:
-            status.append(Status.DIVERGED.value)
+            status.append(Status.DIVERGED)
             conv.append(None)
             decided.append(int(diverged_at[r]) + 1)
         else:
-            status.append((Status.UNFINISHED if m else Status.OSCILLATING).value)
+            status.append(Status.UNFINISHED if m else Status.OSCILLATING)
             conv.append(None)
             decided.append(None)
         div.append(decided[-1] if d and not c else None)

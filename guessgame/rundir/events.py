@@ -14,9 +14,8 @@ import struct
 import time
 from pathlib import Path
 
-from guessgame.errors import ConfigError
-
-FOLDER = "tensorboard"
+from guessgame.errors import MissingExtra
+from guessgame.rundir.layout import TENSORBOARD
 TAGS = ("loss", "norm/error", "norm/grad", "norm/step")
 INSTALL = 'pip install "guessgame[tensorboard]"'
 
@@ -28,8 +27,8 @@ def require() -> None:
         from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: F401
     except ImportError as exc:
         missing = exc.name or "tensorboard"
-        raise ConfigError(f"needs the optional TensorBoard support ({missing} is not installed); "
-                          f"install it with: {INSTALL}", key="--tensorboard") from None
+        raise MissingExtra(f"needs the optional TensorBoard support ({missing} is not installed); "
+                           f"install it with: {INSTALL}") from None
 
 
 def run_names(lr: list[float], game: list[int], games: int) -> list[str]:
@@ -45,7 +44,7 @@ def write_events(run_dir: Path, result) -> Path:
     import torch
 
     require()
-    folder = Path(run_dir) / FOLDER
+    folder = Path(run_dir) / TENSORBOARD
     rows, runs = result.loss.shape
     answer = result.answer.reshape(1, runs, -1).double()
 

@@ -1,0 +1,85 @@
+"""Rich tables for the terminal: the notebook's attempt print-out, the summary and the score.
+
+Builds tables only; the CLI decides what to print and where. Every cell is a `Text`, never a
+markup string: `[inf, -inf, nan]` would otherwise be read as a markup tag and vanish.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from guessgame.formatting import attempts_text, number, theory_text, vector
+from guessgame.records import RunSummary, Score
+from guessgame.status import Status
+
+STATUS_STYLE = {Status.CONVERGED: "bold green", Status.OSCILLATING: "bold yellow", Status.UNFINISHED: "bold blue",
+                Status.DIVERGED: "bold red"}
+HEAD, TAIL = 10, 5  # attempts shown at each end of a long run
+
+
+def attempts_table(result, run: int) -> Table:
+    """attempt, guess, loss, gradient, step: the notebook's `print(attempt+1, guess, loss, grad, step)`."""
+    lr = float(result.lr[run])
+    status = result.status[run]
+    table = Table(title=Text.assemble(f"run {run}: lr = {number(lr)}  ->  ", (status.value, STATUS_STYLE[status])),
+                  title_justify="left", header_style="bold")
+    for name in ("attempt", "guess", "loss", "gradient", "step"):
+        table.add_column(name, justify="right" if name in ("attempt", "loss") else "left")
+    rows = len(result.attempt)
+    index = list(range(rows)) if rows <= HEAD + TAIL + 2 else [*range(HEAD), None, *range(rows - TAIL, rows)]
+    for i in index:
+        if i is None:
+            table.add_row(*_texts("...", f"({rows - HEAD - TAIL} attempts not shown; all are in attempts.csv)",
+                                  "", "", ""))
+            continue
+        table.add_row(*_texts(str(int(result.attempt[i])), vector(result.guess[i, run].tolist()),
+                              number(float(result.loss[i, run])), vector(result.grad[i, run].tolist()),
+                              vector(result.step[i, run].tolist())))
+    return table
+
+
+def summary_table(runs: list[RunSummary], limit: int = 40) -> Table:
+    """lr, status, attempts, final loss, theory's prediction: one row per run."""
+    table = Table(title="summary", title_justify="left", header_style="bold")
+    games = any(run.game for run in runs)
+    columns = ["run", "lr"] + (["game"] if games else []) + ["status", "attempts", "final loss", "theory predicts"]
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("status", "theory") else "right")
+    shown = runs if len(runs) <= limit else runs[: limit // 2] + [None] + runs[-limit // 2:]
+    for run in shown:
+        if run is None:
+            table.add_row(*_texts("...", f"({len(runs) - 2 * (limit // 2)} runs not shown)",
+                                  *[""] * (len(columns) - 2)))
+            continue
+        cells = _texts(str(run.run), number(run.lr), *([str(run.game)] if games else []))
+        cells += [Text(run.status.value, style=STATUS_STYLE[run.status]),
+                  *_texts(attempts_text(run), number(run.final_loss), theory_text(run.theory))]
+        table.add_row(*cells)
+    return table
+
+
+def score_table(scores: list[Score]) -> Table:
+    """Random games scored per lr: shares of each status and the attempts its games took to converge."""
+    table = Table(title="score: attempts to converge, per learning rate", title_justify="left",
+                  header_style="bold")
+    for name in ("lr", "games", "converged", "diverged", "other", "median attempts", "middle half",
+                 "fewest-most"):
+        table.add_column(name, justify="right")
+    for score in scores:
+        shares, took = score.shares, score.attempts_to_converge
+        converged, diverged = shares[Status.CONVERGED], shares[Status.DIVERGED]
+        cells = [*_texts(number(score.lr), str(score.games)),
+                 Text(f"{converged:.0%}", style=STATUS_STYLE[Status.CONVERGED] if converged else ""),
+                 Text(f"{diverged:.0%}", style=STATUS_STYLE[Status.DIVERGED] if diverged else ""),
+                 Text(f"{shares[Status.OSCILLATING] + shares[Status.UNFINISHED]:.0%}")]
+        if took:
+            cells += _texts(f"{took.median:g}", f"{took.q1:g}-{took.q3:g}", f"{took.min}-{took.max}")
+        else:
+            cells += _texts("-", "-", "-")
+        table.add_row(*cells)
+    return table
+
+
+def _texts(*cells: str) -> list[Text]:
+    return [Text(cell) for cell in cells]

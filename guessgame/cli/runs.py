@@ -1,0 +1,167 @@
+"""`guessgame run` and `guessgame compare`: simulate a config, print what happened, save a run folder."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from guessgame.cli.common import (ConfigArg, Format, FormatOpt, NoPlotsOpt, OutOpt, QuietOpt, SetOpt,
+                                  TensorBoardOpt, app, complain, err_console, fail, failed, guarded, out_console,
+                                  shown_path)
+from guessgame.cli.progress import Progress
+from guessgame.config import Override, load_config
+
+
+@app.command()
+@guarded
+def run(config: ConfigArg, set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
+        no_plots: NoPlotsOpt = False, quiet: QuietOpt = False, tensorboard: TensorBoardOpt = False) -> None:
+    """Play the game a config describes, print every attempt and a summary, and save a run folder.
+
+    Example: [bold]guessgame run configs/mse.yaml --set lr=\\[1,2.9,10] --tensorboard[/]
+    """
+    _simulate_and_save(config, list(set_ or []), out, format, not no_plots, quiet, tensorboard, compare=False)
+
+
+@app.command()
+@guarded
+def compare(
+    config: ConfigArg,
+    lr: Annotated[Optional[list[str]], typer.Option("--lr", metavar="LR", help="A learning rate; repeat for more.",
+                                                    show_default=False)] = None,
+    lrs: Annotated[Optional[str], typer.Option("--lrs", metavar="LOW:HIGH:COUNT",
+                                               help="COUNT log-spaced learning rates from LOW to HIGH.",
+                                               show_default=False)] = None,
+    set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
+    no_plots: NoPlotsOpt = False, quiet: QuietOpt = False, tensorboard: TensorBoardOpt = False,
+) -> None:
+    """Replay a config over several learning rates and compare them, the comparison first.
+
+    Example: [bold]guessgame compare configs/mse.yaml --lrs 0.01:10:40[/]
+    """
+    if bool(lr) == (lrs is not None):
+        fail("give either --lr (repeatable) or --lrs LOW:HIGH:COUNT, e.g. --lr 0.1 --lr 1 or --lrs 0.01:10:40")
+    if lr:
+        values = [_learning_rate(text, f"--lr: got {_typed(text)}") for text in lr]
+        chosen = Override(f"lr=[{', '.join(repr(v) for v in values)}]", " ".join(f"--lr {text}" for text in lr))
+    else:
+        low, high, count = _lr_sweep(lrs)
+        chosen = Override(f"lr={{logspace: [{low!r}, {high!r}, {count}]}}", f"--lrs {lrs}")
+    _simulate_and_save(config, [*(set_ or []), chosen], out, format, not no_plots, quiet, tensorboard, compare=True)
+
+
+def _simulate_and_save(config_path: Path, overrides: list, out: Path, fmt: Format, figures: bool, quiet: bool,
+                       tensorboard: bool, *, compare: bool) -> None:
+    from guessgame.engine import Interrupted, simulate
+    from guessgame.rundir.layout import TENSORBOARD, check_disk
+    from guessgame.rundir.save import Stopped, save
+
+    if tensorboard:
+        from guessgame.rundir.events import require
+
+        require()
+    config = load_config(config_path, overrides)
+    check_disk(config, out)
+    try:
+        with Progress(enabled=not quiet) as progress:
+            result = simulate(config, progress=progress.update)
+    except Interrupted as exc:
+        result = exc.result
+        err_console.print(f"[yellow]interrupted[/] after {max(result.attempts_run, default=0)} attempts; "
+                          "saving what was computed (Ctrl-C again to stop at once)", soft_wrap=True)
+    try:
+        saved = save(result, out, fmt=fmt.value, figures=figures, tensorboard=tensorboard,
+                     notify=lambda text: err_console.print(f"[yellow]{text}[/]", soft_wrap=True))
+    except Stopped as stop:
+        _stopped(stop)
+    run_dir = saved.run_dir
+    if quiet:
+        out_console.out(shown_path(run_dir, markup=False), highlight=False)
+    else:
+        _report(result, compare)
+        out_console.print(f"run folder: {shown_path(run_dir)}", soft_wrap=True)
+        if tensorboard and not any(f.what.startswith(TENSORBOARD) for f in saved.failures):
+            out_console.print(f"see it in TensorBoard: tensorboard --logdir {shown_path(run_dir / TENSORBOARD)}",
+                              soft_wrap=True)
+    if saved.failures:
+        where = shown_path(run_dir, markup=False)
+        retry = f"; retry with: guessgame plot {where}" if any(f.what.startswith("plots/") for f in saved.failures) \
+            else ""
+        complain(failed(saved.failures, f"the run's data is in {where}{retry}"))
+    if result.interrupted or saved.interrupted:
+        raise typer.Exit(130)
+    if saved.failures:
+        raise typer.Exit(1)
+
+
+def _stopped(stop) -> None:
+    """A second Ctrl-C while saving: say what is left, and stop (`main` ends the process at once)."""
+    shown = shown_path(stop.run_dir)
+    if stop.kept_data:
+        err_console.print(f"[yellow]stopped[/]: {shown} keeps config.yaml, attempts.csv and summary.json; "
+                          f"its plots were not finished: draw them with: guessgame plot {shown}", soft_wrap=True)
+    else:
+        err_console.print(f"[yellow]stopped[/]: the unfinished run folder {shown} was removed", soft_wrap=True)
+    raise typer.Exit(130)
+
+
+def _report(result, compare: bool) -> None:
+    from guessgame.cli import console
+    from guessgame.score import scores
+
+    summary = result.summary()
+    scored = [console.score_table(scores(summary))] if result.config.games > 1 else []
+    if compare:
+        out_console.print(*scored, console.summary_table(summary))
+    if result.runs <= 3:
+        for r in range(result.runs):
+            out_console.print(console.attempts_table(result, r))
+    else:
+        out_console.print(f"[dim]{result.runs} runs: attempt tables are in attempts.csv[/]")
+    if not compare:
+        out_console.print(console.summary_table(summary), *scored)
+
+
+def _typed(text: str) -> str:
+    """What the user typed, as a message shows it: numbers bare (`inf`, `0`), anything else quoted."""
+    try:
+        float(text)
+    except ValueError:
+        return repr(text)
+    return text.strip()
+
+
+def _learning_rate(text: str, where: str) -> float:
+    """A learning rate typed on the command line: a positive finite number, or exit 2 saying so."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        fail(f"{where}; a learning rate is a positive finite number, e.g. 0.1 or 1e-3")
+    return value
+
+
+def _lr_sweep(text: str) -> tuple[float, float, int]:
+    """`--lrs LOW:HIGH:COUNT` -> (low, high, count), or exit 2 naming the part that is wrong."""
+    from guessgame.config.schema import MAX_RUNS
+
+    example = "e.g. --lrs 0.01:10:40 for 40 learning rates from 0.01 to 10"
+    parts = text.split(":")
+    if len(parts) != 3 or not all(part.strip() for part in parts):
+        fail(f"--lrs: got {text!r}; expected LOW:HIGH:COUNT, {example}")
+    low = _learning_rate(parts[0], f"--lrs: got {text!r}, whose LOW is {_typed(parts[0])}")
+    high = _learning_rate(parts[1], f"--lrs: got {text!r}, whose HIGH is {_typed(parts[1])}")
+    if high < low:
+        fail(f"--lrs: got {text!r}; LOW must not be above HIGH, {example}")
+    try:
+        count = float(parts[2])
+    except ValueError:
+        count = math.nan
+    if not (count.is_integer() and 1 <= count <= MAX_RUNS):
+        fail(f"--lrs: got {text!r}, whose COUNT is {_typed(parts[2])}; COUNT is a whole number from 1 to "
+             f"{MAX_RUNS:,}, {example}")
+    return low, high, int(count)

@@ -1,0 +1,57 @@
+"""The run folder's layout: the names of its files, attempts.csv's columns, and how big that file gets.
+
+    <out>/<name>-<YYYYmmdd-HHMMSS>[-N]/
+        config.yaml       the resolved config
+        attempts.csv      run, lr, [game,] attempt, loss, guess_0.., grad_0.., step_0..
+        summary.json      per run: status, attempts, losses, final guess, answer, theory; scores
+        plots/            the figures, and guesses.gif with `plot --animate`
+        tensorboard/      event files, one TensorBoard run per lr (and game)
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from guessgame.config import Config
+from guessgame.errors import ConfigError
+
+CONFIG, ATTEMPTS, SUMMARY = "config.yaml", "attempts.csv", "summary.json"
+DATA = (CONFIG, ATTEMPTS, SUMMARY)  # complete before anything is drawn; never removed after
+PLOTS, TENSORBOARD, ANIMATION = "plots", "tensorboard", "guesses.gif"
+WHOLE = ("run", "game", "attempt")  # the columns that hold whole numbers
+# Past this many columns attempts.csv is written and read a line at a time: polars keeps a buffer per
+# column (reading a 256 x 256 answer's 196,613 columns took 8.8 GB).
+WIDE = 1000
+# attempts.csv beyond this is refused before anything runs: no one reads a file that size.
+CSV_LIMIT = 4 * 2**30
+
+
+def element_columns(what: str, n: int) -> list[str]:
+    """`guess_0 .. guess_{n-1}`: element i of the flattened guess, gradient (`grad`) or step."""
+    return [f"{what}_{i}" for i in range(n)]
+
+
+def attempt_columns(n: int, games: bool) -> list[str]:
+    """attempts.csv's header for answers of n elements (and a `game` column with random games)."""
+    names = ["run", "lr", *(["game"] if games else []), "attempt", "loss"]
+    return names + [column for what in ("guess", "grad", "step") for column in element_columns(what, n)]
+
+
+def csv_bytes(config: Config) -> int:
+    """About how big attempts.csv will be: about 20 characters a number."""
+    return len(config.logged_attempts) * config.runs * (24 + 3 * config.numel * 20)
+
+
+def check_disk(config: Config, out: Path) -> None:
+    """Refuse, before anything runs, an attempts.csv too big to write or to read, with the way out."""
+    size = csv_bytes(config)
+    probe = next((p for p in [out, *out.absolute().parents] if p.exists()), Path("."))
+    free = shutil.disk_usage(probe).free
+    room = min(CSV_LIMIT, 0.8 * free)
+    if size > room:
+        every = -(-size * config.log_every // int(room))  # the smallest k that fits
+        raise ConfigError(f"attempts.csv would be about {size / 2**30:.1f} GiB ({config.runs:,} runs x "
+                          f"{len(config.logged_attempts):,} logged attempts; {free / 2**30:.1f} GiB free under "
+                          f"{probe}); keep every k-th attempt with log_every={every}, or use fewer runs or "
+                          "attempts", key="log_every")

@@ -1,0 +1,191 @@
+"""Saving a run folder: the data first and complete, then what is drawn from it.
+
+config.yaml, attempts.csv and summary.json are written before any figure or event file, and a
+figure or the TensorBoard files failing never removes them: each failure is named and returned.
+The writing runs in a worker thread, so that Ctrl-C reaches the caller at once, even inside a long
+CSV or figure write. The first Ctrl-C (or the one that ended the simulation) lets the folder be
+finished; the next stops at once: before the data files are complete it removes the unfinished
+folder; after, it keeps them and removes only what was still being drawn.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from guessgame.rundir.layout import ANIMATION, PLOTS, TENSORBOARD
+from guessgame.rundir.write import create_run_dir, replacing, write_run
+
+# What a run draws (and `score` with random games); re-plotting adds the path over the loss landscape.
+RUN_FIGURES = ("loss", "trajectory", "lr")
+ALL_FIGURES = (*RUN_FIGURES, "path")
+
+
+class Failure(NamedTuple):
+    what: str  # "plots/lr.png", "tensorboard/"
+    error: BaseException
+
+    def __str__(self) -> str:
+        verb = "written" if self.what.endswith("/") else "drawn"
+        reason = f"{type(self.error).__name__}: {self.error}" if str(self.error) else type(self.error).__name__
+        return f"{self.what} could not be {verb}: {reason}"
+
+
+class Saved(NamedTuple):
+    run_dir: Path
+    failures: list[Failure]
+    interrupted: bool  # Ctrl-C was pressed while saving (and the folder was finished anyway)
+
+
+class Stopped(Exception):
+    """A second Ctrl-C stopped the saving at once. `kept_data`: config.yaml, attempts.csv and summary.json
+    were complete and are kept (the figures were not finished); else the folder was removed.
+    `busy`: the worker thread is still inside a write, so the process should end without waiting."""
+
+    def __init__(self, run_dir: Path, kept_data: bool, busy: bool) -> None:
+        super().__init__(str(run_dir))
+        self.run_dir, self.kept_data, self.busy = run_dir, kept_data, busy
+
+
+class _Progress:
+    """What the worker thread has done so far."""
+
+    def __init__(self) -> None:
+        self.data_written = threading.Event()
+        self.stop = threading.Event()  # set by a second Ctrl-C: draw no more
+        self.failures: list[Failure] = []
+
+
+def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboard: bool = False,
+         notify: Callable[[str], None] = print) -> Saved:
+    """Write a new run folder under `out` for `result`; `notify` is told when Ctrl-C is pressed while saving."""
+    run_dir = create_run_dir(out, result.config.name)
+    progress = _Progress()
+
+    def write() -> None:
+        write_run(run_dir, result)
+        progress.data_written.set()
+        if tensorboard and not progress.stop.is_set():
+            progress.failures += _write_events(run_dir, result)
+        if figures and not progress.stop.is_set():
+            progress.failures += draw_figures(result, run_dir / PLOTS, fmt, stop=progress.stop)[1]
+
+    worker = _Worker(write, notify)
+    try:
+        interrupted = worker.wait(interrupted=result.interrupted)
+    except KeyboardInterrupt:
+        progress.stop.set()
+        kept = progress.data_written.is_set()
+        for unfinished in ((PLOTS, TENSORBOARD) if kept else ("",)):
+            remove(run_dir / unfinished)
+        raise Stopped(run_dir, kept, worker.busy) from None
+    except BaseException:
+        if not progress.data_written.is_set():
+            remove(run_dir)
+        raise
+    return Saved(run_dir, progress.failures, interrupted)
+
+
+def draw_figures(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_FIGURES,
+                 stop: threading.Event | None = None) -> tuple[list[Path], list[Failure]]:
+    """Draw and save each figure into `folder`: the files written, and each figure that failed."""
+    from guessgame import viz
+
+    try:
+        folder.mkdir(exist_ok=True)
+        data = viz.as_run(source)
+        names = (*names, "score") if data.games > 1 else names
+    except Exception as exc:  # noqa: BLE001 - no figure can be drawn; the data files stand
+        return [], [Failure(f"{folder.name}/{name}.{fmt}", exc) for name in names]
+    written, failures = [], []
+    for name in names:
+        if stop is not None and stop.is_set():
+            break
+        path = folder / f"{name}.{fmt}"
+        try:
+            save_figure(viz.FIGURES[name](data), path)
+        except Exception as exc:  # noqa: BLE001 - reported by name; the other figures go on
+            failures.append(Failure(f"{folder.name}/{path.name}", exc))
+        else:
+            written.append(path)
+    return written, failures
+
+
+def save_figure(figure, path: Path) -> None:
+    """Save a figure at `viz.DPI` through a temporary file and a rename: a failed save leaves no half file."""
+    from guessgame import viz
+
+    with replacing(path) as tmp:
+        figure.savefig(tmp, format=path.suffix.lstrip(".").lower(), dpi=viz.DPI)
+
+
+def save_animation(source, folder: Path) -> tuple[Path, int]:
+    """plots/guesses.gif: the guesses moving over the loss landscape; returns it and its frame count."""
+    from guessgame import viz
+
+    folder.mkdir(exist_ok=True)
+    path = folder / ANIMATION
+    with replacing(path) as tmp:
+        frames = viz.animate(viz.as_run(source), tmp)
+    return path, frames
+
+
+def _write_events(run_dir: Path, result) -> list[Failure]:
+    """TensorBoard's event files, or the reason they could not be written (and no half-written folder)."""
+    from guessgame.rundir.events import write_events
+
+    try:
+        write_events(run_dir, result)
+    except Exception as exc:  # noqa: BLE001 - reported by name; the data files stand
+        remove(run_dir / TENSORBOARD)
+        return [Failure(f"{TENSORBOARD}/", exc)]
+    return []
+
+
+def remove(folder: Path) -> None:
+    for _ in range(3):  # the worker may still be adding files while the folder goes
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            break
+        time.sleep(0.05)
+
+
+class _Worker:
+    """`work` in a daemon thread; Ctrl-C once lets it finish, twice (counting `interrupted`) stops waiting."""
+
+    def __init__(self, work: Callable[[], None], notify: Callable[[str], None]) -> None:
+        self.failure: list[BaseException] = []
+        self.finished = threading.Event()  # not Thread.join: a join cut short by Ctrl-C can mark it done
+        self.notify = notify
+
+        def target() -> None:
+            try:
+                work()
+            except BaseException as exc:  # handed to the waiting thread
+                self.failure.append(exc)
+            finally:
+                self.finished.set()
+
+        threading.Thread(target=target, name="guessgame-save", daemon=True).start()
+
+    @property
+    def busy(self) -> bool:
+        return not self.finished.is_set()
+
+    def wait(self, *, interrupted: bool) -> bool:
+        """Wait for the work; returns whether Ctrl-C was pressed (once) meanwhile."""
+        asked = interrupted
+        while not self.finished.is_set():
+            try:
+                self.finished.wait(0.05)
+            except KeyboardInterrupt:
+                if asked:
+                    raise
+                asked = True
+                self.notify("interrupted while saving; finishing the run folder (Ctrl-C again to stop at once)")
+        if self.failure:
+            raise self.failure[0]
+        return asked and not interrupted
