@@ -111,7 +111,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     log_grad, log_step = torch.empty_like(log_guess[:rows]), torch.empty_like(log_guess[:rows])
     all_loss = None if direct else torch.empty(attempts, runs, dtype=dtype, device=device)
     tracker = verdicts.Tracker(all_loss, tolerance=config.tolerance, diverge_factor=config.diverge_factor,
-                             has_minimum=config.loss != "bad") if config.stop_early else None
+                             has_minimum=losses.LOSSES[config.loss].has_minimum) if config.stop_early else None
     row_of = {a: i for i, a in enumerate(logged)}
     guesses, grads, steps = log_guess.unbind(0), log_grad.unbind(0), log_step.unbind(0)
 
@@ -243,7 +243,7 @@ def _result(config, logged, done, log_guess, log_grad, log_step, all_loss, lr_va
 
     loss = all_loss[:done]
     outcome = verdicts.classify(loss.cpu(), attempts_run, lost_at, tolerance=config.tolerance,
-                              diverge_factor=config.diverge_factor, has_minimum=config.loss != "bad",
+                              diverge_factor=config.diverge_factor, has_minimum=losses.LOSSES[config.loss].has_minimum,
                               slack=verdicts.slack(all_loss.dtype))
     final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
     row_index = torch.tensor([logged[i] - 1 for i in kept], dtype=torch.long, device=all_loss.device)
@@ -277,10 +277,8 @@ def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], li
 
 def _theory(config: Config, lr: Tensor, start: Tensor, slack: float, attempts: int) -> list[Theory]:
     """What closed-form gradient descent predicts for each run over the attempts it had."""
-    return theory.predict_runs(loss=config.loss, loss_options=config.loss_options, reduction=config.reduction,
-                               optimizer=config.optimizer, optimizer_options=config.optimizer_options, lr=lr,
-                               errors=start.double().cpu().reshape(config.runs, -1), attempts=max(attempts, 1),
-                               tolerance=config.tolerance, diverge_factor=config.diverge_factor, slack=slack)
+    return theory.predict_runs(config, start.double().cpu().reshape(config.runs, -1), lr=lr,
+                               attempts=max(attempts, 1), slack=slack)
 
 
 def hidden_answers(config: Config, dtype: torch.dtype, device: torch.device | str = "cpu") -> Tensor:

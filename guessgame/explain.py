@@ -10,19 +10,7 @@ from typing import Any, NamedTuple
 
 from guessgame.config import Config
 from guessgame.config.schema import OPTIMIZERS
-
-FORMULAS = {
-    ("l1", "mean"): "sign(guess - answer) / N",
-    ("l1", "sum"): "sign(guess - answer)",
-    ("mse", "mean"): "2 (guess - answer) / N",
-    ("mse", "sum"): "2 (guess - answer)",
-    ("huber", "mean"): "clamp(guess - answer, -delta, delta) / N",
-    ("huber", "sum"): "clamp(guess - answer, -delta, delta)",
-    ("smooth_l1", "mean"): "clamp((guess - answer) / beta, -1, 1) / N",
-    ("smooth_l1", "sum"): "clamp((guess - answer) / beta, -1, 1)",
-    ("bad", "mean"): "1 / N for every element, whatever the answer",
-    ("bad", "sum"): "1 for every element, whatever the answer",
-}
+from guessgame.losses import LOSSES
 
 
 def step_formula(optimizer: str, options: dict[str, Any]) -> str:
@@ -66,7 +54,7 @@ def explain(config: Config) -> list[str]:
         f"loss Shape: {loss.shape}",
         f"{loss!s}",
         "",
-        f"gradient g = d loss / d guess = {FORMULAS[config.loss, config.reduction]}   (N = {answer.numel()})",
+        f"gradient g = d loss / d guess = {LOSSES[config.loss].gradient_text(config.reduction)}   (N = {answer.numel()})",
         f"Gradient Dimensions: {grad.ndim}",
         f"Gradient Shape: {grad.shape}",
         f"{grad!s}",

@@ -81,7 +81,7 @@ def _is_answer(config: Config, diff: torch.Tensor, loss: float) -> bool:
     The bad loss has no minimum: its loss is 0 at many wrong guesses."""
     if bool((diff == 0).all()):
         return True
-    return config.loss != "bad" and abs(loss) <= config.tolerance
+    return losses.LOSSES[config.loss].has_minimum and abs(loss) <= config.tolerance
 
 
 def _introduction(config: Config) -> str:

@@ -31,37 +31,42 @@ import torch
 from torch import Tensor
 
 from guessgame import losses
+from guessgame.config import Config, load_config  # noqa: F401  (load_config: the doctest)
 from guessgame.records import Theory
 from guessgame.status import Status, verdicts
 _CHUNK = 1 << 22  # elements of closed-form errors evaluated at a time
 
 
-def predict(*, lr: float, error: Sequence[float], **game: Any) -> Theory:
-    """The theory block of one run; `error` is guess - answer at the start, flattened.
+def predict(config: Config, *, error: Sequence[float] | None = None, lr: float | None = None) -> Theory:
+    """The theory block of one run of `config`: its first lr, and `error` = guess - answer at the start
+    (by default the config's own, flattened).
 
-    >>> predict(loss="mse", loss_options={}, reduction="mean", optimizer="sgd",
-    ...         optimizer_options={"momentum": 0, "dampening": 0, "nesterov": False, "weight_decay": 0},
-    ...         lr=10, error=[48, -27, -41], attempts=20, tolerance=1e-12).predicted
-    <Status.DIVERGED: 'diverged'>
+    >>> predict(load_config({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": 10,
+    ...                      "attempts": 20})).predicted
+    'diverged'
     """
-    return predict_runs(lr=[lr], errors=[list(error)], **game)[0]
+    if error is None:
+        error = (torch.tensor(config.guess, dtype=torch.float64).expand(config.shape)
+                 - torch.tensor(config.answer, dtype=torch.float64)).flatten().tolist()
+    return predict_runs(config, [list(error)], lr=[config.lr[0] if lr is None else lr])[0]
 
 
-def predict_runs(*, loss: str, loss_options: dict, reduction: str, optimizer: str, optimizer_options: dict,
-                 lr: Sequence[float], errors: Sequence[Sequence[float]] | Tensor, attempts: int, tolerance: float,
-                 diverge_factor: float = 1e6, slack: float = 1e-9) -> list[Theory]:
-    """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start."""
+def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr: Sequence[float] | Tensor,
+                 attempts: int | None = None, slack: float = 1e-9) -> list[Theory]:
+    """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start,
+    over `attempts` (the config's budget by default)."""
     runs = len(lr)
-    momentum = _heavy_ball(optimizer, optimizer_options)
+    momentum = config.heavy_ball
     if momentum is None:
-        return [Theory(note=f"no closed form for {optimizer} with these options")] * runs
-    if loss == "smooth_l1" and loss_options["beta"] == 0:  # torch's smooth_l1 with beta 0 is l1
-        loss, loss_options = "l1", {}
-    if momentum and loss not in ("mse", "bad"):
-        return [Theory(note=f"no closed form for {loss} with momentum")] * runs
-    games = _Games(loss, loss_options, reduction, lr, momentum, errors, attempts)
-    shared, each, path = _PATHS[loss](games)
-    outcome = _verdicts(games, path, tolerance, diverge_factor, slack)
+        return [Theory(note=f"no closed form for {config.optimizer} with these options")] * runs
+    definition, loss_options = losses.effective(config.loss, config.loss_options)
+    path_of = _path_of(definition, loss_options)
+    if momentum and path_of not in (_quadratic, _bad):
+        return [Theory(note=f"no closed form for {config.loss} with momentum")] * runs
+    games = _Games(definition, loss_options, config.reduction, lr, momentum, errors,
+                   config.attempts if attempts is None else attempts)
+    shared, each, path = path_of(games)
+    outcome = _verdicts(games, path, config.tolerance, config.diverge_factor, slack)
     blocks = []
     for r in range(runs):
         block = {**shared, **{key: values[r] for key, values in each.items()}}
@@ -75,7 +80,7 @@ def predict_runs(*, loss: str, loss_options: dict, reduction: str, optimizer: st
 class _Games:
     """The runs of one config: their lrs (exact rationals too) and starting errors."""
 
-    def __init__(self, loss, options, reduction, lr, momentum, errors, attempts):
+    def __init__(self, loss: losses.Loss, options, reduction, lr, momentum, errors, attempts):
         self.loss, self.options, self.reduction, self.momentum = loss, options, reduction, momentum
         self.lr = torch.as_tensor(lr, dtype=torch.float64)
         self.exact = [Fraction(v) for v in self.lr.tolist()]
@@ -94,7 +99,7 @@ class _Games:
 
     def loss_at(self, errors: Tensor) -> Tensor:
         """The loss (rows,) at errors (rows, N): a guess of `errors` for an answer of 0."""
-        return losses.value(self.loss, self.options, errors, torch.zeros(1, self.n, dtype=errors.dtype),
+        return losses.value(self.loss.name, self.options, errors, torch.zeros(1, self.n, dtype=errors.dtype),
                             self.reduction)
 
     def by_element(self, path: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
@@ -112,23 +117,24 @@ class _Games:
 def _verdicts(games: _Games, path: tuple[Tensor, Tensor], tolerance, diverge_factor, slack):
     loss, lost_at = path
     return verdicts.classify(loss, torch.full((games.runs,), games.attempts), lost_at, tolerance=tolerance,
-                           diverge_factor=diverge_factor, has_minimum=games.loss != "bad", slack=slack)
-
-
-def _heavy_ball(optimizer: str, options: dict) -> float | None:
-    """momentum of plain or heavy-ball SGD; None for any other optimizer (no closed form)."""
-    if optimizer != "sgd" or options["weight_decay"] != 0 or options["nesterov"] or options["dampening"] != 0:
-        return None
-    return options["momentum"]
+                           diverge_factor=diverge_factor, has_minimum=games.loss.has_minimum, slack=slack)
 
 
 def _never(games: _Games) -> Tensor:
     return torch.full((games.runs,), games.attempts, dtype=torch.long)
 
 
-def _mse(games: _Games):
+def _path_of(loss: losses.Loss, options: dict):
+    """Which closed form a loss has, read off its shape: all core, no core, core and arms, or no minimum."""
+    if not loss.has_minimum:
+        return _bad
+    width = loss.width(options)
+    return _quadratic if width == math.inf else _l1 if width == 0 else _piecewise
+
+
+def _quadratic(games: _Games):
     """loss(t) = loss(1) p(t)^2: every element of the error is scaled by the same p(t)."""
-    h = 2 * games.scale
+    h = games.loss.curvature(games.options) * games.scale
     if games.momentum:
         return _heavy_ball_path(games, h)
     factor = games.exactly(lambda lr: 1 - lr * h)  # exact: lr and h are rationals
@@ -188,7 +194,7 @@ def _heavy_ball_path(games: _Games, h: Fraction):
 
 
 def _l1(games: _Games):
-    s = games.lr * float(games.scale)  # the step the engine takes: lr * float(1/N)
+    s = games.lr * float(games.loss.far_slope(games.options) * games.scale)  # the engine's step: lr * float(1/N)
     shared = {"note": "steps of lr/N towards the answer, then bounces within lr/N of it; no lr diverges, "
                       "none converges unless it lands exactly"}
     size = games.e0.abs()
@@ -221,12 +227,9 @@ def _lands(size: Tensor, s: Tensor) -> Tensor:
 
 def _piecewise(games: _Games):
     """huber and smooth_l1: l1-like steps outside the width, then mse-like inside it."""
-    if games.loss == "huber":
-        width = Fraction(games.options["delta"])
-        h, outside = games.scale, games.scale * width
-    else:
-        width = Fraction(games.options["beta"])
-        h, outside = games.scale / width, games.scale
+    width = games.loss.width(games.options)
+    h = games.loss.curvature(games.options) * games.scale
+    outside = games.loss.far_slope(games.options) * games.scale
     critical = 2 / h
     s = games.lr * float(outside)
     factor = games.exactly(lambda lr: 1 - lr * h)
@@ -265,7 +268,7 @@ def _two_phases(e0: Tensor, s: Tensor, width: float, factor: Tensor, t: Tensor) 
 
 def _bad(games: _Games):
     """Every element moves by lr g per attempt (more with momentum): the loss falls by that x N' each."""
-    g = float(games.scale)
+    g = float(games.loss.far_slope(games.options) * games.scale)
     mu = games.momentum
     shared = {"critical_lr": 0.0, "note": f"gradient is {g:g} everywhere: the guess drifts by lr*{g:g} per attempt, "
                                           "away from any answer, and the loss falls for ever"}
@@ -278,5 +281,3 @@ def _bad(games: _Games):
     loss = games.start_loss() - games.lr * g * per_element * moved
     return shared, {}, (loss, _never(games))
 
-
-_PATHS = {"mse": _mse, "l1": _l1, "huber": _piecewise, "smooth_l1": _piecewise, "bad": _bad}

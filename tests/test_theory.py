@@ -4,17 +4,17 @@ import math
 
 import pytest
 
-from guessgame import simulate
+from guessgame import load_config, simulate
 from guessgame.theory import predict
-
-SGD = {"momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0}
 
 
 def theory(loss="mse", reduction="mean", lr=1.0, error=(48.0, -27.0, -41.0), attempts=100, options=None,
            optimizer_options=None, tolerance=1e-12):
-    return predict(loss=loss, loss_options=options or {}, reduction=reduction, optimizer="sgd",
-                   optimizer_options={**SGD, **(optimizer_options or {})}, lr=lr, error=list(error),
-                   attempts=attempts, tolerance=tolerance)
+    """Theory's block for plain SGD (or the given options) on an answer of 0 from a guess of `error`."""
+    config = load_config({"answer": [0.0] * len(error), "guess": list(error), "loss": {"name": loss, **(options or {})},
+                          "reduction": reduction, "optimizer": {"name": "sgd", **(optimizer_options or {})},
+                          "lr": lr, "attempts": attempts, "tolerance": tolerance})
+    return predict(config)
 
 
 @pytest.mark.parametrize(("reduction", "n", "critical"), [("mean", 3, 3.0), ("mean", 5, 5.0), ("sum", 3, 1.0)],

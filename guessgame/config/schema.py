@@ -8,14 +8,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from guessgame import losses
 
-LOSSES: dict[str, dict[str, float]] = {
-    "l1": {},
-    "mse": {},
-    "huber": {"delta": 1.0},
-    "smooth_l1": {"beta": 1.0},
-    "bad": {},
-}
+LOSSES: dict[str, dict[str, float]] = {name: dict(loss.defaults) for name, loss in losses.LOSSES.items()}
 # torch.optim's own names and defaults.
 OPTIMIZERS: dict[str, dict[str, Any]] = {
     "sgd": {"momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0},

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from guessgame.losses import effective
 from guessgame.rundata import RunData
 
 
@@ -29,19 +30,20 @@ class ErrorSpace(NamedTuple):
 
 
 def error_space(run: RunData) -> ErrorSpace:
-    loss, options = run.config.loss, run.config.loss_options
+    definition, _ = effective(run.config.loss, run.config.loss_options)
+    loss = run.config.loss
     n = run.guess.shape[2]
     with np.errstate(over="ignore", invalid="ignore"):
         e = run.guess - run.answer[None]
         if n == 1:
             return ErrorSpace(e[..., 0], "error: guess − answer", f"{loss} loss of the error", True)
-        if loss == "bad":
+        if not definition.has_minimum:
             return ErrorSpace(e.sum(axis=2), "Σ (guess − answer)", "bad loss: mean of the error", True)
-        l1 = loss == "l1" or (loss == "smooth_l1" and options.get("beta", 1.0) == 0)
+        l1 = definition.width({}) == 0
         size = np.abs(e).sum(axis=2) if l1 else _norm(e)
         sign = np.where(np.einsum("tri,ri->tr", np.nan_to_num(e), np.nan_to_num(e[0])) < 0, -1.0, 1.0)
     label = "±‖guess − answer‖" + ("₁" if l1 else "₂") + "  (+: the side it started on)"
-    if l1 or loss == "mse":
+    if l1 or definition.width({}) == np.inf:
         return ErrorSpace(sign * size, label, f"{loss} loss at that size of error", True)
     return ErrorSpace(sign * size, label, f"{loss} loss along the first run's starting error", False)
 
@@ -57,25 +59,15 @@ def _norm(e: np.ndarray) -> np.ndarray:
 
 def landscape(run: RunData, x: np.ndarray) -> np.ndarray:
     """The loss at signed error size x (see the module's table)."""
-    loss, options = run.config.loss, run.config.loss_options
+    definition, options = effective(run.config.loss, run.config.loss_options)
     n = run.guess.shape[2]
     per = 1.0 / n if run.config.reduction == "mean" else 1.0
-    if loss == "smooth_l1" and options.get("beta", 1.0) == 0:
-        loss = "l1"
+    width = definition.width(options)
+    if not definition.has_minimum or width in (0, np.inf):  # one element of size x: the whole error
+        return definition.values(x, options)[0] * per
+    start = run.guess[0, 0] - run.answer[0]
+    size = float(_norm(start[None, None])[0, 0]) if n > 1 else 1.0
+    u = start / size if n > 1 and size > 0 and np.isfinite(size) else np.full(n, n ** -0.5)
     with np.errstate(over="ignore", invalid="ignore"):
-        if loss == "mse":
-            return x * x * per
-        if loss == "l1":
-            return np.abs(x) * per
-        if loss == "bad":
-            return x * per
-        start = run.guess[0, 0] - run.answer[0]
-        size = float(_norm(start[None, None])[0, 0]) if n > 1 else 1.0
-        u = start / size if n > 1 and size > 0 and np.isfinite(size) else np.full(n, n ** -0.5)
         d = np.abs(x[:, None] * u[None, :]) if n > 1 else np.abs(x)[:, None]
-        width = options.get("delta", 1.0) if loss == "huber" else options.get("beta", 1.0)
-        if loss == "huber":
-            each = np.where(d < width, 0.5 * d * d, width * (d - 0.5 * width))
-        else:
-            each = np.where(d < width, 0.5 * d * d / width, d - 0.5 * width)
-        return each.sum(axis=1) * per
+    return definition.values(d, options)[0].sum(axis=1) * per

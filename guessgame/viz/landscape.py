@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from guessgame.losses import LOSSES, effective
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
 from guessgame.viz.style import figure, legend_outside, margins
@@ -16,20 +17,9 @@ DOTS = 21  # the notebook's dots: at whole numbers when there are at most this m
 
 def one_element(loss: str, options: dict, x: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarray]:
     """Loss and gradient of a one-element guess x against `target`; inf where float64 overflows."""
+    definition, options = effective(loss, {**LOSSES[loss].defaults, **options})
     with np.errstate(over="ignore", invalid="ignore"):
-        d = x - target
-        z = np.abs(d)
-        if loss == "l1" or (loss == "smooth_l1" and options.get("beta", 1.0) == 0):
-            return z, np.sign(d)
-        if loss == "mse":
-            return d * d, 2 * d
-        if loss == "huber":
-            delta = options.get("delta", 1.0)
-            return np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), np.clip(d, -delta, delta)
-        if loss == "smooth_l1":
-            beta = options.get("beta", 1.0)
-            return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta), np.clip(d / beta, -1, 1)
-        return d, np.ones_like(d)  # bad
+        return definition.values(x - target, options)
 
 
 def landscape_figure(losses: list[str], target: float = 2.0, low: float = -8.0, high: float = 12.0,
@@ -72,7 +62,7 @@ def _panel(ax, x, dots, names, curves, target, options, k) -> None:
     for i, (name, curve) in enumerate(zip(names, curves)):
         shown, exits = marks.trace(view, curve[:, None], np.ones((len(x), 1), bool))
         same = _same_as(x, curve, names[:i], curves[:i])
-        label = name + ("  (its minimum is not at the answer)" if name == "bad" and k == 0 else "") + same
+        label = name + ("  (its minimum is not at the answer)" if not LOSSES[name].has_minimum and k == 0 else "") + same
         ax.plot(x, shown[:, 0], color=cycle(i), lw=2.4 if not same else 1.6, ls="-" if not same else (0, (4, 3)),
                 label=label, zorder=2 + i)
         dot = one_element(name, (options or {}).get(name, {}), dots, target)[k]

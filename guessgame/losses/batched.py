@@ -1,4 +1,4 @@
-"""The five losses, batched over runs: each run's loss and gradient equal, bit for bit, what
+"""The five losses in torch, batched over runs: each run's loss and gradient equal, bit for bit, what
 `torch.nn.functional`'s loss and autograd give for that run alone, in every dtype.
 
 Each function takes the guesses (rows, N) and the hidden answers (games, N), row r playing answer
@@ -23,6 +23,8 @@ import functools
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from guessgame.losses import LOSSES, effective
 
 _REDUCTION = {"none": 0, "mean": 1, "sum": 2}  # torch's Reduction enum
 # torch runs an elementwise loop of at least this many elements on several threads, split at
@@ -79,14 +81,10 @@ def huber_grad(guess: Tensor, answers: Tensor, reduction: str, delta: float) -> 
 
 
 def smooth_l1(guess: Tensor, answers: Tensor, reduction: str, beta: float) -> Tensor:
-    if beta == 0.0:  # torch falls back to l1 here
-        return l1(guess, answers, reduction)
     return _reduce(_by_run(_smooth_l1_values(beta), answers, guess), reduction)
 
 
 def smooth_l1_grad(guess: Tensor, answers: Tensor, reduction: str, beta: float) -> Tensor:
-    if beta == 0.0:
-        return l1_grad(guess, answers, reduction)
     return _by_run(_smooth_l1_grads(reduction, beta), -answers, guess.neg())
 
 
@@ -155,12 +153,14 @@ GRAD = {"l1": l1_grad, "mse": mse_grad, "huber": huber_grad, "smooth_l1": smooth
 
 def value(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
     """The loss (rows,) of `name` at `guess` (rows, N); row r plays answers[r % games], answers (games, N)."""
-    return VALUE[name](guess, answers, reduction, **options)
+    loss, options = effective(name, options)
+    return VALUE[loss.name](guess, answers, reduction, **options)
 
 
 def grad(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
     """The gradient (rows, N) of the loss `name` at `guess` (rows, N); row r plays answers[r % games]."""
-    return GRAD[name](guess, answers, reduction, **options)
+    loss, options = effective(name, options)
+    return GRAD[loss.name](guess, answers, reduction, **options)
 
 
 def loss_and_grad(name: str, options: dict, guess: Tensor, answers: Tensor,
@@ -170,7 +170,8 @@ def loss_and_grad(name: str, options: dict, guess: Tensor, answers: Tensor,
 
 def functional(name: str, options: dict, reduction: str):
     """The single-game loss as PyTorch users write it: `loss = fn(guess, answer)`, for autograd."""
-    if name == "bad":
+    torch_name = LOSSES[name].torch
+    if torch_name is None:
         return lambda guess, answer: bad_loss(guess, answer, reduction)
-    fn = {"l1": F.l1_loss, "mse": F.mse_loss, "huber": F.huber_loss, "smooth_l1": F.smooth_l1_loss}[name]
+    fn = getattr(F, torch_name)
     return lambda guess, answer: fn(guess, answer, reduction=reduction, **options)
