@@ -102,13 +102,13 @@ def first_attempt(config: Config) -> Attempt:
     loss.backward()
     note = None
     try:
-        optimizers.reference(config.optimizer, config.optimizer_options, [param], lr).step()
+        optimizers.reference(config, [param], lr).step()
         after = param.detach()
     except RuntimeError as exc:
         wide = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
-        update = optimizers.make(config.optimizer, config.optimizer_options, torch.tensor([[lr]], dtype=wide))
+        update = optimizers.make(config, torch.tensor([[lr]], dtype=torch.float64))
         flat = guess.reshape(1, -1)
-        after = update.update(param.grad.reshape(1, -1), flat, update.init(flat), 1).to(dtype).reshape(config.shape)
+        after = update.update(param.grad.reshape(1, -1), flat, update.init(flat))[0].reshape(config.shape)
         note = (f"torch.optim cannot take this step in {config.dtype} ({exc}); shown is the run's step, "
                 f"with lr kept in {str(wide).removeprefix('torch.')}")
     return Attempt(answer, guess, loss.detach(), param.grad, guess - after, after, note)

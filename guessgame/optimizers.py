@@ -1,16 +1,21 @@
-"""Optimizers for a batch of runs, each run updated exactly as `torch.optim` updates one parameter.
+"""Optimizers for a batch of runs, each run updated exactly as the notebook or `torch.optim` updates one.
 
-An optimizer here is a pair of small functions in the optax style: `init(guess) -> state` and
-`update(grad, guess, state, t) -> new_guess`, with `lr` a (runs, 1) float64 tensor so every run has
-its own learning rate. The operations are `torch.optim`'s single-tensor code path on the CPU (the one
-it takes for a single parameter), in the same order. Where that code scales by a Python float derived
-from lr (`-lr`, `1 - lr * weight_decay`, `-lr / (1 - beta1^t)`), the scalar is computed per run in
-float64, as Python computes it, and applied through `perrun`, which rounds it as torch's kernel rounds
-a Python float. So each run equals `torch.optim` bit for bit, in every dtype (the tests compare them
-attempt by attempt).
+An optimizer is a pair of functions in the optax style, over a guess (runs, N) with a learning rate
+(runs, 1) per run:
 
-Plain SGD is not here: the engine applies it exactly as the notebook does,
-`step = lr * grad; guess -= step`.
+    init(guess) -> state                               state: a NamedTuple of tensors (and a count)
+    update(grad, guess, state) -> (new_guess, step, state)
+
+Plain SGD is the notebook's update, `step = lr * grad; guess -= step`. The others follow
+`torch.optim`'s single-tensor code path on the CPU (the one it takes for a single parameter), in the
+same order. Where that code scales by a Python float derived from lr (`-lr`, `1 - lr * weight_decay`,
+`-lr / (1 - beta1^t)`), the scalar is computed per run in float64, as Python computes it, and applied
+through `perrun`, which rounds it as torch's kernel rounds a Python float. So each run equals
+`torch.optim` bit for bit, in every dtype (the tests compare them attempt by attempt).
+
+Weight decay is one piece, chained in front of the optimizer it decays for (`decayed`); AdamW's
+decoupled decay shrinks the guess instead (`shrunk`). Both are applied where torch.optim applies them,
+first thing in the step, so chaining keeps the bits.
 """
 
 from __future__ import annotations
@@ -21,128 +26,173 @@ import torch
 from torch import Tensor
 
 from guessgame import perrun
+from guessgame.config import Config
+
+_HALF = (torch.float16, torch.bfloat16)
 
 
 class Optimizer(NamedTuple):
-    init: Callable[[Tensor], dict[str, Any]]
-    update: Callable[[Tensor, Tensor, dict[str, Any], int], Tensor]
+    init: Callable[[Tensor], Any]
+    update: Callable[[Tensor, Tensor, Any], tuple[Tensor, Tensor, Any]]
 
 
-def _decay(grad: Tensor, guess: Tensor, weight_decay: float) -> Tensor:
-    """g + weight_decay guess (L2 weight decay)."""
-    return perrun.add(grad, guess, weight_decay) if weight_decay != 0 else grad
+class NoState(NamedTuple):
+    pass
 
 
-def sgd(lr: Tensor, momentum: float, dampening: float, nesterov: bool, weight_decay: float) -> Optimizer:
+class SgdState(NamedTuple):
+    buf: Tensor | None  # the momentum buffer, None before the first attempt
+
+
+class AdamState(NamedTuple):
+    count: int
+    exp_avg: Tensor
+    exp_avg_sq: Tensor
+    max_exp_avg_sq: Tensor | None  # with amsgrad
+
+
+class RmspropState(NamedTuple):
+    square_avg: Tensor
+    grad_avg: Tensor | None  # when centered
+    buf: Tensor | None  # with momentum
+
+
+class AdagradState(NamedTuple):
+    count: int
+    sum: Tensor
+
+
+def plain(lr: Tensor) -> Optimizer:
+    """The notebook's update: step = lr * grad; guess -= step. `lr` (runs, 1) is in the dtype a Python
+    float multiplies in: float32 for a half precision guess (its opmath), else the guess's dtype."""
+
+    def update(grad: Tensor, guess: Tensor, state: NoState) -> tuple[Tensor, Tensor, NoState]:
+        step = torch.mul(lr, grad).to(guess.dtype)
+        return guess - step, step, state
+
+    return Optimizer(lambda guess: NoState(), update)
+
+
+def _stepped(new_guess: Tensor, guess: Tensor) -> tuple[Tensor, Tensor]:
+    """A torch.optim update's new guess, rounded to the guess's dtype, and the step it took."""
+    new_guess = new_guess.to(guess.dtype)
+    return new_guess, guess - new_guess
+
+
+def decayed(weight_decay: float, inner: Optimizer) -> Optimizer:
+    """L2 weight decay: `inner` sees g + weight_decay * guess."""
+    if weight_decay == 0:
+        return inner
+
+    def update(grad: Tensor, guess: Tensor, state: Any) -> tuple[Tensor, Tensor, Any]:
+        return inner.update(perrun.add(grad, guess, weight_decay), guess, state)
+
+    return Optimizer(inner.init, update)
+
+
+def shrunk(lr: Tensor, weight_decay: float, inner: Optimizer) -> Optimizer:
+    """Decoupled weight decay (AdamW): the guess shrinks by 1 - lr * weight_decay before `inner` steps.
+    The step recorded is the whole change, shrinking included."""
+    if weight_decay == 0:
+        return inner
+
+    def update(grad: Tensor, guess: Tensor, state: Any) -> tuple[Tensor, Tensor, Any]:
+        new_guess, _, state = inner.update(grad, perrun.mul(guess, 1 - lr * weight_decay), state)
+        return new_guess, guess - new_guess, state
+
+    return Optimizer(inner.init, update)
+
+
+def sgd(lr: Tensor, momentum: float, dampening: float, nesterov: bool) -> Optimizer:
     """v(t) = momentum v(t-1) + (1 - dampening) g(t), v(1) = g(1);  guess -= lr (g + momentum v if nesterov else v)."""
 
-    def init(guess: Tensor) -> dict[str, Any]:
-        return {"buf": None}
-
-    def update(grad: Tensor, guess: Tensor, state: dict[str, Any], t: int) -> Tensor:
-        grad = _decay(grad, guess, weight_decay)
+    def update(grad: Tensor, guess: Tensor, state: SgdState) -> tuple[Tensor, Tensor, SgdState]:
         if momentum != 0:
-            if state["buf"] is None:
-                state["buf"] = grad.clone()
-            else:
-                state["buf"] = perrun.add(state["buf"].mul_(momentum), grad, 1 - dampening)
-            grad = perrun.add(grad, state["buf"], momentum) if nesterov else state["buf"]
-        return perrun.add(guess, grad, -lr)
+            buf = grad.clone() if state.buf is None else perrun.add(state.buf.mul_(momentum), grad, 1 - dampening)
+            state = SgdState(buf)
+            grad = perrun.add(grad, buf, momentum) if nesterov else buf
+        return (*_stepped(perrun.add(guess, grad, -lr), guess), state)
 
-    return Optimizer(init, update)
+    return Optimizer(lambda guess: SgdState(None), update)
 
 
-def adam(lr: Tensor, betas: tuple[float, float], eps: float, weight_decay: float, amsgrad: bool,
-         decoupled: bool = False) -> Optimizer:
+def adam(lr: Tensor, betas: tuple[float, float], eps: float, amsgrad: bool) -> Optimizer:
     """m = lerp(m, g, 1 - b1); v = b2 v + (1 - b2) g^2;  guess -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)."""
     beta1, beta2 = betas
 
-    def init(guess: Tensor) -> dict[str, Any]:
-        state = {"exp_avg": torch.zeros_like(guess), "exp_avg_sq": torch.zeros_like(guess)}
-        if amsgrad:
-            state["max_exp_avg_sq"] = torch.zeros_like(guess)
-        return state
+    def init(guess: Tensor) -> AdamState:
+        zeros = torch.zeros_like
+        return AdamState(0, zeros(guess), zeros(guess), zeros(guess) if amsgrad else None)
 
-    def update(grad: Tensor, guess: Tensor, state: dict[str, Any], t: int) -> Tensor:
-        if weight_decay != 0:
-            if decoupled:
-                guess = perrun.mul(guess, 1 - lr * weight_decay)
-            else:
-                grad = perrun.add(grad, guess, weight_decay)
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    def update(grad: Tensor, guess: Tensor, state: AdamState) -> tuple[Tensor, Tensor, AdamState]:
+        t = state.count + 1
+        exp_avg = state.exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq = state.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-        if amsgrad:
-            torch.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-            exp_avg_sq = state["max_exp_avg_sq"]
-        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-        return perrun.addcdiv(guess, exp_avg, denom, -(lr / (1 - beta1**t)))
+        largest = state.max_exp_avg_sq
+        if largest is not None:
+            torch.maximum(largest, exp_avg_sq, out=largest)
+        denom = ((exp_avg_sq if largest is None else largest).sqrt() / bias_correction2_sqrt).add_(eps)
+        new_guess = perrun.addcdiv(guess, exp_avg, denom, -(lr / (1 - beta1**t)))
+        return (*_stepped(new_guess, guess), AdamState(t, exp_avg, exp_avg_sq, largest))
 
     return Optimizer(init, update)
 
 
-def adamw(lr: Tensor, betas: tuple[float, float], eps: float, weight_decay: float, amsgrad: bool) -> Optimizer:
-    """Adam with decoupled weight decay: guess *= 1 - lr weight_decay before the Adam step."""
-    return adam(lr, betas, eps, weight_decay, amsgrad, decoupled=True)
-
-
-def rmsprop(lr: Tensor, alpha: float, eps: float, weight_decay: float, momentum: float,
-            centered: bool) -> Optimizer:
+def rmsprop(lr: Tensor, alpha: float, eps: float, momentum: float, centered: bool) -> Optimizer:
     """v = alpha v + (1 - alpha) g^2;  guess -= lr g / (sqrt(v - mean_g^2 if centered else v) + eps)."""
 
-    def init(guess: Tensor) -> dict[str, Any]:
-        state = {"square_avg": torch.zeros_like(guess)}
-        if momentum > 0:
-            state["buf"] = torch.zeros_like(guess)
-        if centered:
-            state["grad_avg"] = torch.zeros_like(guess)
-        return state
+    def init(guess: Tensor) -> RmspropState:
+        zeros = torch.zeros_like
+        return RmspropState(zeros(guess), zeros(guess) if centered else None, zeros(guess) if momentum > 0 else None)
 
-    def update(grad: Tensor, guess: Tensor, state: dict[str, Any], t: int) -> Tensor:
-        grad = _decay(grad, guess, weight_decay)
-        square_avg = state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-        if centered:
-            grad_avg = state["grad_avg"].lerp_(grad, 1 - alpha)
+    def update(grad: Tensor, guess: Tensor, state: RmspropState) -> tuple[Tensor, Tensor, RmspropState]:
+        square_avg = state.square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        if state.grad_avg is not None:
+            grad_avg = state.grad_avg.lerp_(grad, 1 - alpha)
             avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
         else:
             avg = square_avg.sqrt()
         avg = avg.add_(eps)
-        if momentum > 0:
-            buf = state["buf"].mul_(momentum).addcdiv_(grad, avg)
-            return perrun.add(guess, buf, -lr)
-        return perrun.addcdiv(guess, grad, avg, -lr)
+        if state.buf is not None:
+            new_guess = perrun.add(guess, state.buf.mul_(momentum).addcdiv_(grad, avg), -lr)
+        else:
+            new_guess = perrun.addcdiv(guess, grad, avg, -lr)
+        return (*_stepped(new_guess, guess), state)
 
     return Optimizer(init, update)
 
 
-def adagrad(lr: Tensor, lr_decay: float, weight_decay: float, initial_accumulator_value: float,
-            eps: float) -> Optimizer:
+def adagrad(lr: Tensor, lr_decay: float, initial_accumulator_value: float, eps: float) -> Optimizer:
     """s += g^2;  guess -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)."""
 
-    def init(guess: Tensor) -> dict[str, Any]:
-        return {"sum": torch.full_like(guess, initial_accumulator_value)}
+    def update(grad: Tensor, guess: Tensor, state: AdagradState) -> tuple[Tensor, Tensor, AdagradState]:
+        t = state.count + 1
+        total = state.sum.addcmul_(grad, grad, value=1)
+        new_guess = perrun.addcdiv(guess, grad, total.sqrt().add_(eps), -(lr / (1 + (t - 1) * lr_decay)))
+        return (*_stepped(new_guess, guess), AdagradState(t, total))
 
-    def update(grad: Tensor, guess: Tensor, state: dict[str, Any], t: int) -> Tensor:
-        grad = _decay(grad, guess, weight_decay)
-        state["sum"].addcmul_(grad, grad, value=1)
-        std = state["sum"].sqrt().add_(eps)
-        return perrun.addcdiv(guess, grad, std, -(lr / (1 + (t - 1) * lr_decay)))
-
-    return Optimizer(init, update)
+    return Optimizer(lambda guess: AdagradState(0, torch.full_like(guess, initial_accumulator_value)), update)
 
 
-OPTIMIZERS = {"sgd": sgd, "adam": adam, "adamw": adamw, "rmsprop": rmsprop, "adagrad": adagrad}
+_OPTIMIZERS = {"sgd": sgd, "adam": adam, "adamw": adam, "rmsprop": rmsprop, "adagrad": adagrad}
 
 
-def make(name: str, options: dict[str, Any], lr: Tensor) -> Optimizer:
-    """The optimizer `name` with `torch.optim`'s hyper-parameters `options`, for per-run `lr` (runs, 1), float64."""
-    return OPTIMIZERS[name](lr, **options)
+def make(config: Config, lr: Tensor) -> Optimizer:
+    """The config's optimizer, for per-run learning rates `lr` (runs, 1) in float64."""
+    if config.plain_sgd:
+        dtype = getattr(torch, config.dtype)
+        return plain(lr.to(torch.float32 if dtype in _HALF else dtype))
+    options = dict(config.optimizer_options)
+    weight_decay = options.pop("weight_decay")
+    inner = _OPTIMIZERS[config.optimizer](lr, **options)
+    if config.optimizer == "adamw":
+        return shrunk(lr, weight_decay, inner)
+    return decayed(weight_decay, inner)
 
 
-
-def reference(name: str, options: dict[str, Any], params: list[Tensor], lr: float) -> torch.optim.Optimizer:
+def reference(config: Config, params: list[Tensor], lr: float) -> torch.optim.Optimizer:
     """The same optimizer from `torch.optim`, for one game: what `explain` narrates a step of."""
     cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-           "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[name]
-    return cls(params, lr=lr, **options)
+           "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[config.optimizer]
+    return cls(params, lr=lr, **config.optimizer_options)

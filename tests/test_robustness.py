@@ -227,9 +227,9 @@ def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(tmp_path):
 
 
 def test_a_log_too_big_for_memory_is_refused_before_it_starts(monkeypatch):
-    from guessgame import engine
+    from guessgame.engine import answers
 
-    monkeypatch.setattr(engine, "_available_memory", lambda: 2**30)
+    monkeypatch.setattr(answers, "_available_memory", lambda: 2**30)
     with pytest.raises(ConfigError, match=r"GiB of log.*log_every: \d+"):
         simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 2000})
     with pytest.raises(ConfigError, match="use fewer runs or attempts"):

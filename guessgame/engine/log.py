@@ -1,0 +1,92 @@
+"""What a simulation keeps of its attempts, and what is read from that afterwards."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from guessgame import losses
+from guessgame.config import Config
+from guessgame.status import verdicts
+
+_CHUNK = 1 << 22  # elements of guesses turned into losses at a time
+
+
+class Log:
+    """The guess before its step, the gradient and the step at every kept attempt; every loss.
+
+    Every attempt kept and no early stop ("direct"): the guesses go straight into the log, and the
+    losses are computed from it afterwards in one pass (an inner reduction per attempt costs more
+    than the whole update). Otherwise the loss is computed each attempt, as early stop and the
+    verdicts need every loss while only every `log_every`-th guess is kept.
+    """
+
+    def __init__(self, config: Config, start: Tensor) -> None:
+        runs, n = start.shape
+        self.config, self.logged = config, config.logged_attempts
+        self.direct = config.log_every == 1 and not config.stop_early
+        rows = len(self.logged)
+        self.guess = torch.empty(rows + self.direct, runs, n, dtype=start.dtype, device=start.device)
+        self.grad, self.step = torch.empty_like(self.guess[:rows]), torch.empty_like(self.guess[:rows])
+        self.loss = None if self.direct else torch.empty(config.attempts, runs, dtype=start.dtype, device=start.device)
+        self.lost_at = torch.full((runs,), config.attempts, dtype=torch.long)  # first attempt (0-based) not finite
+        self.done = 0
+        self._row = {a: i for i, a in enumerate(self.logged)}
+        self._guesses, self._grads, self._steps = self.guess.unbind(0), self.grad.unbind(0), self.step.unbind(0)
+        if self.direct:
+            self._guesses[0].copy_(start)
+        self.start = self._guesses[0] if self.direct else start
+
+    def record(self, t: int, guess: Tensor, grad: Tensor, step: Tensor, new_guess: Tensor,
+               loss: Tensor | None) -> Tensor:
+        """Keep attempt t; returns the guess the next attempt starts from."""
+        self.done = t
+        if self.direct:
+            self._grads[t - 1].copy_(grad)
+            self._steps[t - 1].copy_(step)
+            return self._guesses[t].copy_(new_guess)
+        self.loss[t - 1] = loss
+        row = self._row.get(t)
+        if row is not None:
+            self._guesses[row].copy_(guess)
+            self._grads[row].copy_(grad)
+            self._steps[row].copy_(step)
+        return new_guess
+
+    def final(self, guess: Tensor) -> Tensor:
+        """The guess after the last recorded step (in direct mode, read from the log)."""
+        return self._guesses[self.done] if self.direct else guess
+
+    def note_lost(self, t: int, loss: Tensor, guess: Tensor) -> Tensor:
+        """Whether each guess is finite; the first attempt at which it was not goes in `lost_at`."""
+        # A guess that is not finite never gives a finite loss, and a finite sum means every loss is
+        # finite: one reduction per attempt, and a closer look only when something overflowed.
+        if bool(torch.isfinite(loss.sum())):
+            return torch.ones_like(loss, dtype=torch.bool)
+        finite = torch.isfinite(guess).all(1)
+        self.lost_at[~finite.cpu() & (self.lost_at >= t)] = t - 1
+        return finite
+
+    def losses(self, answers: Tensor) -> Tensor:
+        """Every loss (attempts done, runs); in direct mode computed now from the logged guesses."""
+        if not self.direct:
+            return self.loss[:self.done]
+        guesses = self.guess[:self.done]
+        values = _losses_of(self.config, guesses, answers)
+        odd = (~torch.isfinite(values)).any(0).cpu()
+        if odd.any():  # only runs with a loss that is not finite need their guesses looked at
+            runs = odd.nonzero().flatten()
+            self.lost_at[runs] = verdicts._first(~torch.isfinite(guesses[:, runs.to(guesses.device)]).all(-1).cpu())
+        return values
+
+
+def _losses_of(config: Config, guesses: Tensor, answers: Tensor) -> Tensor:
+    """The loss at every logged guess (attempts, runs, N) -> (attempts, runs), a chunk at a time."""
+    attempts, runs, n = guesses.shape
+    out = torch.empty(attempts, runs, dtype=guesses.dtype, device=guesses.device)
+    per = max(1, _CHUNK // max(1, runs * n))
+    for start in range(0, attempts, per):
+        block = guesses[start:start + per]
+        values = losses.value(config.loss, config.loss_options, block.reshape(-1, n), answers, config.reduction)
+        out[start:start + per] = values.reshape(block.shape[0], runs)
+    return out

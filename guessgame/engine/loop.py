@@ -1,0 +1,72 @@
+"""`simulate`: every run of a config played attempt by attempt, as one batch."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from guessgame import losses, optimizers
+from guessgame.config import Config, load_config
+from guessgame.engine.answers import check_memory, device_of, hidden_answers
+from guessgame.engine.log import Log
+from guessgame.engine.result import Interrupted, Played, Result, build
+from guessgame.engine.stopping import EarlyStop
+
+Progress = Callable[[int, int], None]
+
+
+def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str] = (), *,
+             progress: Progress | None = None) -> Result:
+    """Play every run of a config as one batch and return the full log.
+
+    >>> result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [0.1, 10]})
+    >>> result.status
+    ['unfinished', 'diverged']
+    """
+    config = load_config(source, overrides)
+    device = device_of(config)
+    dtype = getattr(torch, config.dtype)
+    check_memory(config, dtype.itemsize)
+    lr = torch.tensor(config.lr, dtype=torch.float64).repeat_interleave(config.games)
+    answer = hidden_answers(config, dtype, device)  # (runs, N)
+    start = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, -1)
+    log = Log(config, start.expand(config.runs, -1).clone())
+    stop = EarlyStop(config, log.loss) if config.stop_early else None
+    optimizer = optimizers.make(config, lr.to(device).unsqueeze(1))
+    final_guess, interrupted = _play(config, log, optimizer, stop, answer[:config.games], progress)
+    attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
+    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted))
+    if interrupted:
+        raise Interrupted(result)
+    return result
+
+
+def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: EarlyStop | None, answers: Tensor,
+          progress: Progress | None) -> tuple[Tensor, bool]:
+    """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short."""
+    name, options, reduction = config.loss, config.loss_options, config.reduction
+    guess = log.start
+    state = optimizer.init(guess)
+    try:
+        for t in range(1, config.attempts + 1):
+            loss = None if log.direct else losses.value(name, options, guess, answers, reduction)
+            grad = losses.grad(name, options, guess, answers, reduction)
+            new_guess, step, state = optimizer.update(grad, guess, state)
+            if stop is None:
+                if loss is not None:
+                    log.note_lost(t, loss, guess)
+                guess = log.record(t, guess, grad, step, new_guess, loss)
+            else:
+                finite = log.note_lost(t, loss, guess)
+                loss, grad, step = stop.mask(loss, grad, step)
+                log.record(t, guess, grad, step, new_guess, loss)
+                guess = stop.decide(t, loss, finite, guess, new_guess)
+            if progress is not None:
+                progress(t, config.attempts)
+            if stop is not None and stop.finished:
+                break
+    except KeyboardInterrupt:
+        return log.final(guess), True
+    return log.final(guess), False

@@ -1,0 +1,121 @@
+"""A finished (or interrupted) simulation: the log, with each run's verdict and theory's prediction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from guessgame import losses, theory
+from guessgame.config import Config
+from guessgame.engine.log import Log
+from guessgame.records import RunSummary, Theory
+from guessgame.status import Status, verdicts
+
+
+@dataclass
+class Result:
+    """Tensors are indexed [attempt, run, *answer_shape]."""
+
+    config: Config
+    attempt: Tensor  # (attempts,) the 1-based attempt number of each logged row
+    guess: Tensor  # (attempts, runs, *shape): the guess before its step
+    loss: Tensor  # (attempts, runs)
+    grad: Tensor  # like guess
+    step: Tensor  # like guess: guess(t+1) = guess(t) - step(t)
+    lr: Tensor  # (runs,)
+    game: Tensor  # (runs,) which hidden answer of its learning rate
+    answer: Tensor  # (runs, *shape)
+    final_guess: Tensor  # (runs, *shape): the guess after the last step
+    attempts_run: list[int]
+    status: list[Status]
+    converged_at: list[int | None]
+    diverged_at: list[int | None]
+    theory: list[Theory]
+    interrupted: bool = False
+    best_loss: list[float] = field(default_factory=list)  # the lowest loss each run reached
+    final_loss: list[float] = field(default_factory=list)
+    left_at: list[int | None] = field(default_factory=list)
+
+    @property
+    def runs(self) -> int:
+        return int(self.lr.shape[0])
+
+    def summary(self) -> list[RunSummary]:
+        """One record per run: what `summary.json` holds."""
+        # Each tensor goes to Python once, not once per run: a sweep can have 10^5 runs.
+        lr, game = self.lr.double().tolist(), self.game.tolist()
+        final_guess, answer = self.final_guess.double().tolist(), self.answer.double().tolist()
+        return [
+            RunSummary(run=r, lr=lr[r], game=game[r], status=self.status[r], attempts_run=self.attempts_run[r],
+                       converged_at=self.converged_at[r], diverged_at=self.diverged_at[r], left_at=self.left_at[r],
+                       final_loss=self.final_loss[r], best_loss=self.best_loss[r], final_guess=final_guess[r],
+                       answer=answer[r], theory=self.theory[r])
+            for r in range(self.runs)
+        ]
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during `simulate`; `.result` holds the attempts computed so far."""
+
+    def __init__(self, result: Result) -> None:
+        super().__init__("interrupted")
+        self.result = result
+
+
+@dataclass
+class Played:
+    """What the loop leaves: the log, the runs' learning rates and answers, where each run ended."""
+
+    log: Log
+    lr: Tensor  # (runs,) float64
+    answer: Tensor  # (runs, N)
+    final_guess: Tensor  # (runs, N)
+    attempts_run: Tensor  # (runs,)
+    interrupted: bool
+
+
+def build(config: Config, played: Played) -> Result:
+    """The Result of a played log: the kept rows, each run's verdict, best and final loss, and theory."""
+    log, done = played.log, played.log.done
+    kept = [i for i, a in enumerate(log.logged) if a <= done]
+    rows, runs, shape = len(kept), config.runs, config.shape
+    loss = log.losses(played.answer[:config.games])
+    attempts_run, lost_at = played.attempts_run.clamp(max=done), log.lost_at.clamp(max=done)
+    slack = verdicts.slack(loss.dtype)
+    outcome = verdicts.classify(loss.cpu(), attempts_run, lost_at, tolerance=config.tolerance,
+                                diverge_factor=config.diverge_factor,
+                                has_minimum=losses.LOSSES[config.loss].has_minimum, slack=slack)
+    final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
+    row_index = torch.tensor([log.logged[i] - 1 for i in kept], dtype=torch.long, device=loss.device)
+    start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
+    predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
+                                    attempts=max(done if played.interrupted else config.attempts, 1), slack=slack)
+
+    def view(tensor: Tensor) -> Tensor:
+        return tensor[:rows].reshape(rows, runs, *shape)
+
+    return Result(
+        config=config, attempt=torch.tensor([log.logged[i] for i in kept], dtype=torch.long),
+        guess=view(log.guess), loss=loss.index_select(0, row_index), grad=view(log.grad), step=view(log.step),
+        lr=played.lr, game=torch.arange(runs) % config.games, answer=played.answer.reshape(runs, *shape),
+        final_guess=played.final_guess.reshape(runs, *shape), attempts_run=attempts_run.tolist(),
+        status=outcome.status, converged_at=outcome.converged_at, diverged_at=outcome.diverged_at,
+        theory=predicted, interrupted=played.interrupted, best_loss=best_loss, final_loss=final_loss,
+        left_at=outcome.left_at,
+    )
+
+
+def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], list[float]]:
+    if loss.shape[0] == 0:
+        nan = [float("nan")] * loss.shape[1]
+        return nan, list(nan)
+    last = (attempts_run - 1).clamp_min(0).unsqueeze(0)
+    final = loss.double().gather(0, last)[0]
+    index = torch.arange(loss.shape[0]).unsqueeze(1)
+    finite = torch.where((index < attempts_run) & torch.isfinite(loss), loss.double(),
+                         torch.full_like(loss, float("inf"), dtype=torch.float64))
+    best = finite.amin(0)
+    best = torch.where(torch.isfinite(best), best, torch.full_like(best, float("nan")))
+    return final.tolist(), best.tolist()
