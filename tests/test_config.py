@@ -1,8 +1,15 @@
 """Config loading: every form a key may take, and a clear error for each mistake."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
 
-from guessgame import ConfigError, load_config
+from files import CONFIGS
+from guessgame import ConfigError, load_config, simulate
+from guessgame.cli import app
+
+runner = CliRunner()
 
 
 def test_defaults_and_forms(write_config):
@@ -120,3 +127,65 @@ def test_replace_changes_keys_and_validates_them():
     assert changed.answer == config.answer and changed.lr == config.lr and config.attempts == 20
     with pytest.raises(ConfigError, match="lr: got -1"):
         config.replace(lr=-1)
+
+
+MORE_ERRORS = [
+    ("answer: 1\nlearning_rate: 0.1\n", "did you mean `lr`?"),
+    ("answer: 1\ndtype: double\n", "dtype: got 'double'"),
+    ("answer: 1\noptimizer: {name: sgd, momentom: 0.9}\n", "did you mean `momentum`?"),
+    ("answer: 1\nloss: {name: huber, delta: -1}\n", "loss.delta: got -1"),
+    ("42\n", "top level must be a mapping"),
+    ("answer: 1\nlr: [0.1, -0.2]\n", "lr.1: got -0.2"),
+    ("answer: 1\nstop_early: maybe\n", "true or false"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), [(t, f) for t, _, f, _ in ERRORS] + MORE_ERRORS)
+def test_every_bad_config_exits_2_with_a_message_and_no_folder(tmp_path, text, fragment):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    out = tmp_path / "runs"
+    result = runner.invoke(app, ["run", str(path), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert str(path) in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("override", "fragment"), [("lrr=0.1", "did you mean `lr`"),
+                                                     ("lr=[0.1, oops]", "lr.1: got 'oops'"),
+                                                     ("optimizer.momentum=-1", "optimizer.momentum: got -1"),
+                                                     ("answer.random.low=1", "random")])
+def test_bad_overrides_exit_2(tmp_path, override, fragment):
+    result = runner.invoke(app, ["run", str(CONFIGS / "mse.yaml"), "--set", override, "--out",
+                                 str(tmp_path / "runs")])
+    assert result.exit_code == 2 and fragment in result.output and f"--set {override}" in result.output
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_directory_is_not_a_config(tmp_path):
+    result = runner.invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2 and "directory" in result.output
+
+
+def mangle(config, key, value):
+    return {**config, key: value}
+
+
+bad_values = st.one_of(st.none(), st.text(max_size=5), st.floats(), st.integers(-5, 0), st.lists(st.integers(), max_size=2),
+                       st.booleans(), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["answer", "guess", "loss", "reduction", "optimizer", "lr", "attempts", "dtype", "games",
+                        "seed", "tolerance", "stop_early", "diverge_factor", "log_every", "device", "name",
+                        "nonsense"]), bad_values)
+def test_random_invalid_configs_raise_config_error_and_nothing_else(key, value):
+    base = {"answer": [2, 77, 91], "guess": 50, "lr": 0.1, "attempts": 3}
+    try:
+        config = load_config(mangle(base, key, value))
+    except ConfigError as error:
+        assert str(error)
+        return
+    simulate(config)  # whatever was accepted must run

@@ -4,7 +4,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import CONFIGS
+from files import CONFIGS
 from guessgame import ConfigError, simulate
 from guessgame.cli import app
 from reference import loss_fn, notebook_loop, torch_optim_loop

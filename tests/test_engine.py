@@ -1,11 +1,14 @@
 """The batched engine against independent references, run by run and attempt by attempt."""
 
 import itertools
+import warnings
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from guessgame import simulate
+from guessgame import ConfigError, load_config, simulate
 from reference import loss_fn, notebook_loop, torch_optim_loop
 
 ANSWERS = {"scalar": 3.0, "vector": [2.0, 77.0, 91.0], "matrix": [[1.0, -2.0, 3.5], [4.0, 5.0, -6.25]]}
@@ -122,3 +125,65 @@ def test_log_every_keeps_every_kth_attempt_and_the_last():
     assert torch.equal(thin.guess, full.guess[[0, 4, 8, 9]])
     assert torch.equal(thin.loss, full.loss[[0, 4, 8, 9]])
     assert thin.status == full.status
+
+
+# Property-based: valid configs keep the invariants, invalid ones raise ConfigError only.
+numbers = st.floats(-100, 100, allow_nan=False).map(lambda x: round(x, 3))
+shapes = st.sampled_from([(), (1,), (3,), (2, 3)])
+
+
+@st.composite
+def valid_configs(draw):
+    shape = draw(shapes)
+    size = 1 if not shape else (shape[0] if len(shape) == 1 else shape[0] * shape[1])
+    flat = [draw(numbers) for _ in range(size)]
+    answer = flat[0] if not shape else (flat if len(shape) == 1 else [flat[:3], flat[3:]])
+    loss = draw(st.sampled_from(["l1", "mse", "huber", "smooth_l1", "bad"]))
+    optimizer = draw(st.sampled_from(["sgd", "adam", "adamw", "rmsprop", "adagrad"]))
+    return {
+        "answer": answer, "guess": draw(numbers), "loss": loss, "optimizer": optimizer,
+        "reduction": draw(st.sampled_from(["mean", "sum"])),
+        "lr": draw(st.lists(st.floats(1e-4, 50).map(lambda x: round(x, 4) or 1e-4), min_size=1, max_size=4)),
+        "attempts": draw(st.integers(1, 25)),
+        "dtype": draw(st.sampled_from(["float16", "bfloat16", "float32", "float64"])),
+        "stop_early": draw(st.booleans()),
+    }
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_configs())
+def test_random_valid_configs_keep_the_invariants(config):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = simulate(config)
+    runs, attempts = len(config["lr"]), config["attempts"]
+    shape = torch.tensor(config["answer"]).shape
+    assert result.guess.shape == result.grad.shape == result.step.shape == (len(result.attempt), runs, *shape)
+    assert result.loss.shape == (len(result.attempt), runs)
+    for r in range(runs):
+        status, ran = result.status[r], result.attempts_run[r]
+        assert 1 <= ran <= attempts
+        losses = result.loss[:ran, r].double()
+        finite = torch.isfinite(losses)
+        tolerance = load_config(config).tolerance
+        # a loss that overflows after a finite one above tolerance is a divergence (a first loss may
+        # overflow and the run still come back)
+        reference = (finite & (losses.abs() > tolerance)).nonzero()
+        if len(reference) and not finite[int(reference[0]):].all():
+            assert status == "diverged"
+        if status == "converged":
+            assert abs(losses[-1].item()) <= tolerance
+            assert 1 <= result.converged_at[r] <= ran
+        if status == "diverged":
+            assert 1 <= result.diverged_at[r] <= ran
+
+
+def test_a_log_too_big_for_memory_is_refused_before_it_starts(monkeypatch):
+    from guessgame.engine import answers
+
+    monkeypatch.setattr(answers, "_available_memory", lambda: 2**30)
+    with pytest.raises(ConfigError, match=r"GiB of log.*log_every: \d+"):
+        simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 2000})
+    with pytest.raises(ConfigError, match="use fewer runs or attempts"):
+        simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 100000})
+    simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 100]}, "attempts": 100})

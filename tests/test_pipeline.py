@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from guessgame import plots, simulate
-from guessgame.rundata import RunData
 from guessgame.rundir import ATTEMPTS, CONFIG, SUMMARY, create_run_dir, read_run, write_run
 from reading import Axis, draw, first_finite, markers_at
 

@@ -8,7 +8,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from conftest import CONFIGS
+from files import CONFIGS
 from reference import loss_fn, notebook_loop, settled_at
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import CONFIGS
+from files import CONFIGS
 from guessgame import plots, simulate
 from guessgame.config import load_config
 from reading import EXACT_ZERO, Axis, draw, first_finite, markers_at

@@ -8,7 +8,7 @@ from typing import Any
 from guessgame.errors import ConfigError
 from guessgame.config.schema import (
     DEFAULTS, DEVICES, DTYPES, KEYS, LARGEST, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
-    Config, RandomAnswer, _NAME, is_number, kind, shape_of, show, suggest,
+    Config, RandomAnswer, _NAME, is_number, shape_of, show, suggest,
 )
 
 # Hyper-parameters: (lowest, highest, whether the lowest is allowed, whether the highest is), as

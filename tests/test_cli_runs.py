@@ -10,7 +10,7 @@ import torch
 import yaml
 from typer.testing import CliRunner
 
-from conftest import CONFIGS
+from files import CONFIGS
 from guessgame.cli import app
 from reference import notebook_loop
 

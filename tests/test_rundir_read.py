@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CONFIGS
+from files import CONFIGS
 from guessgame import Interrupted, simulate
 from guessgame.cli import app
 from guessgame.rundata import RunData

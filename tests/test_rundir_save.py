@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 from typer.testing import CliRunner
 
-from conftest import CONFIGS
+from files import CONFIGS
 from guessgame import viz
 from guessgame.cli import app
 
@@ -273,3 +273,65 @@ def test_a_second_ctrl_c_before_the_data_is_written_removes_the_unfinished_folde
     assert result.exit_code == 130, result.output
     assert "the unfinished run folder" in result.stderr and "was removed" in result.stderr
     assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_sigint_keeps_the_attempts_so_far_and_exits_130(tmp_path):
+    import pty
+
+    config = tmp_path / "long.yaml"
+    # log_every keeps the log small, so the run is long but Ctrl-C surely lands inside the loop
+    config.write_text("answer: [2, 77, 91]\nguess: 50\nloss: mse\nlr: [0.001, 0.01]\nattempts: 10000000\n"
+                      "log_every: 1000\n")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TERM": "xterm", "COLUMNS": "100"}
+    leader, follower = pty.openpty()  # stderr on a terminal: the progress bar shows the loop has begun
+    process = subprocess.Popen([sys.executable, "-m", "guessgame", "run", str(config), "--out", str(tmp_path / "runs"),
+                                "--no-plots"], stdout=subprocess.PIPE, stderr=follower, env=env, text=True)
+    os.close(follower)
+    seen = b""
+    while b"%" not in seen:  # however slow the start, Ctrl-C lands inside the simulation
+        chunk = os.read(leader, 4096)
+        assert chunk, seen
+        seen += chunk
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=60)
+    chunks = [seen]
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closes when the command ends
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    stderr = b"".join(chunks).decode(errors="replace")
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    (run_dir,) = list((tmp_path / "runs").iterdir())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["interrupted"] is True
+    ran = summary["runs"][0]["attempts_run"]
+    assert 0 < ran < 10_000_000
+    lines = (run_dir / "attempts.csv").read_text().count("\n")
+    assert lines == 1 + 2 * len(range(1, ran + 1, 1000))
+    assert str(run_dir.name) in stdout
+
+
+def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(tmp_path):
+    from guessgame.rundir.save import _Worker
+
+    started, written = threading.Event(), []
+
+    def slow_write():
+        started.set()
+        time.sleep(30)
+        written.append(True)
+
+    def ctrl_c():
+        started.wait(10)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=ctrl_c, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        _Worker(slow_write, notify=print).wait(interrupted=True)
+    assert not written  # it stopped waiting instead of letting the write finish

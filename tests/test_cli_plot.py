@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from conftest import CONFIGS
+from files import CONFIGS
 from guessgame.cli import app
 
 runner = CliRunner()

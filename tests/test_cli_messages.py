@@ -11,7 +11,7 @@ import torch
 import typer.main
 from typer.testing import CliRunner
 
-from conftest import CONFIGS
+from files import CONFIGS
 from guessgame.cli import app
 from reference import notebook_loop
 

@@ -1,0 +1,6 @@
+"""Where the repository's files are, for the tests."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
