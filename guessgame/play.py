@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -63,16 +63,20 @@ def play(config: Config, read: Callable[[str], str | None] = input, say: Callabl
             found = True
             break
     hidden = answer[0].reshape(config.shape).tolist()
-    if found:
-        say(f"You found it in {made} {'attempt' if made == 1 else 'attempts'}: the answer is {vector(hidden)}.")
-    elif made >= config.attempts:
-        say(f"Out of attempts ({config.attempts}). The answer was {vector(hidden)}.")
-    else:
-        say(f"You stopped after {made} {'attempt' if made == 1 else 'attempts'}. The answer was {vector(hidden)}.")
+    say(_ending(config, made, found, hidden))
     sgd = _plain_sgd(config, hidden)
     for run in sgd:
         say(_sgd_line(config, run))
     return Played(answer=hidden, attempts=made, found=found, sgd=sgd)
+
+
+def _ending(config: Config, made: int, found: bool, hidden: Any) -> str:
+    attempts = f"{made} {'attempt' if made == 1 else 'attempts'}"
+    if found:
+        return f"You found it in {attempts}: the answer is {vector(hidden)}."
+    if made >= config.attempts:
+        return f"Out of attempts ({config.attempts}). The answer was {vector(hidden)}."
+    return f"You stopped after {attempts}. The answer was {vector(hidden)}."
 
 
 def _is_answer(config: Config, diff: torch.Tensor, loss: float) -> bool:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guessgame.status import SETTLE, settle
-from guessgame.status.verdicts import Tracker, classify
+from guessgame.status.verdicts import Rules, Tracker, classify
 
 INF, NAN = math.inf, math.nan
 
@@ -18,7 +18,7 @@ def verdict(losses, *, has_minimum=True, lost_at=None, tolerance=1e-12, factor=1
     loss = torch.tensor(losses, dtype=torch.float64).unsqueeze(1)
     steps = len(losses)
     out = classify(loss, torch.tensor([steps]), torch.tensor([steps if lost_at is None else lost_at - 1]),
-                   tolerance=tolerance, diverge_factor=factor, has_minimum=has_minimum, slack=slack)
+                   Rules(tolerance, factor, has_minimum, slack))
     return out.status[0], out.converged_at[0], out.diverged_at[0]
 
 
@@ -125,9 +125,9 @@ def test_the_tracker_reaches_each_verdict_at_the_attempt_classify_declares(runs,
     steps = max(len(s) for s in sequences)
     loss = torch.tensor([s + [s[-1]] * (steps - len(s)) for s in sequences], dtype=torch.float64).T
     lost_at = torch.tensor([min(lost[r] - 1, steps) for r in range(len(runs))])
-    options = dict(tolerance=1e-12, diverge_factor=1e6, has_minimum=has_minimum)
-    expected = classify(loss, torch.full((len(runs),), steps), lost_at, slack=1e-9, **options)
-    tracker = Tracker(loss, **options)
+    rules = Rules(tolerance=1e-12, diverge_factor=1e6, has_minimum=has_minimum, slack=1e-9)
+    expected = classify(loss, torch.full((len(runs),), steps), lost_at, rules)
+    tracker = Tracker(loss, rules)
     reached = [None] * len(runs)
     for t in range(steps):
         finite = lost_at > t

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NamedTuple, Optional
 
 import typer
 
@@ -12,7 +12,7 @@ from guessgame.cli.common import (ConfigArg, Format, FormatOpt, NoPlotsOpt, OutO
                                   TensorBoardOpt, app, complain, err_console, fail, failed, guarded, out_console,
                                   shown_path)
 from guessgame.cli.progress import Progress
-from guessgame.config import Override, load_config
+from guessgame.config import Config, Override, load_config
 
 
 @app.command()
@@ -23,7 +23,8 @@ def run(config: ConfigArg, set_: SetOpt = None, out: OutOpt = Path("runs"), form
 
     Example: [bold]guessgame run configs/mse.yaml --set lr=\\[1,2.9,10] --tensorboard[/]
     """
-    _simulate_and_save(config, list(set_ or []), out, format, not no_plots, quiet, tensorboard, compare=False)
+    _simulate_and_save(load_config(config, list(set_ or [])),
+                       Job(out, format, not no_plots, quiet, tensorboard, compare=False))
 
 
 @app.command()
@@ -50,40 +51,57 @@ def compare(
     else:
         low, high, count = _lr_sweep(lrs)
         chosen = Override(f"lr={{logspace: [{low!r}, {high!r}, {count}]}}", f"--lrs {lrs}")
-    _simulate_and_save(config, [*(set_ or []), chosen], out, format, not no_plots, quiet, tensorboard, compare=True)
+    _simulate_and_save(load_config(config, [*(set_ or []), chosen]),
+                       Job(out, format, not no_plots, quiet, tensorboard, compare=True))
 
 
-def _simulate_and_save(config_path: Path, overrides: list, out: Path, fmt: Format, figures: bool, quiet: bool,
-                       tensorboard: bool, *, compare: bool) -> None:
+class Job(NamedTuple):
+    """What `run` and `compare` were asked for, beyond the config."""
+
+    out: Path
+    fmt: Format
+    figures: bool
+    quiet: bool
+    tensorboard: bool
+    compare: bool  # print the comparison of learning rates first
+
+
+def _simulate_and_save(config: Config, job: Job) -> None:
     from guessgame.engine import Interrupted, simulate
-    from guessgame.rundir.layout import TENSORBOARD, check_disk
+    from guessgame.rundir.layout import check_disk
     from guessgame.rundir.save import Stopped, save
 
-    if tensorboard:
+    if job.tensorboard:
         from guessgame.rundir.events import require
 
         require()
-    config = load_config(config_path, overrides)
-    check_disk(config, out)
+    check_disk(config, job.out)
     try:
-        with Progress(enabled=not quiet) as progress:
+        with Progress(enabled=not job.quiet) as progress:
             result = simulate(config, progress=progress.update)
     except Interrupted as exc:
         result = exc.result
         err_console.print(f"[yellow]interrupted[/] after {max(result.attempts_run, default=0)} attempts; "
                           "saving what was computed (Ctrl-C again to stop at once)", soft_wrap=True)
     try:
-        saved = save(result, out, fmt=fmt.value, figures=figures, tensorboard=tensorboard,
+        saved = save(result, job.out, fmt=job.fmt.value, figures=job.figures, tensorboard=job.tensorboard,
                      notify=lambda text: err_console.print(f"[yellow]{text}[/]", soft_wrap=True))
     except Stopped as stop:
         _stopped(stop)
+    _tell(result, saved, job)
+
+
+def _tell(result, saved, job: Job) -> None:
+    """What the run did and where its folder is; what failed to be saved; the exit code."""
+    from guessgame.rundir.layout import TENSORBOARD
+
     run_dir = saved.run_dir
-    if quiet:
+    if job.quiet:
         out_console.out(shown_path(run_dir, markup=False), highlight=False)
     else:
-        _report(result, compare)
+        _report(result, job.compare)
         out_console.print(f"run folder: {shown_path(run_dir)}", soft_wrap=True)
-        if tensorboard and not any(f.what.startswith(TENSORBOARD) for f in saved.failures):
+        if job.tensorboard and not any(f.what.startswith(TENSORBOARD) for f in saved.failures):
             out_console.print(f"see it in TensorBoard: tensorboard --logdir {shown_path(run_dir / TENSORBOARD)}",
                               soft_wrap=True)
     if saved.failures:

@@ -5,43 +5,26 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from guessgame.errors import ConfigError
+from guessgame.config.fields import Fields, Range
 from guessgame.config.schema import (
     DEFAULTS, DEVICES, DTYPES, KEYS, LARGEST, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
     Config, RandomAnswer, _NAME, is_number, shape_of, show, suggest,
 )
 
-# Hyper-parameters: (lowest, highest, whether the lowest is allowed, whether the highest is), as
-# torch.optim checks them -- and stricter where a value would make the update meaningless: eps
-# divides (0 gives 0/0 at a zero gradient), and huber with delta 0 is 0 everywhere.
-_RANGES: dict[str, tuple[float, float, bool, bool]] = {
-    "momentum": (0.0, math.inf, True, False), "dampening": (0.0, 1.0, True, True),
-    "weight_decay": (0.0, math.inf, True, False), "eps": (0.0, math.inf, False, False),
-    "alpha": (0.0, math.inf, True, False), "lr_decay": (0.0, math.inf, True, False),
-    "initial_accumulator_value": (0.0, math.inf, True, False),
-    "delta": (0.0, math.inf, False, False), "beta": (0.0, math.inf, True, False),
+# Hyper-parameters as torch.optim checks them -- and stricter where a value would make the update
+# meaningless: eps divides (0 gives 0/0 at a zero gradient), and huber with delta 0 is 0 everywhere.
+_AT_LEAST_0, _ABOVE_0 = Range(0.0), Range(0.0, low_ok=False)
+_RANGES: dict[str, Range] = {
+    "momentum": _AT_LEAST_0, "dampening": Range(0.0, 1.0), "weight_decay": _AT_LEAST_0, "eps": _ABOVE_0,
+    "alpha": _AT_LEAST_0, "lr_decay": _AT_LEAST_0, "initial_accumulator_value": _AT_LEAST_0,
+    "delta": _ABOVE_0, "beta": _AT_LEAST_0,
 }
 # Whole-number answers beyond this are not all exact in float64.
 _EXACT_INTEGERS = 2.0**53
 
 
-class Validator:
-    def __init__(self, origin: str | None, lines: dict, setters: dict) -> None:
-        self.origin, self.lines, self.setters = origin, lines, setters
-
-    def fail(self, path: tuple, problem: str) -> None:
-        """Raise, naming the override that set `path` (or a key above or below it), else the file and line."""
-        for depth in range(len(path), 0, -1):
-            if path[:depth] in self.setters:
-                raise ConfigError(problem, key=_dotted(path), source=self.setters[path[:depth]])
-        below = [where for key, where in self.setters.items() if path and key[:len(path)] == path]
-        if below:
-            raise ConfigError(problem, key=_dotted(path), source=below[-1])
-        line = next((self.lines[path[:d]] for d in range(len(path), 0, -1) if path[:d] in self.lines), None)
-        raise ConfigError(problem, key=_dotted(path) or None, source=self.origin, line=line)
-
-    def bad(self, path: tuple, value: Any, allowed: str) -> None:
-        self.fail(path, f"got {show(value)}; {allowed}")
+class Validator(Fields):
+    """One method per key of a config; `Fields` checks the single values they are made of."""
 
     def config(self, raw: dict, default_name: str) -> Config:
         for key in raw:
@@ -69,24 +52,27 @@ class Validator:
             dtype=self.choice(("dtype",), values["dtype"], DTYPES),
             games=self.integer(("games",), values["games"], 1, MAX_RUNS),
             seed=self.integer(("seed",), values["seed"], 0, 2**63 - 1),
-            tolerance=self.number(("tolerance",), values["tolerance"], 0.0, math.inf,
-                                  "a finite number >= 0"),
+            tolerance=self.number(("tolerance",), values["tolerance"], Range(0.0), "a finite number >= 0"),
             stop_early=self.boolean(("stop_early",), values["stop_early"]),
-            diverge_factor=self.number(("diverge_factor",), values["diverge_factor"], 1.0, math.inf,
+            diverge_factor=self.number(("diverge_factor",), values["diverge_factor"], Range(1.0, low_ok=False),
                                        "a finite number > 1 (how far the loss may grow before "
-                                       "the run counts as diverged)", low_open=True),
+                                       "the run counts as diverged)"),
             log_every=self.integer(("log_every",), values["log_every"], 1, MAX_ATTEMPTS),
             device=self.choice(("device",), values["device"], DEVICES),
             source=self.origin,
         )
+        self.consistent(config)
+        return config
+
+    def consistent(self, config: Config) -> None:
+        """What no single key can check: the values fit the dtype, games have a random answer, runs fit."""
         self.representable(config)
-        if config.games > 1 and not isinstance(answer, RandomAnswer):
+        if config.games > 1 and not isinstance(config.answer, RandomAnswer):
             self.bad(("games",), config.games, "games > 1 needs a random answer: "
                      "answer: {random: {low: 0, high: 100, shape: [3]}}")
         if config.runs > MAX_RUNS:
             self.bad(("lr",), f"{len(config.lr)} learning rates x {config.games} games",
                      f"at most {MAX_RUNS:,} runs in one batch")
-        return config
 
     def representable(self, config: Config) -> None:
         """The answer and the guess must be numbers the dtype holds: past its largest they are inf."""
@@ -133,8 +119,8 @@ class Validator:
         if not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool)
                                                   and 1 <= s <= MAX_RUNS for s in shape):
             self.bad(path + ("shape",), value["shape"], "a list of positive whole numbers, e.g. [3] or [3, 5]")
-        low = self.number(path + ("low",), value.get("low", 0), -math.inf, math.inf, "a finite number")
-        high = self.number(path + ("high",), value.get("high", 100), -math.inf, math.inf, "a finite number")
+        low = self.number(path + ("low",), value.get("low", 0), Range(-math.inf), "a finite number")
+        high = self.number(path + ("high",), value.get("high", 100), Range(-math.inf), "a finite number")
         if not low < high:
             self.bad(path + ("high",), high, f"a number greater than low ({low})")
         if not math.isfinite(high - low):
@@ -199,12 +185,9 @@ class Validator:
         if isinstance(default, tuple):
             if not (isinstance(value, (list, tuple)) and len(value) == 2):
                 self.bad(path, value, "two numbers in [0, 1), e.g. [0.9, 0.999]")
-            return tuple(self.number(path + (i,), v, 0.0, 1.0, "a number in [0, 1)", high_open=True)
+            return tuple(self.number(path + (i,), v, Range(0.0, 1.0, high_ok=False), "a number in [0, 1)")
                          for i, v in enumerate(value))
-        low, high, low_ok, high_ok = _RANGES[name]
-        allowed = f"a finite number {'>=' if low_ok else '>'} {low:g}" + (
-            "" if high == math.inf else f" and {'<=' if high_ok else '<'} {high:g}")
-        return self.number(path, value, low, high, allowed, low_open=not low_ok, high_open=not high_ok)
+        return self.number(path, value, _RANGES[name], _RANGES[name].allowed())
 
     def optimizer_rules(self, name: str, options: dict) -> None:
         if name == "sgd" and options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
@@ -247,38 +230,5 @@ class Validator:
         values[0], values[-1] = low, high
         return tuple(values)
 
-    def positive(self, path: tuple, value: Any, allowed: str) -> float:
-        return self.number(path, value, 0.0, math.inf, allowed, low_open=True)
-
-    def number(self, path, value, low, high, allowed, *, low_open=False, high_open=False) -> float:
-        if not is_number(value) or not math.isfinite(value):
-            self.bad(path, value, allowed)
-        if value < low or (low_open and value == low) or value > high or (high_open and value == high):
-            self.bad(path, value, allowed)
-        return float(value)
-
-    def integer(self, path: tuple, value: Any, low: int, high: int) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            self.bad(path, value, f"a whole number from {low:,} to {high:,}")
-        return value
-
-    def boolean(self, path: tuple, value: Any) -> bool:
-        if not isinstance(value, bool):
-            self.bad(path, value, "true or false")
-        return value
-
-    def choice(self, path: tuple, value: Any, allowed) -> str:
-        if not isinstance(value, str) or value not in allowed:
-            hint = suggest(value, allowed) if isinstance(value, str) else ""
-            self.fail(path, f"got {show(value)}{hint}; allowed: {', '.join(allowed)}")
-        return value
-
-
 def _flat(value: Any) -> list[float]:
     return [x for v in value for x in _flat(v)] if isinstance(value, list) else [value]
-
-
-def _dotted(path: tuple) -> str:
-    return ".".join(str(p) for p in path)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from guessgame import losses, theory
+from guessgame import theory
 from guessgame.config import Config
 from guessgame.engine.log import Log
 from guessgame.records import RunSummary, Theory
@@ -83,15 +83,13 @@ def build(config: Config, played: Played) -> Result:
     rows, runs, shape = len(kept), config.runs, config.shape
     loss = log.losses(played.answer[:config.games])
     attempts_run, lost_at = played.attempts_run.clamp(max=done), log.lost_at.clamp(max=done)
-    slack = verdicts.slack(loss.dtype)
-    outcome = verdicts.classify(loss.cpu(), attempts_run, lost_at, tolerance=config.tolerance,
-                                diverge_factor=config.diverge_factor,
-                                has_minimum=losses.LOSSES[config.loss].has_minimum, slack=slack)
+    rules = verdicts.Rules.of(config, loss.dtype)
+    outcome = verdicts.classify(loss.cpu(), attempts_run, lost_at, rules)
     final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
     row_index = torch.tensor([log.logged[i] - 1 for i in kept], dtype=torch.long, device=loss.device)
     start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
     predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
-                                    attempts=max(done if played.interrupted else config.attempts, 1), slack=slack)
+                                    attempts=max(done if played.interrupted else config.attempts, 1), slack=rules.slack)
 
     def view(tensor: Tensor) -> Tensor:
         return tensor[:rows].reshape(rows, runs, *shape)

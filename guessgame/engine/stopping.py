@@ -8,7 +8,6 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from guessgame import losses
 from guessgame.config import Config
 from guessgame.status import verdicts
 
@@ -16,8 +15,7 @@ from guessgame.status import verdicts
 class EarlyStop:
     def __init__(self, config: Config, loss_log: Tensor) -> None:
         runs = loss_log.shape[1]
-        self.tracker = verdicts.Tracker(loss_log, tolerance=config.tolerance, diverge_factor=config.diverge_factor,
-                                        has_minimum=losses.LOSSES[config.loss].has_minimum)
+        self.tracker = verdicts.Tracker(loss_log, verdicts.Rules.of(config, loss_log.dtype))
         self.active = torch.ones(runs, dtype=torch.bool, device=loss_log.device)
         self.attempts_run = torch.full((runs,), config.attempts, dtype=torch.long)
 

@@ -9,6 +9,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from guessgame.config import Config
+from guessgame.losses import LOSSES
 from guessgame.status import GROWING_FOR, GROWTH, SETTLE, STAY, STEADY, Status, settle
 
 
@@ -20,19 +22,32 @@ class Outcome(NamedTuple):
     left_at: list[int | None]  # a converged run's first later attempt above tolerance, if any
 
 
+class Rules(NamedTuple):
+    """What a run is judged by."""
+
+    tolerance: float  # a loss this small (in size) is at the answer
+    diverge_factor: float  # a loss this many times its reference has diverged
+    has_minimum: bool = True  # False for the bad loss: it can fall for ever, and never converges
+    slack: float = 1e-9  # how much two losses may differ by rounding alone and still count as the same
+
+    @classmethod
+    def of(cls, config: Config, dtype: torch.dtype) -> "Rules":
+        return cls(config.tolerance, config.diverge_factor, LOSSES[config.loss].has_minimum, slack(dtype))
+
+
 def slack(dtype: torch.dtype) -> float:
     """How much two losses may differ by rounding alone and still count as the same."""
     return max(1e-9, 16 * torch.finfo(dtype).eps)
 
 
-def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, *, tolerance: float, diverge_factor: float,
-             has_minimum: bool, slack: float) -> Outcome:
+def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Outcome:
     """Statuses of all runs from their losses (attempts, runs).
 
     `attempts_run` (runs,) is how many attempts each run played; `lost_at` (runs,) the 0-based
     attempt at which its guess stopped being finite, or `attempts` if it never did. Each rule looks
     only at the runs it can apply to, so a sweep of many runs classifies in a few passes.
     """
+    tolerance, diverge_factor, has_minimum, slack = rules
     steps, runs = loss.shape
     size = _size(loss)
     if bool((attempts_run < steps).any()):  # a run's rows after its last attempt say nothing
@@ -55,10 +70,23 @@ def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, *, tolerance: 
     if bool(converged.any()):
         index = torch.arange(steps).unsqueeze(1)
         left[converged] = _first((index > decided_conv[converged]) & (size[:, converged] > tolerance))
-    return _outcome(converged, diverged, moving, settled, decided_conv, diverged_at, left, steps)
+    return _outcome(_Found(converged, diverged, moving, settled, decided_conv, diverged_at, left), steps)
 
 
-def _outcome(converged, diverged, moving, settled, decided_conv, diverged_at, left, steps) -> Outcome:
+class _Found(NamedTuple):
+    """Per run (tensors, 0-based attempts; `steps` where never)."""
+
+    converged: Tensor
+    diverged: Tensor
+    moving: Tensor  # neither: still moving (unfinished) or not (oscillating)
+    settled: Tensor  # the first attempt of the stretch within tolerance
+    decided_conv: Tensor  # the attempt that stretch became long enough
+    diverged_at: Tensor
+    left: Tensor  # the first attempt above tolerance after converging
+
+
+def _outcome(found: _Found, steps: int) -> Outcome:
+    converged, diverged, moving, settled, decided_conv, diverged_at, left = found
     status, conv, div, decided, left_at = [], [], [], [], []
     for r, (c, d, m) in enumerate(zip(converged.tolist(), diverged.tolist(), moving.tolist())):
         if c:
@@ -86,13 +114,13 @@ class Tracker:
     was reached at this attempt.
     """
 
-    def __init__(self, history: Tensor, *, tolerance: float, diverge_factor: float, has_minimum: bool) -> None:
+    def __init__(self, history: Tensor, rules: Rules) -> None:
         runs, device = history.shape[1], history.device
         self.history = history
         self.attempt = 0
         self.start_of: dict[int, int] = {}  # last attempt of a window -> its first (0-based)
         self.next_start = 0
-        self.tolerance, self.diverge_factor, self.has_minimum = tolerance, diverge_factor, has_minimum
+        self.tolerance, self.diverge_factor, self.has_minimum = rules.tolerance, rules.diverge_factor, rules.has_minimum
         self.reference = torch.full((runs,), float("nan"), dtype=torch.float64, device=device)
         self.previous = torch.full((runs,), float("nan"), dtype=torch.float64, device=device)
         self.streak = torch.zeros(runs, dtype=torch.long, device=device)

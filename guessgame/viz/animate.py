@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,9 +20,6 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     dots and the attempt (blitting). A dot past the frame sits on its edge as a triangle, and the
     runs that left are listed with the attempt they left.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
     run = as_run(source)
     fig = figure(WIDTH_PATH, 5.6)
     fig.set_dpi(dpi)
@@ -41,12 +38,32 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
                            animated=True, clip_on=False)
     label = ax.text(0.01, 0.98, "", transform=ax.transAxes, va="top", fontsize=10, animated=True, zorder=8,
                     bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.85})
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()  # the still background, laid out once
-    background = canvas.copy_from_bbox(fig.bbox)
     left = {}
     for r, k, _, _ in exits:
         left.setdefault(r, k)
+    images = _blitted(_Scene(fig, run, f, colors, (inside_dots, edge_dots, label)), left, max_frames)
+    _save(images, path, fps)
+    return len(images)
+
+
+class _Scene(NamedTuple):
+    fig: Any
+    run: Any
+    f: Any  # the error space the dots are placed in
+    colors: np.ndarray
+    artists: tuple  # the dots inside the frame, the dots on its edge, the attempt label
+
+
+def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
+    """The frames: the still background drawn once, then only the dots and the label drawn on it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    fig, run, f, colors, (inside_dots, edge_dots, label) = scene
+    ax = label.axes
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the still background, laid out once
+    background = canvas.copy_from_bbox(fig.bbox)
     images = []
     for row in _frames(len(run.attempt), max_frames):
         canvas.restore_region(background)
@@ -56,8 +73,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
         for artist in (inside_dots, edge_dots, label):
             ax.draw_artist(artist)
         images.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy()))
-    _save(images, path, fps)
-    return len(images)
+    return images
 
 
 def _frames(rows: int, most: int) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
@@ -37,7 +39,7 @@ def landscape_figure(losses: list[str], target: float = 2.0, low: float = -8.0, 
     dots = _dots(low, high)
     values = [one_element(name, (options or {}).get(name, {}), x, target) for name in losses]
     for ax, k, what in ((left, 0, "loss"), (right, 1, "gradient d loss / d guess")):
-        _panel(ax, x, dots, losses, [v[k] for v in values], target, options, k)
+        _panel(ax, Curves(x, dots, losses, [v[k] for v in values], target, options), k)
         ax.set_xlabel("guess")
         ax.set_ylabel(what)
     left.set_title("loss at each guess")
@@ -53,7 +55,17 @@ def _dots(low: float, high: float) -> np.ndarray:
     return np.linspace(low, high, DOTS) if np.isfinite(high - low) else 2 * np.linspace(low / 2, high / 2, DOTS)
 
 
-def _panel(ax, x, dots, names, curves, target, options, k) -> None:
+class Curves(NamedTuple):
+    x: np.ndarray  # the guesses each curve is drawn at
+    dots: np.ndarray  # the guesses marked with a dot
+    names: list[str]  # the losses
+    curves: list[np.ndarray]  # each loss's value (or gradient) at x
+    target: float  # the answer
+    options: dict | None  # each loss's options, by name
+
+
+def _panel(ax, drawn: Curves, k: int) -> None:
+    x, dots, names, curves, target, options = drawn
     view = choose(np.concatenate([c[np.isfinite(c)] for c in curves] + [[0.0]]), kind="value",
                   base=max(float(np.abs(np.concatenate(curves)[np.isfinite(np.concatenate(curves))]).max(initial=0)),
                            1e-300))

@@ -25,6 +25,27 @@ def score_figure(source: Any) -> Figure:
     slots = np.arange(len(table))
     fig = figure(max(WIDTH, min(16.0, 4.5 + 0.45 * len(table))), 7.0)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    _attempts(top, run, table, slots)
+    _shares(bottom, table, slots)
+    _critical_lr(run, (top, bottom), lrs, slots)
+    every = max(1, len(table) // 20)
+    bottom.set_xticks(slots[::every], [f"{lr:.3g}" for lr in lrs[::every]],
+                      rotation=45 if len(table) > 8 else 0, ha="right" if len(table) > 8 else "center")
+    bottom.set_xlim(-0.6, len(table) - 0.4)
+    top.grid(True, axis="y", alpha=0.3)
+    top.set_ylabel("attempts to converge\n(the score: fewer is better)")
+    bottom.set_ylabel("share of games (%)")
+    bottom.set_ylim(0, 100)
+    bottom.set_xlabel("learning rate")
+    top.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=7))
+    texts = legend_outside(top) + legend_outside(bottom)
+    margins(fig, left=1.3, bottom=1.0, hspace=0.15, legend=texts)
+    top.set_title(title(run, f"{run.games} random games per learning rate"), fontsize=11)
+    return fig
+
+
+def _attempts(top, run, table, slots) -> None:
+    """Each converged game's attempts as a dot in its lr's column, with the spread of the column."""
     rng = np.random.default_rng(0)  # jitter only: where a dot sits inside its column
     slot_of = {s.lr: x for x, s in zip(slots, table)}
     xs, took = [], []
@@ -48,6 +69,10 @@ def score_figure(source: Any) -> Figure:
             if not s.attempts_to_converge:
                 top.text(x, 0.5, "none converged", transform=top.get_xaxis_transform(), ha="center",
                          va="center", fontsize=8, color="gray", rotation=90)
+
+
+def _shares(bottom, table, slots) -> None:
+    """The share of each status among each lr's games, stacked."""
     below = np.zeros(len(table))
     for status in Status:
         share = np.array([100 * s.shares[status] for s in table])
@@ -57,24 +82,13 @@ def score_figure(source: Any) -> Figure:
             bottom.stairs(below + share, np.arange(len(table) + 1) - 0.5, baseline=below, fill=True,
                           color=STATUS_COLORS[status], label=status.value)
         below += share
-    theory = shared_theory(run)
-    critical = theory.critical_lr
+
+
+def _critical_lr(run, axes, lrs, slots) -> None:
+    """Theory's critical lr as a dashed line between the columns it separates."""
+    critical = shared_theory(run).critical_lr
     if critical and len(lrs) > 1 and lrs[0] <= critical <= lrs[-1]:
-        at = np.interp(np.log10(critical), np.log10(lrs), slots)  # between the columns it separates
-        for ax in (top, bottom):
+        at = np.interp(np.log10(critical), np.log10(lrs), slots)
+        for ax in axes:
             ax.axvline(at, color="#d62728", ls="--", lw=1.2,
-                       label=f"theory: critical lr = {critical:.4g}" if ax is top else None)
-    every = max(1, len(table) // 20)
-    bottom.set_xticks(slots[::every], [f"{lr:.3g}" for lr in lrs[::every]],
-                      rotation=45 if len(table) > 8 else 0, ha="right" if len(table) > 8 else "center")
-    bottom.set_xlim(-0.6, len(table) - 0.4)
-    top.grid(True, axis="y", alpha=0.3)
-    top.set_ylabel("attempts to converge\n(the score: fewer is better)")
-    bottom.set_ylabel("share of games (%)")
-    bottom.set_ylim(0, 100)
-    bottom.set_xlabel("learning rate")
-    top.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=7))
-    texts = legend_outside(top) + legend_outside(bottom)
-    margins(fig, left=1.3, bottom=1.0, hspace=0.15, legend=texts)
-    top.set_title(title(run, f"{run.games} random games per learning rate"), fontsize=11)
-    return fig
+                       label=f"theory: critical lr = {critical:.4g}" if ax is axes[0] else None)

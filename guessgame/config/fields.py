@@ -1,0 +1,79 @@
+"""Checks of single values -- a number in a range, a whole number, a boolean, a choice -- each failing
+with one message that names the key (or the override that set it), the value and what is allowed."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+from guessgame.config.schema import is_number, show, suggest
+from guessgame.errors import ConfigError
+
+
+class Range(NamedTuple):
+    """Finite numbers from `low` to `high`; whether each end is allowed."""
+
+    low: float
+    high: float = math.inf
+    low_ok: bool = True
+    high_ok: bool = True
+
+    def holds(self, value: float) -> bool:
+        above = value > self.low or (self.low_ok and value == self.low)
+        below = value < self.high or (self.high_ok and value == self.high)
+        return above and below
+
+    def allowed(self) -> str:
+        return f"a finite number {'>=' if self.low_ok else '>'} {self.low:g}" + (
+            "" if self.high == math.inf else f" and {'<=' if self.high_ok else '<'} {self.high:g}")
+
+
+class Fields:
+    """`lines` maps a key path to its line in the file; `setters` maps one to the --set that set it."""
+
+    def __init__(self, origin: str | None, lines: dict, setters: dict) -> None:
+        self.origin, self.lines, self.setters = origin, lines, setters
+
+    def fail(self, path: tuple, problem: str) -> None:
+        """Raise, naming the override that set `path` (or a key above or below it), else the file and line."""
+        for depth in range(len(path), 0, -1):
+            if path[:depth] in self.setters:
+                raise ConfigError(problem, key=_dotted(path), source=self.setters[path[:depth]])
+        below = [where for key, where in self.setters.items() if path and key[:len(path)] == path]
+        if below:
+            raise ConfigError(problem, key=_dotted(path), source=below[-1])
+        line = next((self.lines[path[:d]] for d in range(len(path), 0, -1) if path[:d] in self.lines), None)
+        raise ConfigError(problem, key=_dotted(path) or None, source=self.origin, line=line)
+
+    def bad(self, path: tuple, value: Any, allowed: str) -> None:
+        self.fail(path, f"got {show(value)}; {allowed}")
+
+    def positive(self, path: tuple, value: Any, allowed: str) -> float:
+        return self.number(path, value, Range(0.0, low_ok=False), allowed)
+
+    def number(self, path: tuple, value: Any, range_: Range, allowed: str) -> float:
+        if not is_number(value) or not math.isfinite(value) or not range_.holds(value):
+            self.bad(path, value, allowed)
+        return float(value)
+
+    def integer(self, path: tuple, value: Any, low: int, high: int) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            self.bad(path, value, f"a whole number from {low:,} to {high:,}")
+        return value
+
+    def boolean(self, path: tuple, value: Any) -> bool:
+        if not isinstance(value, bool):
+            self.bad(path, value, "true or false")
+        return value
+
+    def choice(self, path: tuple, value: Any, allowed) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            hint = suggest(value, allowed) if isinstance(value, str) else ""
+            self.fail(path, f"got {show(value)}{hint}; allowed: {', '.join(allowed)}")
+        return value
+
+
+def _dotted(path: tuple) -> str:
+    return ".".join(str(p) for p in path)

@@ -1,0 +1,74 @@
+"""What closed-form gradient descent predicts, with no simulation: the engine's independent oracle.
+
+With plain SGD every element of the error e = guess - answer moves on its own (s = lr/N with
+`mean`, lr with `sum`; h the curvature, 2/N for mse with `mean`):
+
+    mse        e(t) = e(1) (1 - lr h)^(t-1): converges iff lr h < 2 (lr < N, or 1 with sum), fastest
+               at lr h = 1, rate |1 - lr h|
+    l1         |e| shrinks by s each attempt until |e| < s, then bounces in that band for ever --
+               unless it lands exactly on the answer (|e| a whole number of steps)
+    huber      l1-like steps of lr delta/N while |e| > delta, then mse-like with h = 1/N
+    smooth_l1  l1-like steps of lr/N while |e| > beta, then mse-like with h = 1/(beta N)
+    bad        every element moves by -lr/N each attempt, whatever the answer: the loss falls for ever
+
+Heavy-ball momentum mu on mse: e(t+1) = (1 + mu - lr h) e(t) - mu e(t-1), which converges iff
+lr h < 2 (1 + mu).
+
+Theory writes down the loss at every attempt of the budget in closed form and reads the verdict
+off it with the same rules as a measured run (`verdicts.classify`), so its prediction takes the
+budget, the tolerance and the critical-lr edge into account exactly as a measurement does. Which
+side of a critical lr a run is on is decided in rational arithmetic, never by how `rate` rounds.
+All runs of a config are predicted at once.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from guessgame.config import Config, load_config  # noqa: F401  (load_config: the doctest)
+from guessgame.records import Theory
+from guessgame.status import Status, verdicts
+from guessgame.theory import closed_forms
+from guessgame.theory.games import Games
+
+
+def predict(config: Config, *, error: Sequence[float] | None = None, lr: float | None = None) -> Theory:
+    """The theory block of one run of `config`: its first lr, and `error` = guess - answer at the start
+    (by default the config's own, flattened).
+
+    >>> predict(load_config({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": 10,
+    ...                      "attempts": 20})).predicted
+    'diverged'
+    """
+    if error is None:
+        error = (torch.tensor(config.guess, dtype=torch.float64).expand(config.shape)
+                 - torch.tensor(config.answer, dtype=torch.float64)).flatten().tolist()
+    return predict_runs(config, [list(error)], lr=[config.lr[0] if lr is None else lr])[0]
+
+
+def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr: Sequence[float] | Tensor,
+                 attempts: int | None = None, slack: float = 1e-9) -> list[Theory]:
+    """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start,
+    over `attempts` (the config's budget by default)."""
+    runs = len(lr)
+    momentum = config.heavy_ball
+    if momentum is None:
+        return [Theory(note=f"no closed form for {config.optimizer} with these options")] * runs
+    games = Games(config, lr, errors, config.attempts if attempts is None else attempts)
+    path_of = closed_forms.path_of(games.loss, games.options)
+    if momentum and path_of not in (closed_forms.quadratic, closed_forms.drift):
+        return [Theory(note=f"no closed form for {config.loss} with momentum")] * runs
+    shared, each, (loss, lost_at) = path_of(games)
+    rules = verdicts.Rules(config.tolerance, config.diverge_factor, games.loss.has_minimum, slack)
+    outcome = verdicts.classify(loss, torch.full((runs,), games.attempts), lost_at, rules)
+    blocks = []
+    for r in range(runs):
+        block = {**shared, **{key: values[r] for key, values in each.items()}}
+        if block.get("predicted") is None:
+            block.update(predicted=outcome.status[r], predicted_converged_at=outcome.converged_at[r],
+                         predicted_diverged_at=outcome.diverged_at[r])
+        blocks.append(Theory(**{**block, "predicted": Status(block["predicted"])}))
+    return blocks

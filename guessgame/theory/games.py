@@ -1,0 +1,57 @@
+"""The runs theory predicts: their learning rates (exact rationals too), starting errors and budget."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+from guessgame import losses
+from guessgame.config import Config
+
+_CHUNK = 1 << 22  # elements of closed-form errors evaluated at a time
+
+
+class Games:
+    """The runs of one config: their lrs (exact rationals too) and starting errors."""
+
+    def __init__(self, config: Config, lr: Sequence[float] | Tensor, errors: Sequence[Sequence[float]] | Tensor,
+                 attempts: int) -> None:
+        self.loss, self.options = losses.effective(config.loss, config.loss_options)
+        self.reduction, self.momentum = config.reduction, config.heavy_ball
+        self.lr = torch.as_tensor(lr, dtype=torch.float64)
+        self.exact = [Fraction(v) for v in self.lr.tolist()]
+        self.e0 = torch.as_tensor(errors, dtype=torch.float64).reshape(len(self.exact), -1)
+        self.runs, self.n = self.e0.shape
+        self.attempts = attempts
+        self.scale = Fraction(1, self.n) if self.reduction == "mean" else Fraction(1)  # d(reduction)/d(element)
+        self.t = torch.arange(attempts, dtype=torch.float64).unsqueeze(1)  # t - 1 for attempt t, (attempts, 1)
+
+    def exactly(self, fn: Callable[[Fraction], Fraction]) -> Tensor:
+        """fn(lr) in rational arithmetic for each run, then rounded once to float64."""
+        return torch.tensor([float(fn(lr)) for lr in self.exact], dtype=torch.float64)
+
+    def start_loss(self) -> Tensor:
+        return self.loss_at(self.e0)
+
+    def loss_at(self, errors: Tensor) -> Tensor:
+        """The loss (rows,) at errors (rows, N): a guess of `errors` for an answer of 0."""
+        return losses.value(self.loss.name, self.options, errors, torch.zeros(1, self.n, dtype=errors.dtype),
+                            self.reduction)
+
+    def by_element(self, path: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
+        """The losses (attempts, runs) of per-element closed-form errors `path(runs, t) -> (t, runs, N)`,
+        a block of runs at a time."""
+        out = torch.empty(self.attempts, self.runs, dtype=torch.float64)
+        block = max(1, _CHUNK // max(1, self.attempts * self.n))
+        for start in range(0, self.runs, block):
+            rows = torch.arange(start, min(start + block, self.runs))
+            errors = path(rows, self.t)  # (attempts, rows, N)
+            out[:, rows] = self.loss_at(errors.reshape(-1, self.n)).reshape(self.attempts, len(rows))
+        return out
+
+
+def never(games: Games) -> Tensor:
+    return torch.full((games.runs,), games.attempts, dtype=torch.long)
