@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guessgame.status import SETTLE, settle
-from guessgame.status.verdicts import Rules, Tracker, classify
+from guessgame.status.tracker import Tracker
+from guessgame.status.verdicts import Rules, classify
 
 INF, NAN = math.inf, math.nan
 

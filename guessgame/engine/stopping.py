@@ -10,12 +10,13 @@ from torch import Tensor
 
 from guessgame.config import Config
 from guessgame.status import verdicts
+from guessgame.status.tracker import Tracker
 
 
 class EarlyStop:
     def __init__(self, config: Config, loss_log: Tensor) -> None:
         runs = loss_log.shape[1]
-        self.tracker = verdicts.Tracker(loss_log, verdicts.Rules.of(config, loss_log.dtype))
+        self.tracker = Tracker(loss_log, verdicts.Rules.of(config, loss_log.dtype))
         self.active = torch.ones(runs, dtype=torch.bool, device=loss_log.device)
         self.attempts_run = torch.full((runs,), config.attempts, dtype=torch.long)
 
