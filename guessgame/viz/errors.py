@@ -30,7 +30,7 @@ class ErrorSpace(NamedTuple):
 
 
 def error_space(run: RunData) -> ErrorSpace:
-    definition, _ = effective(run.config.loss, run.config.loss_options)
+    definition, options = effective(run.config.loss, run.config.loss_options)
     loss = run.config.loss
     n = run.guess.shape[2]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -39,11 +39,11 @@ def error_space(run: RunData) -> ErrorSpace:
             return ErrorSpace(e[..., 0], "error: guess − answer", f"{loss} loss of the error", True)
         if not definition.has_minimum:
             return ErrorSpace(e.sum(axis=2), "Σ (guess − answer)", "bad loss: mean of the error", True)
-        l1 = definition.width({}) == 0
+        l1 = definition.width(options) == 0
         size = np.abs(e).sum(axis=2) if l1 else _norm(e)
         sign = np.where(np.einsum("tri,ri->tr", np.nan_to_num(e), np.nan_to_num(e[0])) < 0, -1.0, 1.0)
     label = "±‖guess − answer‖" + ("₁" if l1 else "₂") + "  (+: the side it started on)"
-    if l1 or definition.width({}) == np.inf:
+    if l1 or definition.width(options) == np.inf:
         return ErrorSpace(sign * size, label, f"{loss} loss at that size of error", True)
     return ErrorSpace(sign * size, label, f"{loss} loss along the first run's starting error", False)
 
