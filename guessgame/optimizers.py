@@ -33,7 +33,7 @@ _HALF = (torch.float16, torch.bfloat16)
 
 class Optimizer(NamedTuple):
     init: Callable[[Tensor], Any]
-    update: Callable[[Tensor, Tensor, Any], tuple[Tensor, Tensor, Any]]
+    update: Callable[..., tuple[Tensor, Tensor, Any]]  # (grad, guess, state, out=None); out: .step, .guess
 
 
 class NoState(NamedTuple):
@@ -66,7 +66,10 @@ def plain(lr: Tensor) -> Optimizer:
     """The notebook's update: step = lr * grad; guess -= step. `lr` (runs, 1) is in the dtype a Python
     float multiplies in: float32 for a half precision guess (its opmath), else the guess's dtype."""
 
-    def update(grad: Tensor, guess: Tensor, state: NoState) -> tuple[Tensor, Tensor, NoState]:
+    def update(grad: Tensor, guess: Tensor, state: NoState, out: Any = None) -> tuple[Tensor, Tensor, NoState]:
+        if out is not None:  # the same arithmetic, into the caller's tensors
+            step = torch.mul(lr, grad, out=out.step)
+            return torch.sub(guess, step, out=out.guess), step, state
         step = torch.mul(lr, grad).to(guess.dtype)
         return guess - step, step, state
 
@@ -77,6 +80,13 @@ def _stepped(new_guess: Tensor, guess: Tensor) -> tuple[Tensor, Tensor]:
     """A torch.optim update's new guess, rounded to the guess's dtype, and the step it took."""
     new_guess = new_guess.to(guess.dtype)
     return new_guess, guess - new_guess
+
+
+def _ignoring_out(update: Callable) -> Callable:
+    """An update that computes into its own tensors: the caller copies them where they go."""
+    def wrapped(grad: Tensor, guess: Tensor, state: Any, out: Any = None) -> tuple[Tensor, Tensor, Any]:
+        return update(grad, guess, state)
+    return wrapped
 
 
 def decayed(weight_decay: float, inner: Optimizer) -> Optimizer:
@@ -186,9 +196,8 @@ def make(config: Config, lr: Tensor) -> Optimizer:
     options = dict(config.optimizer_options)
     weight_decay = options.pop("weight_decay")
     inner = _OPTIMIZERS[config.optimizer](lr, **options)
-    if config.optimizer == "adamw":
-        return shrunk(lr, weight_decay, inner)
-    return decayed(weight_decay, inner)
+    chained = shrunk(lr, weight_decay, inner) if config.optimizer == "adamw" else decayed(weight_decay, inner)
+    return Optimizer(chained.init, _ignoring_out(chained.update))
 
 
 def reference(config: Config, params: list[Tensor], lr: float) -> torch.optim.Optimizer:

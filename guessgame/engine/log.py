@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import Tensor
 
@@ -12,50 +14,78 @@ from guessgame.status import verdicts
 _CHUNK = 1 << 22  # elements of guesses turned into losses at a time
 
 
+class Slots(NamedTuple):
+    """Where attempt t's gradient, step and next guess go in the log, to be written in place."""
+
+    grad: Tensor
+    step: Tensor
+    guess: Tensor
+
+
 class Log:
     """The guess before its step, the gradient and the step at every kept attempt; every loss.
 
-    Every attempt kept and no early stop ("direct"): the guesses go straight into the log, and the
-    losses are computed from it afterwards in one pass (an inner reduction per attempt costs more
-    than the whole update). Otherwise the loss is computed each attempt, as early stop and the
-    verdicts need every loss while only every `log_every`-th guess is kept.
+    Every attempt kept and no early stop ("direct"): each attempt writes its gradient, step and next
+    guess straight into the log, and the losses are computed from the log afterwards in one pass (an
+    inner reduction per attempt costs more than the whole update). Otherwise the loss is computed
+    each attempt, as early stop and the verdicts need every loss while only every `log_every`-th
+    guess is kept. Nothing is made per attempt before the loop: a row is found by arithmetic.
     """
 
     def __init__(self, config: Config, start: Tensor) -> None:
         runs, n = start.shape
-        self.config, self.logged = config, config.logged_attempts
+        self.config, self.every = config, config.log_every
         self.direct = config.log_every == 1 and not config.stop_early
-        rows = len(self.logged)
-        self.guess = torch.empty(rows + self.direct, runs, n, dtype=start.dtype, device=start.device)
-        self.grad, self.step = torch.empty_like(self.guess[:rows]), torch.empty_like(self.guess[:rows])
+        self.rows = -(-config.attempts // config.log_every) + ((config.attempts - 1) % config.log_every != 0)
+        self.guess = torch.empty(self.rows + self.direct, runs, n, dtype=start.dtype, device=start.device)
+        self.grad, self.step = torch.empty_like(self.guess[:self.rows]), torch.empty_like(self.guess[:self.rows])
         self.loss = None if self.direct else torch.empty(config.attempts, runs, dtype=start.dtype, device=start.device)
         self.lost_at = torch.full((runs,), config.attempts, dtype=torch.long)  # first attempt (0-based) not finite
         self.done = 0
-        self._row = {a: i for i, a in enumerate(self.logged)}
-        self._guesses, self._grads, self._steps = self.guess.unbind(0), self.grad.unbind(0), self.step.unbind(0)
         if self.direct:
-            self._guesses[0].copy_(start)
-        self.start = self._guesses[0] if self.direct else start
+            self.guess[0].copy_(start)
+        self.start = self.guess[0] if self.direct else start
+
+    def row(self, t: int) -> int | None:
+        """The log row of attempt t, if it is kept: every `log_every`-th from the first, and the last."""
+        if (t - 1) % self.every == 0:
+            return (t - 1) // self.every
+        return self.rows - 1 if t == self.config.attempts else None
+
+    def attempts(self) -> Tensor:
+        """The attempt number of each kept row, up to the last attempt done."""
+        kept = torch.arange(1, self.done + 1, self.every, dtype=torch.long)
+        if self.done == self.config.attempts and (self.done - 1) % self.every != 0:
+            kept = torch.cat([kept, torch.tensor([self.done])])
+        return kept
+
+    def slots(self, t: int) -> Slots | None:
+        """In direct mode, where attempt t writes; else None."""
+        if not self.direct:
+            return None
+        return Slots(self.grad[t - 1], self.step[t - 1], self.guess[t])
 
     def record(self, t: int, guess: Tensor, grad: Tensor, step: Tensor, new_guess: Tensor,
                loss: Tensor | None) -> Tensor:
-        """Keep attempt t; returns the guess the next attempt starts from."""
-        self.done = t
+        """Keep attempt t (what is not already in its slots); returns the guess the next attempt starts from."""
         if self.direct:
-            self._grads[t - 1].copy_(grad)
-            self._steps[t - 1].copy_(step)
-            return self._guesses[t].copy_(new_guess)
+            for slot, value in zip(self.slots(t), (grad, step, new_guess)):
+                if value.data_ptr() != slot.data_ptr():
+                    slot.copy_(value)
+            self.done = t
+            return self.guess[t]
         self.loss[t - 1] = loss
-        row = self._row.get(t)
+        row = self.row(t)
         if row is not None:
-            self._guesses[row].copy_(guess)
-            self._grads[row].copy_(grad)
-            self._steps[row].copy_(step)
+            self.guess[row].copy_(guess)
+            self.grad[row].copy_(grad)
+            self.step[row].copy_(step)
+        self.done = t
         return new_guess
 
     def final(self, guess: Tensor) -> Tensor:
         """The guess after the last recorded step (in direct mode, read from the log)."""
-        return self._guesses[self.done] if self.direct else guess
+        return self.guess[self.done] if self.direct else guess
 
     def note_lost(self, t: int, loss: Tensor, guess: Tensor) -> Tensor:
         """Whether each guess is finite; the first attempt at which it was not goes in `lost_at`."""

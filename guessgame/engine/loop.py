@@ -7,7 +7,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from guessgame import losses, optimizers
+from guessgame import optimizers
+from guessgame.losses import batched
 from guessgame.config import Config, load_config
 from guessgame.engine.answers import check_memory, device_of, hidden_answers
 from guessgame.engine.log import Log
@@ -46,14 +47,19 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
 def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: EarlyStop | None, answers: Tensor,
           progress: Progress | None) -> tuple[Tensor, bool]:
     """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short."""
-    name, options, reduction = config.loss, config.loss_options, config.reduction
+    loss_fn = batched.bind(config.loss, config.loss_options, answers, config.reduction)
     guess = log.start
     state = optimizer.init(guess)
+    loss = None
     try:
         for t in range(1, config.attempts + 1):
-            loss = None if log.direct else losses.value(name, options, guess, answers, reduction)
-            grad = losses.grad(name, options, guess, answers, reduction)
-            new_guess, step, state = optimizer.update(grad, guess, state)
+            slots = log.slots(t)
+            if slots is None:
+                loss, grad = loss_fn.both(guess)
+                new_guess, step, state = optimizer.update(grad, guess, state)
+            else:  # written straight into the log
+                grad = loss_fn.grad(guess, out=slots.grad)
+                new_guess, step, state = optimizer.update(grad, guess, state, out=slots)
             if stop is None:
                 if loss is not None:
                     log.note_lost(t, loss, guess)

@@ -79,14 +79,13 @@ class Played:
 def build(config: Config, played: Played) -> Result:
     """The Result of a played log: the kept rows, each run's verdict, best and final loss, and theory."""
     log, done = played.log, played.log.done
-    kept = [i for i, a in enumerate(log.logged) if a <= done]
-    rows, runs, shape = len(kept), config.runs, config.shape
+    attempts = log.attempts()
+    rows, runs, shape = len(attempts), config.runs, config.shape
     loss = log.losses(played.answer[:config.games])
     attempts_run, lost_at = played.attempts_run.clamp(max=done), log.lost_at.clamp(max=done)
     rules = verdicts.Rules.of(config, loss.dtype)
     outcome = verdicts.classify(loss.cpu(), attempts_run, lost_at, rules)
     final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
-    row_index = torch.tensor([log.logged[i] - 1 for i in kept], dtype=torch.long, device=loss.device)
     start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
     predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
                                     attempts=max(done if played.interrupted else config.attempts, 1), slack=rules.slack)
@@ -95,8 +94,8 @@ def build(config: Config, played: Played) -> Result:
         return tensor[:rows].reshape(rows, runs, *shape)
 
     return Result(
-        config=config, attempt=torch.tensor([log.logged[i] for i in kept], dtype=torch.long),
-        guess=view(log.guess), loss=loss.index_select(0, row_index), grad=view(log.grad), step=view(log.step),
+        config=config, attempt=attempts,
+        guess=view(log.guess), loss=loss.index_select(0, (attempts - 1).to(loss.device)), grad=view(log.grad), step=view(log.step),
         lr=played.lr, game=torch.arange(runs) % config.games, answer=played.answer.reshape(runs, *shape),
         final_guess=played.final_guess.reshape(runs, *shape), attempts_run=attempts_run.tolist(),
         status=outcome.status, converged_at=outcome.converged_at, diverged_at=outcome.diverged_at,

@@ -19,6 +19,7 @@ depends on N and the CPU), and the half precision kernels keep some steps in flo
 from __future__ import annotations
 
 import functools
+from typing import Callable, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -57,9 +58,14 @@ def l1(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
     return _reduce(_diff(guess, answers).abs(), reduction)
 
 
-def l1_grad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+def l1_grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
     diff = _diff(guess, answers)
-    return diff.sign() * _norm(diff.shape[1], reduction, diff.dtype)
+    return torch.mul(diff.sign(), _norm(diff.shape[1], reduction, diff.dtype), out=out)
+
+
+def l1_both(guess: Tensor, answers: Tensor, reduction: str) -> tuple[Tensor, Tensor]:
+    diff = _diff(guess, answers)
+    return _reduce(diff.abs(), reduction), diff.sign() * _norm(diff.shape[1], reduction, diff.dtype)
 
 
 def mse(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
@@ -67,33 +73,40 @@ def mse(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
-def mse_grad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+def mse_grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
     diff = _diff(guess, answers)
-    return diff * _norm(diff.shape[1], reduction, diff.dtype, 2.0)
+    return torch.mul(diff, _norm(diff.shape[1], reduction, diff.dtype, 2.0), out=out)
+
+
+def mse_both(guess: Tensor, answers: Tensor, reduction: str) -> tuple[Tensor, Tensor]:
+    diff = _diff(guess, answers)
+    return _reduce(diff * diff, reduction), diff * _norm(diff.shape[1], reduction, diff.dtype, 2.0)
 
 
 def huber(guess: Tensor, answers: Tensor, reduction: str, delta: float) -> Tensor:
     return _reduce(_by_run(_huber_values(delta), answers, guess), reduction)
 
 
-def huber_grad(guess: Tensor, answers: Tensor, reduction: str, delta: float) -> Tensor:
-    return _by_run(_huber_grads(reduction, delta), -answers, guess.neg())
+def huber_grad(guess: Tensor, answers: Tensor, reduction: str, delta: float, out: Tensor | None = None) -> Tensor:
+    return _by_run(_huber_grads(reduction, delta), -answers, guess.neg(), out)
 
 
 def smooth_l1(guess: Tensor, answers: Tensor, reduction: str, beta: float) -> Tensor:
     return _reduce(_by_run(_smooth_l1_values(beta), answers, guess), reduction)
 
 
-def smooth_l1_grad(guess: Tensor, answers: Tensor, reduction: str, beta: float) -> Tensor:
-    return _by_run(_smooth_l1_grads(reduction, beta), -answers, guess.neg())
+def smooth_l1_grad(guess: Tensor, answers: Tensor, reduction: str, beta: float,
+                   out: Tensor | None = None) -> Tensor:
+    return _by_run(_smooth_l1_grads(reduction, beta), -answers, guess.neg(), out)
 
 
 def bad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
     return _reduce(_diff(guess, answers), reduction)
 
 
-def bad_grad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
-    return torch.full_like(guess, _norm(guess.shape[1], reduction, guess.dtype))
+def bad_grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
+    value = _norm(guess.shape[1], reduction, guess.dtype)
+    return torch.full_like(guess, value) if out is None else out.fill_(value)
 
 
 def bad_loss(guess: Tensor, answer: Tensor, reduction: str = "mean") -> Tensor:
@@ -130,7 +143,7 @@ def _smooth_l1_grads(reduction: str, beta: float):
     return kernel
 
 
-def _by_run(kernel, answers: Tensor, guess: Tensor) -> Tensor:
+def _by_run(kernel, answers: Tensor, guess: Tensor, out: Tensor | None = None) -> Tensor:
     """Apply `kernel` so each run is one row of torch's loop, the loop it runs for that run alone.
 
     The answer, broadcast over rows, keeps torch from fusing the rows into one long loop (which
@@ -138,7 +151,7 @@ def _by_run(kernel, answers: Tensor, guess: Tensor) -> Tensor:
     size torch splits across threads (which would cut rows at arbitrary elements).
     """
     games, n = answers.shape
-    out = torch.empty_like(guess)
+    out = torch.empty_like(guess) if out is None else out
     rows, outs = guess.reshape(-1, games, n), out.view(-1, games, n)
     chunk = max(1, (_SERIAL_LIMIT - 1) // n)
     for game in range(games):
@@ -149,6 +162,7 @@ def _by_run(kernel, answers: Tensor, guess: Tensor) -> Tensor:
 
 VALUE = {"l1": l1, "mse": mse, "huber": huber, "smooth_l1": smooth_l1, "bad": bad}
 GRAD = {"l1": l1_grad, "mse": mse_grad, "huber": huber_grad, "smooth_l1": smooth_l1_grad, "bad": bad_grad}
+BOTH = {"l1": l1_both, "mse": mse_both}
 
 
 def value(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
@@ -165,7 +179,28 @@ def grad(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: st
 
 def loss_and_grad(name: str, options: dict, guess: Tensor, answers: Tensor,
                   reduction: str) -> tuple[Tensor, Tensor]:
-    return value(name, options, guess, answers, reduction), grad(name, options, guess, answers, reduction)
+    return bind(name, options, answers, reduction).both(guess)
+
+
+class Bound(NamedTuple):
+    """One config's loss against its answers, looked up once for a loop of attempts."""
+
+    value: Callable[[Tensor], Tensor]  # guess (rows, N) -> loss (rows,)
+    grad: Callable[..., Tensor]  # guess, out=None -> gradient (rows, N), written into `out` if given
+    both: Callable[[Tensor], tuple[Tensor, Tensor]]  # the two, sharing guess - answer where they can
+
+
+def bind(name: str, options: dict, answers: Tensor, reduction: str) -> Bound:
+    loss, options = effective(name, options)
+    fixed = {"answers": answers, "reduction": reduction, **options}
+    value_of = functools.partial(VALUE[loss.name], **fixed)
+    grad_of = functools.partial(GRAD[loss.name], **fixed)
+    if loss.name in BOTH:
+        both = functools.partial(BOTH[loss.name], **fixed)
+    else:
+        def both(guess: Tensor) -> tuple[Tensor, Tensor]:
+            return value_of(guess), grad_of(guess)
+    return Bound(value_of, grad_of, both)
 
 
 def functional(name: str, options: dict, reduction: str):
