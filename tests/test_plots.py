@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from files import CONFIGS
@@ -176,6 +177,14 @@ def test_coinciding_elements_are_named():
     assert "guess[1] = guess[2]" in figure.axes[0].get_title()
 
 
+def test_elements_that_leave_the_view_together_are_not_called_one_line():
+    result = simulate(CONFIGS / "float16.yaml")
+    guess = result.guess[:, 1].double()  # lr 10: guess[1] and guess[2] both leave the top at attempt 2
+    assert not torch.equal(guess[:, 1], guess[:, 2])
+    figure = drawn(plots.trajectory_figure, plots.as_run(result))
+    assert "one line" not in figure.axes[1].get_title()
+
+
 def test_the_path_frames_the_answer_and_marks_the_escaping_run():
     run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 2.9, 6]", "attempts=50"])))
     ax = drawn(plots.path_figure, run).axes[0]
@@ -194,6 +203,21 @@ def test_the_gif_is_projector_sized_and_small(tmp_path):
     assert frames == 80 and (tmp_path / "g.gif").stat().st_size < 5 * 2**20
     with Image.open(tmp_path / "g.gif") as image:
         assert image.size[0] >= 800 and image.n_frames == frames
+
+
+def test_the_gif_keeps_every_status_colour_however_few_its_pixels(tmp_path):
+    from matplotlib.colors import to_rgb
+
+    from guessgame.viz.style import STATUS_COLORS
+
+    run = plots.as_run(simulate(load_config(CONFIGS / "random_games.yaml", ["attempts=40"])))
+    plots.animate(run, tmp_path / "g.gif", max_frames=2)
+    with Image.open(tmp_path / "g.gif") as image:
+        palette = np.array(image.convert("RGB").getcolors(1 << 16), dtype=object)
+    colours = np.array([rgb for _, rgb in palette], dtype=float)
+    for status in set(run.status):
+        want = 255 * np.array(to_rgb(STATUS_COLORS[status]))
+        assert np.abs(colours - want).max(axis=1).min() <= 24, status  # grey would be ~80 off
 
 
 def test_twenty_thousand_lrs_draw_in_seconds():

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from matplotlib.colors import to_rgb
 
 from guessgame.viz.path import WIDTH_PATH, clipped_paths, draw_landscape
 from guessgame.viz.style import FEW, as_run, figure, legend_outside, margins, run_colors, run_name, title
@@ -42,7 +43,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     for r, k, _, _ in exits:
         left.setdefault(r, k)
     images = _blitted(_Scene(fig, run, f, colors, (inside_dots, edge_dots, label)), left, max_frames)
-    _save(images, path, fps)
+    _save(images, path, fps, colors)
     return len(images)
 
 
@@ -132,13 +133,23 @@ def _legend(ax, run, f, colors) -> list[str]:
     return legend_outside(ax, handles, labels)
 
 
-def _save(images: list, path: str | Path, fps: int) -> None:
-    """One palette for every frame (taken from the first), so the GIF stays small."""
+def _save(images: list, path: str | Path, fps: int, colors: np.ndarray) -> None:
+    """One palette for every frame, so the GIF stays small: taken from the first frame and a block
+    of each run's and status's colour, so a colour that covers few pixels keeps its hue."""
     from PIL import Image
+
+    from guessgame.viz.style import STATUS_COLORS
 
     if not images:
         images = [Image.new("RGB", (8, 8), "white")]
-    first = images[0].quantize(colors=128, method=Image.Quantize.MEDIANCUT)
-    frames = [first] + [image.quantize(palette=first, dither=Image.Dither.NONE) for image in images[1:]]
+    swatches = [tuple(int(round(255 * c)) for c in to_rgb(color)) for color in
+                [*colors[:, :3], *STATUS_COLORS.values()]]
+    source = Image.new("RGB", (images[0].width, images[0].height + 16 * (1 + len(swatches) // 64)), "white")
+    source.paste(images[0], (0, 0))
+    for k, rgb in enumerate(swatches):
+        source.paste(rgb, (16 * (k % 64), images[0].height + 16 * (k // 64), 16 * (k % 64) + 16,
+                           images[0].height + 16 * (k // 64) + 16))
+    palette = source.quantize(colors=192, method=Image.Quantize.MEDIANCUT)
+    frames = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=round(1000 / fps), loop=0,
                    optimize=False)

@@ -130,6 +130,26 @@ def same_series(shown: np.ndarray, columns: list[int], tolerance: float) -> list
     return groups
 
 
+def split_unequal(groups: list[list[int]], values: np.ndarray, atol: float) -> list[list[int]]:
+    """Each group of columns drawn as one line, split where the columns' real values differ (beyond
+    `atol`, or one relative part in a thousand): columns clipped to the same edge are not one line."""
+    out: list[list[int]] = []
+    for group in groups:
+        sub: list[list[int]] = []
+        for c in group:
+            for members in sub:
+                a, b = values[:, members[0]], values[:, c]
+                with np.errstate(invalid="ignore", over="ignore"):
+                    same = (a == b) | (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=1e-3, atol=atol)
+                if same.all():
+                    members.append(c)
+                    break
+            else:
+                sub.append([c])
+        out.extend(sub)
+    return out
+
+
 def zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray) -> None:
     """Attempts up to a little after the last point in view: a run that left for good needs no more."""
     seen = np.flatnonzero((~np.isnan(shown) & live).any(axis=1))

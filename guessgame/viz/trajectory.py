@@ -92,6 +92,7 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
     cycle = colormaps["tab10"]
     shown, exits = marks.trace(view, values, live)
     groups = marks.same_series(shown, list(range(len(elements))), 2e-3 * (view.limits[1] - view.limits[0]))
+    groups = marks.split_unequal(groups, values, 2e-3 * float(np.ptp(core)) if core.size else 0.0)
     firsts = [g[0] for g in groups]
     colors = [cycle(i % 10) for i in range(len(elements))]
     marks.lines(ax, run.attempt, shown[:, firsts], [colors[i] for i in firsts], lw=1.6)
