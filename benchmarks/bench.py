@@ -1,20 +1,28 @@
-"""guessgame's speed, measured side by side in one process and printed as ratios.
+"""guessgame's speed and memory, measured side by side and printed as ratios.
 
-    python benchmarks/bench.py            # the full benchmark (about a minute)
-    python benchmarks/bench.py --quick    # smaller sizes, for a smoke test
+    python benchmarks/bench.py            # the full benchmark (a few minutes)
+    python benchmarks/bench.py --quick    # smaller sizes, a smoke test: ratios only, no goals
 
-1. Sweep: 1000 lrs x 1000 attempts, N = 3, float64, every attempt kept, through `simulate`,
-   against the notebook's loop (one lr at a time, autograd each attempt; timed on a sample of lrs
-   and scaled) and against a bare closed-form batched loop (the floor on this CPU).
-2. Start-up: `guessgame --help` and a whole `guessgame run configs/l1.yaml` against
+Every ratio is measured in alternation with its baseline, several times, and printed as the median
+with the min and max. Baselines are the fastest honest way to do the same work:
+
+1. Sweep: 1000 lrs x 1000 attempts, N = 3, float64, every attempt kept, through `simulate`, against
+   the strict floor -- the batched loop with the fewest kernels, `g.sub_(lr * (g - answer) * (2 / N))`
+   on 2 threads -- and against the notebook's loop (one lr at a time, autograd each attempt; timed on
+   a sample of lrs and scaled).
+2. Long run: one lr for 1,000,000 attempts against the bare loop of the same length doing the same
+   update; and the time from `simulate` to its first attempt.
+3. Start-up: `guessgame --help` and a whole `guessgame run configs/l1.yaml` (plots included) against
    `python -c "import torch"` and `python -c "import torch, matplotlib.pyplot"`.
-3. Scale: 100,000 runs x 1,000 attempts, with its peak memory.
+4. Memory: the peak of a process running each size against the log size the check before a run
+   predicts (`engine.log_bytes`), for the sweep, the long run and 100,000 runs x 1,000 attempts
+   (log_every 10).
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
 import statistics
 import subprocess
 import sys
@@ -28,18 +36,34 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from guessgame import simulate  # noqa: E402
+from guessgame import load_config, simulate  # noqa: E402
+from guessgame.engine import log_bytes  # noqa: E402
 
 ANSWER = [2.0, 77.0, 91.0]
+SHOW_GOALS = True
 
 
-def best_of(fn, repeat: int) -> float:
-    times = []
+def goal(text: str) -> str:
+    return f"  (goal {text})" if SHOW_GOALS else ""
+
+
+def spread(ratios: list[float]) -> str:
+    return f"{statistics.median(ratios):.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})"
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def side_by_side(ours, baseline, repeat: int) -> tuple[list[float], list[float]]:
+    """Times of `ours` and `baseline`, run in alternation."""
+    mine, theirs = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        mine.append(timed(ours))
+        theirs.append(timed(baseline))
+    return mine, theirs
 
 
 def notebook_loop(lr: float, attempts: int) -> None:
@@ -57,86 +81,113 @@ def notebook_loop(lr: float, attempts: int) -> None:
 
 
 def floor_loop(lrs: torch.Tensor, attempts: int) -> None:
+    """The strict floor: four kernels per attempt, nothing kept."""
     answer = torch.tensor(ANSWER, dtype=torch.float64)
     g = torch.full((len(lrs), 3), 50.0, dtype=torch.float64)
     lr = lrs.unsqueeze(1)
     for _ in range(attempts):
-        g.sub_(lr * (g - answer) * 2 / 3)
+        g.sub_(lr * (g - answer) * (2 / 3))
 
 
-def sweep(runs: int, attempts: int, sample: int) -> None:
-    lrs = torch.logspace(-3, 1, runs, dtype=torch.float64)
-    config = {"answer": ANSWER, "guess": 50, "loss": "mse", "lr": lrs.tolist(), "attempts": attempts}
+def sweep_config(runs: int, attempts: int) -> dict:
+    return {"answer": ANSWER, "guess": 50, "loss": "mse", "lr": {"logspace": [1e-3, 10, runs]}, "attempts": attempts}
+
+
+def sweep(runs: int, attempts: int, sample: int, repeat: int) -> None:
+    config = sweep_config(runs, attempts)
+    lrs = torch.tensor(load_config(config).lr, dtype=torch.float64)
     simulate(config)  # warm-up
-    ours = best_of(lambda: simulate(config), 3)
-    floor = best_of(lambda: floor_loop(lrs, attempts), 3)
+    mine, floor = side_by_side(lambda: simulate(config), lambda: floor_loop(lrs, attempts), repeat)
     picked = lrs[:: max(1, runs // sample)].tolist()[:sample]
-    start = time.perf_counter()
-    for lr in picked:
-        notebook_loop(lr, attempts)
-    notebook = (time.perf_counter() - start) / len(picked) * runs
-    print(f"sweep {runs} lrs x {attempts} attempts (N=3, float64, every attempt kept)")
-    print(f"  simulate            {ours * 1e3:9.1f} ms")
-    print(f"  notebook loop       {notebook * 1e3:9.1f} ms  (timed on {len(picked)} lrs, scaled to {runs})")
-    print(f"  bare batched loop   {floor * 1e3:9.1f} ms")
-    print(f"  => {notebook / ours:7.0f}x faster than the notebook loop (goal >= 300x)")
-    print(f"  => {ours / floor:7.2f}x the bare closed-form loop (goal <= 5x)")
+    notebook = timed(lambda: [notebook_loop(lr, attempts) for lr in picked]) / len(picked) * runs
+    print(f"sweep: {runs} lrs x {attempts} attempts (N=3, float64, every attempt kept)")
+    print(f"  simulate {statistics.median(mine) * 1e3:.1f} ms, strict floor {statistics.median(floor) * 1e3:.1f} ms, "
+          f"notebook loop {notebook * 1e3:.0f} ms (timed on {len(picked)} lrs, scaled to {runs})")
+    print(f"  simulate / strict floor: {spread([m / f for m, f in zip(mine, floor)])}" + goal("<= 2x"))
+    print(f"  notebook loop / simulate: {spread([notebook / m for m in mine])}" + goal(">= 1000x"))
 
 
-def command_time(args: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
+def long_run(attempts: int, repeat: int) -> None:
+    config = {"answer": ANSWER, "guess": 50, "loss": "mse", "lr": 0.01, "attempts": attempts}
+    lrs = torch.tensor([0.01], dtype=torch.float64)
+    first = []
+
+    def ours():
         start = time.perf_counter()
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        simulate(config, progress=lambda t, total: first.append(time.perf_counter() - start) if t == 1 else None)
+
+    mine, bare = side_by_side(ours, lambda: floor_loop(lrs, attempts), repeat)
+    print(f"long run: one lr x {attempts:,} attempts (every attempt kept)")
+    print(f"  simulate {statistics.median(mine):.2f} s, bare loop {statistics.median(bare):.2f} s; "
+          f"first attempt after {statistics.median(first) * 1e3:.0f} ms")
+    print(f"  simulate / bare loop: {spread([m / b for m, b in zip(mine, bare)])}" + goal("<= 2x"))
+
+
+def command_time(args: list[str]) -> float:
+    return timed(lambda: subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        cwd=ROOT))
 
 
 def startup(repeat: int) -> None:
     exe = sys.executable
-    torch_import = command_time([exe, "-c", "import torch"], repeat)
-    both_import = command_time([exe, "-c", "import torch, matplotlib.pyplot"], repeat)
-    help_time = command_time([exe, "-m", "guessgame", "--help"], repeat)
     with tempfile.TemporaryDirectory() as out:
-        run_time = command_time([exe, "-m", "guessgame", "run", "configs/l1.yaml", "--out", out, "--quiet"], repeat)
+        torch_import, both_import, helps, runs = [], [], [], []
+        for _ in range(repeat):
+            torch_import.append(command_time([exe, "-c", "import torch"]))
+            helps.append(command_time([exe, "-m", "guessgame", "--help"]))
+            both_import.append(command_time([exe, "-c", "import torch, matplotlib.pyplot"]))
+            runs.append(command_time([exe, "-m", "guessgame", "run", "configs/l1.yaml", "--out", out, "--quiet"]))
     bare = subprocess.run([exe, "-c", "import guessgame, sys; print(sorted(m for m in ('torch', 'matplotlib') "
                                       "if m in sys.modules))"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    print("start-up (median of %d)" % repeat)
-    print(f"  import guessgame loads {bare or '[]'} of torch/matplotlib")
-    print(f"  python -c 'import torch'                     {torch_import * 1e3:7.0f} ms")
-    print(f"  python -c 'import torch, matplotlib.pyplot'  {both_import * 1e3:7.0f} ms")
-    print(f"  guessgame --help                             {help_time * 1e3:7.0f} ms"
-          f"  => {help_time / torch_import:.2f}x import torch (goal <= 0.3x)")
-    print(f"  guessgame run configs/l1.yaml (with plots)   {run_time * 1e3:7.0f} ms"
-          f"  => {run_time / both_import:.2f}x import torch+matplotlib (goal <= 1.6x)")
+    print(f"start-up ({repeat} pairs): import guessgame loads {bare or '[]'} of torch/matplotlib")
+    print(f"  guessgame --help / import torch: {spread([h / t for h, t in zip(helps, torch_import)])}"
+          + goal("<= 0.3x"))
+    print(f"  guessgame run configs/l1.yaml / import torch, matplotlib.pyplot: "
+          f"{spread([r / b for r, b in zip(runs, both_import)])}" + goal("<= 1.3x"))
 
 
-def scale(runs: int, attempts: int) -> None:
-    config = {"answer": ANSWER, "guess": 50, "loss": "mse", "lr": {"logspace": [1e-3, 10, runs]},
-              "attempts": attempts, "log_every": 10}
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    result = simulate(config)
-    took = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    statuses = {s: result.status.count(s) for s in sorted(set(result.status))}
-    print(f"scale: {runs:,} runs x {attempts:,} attempts (log_every 10)")
-    print(f"  {took:.1f} s, peak memory {peak / 1024:.0f} MiB (was {before / 1024:.0f} MiB before); {statuses}")
+_PEAK = """
+import json, resource, sys
+sys.path.insert(0, sys.argv[1])
+from guessgame import simulate
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+simulate(json.loads(sys.argv[2]))
+print(json.dumps([before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+"""
+
+
+def memory(sizes: dict[str, dict]) -> None:
+    """Each size in a fresh process: its peak above what the process held before `simulate`."""
+    print("memory: peak of simulate against the log the check predicts")
+    for name, config in sizes.items():
+        done = subprocess.run([sys.executable, "-c", _PEAK, str(ROOT), json.dumps(config)], capture_output=True,
+                              text=True, check=True)
+        before, peak = json.loads(done.stdout)
+        used = (peak - before) * 1024
+        predicted = log_bytes(load_config(config))
+        print(f"  {name}: peak {used / 2**20:.0f} MiB, log {predicted / 2**20:.0f} MiB => {used / predicted:.2f}x"
+              + goal("<= 1.5x"))
 
 
 def main() -> None:
+    global SHOW_GOALS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     args = parser.parse_args()
-    torch.set_num_threads(torch.get_num_threads())
+    torch.set_num_threads(2)
+    SHOW_GOALS = not args.quick
     if args.quick:
-        sweep(100, 100, 5)
+        sweep(100, 100, 5, 3)
+        long_run(20_000, 2)
         startup(1)
-        scale(2000, 100)
-    else:
-        sweep(1000, 1000, 20)
-        startup(5)
-        scale(100_000, 1000)
+        memory({"sweep 100 x 1000": sweep_config(100, 1000)})
+        return
+    sweep(1000, 1000, 20, 7)
+    long_run(1_000_000, 3)
+    startup(5)
+    memory({"sweep 1000 x 1000": sweep_config(1000, 1000),
+            "one lr x 1,000,000": {"answer": ANSWER, "guess": 50, "lr": 0.01, "attempts": 1_000_000},
+            "100,000 runs x 1,000 (log_every 10)": {**sweep_config(100_000, 1000), "log_every": 10}})
 
 
 if __name__ == "__main__":

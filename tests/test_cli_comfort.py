@@ -40,7 +40,9 @@ def test_python_m_guessgame_is_the_same_command():
 @pytest.mark.skipif(not SCRIPT.exists() or not shutil.which("bash"), reason="needs the installed script and bash")
 def test_install_completion_then_bash_completes_commands_options_and_choices(tmp_path):
     env = {**os.environ, "HOME": str(tmp_path), "PATH": f"{SCRIPT.parent}{os.pathsep}{os.environ['PATH']}"}
-    installed = subprocess.run([str(SCRIPT), "--install-completion", "bash"], capture_output=True, text=True, env=env)
+    # from bash, as a user types it: the shell is found among the command's parents
+    installed = subprocess.run(["bash", "-c", f"'{SCRIPT}' --install-completion bash; exit $?"], capture_output=True,
+                               text=True, env=env)
     assert installed.returncode == 0, installed.stderr
     assert "source" in (tmp_path / ".bashrc").read_text()
 

@@ -94,9 +94,24 @@ def folder_is_whole(run_dir):
     return all((run_dir / name).is_file() and (run_dir / name).stat().st_size for name in (CONFIG, ATTEMPTS, SUMMARY))
 
 
-@settings(CI, max_examples=int(os.environ.get("PIPELINE_RUNS", 1700)))
+# Each property runs as two tests of half the examples (different ones: hypothesis derives them from
+# the test's name), so the suite's workers share them.
+RUNS, FIGURES = int(os.environ.get("PIPELINE_RUNS", 1700)), int(os.environ.get("PIPELINE_FIGURES", 300))
+
+
+@settings(CI, max_examples=RUNS - RUNS // 2)
 @given(configs())
 def test_thousands_of_configs_survive_the_run_folder(tmp_path_factory, config):
+    survives_the_run_folder(tmp_path_factory, config)
+
+
+@settings(CI, max_examples=RUNS // 2)
+@given(configs())
+def test_thousands_more_configs_survive_the_run_folder(tmp_path_factory, config):
+    survives_the_run_folder(tmp_path_factory, config)
+
+
+def survives_the_run_folder(tmp_path_factory, config):
     folder = scratch(tmp_path_factory)
     try:
         with warnings.catch_warnings():
@@ -109,9 +124,19 @@ def test_thousands_of_configs_survive_the_run_folder(tmp_path_factory, config):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@settings(CI, max_examples=int(os.environ.get("PIPELINE_FIGURES", 300)))
+@settings(CI, max_examples=FIGURES - FIGURES // 2)
 @given(configs())
 def test_every_figure_shows_every_run_for_random_configs(tmp_path_factory, config):
+    every_figure_shows_every_run(tmp_path_factory, config)
+
+
+@settings(CI, max_examples=FIGURES // 2)
+@given(configs())
+def test_every_figure_shows_every_run_for_more_random_configs(tmp_path_factory, config):
+    every_figure_shows_every_run(tmp_path_factory, config)
+
+
+def every_figure_shows_every_run(tmp_path_factory, config):
     folder = scratch(tmp_path_factory)
     try:
         with warnings.catch_warnings():
