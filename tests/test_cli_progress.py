@@ -4,6 +4,9 @@ import os
 import subprocess
 import sys
 
+from terminal import read_to_end
+
+
 def _run_with_stderr(tmp_path, config_text, *, terminal):
     """Run `guessgame run` with stderr on a pseudo-terminal or a pipe; returns (returncode, stderr)."""
     import pty
@@ -18,17 +21,8 @@ def _run_with_stderr(tmp_path, config_text, *, terminal):
     leader, follower = pty.openpty()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=follower, env=env)
     os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the terminal closes when the command ends
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    return process.wait(timeout=300), b"".join(chunks).decode(errors="replace")
+    stderr = read_to_end(leader)
+    return process.wait(timeout=300), stderr
 
 
 LONG_RUN = "answer: [2, 77, 91]\nguess: 50\nloss: mse\nlr: [0.001, 0.01]\nattempts: 100000\nlog_every: 1000\n"

@@ -19,6 +19,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from files import CONFIGS
+from terminal import read_to_end
 from guessgame import viz
 from guessgame.cli import app
 
@@ -294,17 +295,7 @@ def test_sigint_keeps_the_attempts_so_far_and_exits_130(tmp_path):
         seen += chunk
     process.send_signal(signal.SIGINT)
     stdout, _ = process.communicate(timeout=60)
-    chunks = [seen]
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the terminal closes when the command ends
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    stderr = b"".join(chunks).decode(errors="replace")
+    stderr = read_to_end(leader, seen)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "interrupted" in stderr
     (run_dir,) = list((tmp_path / "runs").iterdir())
