@@ -18,6 +18,7 @@ from files import CONFIGS
 from guessgame import plots, simulate
 from guessgame.config import load_config
 from reading import EXACT_ZERO, Axis, draw, first_finite, markers_at
+from reference import loss_fn, notebook_loop
 
 MSE = CONFIGS / "mse.yaml"
 CASES = {
@@ -112,6 +113,27 @@ def test_the_loss_figure_shows_every_runs_first_loss_and_marks_divergence(case):
         assert all(y.floor < y.position(v) for v in positive[positive >= min(y.values)][:1000])
 
 
+def test_a_run_that_stops_between_kept_rows_is_drawn_to_the_loss_it_stopped_at():
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.2, 1.582, 3.655]", "attempts=300", "stop_early=true",
+                                                  "log_every=7"])))
+    ax = drawn(plots.loss_figure, run).axes[0]
+    y = Axis(ax)
+    ends = [(float(line.get_xdata()[-1]), float(line.get_ydata()[-1])) for line in ax.lines]
+    bottom, top = y.limits
+    for r, lr in enumerate([0.2, 1.582, 3.655]):
+        stopped = run.summary[r].attempts_run
+        assert stopped % 7 != 1  # stopped between kept rows: 1, 8, 15, ...
+        loss = float(notebook_loop([2, 77, 91], 50, loss_fn("mse"), lr, stopped)[1][-1])
+        at = y.position(loss)  # there, or on the edge for a loss past the figure's range
+        margin = 0.05 * (top - bottom)
+        edge = top - margin if at >= top - margin else bottom + margin if at <= bottom + margin else None
+        assert any(x == stopped and (abs(end - at) < 1e-6 or (edge is not None and abs(end - edge) <= margin))
+                   for x, end in ends), \
+            (lr, stopped, loss, ends)
+        if run.summary[r].status == "diverged":
+            assert markers_at(ax, stopped)
+
+
 def test_float16_overflow_is_marked_at_its_attempt_and_zero_sits_below_the_data():
     run = plots.as_run(simulate(load_config(CONFIGS / "float16.yaml")))
     assert run.summary[1].diverged_at == 2  # 323.3**2 is past 65504: inf at attempt 2
@@ -183,6 +205,17 @@ def test_elements_that_leave_the_view_together_are_not_called_one_line():
     assert not torch.equal(guess[:, 1], guess[:, 2])
     figure = drawn(plots.trajectory_figure, plots.as_run(result))
     assert "one line" not in figure.axes[1].get_title()
+
+
+def test_a_run_leaving_at_an_infinite_loss_leaves_toward_its_error():
+    """float16, lr 10: at attempt 2 the loss overflows while the error is finite, on the far side."""
+    guesses = notebook_loop([2, 77, 91], 50, loss_fn("mse"), 10.0, 2, dtype=torch.float16)[0].double()
+    error, start = guesses[1] - torch.tensor([2.0, 77, 91]), guesses[0] - torch.tensor([2.0, 77, 91])
+    assert float(error @ start) < 0  # the other side of the answer from the start
+    ax = drawn(plots.path_figure, plots.as_run(simulate(CONFIGS / "float16.yaml"))).axes[0]
+    exits = [xy for c in ax.collections if hasattr(c, "get_offsets") and c.get_offsets().size
+             for xy in np.asarray(c.get_offsets()) if xy[1] >= ax.get_ylim()[1] - 1e-9]
+    assert exits and all(x < 0 for x, _ in exits), exits
 
 
 def test_the_path_frames_the_answer_and_marks_the_escaping_run():

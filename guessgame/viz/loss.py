@@ -39,6 +39,7 @@ def loss_figure(source: Any) -> Figure:
     shown, exits = marks.trace(view, run.loss, live)
     marks.lines(ax, run.attempt, shown, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
     marks.edge_marks(ax, view, run.attempt, exits, colors, size=60 if few else 14)
+    _last_attempts(ax, run, view, colors)
     _diverged(ax, run, view, size=110 if few else 20)
     _dtype_limit(ax, run, view)
     marks.zoom(ax, run, shown, live)
@@ -88,6 +89,25 @@ def theory_curve(run: RunData, r: int) -> np.ndarray | None:
     return curve
 
 
+def _unlogged_ends(run: RunData) -> list[int]:
+    """Runs that stopped early at an attempt the thinned log did not keep."""
+    kept = set(run.attempt.tolist())
+    return [r for r, s in enumerate(run.summary) if 0 < s.attempts_run < run.config.attempts
+            and s.attempts_run not in kept]
+
+
+def _last_attempts(ax, run: RunData, view: View, colors) -> None:
+    """A run stopped between two kept rows: dotted from its last kept loss to its final one, the loss
+    at the attempt it stopped (from the summary), so its end is drawn where it was."""
+    for r in _unlogged_ends(run):
+        info = run.summary[r]
+        row = int(np.searchsorted(run.attempt, info.attempts_run, side="right")) - 1
+        ends = np.array([run.loss[row, r], info.final_loss])
+        side = marks.sides(view, ends[None, :])[0]
+        y = np.where(side == 0, view.place(ends), np.where(side > 0, view.edge(1), view.edge(-1)))
+        ax.plot([run.attempt[row], info.attempts_run], y, ls=":", lw=1.4, color=colors[r], zorder=2.5, clip_on=False)
+
+
 def _diverged(ax, run: RunData, view: View, size: float) -> None:
     """✕ at the attempt each diverged run was declared diverged, at its loss there (or the edge)."""
     runs = [r for r, s in enumerate(run.summary) if s.status == Status.DIVERGED and s.diverged_at]
@@ -97,6 +117,9 @@ def _diverged(ax, run: RunData, view: View, size: float) -> None:
     # the logged loss at that attempt, or the last one before it (log_every, stop_early)
     rows = np.clip(np.searchsorted(run.attempt, at, side="right") - 1, 0, len(run.attempt) - 1)
     value = run.loss[rows, runs]
+    stopped = set(_unlogged_ends(run))
+    value = np.array([run.summary[r].final_loss if r in stopped and run.summary[r].attempts_run == a else v
+                      for r, a, v in zip(runs, at, value)])  # stopped there: its final loss is that attempt's
     side = marks.sides(view, value[None, :])[0]
     y = np.where(side == 0, view.place(value), np.where(side > 0, view.edge(1), view.edge(-1)))
     ax.scatter(at, y, marker="X", s=size, color=STATUS_COLORS[Status.DIVERGED], edgecolors="black",
@@ -142,6 +165,9 @@ def _marks_legend(run: RunData, exits, view: View, handles: list, labels: list) 
         handles.append(Line2D([], [], marker="X", ls="none", ms=10, color=STATUS_COLORS[Status.DIVERGED],
                               mec="black"))
         labels.append("diverged here")
+    if _unlogged_ends(run):
+        handles.append(Line2D([], [], color="gray", ls=":", lw=1.4))
+        labels.append(f"to the attempt a run stopped\n(the log keeps every {run.config.log_every}th)")
     for side_, marker, text in ((1, "^", "past the top: larger, or inf/nan"),
                                 (-1, "v", "past the bottom: smaller, or −inf")):
         if any(e.side == side_ for e in exits):

@@ -150,15 +150,16 @@ def split_unequal(groups: list[list[int]], values: np.ndarray, atol: float) -> l
     return out
 
 
-def zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray) -> None:
-    """Attempts up to a little after the last point in view: a run that left for good needs no more."""
+def zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray, who: str = "every run") -> None:
+    """Attempts up to a little after the last point in view: a run that left for good needs no more.
+    `who` names the runs drawn, for the note on why the rest is cut."""
     seen = np.flatnonzero((~np.isnan(shown) & live).any(axis=1))
     rows = len(run.attempt)
     last = int(seen[-1]) if seen.size else rows - 1
     if last < rows // 2 and rows > 8:
         end = min(rows - 1, last + max(3, last // 3))
         style.attempt_axis(ax, run.attempt, last=int(run.attempt[end]))
-        why = "all past the view" if live[end + 1:].any() else "every run had stopped"
+        why = "all past the view" if live[end + 1:].any() else f"{who} had stopped"
         ax.text(0.98, 0.03, f"attempts {run.attempt[end] + 1}–{run.attempt[-1]}:\n{why}", ha="right",
                 va="bottom", transform=ax.transAxes, fontsize=8, color="gray",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})

@@ -143,7 +143,13 @@ def _crossings(p: np.ndarray, q: np.ndarray, p_in: np.ndarray, q_in: np.ndarray)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(d > 0, (1 - a) / d, np.where(d < 0, -a / d, np.inf)).min(axis=-1)
     t = np.clip(np.where(np.isfinite(t), t, 0), 0, 1)
-    return np.where(one[..., None], a + t[..., None] * d, np.nan)
+    cross = a + t[..., None] * d
+    # an end at an infinite (or overflowing) loss with a known error: leave through the top or bottom
+    # above that error (clamped to the frame), not straight up from the point inside
+    endless = (np.abs(b[..., 1]) >= 1e6) & np.isfinite(b[..., 0]) & (np.abs(b[..., 0]) < 1e6)
+    edge = np.stack([np.clip(b[..., 0], 0, 1), np.where(b[..., 1] > 0, 1.0, 0.0)], -1)
+    cross = np.where(endless[..., None], edge, cross)
+    return np.where(one[..., None], cross, np.nan)
 
 
 def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:

@@ -105,10 +105,11 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
             ax.axhline(float(view.place(target)), ls=(0, (5, 3)), lw=1.2, color=colors[i] if scale is None
                        else "black", alpha=0.9, zorder=1.8)
     _events(ax, run, r)
-    marks.zoom(ax, run, shown, live)
+    marks.zoom(ax, run, shown, live, who="the run")
     info = run.summary[r]
     name = [f"guess{_element(run.shape, e)}" for e in elements]
-    notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1]
+    drawn = (live & np.isfinite(values)).sum(axis=0)  # a single point is no line to share
+    notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1 and drawn[g[0]] > 1]
     notes += [f"{name[i]} stays on its answer" for i in firsts if (values[:, i][live[:, i]] == targets[i]).all()]
     note = textwrap.fill("; ".join(notes), 36) if notes else ""
     ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info.status.value}" + ("\n" + note if note else ""),
