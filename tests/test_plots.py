@@ -218,6 +218,17 @@ def test_a_run_leaving_at_an_infinite_loss_leaves_toward_its_error():
     assert exits and all(x < 0 for x, _ in exits), exits
 
 
+def test_the_many_converged_paths_are_drawn_over_the_runs_that_leave():
+    from matplotlib.collections import LineCollection
+
+    run = plots.as_run(simulate(CONFIGS / "random_games.yaml"))
+    counts = {status: run.status.count(status) for status in set(run.status)}
+    ax = drawn(plots.path_figure, run).axes[0]
+    paths = [len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection)]
+    assert list(counts.values()).count(counts["converged"]) == 1  # its collection is told by its size
+    assert paths[-1] == counts["converged"], (paths, counts)
+
+
 def test_the_path_frames_the_answer_and_marks_the_escaping_run():
     run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 2.9, 6]", "attempts=50"])))
     ax = drawn(plots.path_figure, run).axes[0]

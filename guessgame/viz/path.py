@@ -161,8 +161,14 @@ def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:
         rows = verts.shape[0] // 3
         keep = np.unique(np.r_[np.arange(0, rows, step), rows - 1])
         verts = verts.reshape(rows, 3, runs, 2)[keep].reshape(-1, runs, 2)
-    leaving = np.array([s == "diverged" for s in statuses])
-    for chosen, alpha in ((leaving, 0.9 if runs <= FEW else 0.35), (~leaving, 0.9)):  # the runs that leave, below
+    # bottom to top: the runs that leave, those still moving or bouncing, the converged (often the
+    # many, and the shortest paths, which would otherwise be buried)
+    layers = [np.array([s == "diverged" for s in statuses]), np.array([s in ("unfinished", "oscillating")
+                                                                       for s in statuses]),
+              np.array([s == "converged" for s in statuses])]
+    for chosen, alpha in zip(layers, (0.9 if runs <= FEW else 0.35, 0.9 if runs <= FEW else 0.6, 0.9)):
+        if not chosen.any():
+            continue
         ax.add_collection(LineCollection([verts[:, r] for r in np.flatnonzero(chosen)],
                                          colors=[colors[r] for r in np.flatnonzero(chosen)], zorder=3,
                                          linewidths=1.2 if runs <= FEW else 0.6, alpha=alpha), autolim=False)
