@@ -229,6 +229,20 @@ def test_the_many_converged_paths_are_drawn_over_the_runs_that_leave():
     assert paths[-1] == counts["converged"], (paths, counts)
 
 
+def overlapping(texts) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap."""
+    boxes = [(t.get_text(), t.get_window_extent()) for t in texts if t.get_visible() and t.get_text()]
+    return [(a, b) for i, (a, p) in enumerate(boxes) for b, q in boxes[i + 1:] if p.overlaps(q)]
+
+
+@pytest.mark.parametrize("case", ["lr6-650", "nesterov", "sweep-190"])
+def test_path_tick_labels_and_exit_labels_never_overprint(case):
+    config, overrides = CASES[case]
+    ax = drawn(plots.path_figure, plots.as_run(simulate(load_config(config, overrides)))).axes[0]
+    assert not overlapping(ax.get_xticklabels()), case
+    assert not overlapping(ax.texts), case
+
+
 def test_the_path_frames_the_answer_and_marks_the_escaping_run():
     run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 2.9, 6]", "attempts=50"])))
     ax = drawn(plots.path_figure, run).axes[0]

@@ -82,13 +82,19 @@ class View:
         v = np.asarray(values, dtype=float)
         return np.isfinite(v) & (self.side(v) == 0)
 
+    def _x_bins(self) -> int:
+        """Fewer ticks along x when their labels are long (×10ⁿ), so neighbours never run together."""
+        ticks = MaxNLocator(nbins=7).tick_values(*self.limits)
+        longest = max((len(_tick_label(float(t), None, plain=True)) for t in ticks), default=1)
+        return max(3, min(7, 42 // max(longest, 1)))
+
     def apply(self, ax, axis: str = "y") -> None:
         """Limits and ticks (labelled with values) on `ax`; a floor gets its band and `0 (exact)` tick."""
         which = ax.yaxis if axis == "y" else ax.xaxis
         (ax.set_ylim if axis == "y" else ax.set_xlim)(*self.limits)
         ax.set_autoscale_on(False)
         if self.scale == "linear":
-            which.set_major_locator(MaxNLocator(nbins=7))
+            which.set_major_locator(MaxNLocator(nbins=7 if axis == "y" else self._x_bins()))
             which.set_major_formatter(FuncFormatter(lambda v, _: _tick_label(v, None, plain=True)))
             return
         ticks = _log_ticks(self) if self.scale == "log" else _symlog_ticks(self)

@@ -194,11 +194,34 @@ def _exits(ax, run: RunData, f: Frame, exits, colors) -> None:
                        c=[colors[r] for r in runs[chosen]], edgecolors="black", linewidths=0.7, clip_on=False,
                        zorder=6)
     if len(runs) <= FEW:
-        for r, kk, xx, yy, ddx, ddy in zip(runs, k, x, y, dx, dy):
-            ax.annotate(f"{run_name(run, r)} leaves\nat attempt {run.attempt[kk]}", (xx, yy),
-                        textcoords="offset points", xytext=(-8 if ddx > 0 else 8, -14 if ddy > 0 else 8),
-                        ha="right" if ddx > 0 else "left", fontsize=8, zorder=7,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+        for members in _clusters(way, dx, dy):
+            along = np.where(np.isin(way[members[0]], ["^", "v"]), dx, dy)
+            i = members[0] if along[members[0]] <= 0 else members[-1]  # the label runs toward the middle
+            names = ", ".join(run_name(run, runs[j]).removeprefix("lr ") for j in members)
+            when = sorted({int(run.attempt[k[j]]) for j in members})
+            when = str(when[0]) if len(when) == 1 else ", ".join(str(run.attempt[k[j]]) for j in members)
+            text = (f"{run_name(run, runs[i])} leaves\nat attempt {when}" if len(members) == 1
+                    else f"lr {names} leave\nat attempt{'s' if ',' in when else ''} {when}")
+            right = dx[i] > 0 if way[i] in "<>" else along[i] > 0  # then the label runs leftward, inward
+            ax.annotate(text, (x[i], y[i]), textcoords="offset points",
+                        xytext=(-8 if right else 8, -14 if dy[i] > 0 else 8),
+                        ha="right" if right else "left", va="top" if dy[i] > 0 else "bottom", fontsize=8,
+                        zorder=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+
+
+def _clusters(way: np.ndarray, dx: np.ndarray, dy: np.ndarray, apart: float = 0.6) -> list[list[int]]:
+    """Exits through the same side closer than `apart` (a fraction of the frame) share one label: a
+    label is some 40% of the frame wide."""
+    groups: list[list[int]] = []
+    for side in "^v<>":
+        where = np.where(np.isin(way, ["^", "v"]), dx, dy)
+        chosen = sorted(np.flatnonzero(way == side), key=lambda j: where[j])
+        for j in chosen:
+            if groups and way[groups[-1][0]] == side and where[j] - where[groups[-1][-1]] < apart:
+                groups[-1].append(j)
+            else:
+                groups.append([j])
+    return groups
 
 
 def _starts(ax, run: RunData, f: Frame) -> None:
