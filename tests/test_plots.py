@@ -229,6 +229,19 @@ def test_the_many_converged_paths_are_drawn_over_the_runs_that_leave():
     assert paths[-1] == counts["converged"], (paths, counts)
 
 
+def test_ticks_close_together_far_from_zero_are_labelled_apart():
+    """The bad loss drifting near -1e8 in steps of 4e5: labels need more than three digits."""
+    config = {"answer": [[-50000.0, 1.0, -50000.0, -50000.0, 1.0], [-7.0, 1e8, 0.0, 1.0, -50000.0]], "guess": 1.0,
+              "loss": "bad", "reduction": "sum", "optimizer": "adamw", "lr": [10 ** -1.5, 10 ** -4.2, 10 ** 5.4],
+              "attempts": 2000, "dtype": "float32", "stop_early": True}
+    run = plots.as_run(simulate(config))
+    for make in (plots.loss_figure, plots.path_figure):
+        ax = drawn(make, run).axes[0]
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert len(labels) == len(set(labels)), labels
+        Axis(ax)  # the labels read back as the values at their positions
+
+
 def overlapping(texts) -> list[tuple[str, str]]:
     """Pairs of drawn texts whose boxes overlap."""
     boxes = [(t.get_text(), t.get_window_extent()) for t in texts if t.get_visible() and t.get_text()]

@@ -94,8 +94,13 @@ class View:
         (ax.set_ylim if axis == "y" else ax.set_xlim)(*self.limits)
         ax.set_autoscale_on(False)
         if self.scale == "linear":
-            which.set_major_locator(MaxNLocator(nbins=7 if axis == "y" else self._x_bins()))
-            which.set_major_formatter(FuncFormatter(lambda v, _: _tick_label(v, None, plain=True)))
+            ticks = MaxNLocator(nbins=7 if axis == "y" else self._x_bins()).tick_values(*self.limits)
+            ticks = ticks[(ticks >= self.limits[0]) & (ticks <= self.limits[1])]
+            digits = _digits(ticks)
+            which.set_major_locator(FixedLocator(ticks))
+            names = [_tick_label(float(t), None, plain=True, digits=digits) for t in ticks]
+            which.set_major_formatter(FuncFormatter(lambda v, pos: names[pos] if pos is not None and pos < len(names)
+                                                    else _tick_label(v, None, plain=True, digits=digits)))
             return
         ticks = _log_ticks(self) if self.scale == "log" else _symlog_ticks(self)
         which.set_major_locator(FixedLocator([float(self.u(t)) for t in ticks]))
@@ -215,9 +220,20 @@ def _symlog_ticks(view: View) -> list[float]:
     return sorted(ticks)
 
 
-def _tick_label(v: float, floor: float | None, plain: bool = False) -> str:
+def _digits(ticks: np.ndarray) -> int:
+    """Significant digits that tell evenly spaced ticks apart (at least 3)."""
+    if len(ticks) < 2:
+        return 3
+    step = float(np.min(np.diff(ticks)))
+    largest = float(np.max(np.abs(ticks)))
+    if step <= 0 or largest == 0 or not np.isfinite(largest / step):
+        return 3
+    return int(max(3, min(16, np.ceil(np.log10(largest / step) + 1e-9) + 1)))
+
+
+def _tick_label(v: float, floor: float | None, plain: bool = False, digits: int = 3) -> str:
     if plain and (v == 0 or 1e-3 <= abs(v) < 1e5):
-        return f"{v:.6g}".replace("-", "−")
+        return f"{v:.{max(6, digits)}g}".replace("-", "−")
     if floor is not None and np.isclose(v, floor, rtol=1e-9, atol=0):
         return "0 (exact)"
     if v == 0:
@@ -230,7 +246,7 @@ def _tick_label(v: float, floor: float | None, plain: bool = False) -> str:
     power = "10" + str(exponent).translate(_SUPERSCRIPT)  # plain text: no mathtext to parse
     if np.isclose(mantissa, 1):
         return f"{sign}{power}"
-    return f"{sign}{mantissa:.3g}×{power}"
+    return f"{sign}{mantissa:.{digits}g}×{power}"
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
