@@ -242,6 +242,18 @@ def test_ticks_close_together_far_from_zero_are_labelled_apart():
         Axis(ax)  # the labels read back as the values at their positions
 
 
+def test_the_bad_losss_modest_fall_is_shown_in_the_lr_figure_not_sent_to_the_edge():
+    config, overrides = CASES["bad-loss"]
+    result = simulate(load_config(config, overrides))
+    ax = drawn(plots.lr_figure, plots.as_run(result)).axes[0]
+    y = Axis(ax)
+    for r, lr in enumerate(load_config(config, overrides).lr):  # the notebook loop, played alone
+        final = float(notebook_loop([2, 5, 9], [-2, 5, 13], loss_fn("bad"), lr, result.attempts_run[r])[1][-1])
+        assert final < 0 and y.shows(final), (lr, final, y.limits)
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert "past the top" not in legend and "past the bottom" not in legend
+
+
 def overlapping(texts) -> list[tuple[str, str]]:
     """Pairs of drawn texts whose boxes overlap."""
     boxes = [(t.get_text(), t.get_window_extent()) for t in texts if t.get_visible() and t.get_text()]

@@ -38,7 +38,8 @@ def lr_figure(source: Any) -> Figure:
     top.grid(True, alpha=0.3)
     bottom.grid(True, alpha=0.3)
     top.set_title(title(run, "learning rates compared"), fontsize=11)
-    margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend_outside(top, *_legend(run, where)))
+    sides = set(marks.sides(view, final[:, None])[:, 0].tolist())
+    margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend_outside(top, *_legend(run, where, sides)))
     return fig
 
 
@@ -71,12 +72,18 @@ def _positions(run: RunData, top, bottom):
 
 
 def _final_view(run: RunData, final: np.ndarray) -> View:
-    """From the final losses of the runs that did not diverge, and every run's first loss."""
+    """From the final losses of the runs that did not diverge, and every run's first loss; a diverged
+    run's final loss too while it is within a thousand times their scale (the bad loss's modest fall),
+    not a blow-up that would flatten the rest."""
     diverged = np.array([s == "diverged" for s in run.status])
     first = run.loss[0] if run.attempt.size else np.array([])
     core = np.concatenate([final[~diverged], first])
     core = core[np.isfinite(core)]
-    rest = final[diverged]
+    scale = max(float(np.abs(core).max(initial=0)), 1.0)
+    with np.errstate(invalid="ignore"):
+        modest = diverged & np.isfinite(final) & (np.abs(final) <= 1e3 * scale)
+    core = np.concatenate([core, final[modest]])
+    rest = final[diverged & ~modest]
     with np.errstate(invalid="ignore"):
         room = (bool(core.size and (rest < core.min()).any()),
                 bool(core.size and (np.isnan(rest) | (rest > core.max())).any()))
@@ -148,15 +155,18 @@ def _theory(top, bottom, run: RunData, where) -> None:
                 ax.axvline(at, color=color, ls=style, lw=1.4, zorder=1)
 
 
-def _legend(run: RunData, where) -> tuple[list, list[str]]:
+def _legend(run: RunData, where, sides: set[int]) -> tuple[list, list[str]]:
     handles, labels = [], []
     for status, color in STATUS_COLORS.items():
         count = run.status.count(status)
         if count:
             handles.append(Line2D([], [], marker="o", ls="none", color=color, ms=8))
             labels.append(f"{status.value} ({count})")
-    handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8))
-    labels.append("final loss past the top\n(larger, inf or nan)")
+    for side, marker, text in ((1, "^", "final loss past the top\n(larger, inf or nan)"),
+                               (-1, "v", "final loss past the bottom\n(smaller, or −inf)")):
+        if side in sides:
+            handles.append(Line2D([], [], marker=marker, ls="none", color="gray", mec="black", ms=8))
+            labels.append(text)
     if run.attempt.size and np.unique(run.loss[0]).size == 1:
         handles.append(Line2D([], [], color="gray", ls="--"))
         labels.append("loss at attempt 1")
