@@ -254,6 +254,20 @@ def test_the_bad_losss_modest_fall_is_shown_in_the_lr_figure_not_sent_to_the_edg
     assert "past the top" not in legend and "past the bottom" not in legend
 
 
+def test_each_runs_colour_is_nearer_its_own_status_colour_than_any_other():
+    from matplotlib.colors import to_rgb
+
+    from guessgame.viz.style import STATUS_COLORS, run_colors
+
+    config, overrides = CASES["l1-sweep"]
+    run = plots.as_run(simulate(load_config(config, overrides + ["lr={logspace: [0.1, 30, 16]}"])))
+    assert {"oscillating", "unfinished"} <= set(run.status)
+    palette = {status: np.array(to_rgb(color)) for status, color in STATUS_COLORS.items()}
+    for status, color in zip(run.status, run_colors(run)):
+        distance = {other: np.abs(np.array(color[:3]) - rgb).sum() for other, rgb in palette.items()}
+        assert min(distance, key=distance.get) == status, (status, color)
+
+
 def overlapping(texts) -> list[tuple[str, str]]:
     """Pairs of drawn texts whose boxes overlap."""
     boxes = [(t.get_text(), t.get_window_extent()) for t in texts if t.get_visible() and t.get_text()]

@@ -18,8 +18,10 @@ WIDTH = 9.0  # inches: 1350 px at DPI
 STATUS_COLORS = {Status.CONVERGED: "#2a9d3f", Status.OSCILLATING: "#e08a00", Status.UNFINISHED: "#3b6fd6",
                  Status.DIVERGED: "#d62728"}
 # Within a status, darker = larger lr: runs either side of a critical lr differ in hue, not shade.
-_SHADES = {Status.CONVERGED: "Greens", Status.OSCILLATING: "Oranges", Status.UNFINISHED: "Blues",
-           Status.DIVERGED: "Reds"}
+# Each status's colour ramp, and the part of it used: oranges stay orange (their dark end is
+# brick red, too close to diverged).
+_SHADES = {Status.CONVERGED: ("Greens", 0.5, 0.95), Status.OSCILLATING: ("Oranges", 0.4, 0.68),
+           Status.UNFINISHED: ("Blues", 0.5, 0.95), Status.DIVERGED: ("Reds", 0.5, 0.95)}
 FEW = 8  # up to this many runs: one legend entry per run
 
 
@@ -62,12 +64,13 @@ def run_colors(run: RunData) -> list[tuple]:
     """A colour per run: its status's hue, darker for a larger lr among runs of that status."""
     colors = np.zeros((run.runs, 4))
     statuses = np.array(run.status)
-    for status, name in _SHADES.items():
+    for status, (name, light, dark) in _SHADES.items():
         members = np.flatnonzero(statuses == status)
         if not members.size:
             continue
         rank = np.argsort(np.argsort(run.lr[members], kind="stable"), kind="stable")
-        shade = np.full(members.size, 0.85) if members.size == 1 else 0.5 + 0.45 * rank / (members.size - 1)
+        where = np.full(members.size, 0.78) if members.size == 1 else rank / (members.size - 1)
+        shade = light + (dark - light) * where
         colors[members] = colormaps[name](shade)
     return [tuple(c) for c in colors]
 
