@@ -30,7 +30,9 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     verts, exits = clipped_paths(f, run.loss)
     from matplotlib.collections import LineCollection
 
-    ax.add_collection(LineCollection(list(verts.transpose(1, 0, 2)), colors=colors, alpha=0.25, lw=0.8, zorder=3),
+    order = _on_top_last(run)
+    ax.add_collection(LineCollection(list(verts.transpose(1, 0, 2)[order]), colors=colors[order], alpha=0.25, lw=0.8,
+                                     zorder=3),
                       autolim=False)
     ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11)
     margins(fig, left=1.2, bottom=0.75, legend=_legend(ax, run, f, colors))
@@ -90,16 +92,24 @@ def _frames(rows: int, most: int) -> np.ndarray:
     return np.union1d(chosen, extra).astype(int)
 
 
+def _on_top_last(run) -> np.ndarray:
+    """Runs in drawing order: those that leave first, the converged (often the many) last, on top."""
+    rank = {"diverged": 0, "unfinished": 1, "oscillating": 1, "converged": 2}
+    return np.argsort([rank[s] for s in run.status], kind="stable")
+
+
 def _place_dots(run, f, row: int, colors: np.ndarray, inside_dots, edge_dots) -> None:
-    x, y = f.space.x[row], run.loss[row]
-    live = f.live[row]
+    order = _on_top_last(run)
+    x, y, colors = f.space.x[row][order], run.loss[row][order], colors[order]
+    live = f.live[row][order]
     inside = live & f.vx.contains(x) & f.vy.contains(y)
     out = live & ~inside
     inside_dots.set_offsets(np.column_stack([f.vx.place(x[inside]), f.vy.place(y[inside])]))
     inside_dots.set_facecolors(colors[inside])
-    ys = np.where(np.isnan(y[out]), f.vy.edge(1), f.vy.place(y[out]))
-    xs = np.where(np.isnan(x[out]), np.nan, f.vx.place(x[out]))
-    xs = np.where(np.isnan(xs), (f.vx.limits[0] + f.vx.limits[1]) / 2, xs)
+    (x0, x1), (y0, y1) = f.vx.limits, f.vy.limits
+    with np.errstate(invalid="ignore"):  # past the frame: on its edge, on the side it left by
+        ys = np.where(np.isnan(y[out]), y1, np.clip(f.vy.place(y[out]), y0, y1))
+        xs = np.where(np.isnan(x[out]), (x0 + x1) / 2, np.clip(f.vx.place(x[out]), x0, x1))
     edge_dots.set_offsets(np.column_stack([xs, ys]) if out.any() else np.empty((0, 2)))
     edge_dots.set_facecolors(colors[out])
 
