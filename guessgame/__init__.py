@@ -13,15 +13,19 @@ torch and matplotlib load on first use, so `import guessgame` stays instant.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from guessgame.config import Config, load_config
-from guessgame.errors import ConfigError
+if TYPE_CHECKING:
+    from guessgame.config import Config, load_config
+    from guessgame.engine import Interrupted, Result, simulate
+    from guessgame.errors import ConfigError
 
 __version__ = "0.1.0"
 __all__ = ["Config", "ConfigError", "Interrupted", "Result", "load_config", "simulate", "__version__"]
 
-_LAZY = {"simulate": "guessgame.engine", "Result": "guessgame.engine", "Interrupted": "guessgame.engine"}
+# Loaded on first use: the command line starts by catching Ctrl-C, before anything heavy is imported.
+_LAZY = {"simulate": "guessgame.engine", "Result": "guessgame.engine", "Interrupted": "guessgame.engine",
+         "Config": "guessgame.config", "load_config": "guessgame.config", "ConfigError": "guessgame.errors"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,3 +1,3 @@
-from guessgame.cli import main
+from guessgame.launch import main
 
 main()

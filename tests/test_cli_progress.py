@@ -1,8 +1,15 @@
-"""The progress bar: on a terminal for a long run, never on a pipe, not for a quick run."""
+"""The progress bar: on a terminal for a long run, never on a pipe, not for a quick run; Ctrl-C while
+the command starts."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
+
+import pytest
+
+from files import CONFIGS
 
 from terminal import read_to_end
 
@@ -44,3 +51,30 @@ def test_no_progress_bar_for_a_quick_run_on_a_terminal(tmp_path):
     code, stderr = _run_with_stderr(tmp_path, LONG_RUN.replace("100000", "100"), terminal=True)
     assert code == 0, stderr
     assert "%" not in stderr
+
+
+@pytest.fixture(scope="module")
+def python_start():
+    """How long the interpreter itself takes to start here: before that no program can catch a signal."""
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[1]
+
+
+@pytest.mark.parametrize("after", [0.0, 0.05, 0.12, 0.25, 0.5, 1.0])
+def test_ctrl_c_at_any_moment_of_start_up_exits_130_without_a_traceback(tmp_path, python_start, after):
+    """From the command line still loading, through torch's import, to the run."""
+    delay = 1.5 * python_start + after
+    process = subprocess.Popen([sys.executable, "-m", "guessgame", "run", str(CONFIGS / "l1.yaml"), "--out",
+                                str(tmp_path / "runs"), "--no-plots"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    if process.returncode == 0:  # it finished before the signal came
+        return
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr, stderr

@@ -11,6 +11,7 @@ import typer
 from guessgame.cli.common import (ConfigArg, Format, FormatOpt, NoPlotsOpt, OutOpt, QuietOpt, SetOpt,
                                   TensorBoardOpt, app, complain, err_console, fail, failed, guarded, out_console,
                                   shown_path)
+from guessgame import interrupts
 from guessgame.cli.progress import Progress
 from guessgame.config import Config, Override, load_config
 
@@ -76,6 +77,7 @@ def _simulate_and_save(config: Config, job: Job) -> None:
 
         require()
     check_disk(config, job.out)
+    interrupts.work_begins()  # torch is loaded: from here Ctrl-C keeps what was computed
     try:
         with Progress(enabled=not job.quiet) as progress:
             result = simulate(config, progress=progress.update)
