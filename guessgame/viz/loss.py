@@ -39,7 +39,7 @@ def loss_figure(source: Any) -> Figure:
     shown, exits = marks.trace(view, run.loss, live)
     marks.lines(ax, run.attempt, shown, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
     marks.edge_marks(ax, view, run.attempt, exits, colors, size=60 if few else 14)
-    _last_attempts(ax, run, view, colors)
+    exits = exits + _last_attempts(ax, run, view, colors, size=60 if few else 14)
     _diverged(ax, run, view, size=110 if few else 20)
     _dtype_limit(ax, run, view)
     marks.zoom(ax, run, shown, live)
@@ -96,9 +96,11 @@ def _unlogged_ends(run: RunData) -> list[int]:
             and s.attempts_run not in kept]
 
 
-def _last_attempts(ax, run: RunData, view: View, colors) -> None:
+def _last_attempts(ax, run: RunData, view: View, colors, size: float) -> list[marks.Exit]:
     """A run stopped between two kept rows: dotted from its last kept loss to its final one, the loss
-    at the attempt it stopped (from the summary), so its end is drawn where it was."""
+    at the attempt it stopped (from the summary), so its end is drawn where it was; an end past the
+    view sits on its edge, marked like any other. Returns those edge marks."""
+    edges = []
     for r in _unlogged_ends(run):
         info = run.summary[r]
         row = int(np.searchsorted(run.attempt, info.attempts_run, side="right")) - 1
@@ -106,6 +108,11 @@ def _last_attempts(ax, run: RunData, view: View, colors) -> None:
         side = marks.sides(view, ends[None, :])[0]
         y = np.where(side == 0, view.place(ends), np.where(side > 0, view.edge(1), view.edge(-1)))
         ax.plot([run.attempt[row], info.attempts_run], y, ls=":", lw=1.4, color=colors[r], zorder=2.5, clip_on=False)
+        if side[1] != 0 and run.summary[r].status != Status.DIVERGED:  # a diverged end gets its ✕ there
+            ax.scatter([info.attempts_run], [y[1]], marker="^" if side[1] > 0 else "v", s=size, color=colors[r],
+                       edgecolors="black", linewidths=0.6, zorder=6, clip_on=False)
+            edges.append(marks.Exit(r, row, int(side[1]), bool(np.isfinite(info.final_loss))))
+    return edges
 
 
 def _diverged(ax, run: RunData, view: View, size: float) -> None:
