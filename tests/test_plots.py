@@ -143,6 +143,12 @@ def test_float16_overflow_is_marked_at_its_attempt_and_zero_sits_below_the_data(
     assert markers_at(ax, 2)
     texts = " ".join(t.get_text() for t in ax.get_legend().get_texts()) + " ".join(t.get_text() for t in ax.texts)
     assert "overflow at 2" in texts and "65504" in texts
+    from matplotlib.collections import PathCollection
+
+    at_2 = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())
+            and np.isclose(np.asarray(c.get_offsets())[:, 0], 2).any()]
+    triangle = [c for c in at_2 if len(c.get_paths()[0].vertices) == 4]  # the legend's ▲: past the top
+    assert triangle and all(triangle[0].get_zorder() > c.get_zorder() for c in at_2 if c is not triangle[0])
     assert y.floor is not None and y.floor < y.position(1571.33) and y.shows(1571.33) and y.shows(65504)
 
 

@@ -104,13 +104,12 @@ def lines(ax, x: np.ndarray, shown: np.ndarray, colors, *, lw: float = 1.6, alph
 
 
 def edge_marks(ax, view: View, x: np.ndarray, exits: list[Exit], colors, *, size: float = 60) -> None:
-    """A triangle at the edge where a series left the view (pointing the way it went); an overflow gets ✕."""
+    """A triangle at the edge where a series left the view, pointing the way it went -- an overflow
+    (inf or nan) too: the ✕ is kept for the attempt a run was declared diverged, drawn beneath."""
     for side, marker in ((1, "^"), (-1, "v")):
-        for finite, shape in ((True, marker), (False, "X")):
-            chosen = [e for e in exits if e.side == side and e.finite == finite]
-            if not chosen:
-                continue
-            ax.scatter([x[e.row] for e in chosen], [view.edge(side)] * len(chosen), marker=shape, s=size,
+        chosen = [e for e in exits if e.side == side]
+        if chosen:
+            ax.scatter([x[e.row] for e in chosen], [view.edge(side)] * len(chosen), marker=marker, s=size,
                        c=[colors[e.series] for e in chosen], edgecolors="black", linewidths=0.6,
                        clip_on=False, zorder=6)
 
