@@ -122,6 +122,11 @@ class Config:
         return self.heavy_ball == 0
 
     @property
+    def logged_rows(self) -> int:
+        """len(logged_attempts), by arithmetic: no list of a million attempts to count them."""
+        return -(-self.attempts // self.log_every) + ((self.attempts - 1) % self.log_every != 0)
+
+    @property
     def logged_attempts(self) -> range | list[int]:
         """The attempts kept in the log: every `log_every`-th from the first, and always the last."""
         kept = range(1, self.attempts + 1, self.log_every)

@@ -35,7 +35,7 @@ def device_of(config: Config) -> torch.device:
 
 def log_bytes(config: Config, itemsize: int = 8) -> int:
     """Memory the log of a config takes: guess, gradient and step per kept attempt, and every loss."""
-    rows = len(config.logged_attempts) + 1  # the guess after the last step too
+    rows = config.logged_rows + 1  # the guess after the last step too
     return rows * config.runs * config.numel * itemsize * 3 + config.attempts * config.runs * itemsize
 
 

@@ -36,12 +36,13 @@ class Log:
         runs, n = start.shape
         self.config, self.every = config, config.log_every
         self.direct = config.log_every == 1 and not config.stop_early
-        self.rows = -(-config.attempts // config.log_every) + ((config.attempts - 1) % config.log_every != 0)
+        self.rows = config.logged_rows
         self.guess = torch.empty(self.rows + self.direct, runs, n, dtype=start.dtype, device=start.device)
         self.grad, self.step = torch.empty_like(self.guess[:self.rows]), torch.empty_like(self.guess[:self.rows])
         self.loss = None if self.direct else torch.empty(config.attempts, runs, dtype=start.dtype, device=start.device)
         self.lost_at = torch.full((runs,), config.attempts, dtype=torch.long)  # first attempt (0-based) not finite
         self.done = 0
+        self._slots_of, self._slots = 0, None  # the last slots handed out, and their attempt
         if self.direct:
             self.guess[0].copy_(start)
         self.start = self.guess[0] if self.direct else start
@@ -63,13 +64,16 @@ class Log:
         """In direct mode, where attempt t writes; else None."""
         if not self.direct:
             return None
-        return Slots(self.grad[t - 1], self.step[t - 1], self.guess[t])
+        self._slots_of, self._slots = t, Slots(self.grad[t - 1], self.step[t - 1], self.guess[t])
+        return self._slots
 
     def record(self, t: int, guess: Tensor, grad: Tensor, step: Tensor, new_guess: Tensor,
                loss: Tensor | None) -> Tensor:
-        """Keep attempt t (what is not already in its slots); returns the guess the next attempt starts from."""
+        """Keep attempt t (in direct mode, what is not already in its slots); returns the guess the next
+        attempt starts from."""
         if self.direct:
-            for slot, value in zip(self.slots(t), (grad, step, new_guess)):
+            slots = self._slots if self._slots_of == t else self.slots(t)
+            for slot, value in zip(slots, (grad, step, new_guess)):
                 if value.data_ptr() != slot.data_ptr():
                     slot.copy_(value)
             self.done = t

@@ -33,7 +33,7 @@ class EarlyStop:
 
     def decide(self, t: int, loss: Tensor, finite: Tensor, guess: Tensor, new_guess: Tensor) -> Tensor:
         """Stop the runs whose verdict attempt t decided (after their step); the next guess of each run."""
-        decided = self.tracker.step(loss.detach().double().cpu().numpy(), finite.cpu().numpy()) & ~self.stopped
+        decided = self.tracker.update(loss, finite).cpu().numpy() & ~self.stopped
         if self._idle is not None:
             new_guess = torch.where(self._idle.unsqueeze(1), guess, new_guess)
         if decided.any():

@@ -40,7 +40,7 @@ def attempt_columns(n: int, games: bool) -> list[str]:
 
 def csv_bytes(config: Config) -> int:
     """About how big attempts.csv will be: about 20 characters a number."""
-    return len(config.logged_attempts) * config.runs * (24 + 3 * config.numel * 20)
+    return config.logged_rows * config.runs * (24 + 3 * config.numel * 20)
 
 
 def check_disk(config: Config, out: Path) -> None:
@@ -52,6 +52,6 @@ def check_disk(config: Config, out: Path) -> None:
     if size > room:
         every = -(-size * config.log_every // int(room))  # the smallest k that fits
         raise ConfigError(f"attempts.csv would be about {size / 2**30:.1f} GiB ({config.runs:,} runs x "
-                          f"{len(config.logged_attempts):,} logged attempts; {free / 2**30:.1f} GiB free under "
+                          f"{config.logged_rows:,} logged attempts; {free / 2**30:.1f} GiB free under "
                           f"{probe}); keep every k-th attempt with log_every={every}, or use fewer runs or "
                           "attempts", key="log_every")
