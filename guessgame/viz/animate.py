@@ -44,7 +44,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     left = {}
     for r, k, _, _ in exits:
         left.setdefault(r, k)
-    images = _blitted(_Scene(fig, run, f, colors, (inside_dots, edge_dots, label)), left, max_frames)
+    images = _blitted(_Scene(fig, run, f, colors, (inside_dots, edge_dots, label), order), left, max_frames)
     _save(images, path, fps, colors)
     return len(images)
 
@@ -55,6 +55,7 @@ class _Scene(NamedTuple):
     f: Any  # the error space the dots are placed in
     colors: np.ndarray
     artists: tuple  # the dots inside the frame, the dots on its edge, the attempt label
+    order: np.ndarray  # the runs in drawing order (`_on_top_last`)
 
 
 def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
@@ -62,7 +63,7 @@ def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    fig, run, f, colors, (inside_dots, edge_dots, label) = scene
+    fig, run, _, _, (inside_dots, edge_dots, label), _ = scene
     ax = label.axes
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # the still background, laid out once
@@ -70,7 +71,7 @@ def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
     images = []
     for row in _frames(len(run.attempt), max_frames):
         canvas.restore_region(background)
-        _place_dots(run, f, row, colors, inside_dots, edge_dots)
+        _place_dots(scene, row)
         gone = [r for r, k in left.items() if k <= row]
         label.set_text(f"attempt {run.attempt[row]}" + _gone_text(run, gone, left))
         for artist in (inside_dots, edge_dots, label):
@@ -98,9 +99,9 @@ def _on_top_last(run) -> np.ndarray:
     return np.argsort([rank[s] for s in run.status], kind="stable")
 
 
-def _place_dots(run, f, row: int, colors: np.ndarray, inside_dots, edge_dots) -> None:
-    order = _on_top_last(run)
-    x, y, colors = f.space.x[row][order], run.loss[row][order], colors[order]
+def _place_dots(scene: _Scene, row: int) -> None:
+    run, f, order, (inside_dots, edge_dots, _) = scene.run, scene.f, scene.order, scene.artists
+    x, y, colors = f.space.x[row][order], run.loss[row][order], scene.colors[order]
     live = f.live[row][order]
     inside = live & f.vx.contains(x) & f.vy.contains(y)
     out = live & ~inside
