@@ -161,3 +161,24 @@ def test_the_notebooks_seeded_3x5_l1_loss_in_float32():
     result = simulate({"answer": answer.tolist(), "guess": guess.tolist(), "loss": "l1", "lr": 0.1,
                        "attempts": 1, "dtype": "float32"})
     assert result.loss[0, 0].item() == F.l1_loss(guess, answer).item() == 0.8502290844917297
+
+
+SHORT = list(itertools.product(DTYPES, ["l1", "mse", "bad"], ["mean", "sum"], [2, 4], [False, True]))
+
+
+@pytest.mark.parametrize(("dtype", "loss", "reduction", "n", "thinned"), SHORT,
+                         ids=[f"{d}-{l}-{r}-n{n}" + ("-thinned" if t else "") for d, l, r, n, t in SHORT])
+def test_many_runs_of_a_few_elements_each_equal_their_game_played_alone(dtype, loss, reduction, n, thinned):
+    """A few elements per run are reduced a column at a time, over thousands of rows at once and in
+    the loop; every run's loss must still be the one it gets alone."""
+    answer = [2.0, 77.0, 91.0, -5.5][:n]
+    lrs = torch.linspace(0.01, 4.0 * (n if reduction == "mean" else 1), 300).tolist()
+    extra = {"stop_early": True, "log_every": 3} if thinned else {}
+    result = simulate({"answer": answer, "guess": GUESS, "loss": loss, "reduction": reduction, "lr": lrs,
+                       "attempts": ATTEMPTS, "dtype": dtype, **extra})
+    for run in range(0, len(lrs), 23):
+        expected = alone(loss, reduction, "sgd", dtype, answer, lrs[run])
+        kept = (result.attempt - 1).tolist()
+        played = [k for k, attempt in enumerate(kept) if attempt < result.attempts_run[run]]
+        got, want = result.loss[played, run], expected[1][[kept[k] for k in played]]
+        assert_bitwise_equal(got, want, f"loss of lr {lrs[run]:g}")

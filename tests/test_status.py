@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from guessgame.status import SETTLE, settle
 from guessgame.status.tracker import Tracker
+from guessgame.status import verdicts
 from guessgame.status.verdicts import Rules, classify
 
 INF, NAN = math.inf, math.nan
@@ -135,3 +136,19 @@ def test_the_tracker_reaches_each_verdict_at_the_attempt_classify_declares(runs,
         for r in tracker.update(loss[t], finite).nonzero().flatten().tolist():
             reached[r] = t + 1
     assert reached == expected.decided_at
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(pieces, min_size=1, max_size=6), min_size=1, max_size=8), st.booleans(),
+       st.lists(st.integers(1, 300), min_size=8, max_size=8), st.lists(st.integers(1, 300), min_size=8, max_size=8))
+def test_the_quick_paths_of_classify_agree_with_every_rule_applied_to_every_run(runs, has_minimum, lost, played):
+    """classify settles simple runs in a few passes and looks at the first attempts of the rest
+    first; every run's verdict must be the one that every rule over all its attempts gives."""
+    sequences = [_sequence(parts) for parts in runs]
+    steps = max(len(s) for s in sequences)
+    loss = torch.tensor([s + [s[-1]] * (steps - len(s)) for s in sequences], dtype=torch.float64).T
+    lost_at = torch.tensor([min(lost[r] - 1, steps) for r in range(len(runs))])
+    attempts_run = torch.tensor([steps if played[r] % 3 else min(played[r], steps) for r in range(len(runs))])
+    rules = Rules(tolerance=1e-12, diverge_factor=1e6, has_minimum=has_minimum, slack=1e-9)
+    reference = verdicts.outcome(verdicts._found(loss, attempts_run, lost_at, rules))
+    assert classify(loss, attempts_run, lost_at, rules) == reference

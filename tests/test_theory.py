@@ -3,9 +3,11 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guessgame import load_config, simulate
-from guessgame.theory import predict
+from guessgame.theory import predict, predict_runs
 
 
 def theory(loss="mse", reduction="mean", lr=1.0, error=(48.0, -27.0, -41.0), attempts=100, options=None,
@@ -120,3 +122,22 @@ def test_other_optimizers_have_no_closed_form():
     result = simulate({"answer": 1, "optimizer": "adam", "lr": 0.1, "attempts": 3})
     assert result.theory[0].predicted is None
     assert result.theory[0].critical_lr is None
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.floats(1e-4, 12.0), min_size=1, max_size=30), st.sampled_from(["mean", "sum"]),
+       st.integers(1, 400), st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=4),
+       st.sampled_from([1e-12, 1e-6, 0.5]), st.sampled_from([10.0, 1e6]), st.data())
+def test_a_sweep_is_predicted_run_for_run_as_each_run_alone(lrs, reduction, attempts, error, tolerance, factor, data):
+    """All runs of a sweep at once -- plain SGD on mse skips writing the losses down -- get the block
+    each run gets alone, whose losses are written down attempt by attempt and read by the rules."""
+    n = len(error)
+    critical = 2.0 if reduction == "sum" else 2.0 * n / 2  # lr h = 2
+    lrs = lrs + [critical * (1 + d) for d in data.draw(st.lists(st.sampled_from([0.0, 1e-9, -1e-9, 1e-3, -1e-3]),
+                                                                  max_size=4))]
+    config = load_config({"answer": [0.0] * n, "guess": error, "loss": "mse", "reduction": reduction, "lr": lrs,
+                          "attempts": attempts, "tolerance": tolerance, "diverge_factor": factor})
+    errors = [error] * len(lrs)
+    together = predict_runs(config, errors, lr=lrs)
+    assert together == [predict(config, error=error, lr=lr) for lr in lrs]
+    assert together == predict_runs(config, errors, lr=lrs, written_out=True)

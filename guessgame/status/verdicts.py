@@ -34,18 +34,112 @@ class Rules(NamedTuple):
         return cls(config.tolerance, config.diverge_factor, LOSSES[config.loss].has_minimum, slack(dtype))
 
 
+class Found(NamedTuple):
+    """The verdicts of all runs as tensors (0-based attempts, `steps` where never)."""
+
+    converged: Tensor
+    diverged: Tensor
+    moving: Tensor  # neither: still moving (unfinished) or not (oscillating)
+    settled: Tensor  # the first attempt of the stretch within tolerance
+    decided_conv: Tensor  # the attempt that stretch became long enough
+    diverged_at: Tensor
+    left: Tensor  # the first attempt above tolerance after converging
+    steps: int  # the attempts looked at: this many stands for never
+
+    @classmethod
+    def none(cls, runs: int, steps: int) -> Found:
+        """No verdict for any run yet."""
+        never = torch.full((runs,), steps, dtype=torch.long)
+        return cls(*(torch.zeros(runs, dtype=torch.bool) for _ in range(3)), *(never.clone() for _ in range(4)), steps)
+
+
 def slack(dtype: torch.dtype) -> float:
     """How much two losses may differ by rounding alone and still count as the same."""
     return max(1e-9, 16 * torch.finfo(dtype).eps)
 
 
 def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Outcome:
-    """Statuses of all runs from their losses (attempts, runs).
+    """Statuses of all runs from their losses (attempts, runs), as lists (`judge` as tensors)."""
+    return outcome(judge(loss, attempts_run, lost_at, rules))
+
+
+def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Found:
+    """The verdicts of all runs from their losses (attempts, runs).
 
     `attempts_run` (runs,) is how many attempts each run played; `lost_at` (runs,) the 0-based
-    attempt at which its guess stopped being finite, or `attempts` if it never did. Each rule looks
-    only at the runs it can apply to, so a sweep of many runs classifies in a few passes.
+    attempt at which its guess stopped being finite, or `attempts` if it never did.
+
+    Most runs of a sweep are simple -- finite, never above their first loss, and within tolerance
+    from some attempt to the end, or never -- and a handful of passes over all runs settles them
+    (`_simple`). The rest go through every rule (`_found`): first over the attempts up to the
+    point where the fast-diverging ones are decided, then, for the few still open, over them all.
     """
+    steps, runs = loss.shape
+    found, done = _simple(loss, attempts_run, lost_at, rules)
+    rest = (~done).nonzero().flatten()
+    window = min(steps, _WINDOW)
+    if window < steps and len(rest):
+        early = _found(loss[:window, rest], attempts_run[rest].clamp(max=window), lost_at[rest].clamp(max=window),
+                       rules)
+        final = early.converged | early.diverged  # decided within the window: more attempts change nothing
+        merge(found, rest[final], early, final)
+        if bool(final.any()):
+            kept = rest[final & early.converged]
+            found.left[kept] = _left(_size(loss[:, kept]), found.decided_conv[kept], rules.tolerance,
+                                     attempts_run[kept])
+        rest = rest[~final]
+    if len(rest):
+        merge(found, rest, _found(loss[:, rest], attempts_run[rest], lost_at[rest], rules))
+    return found
+
+
+_WINDOW = 64  # attempts looked at first for the runs that are not simple: most diverge within them
+
+
+def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> tuple[Found, Tensor]:
+    """The verdicts of the simple runs, and which runs those are: played to the end with a finite loss
+    that never rises above its first, and either within tolerance from attempt t0 to the end (then
+    converged at t0, if settle(t0) fits and the loss is no higher at its end) or never within it."""
+    steps, runs = loss.shape
+    found = Found.none(runs, steps)
+    done = torch.zeros(runs, dtype=torch.bool)
+    if not rules.has_minimum or steps < 2:
+        return found, done
+    value = loss.double()
+    size = value.abs()
+    candidate = torch.isfinite(size.sum(0)) & (attempts_run >= steps) & (lost_at >= steps)  # every loss finite
+    within = size <= rules.tolerance
+    outside = steps - within.sum(0)
+    first = _first(within)
+    candidate &= size.amax(0) <= size[0]  # never above its first loss: never past its reference
+    stays = candidate & (first == outside)  # outside tolerance up to t0, within from there on
+    end = first + _window(first) - 1
+    lasting = stays & (end < steps)
+    if bool(lasting.any()):
+        at = torch.where(lasting, end, torch.zeros_like(end)).unsqueeze(0)
+        start = first.clamp(max=steps - 1).unsqueeze(0)
+        lasting &= size.gather(0, at)[0] <= size.gather(0, start)[0]
+    found.converged[lasting] = True
+    found.settled[lasting] = first[lasting]
+    found.decided_conv[lasting] = end[lasting]
+    open_ = candidate & (outside == steps)  # never within tolerance: no verdict, compare the halves
+    if bool(open_.any()):
+        found.moving[open_] = _still_moving(value[:, open_], size[:, open_], rules.tolerance, True, rules.slack)
+    return found, lasting | open_
+
+
+def merge(found: Found, runs: Tensor, part: Found, rows: Tensor | None = None) -> None:
+    """Copy the verdicts of `part`'s `rows` (all by default) into `found` at `runs`; `part`'s never
+    becomes `found`'s."""
+    for mine, theirs in zip(found[:-1], part[:-1]):
+        theirs = theirs if rows is None else theirs[rows]
+        if mine.dtype != torch.bool:
+            theirs = torch.where(theirs >= part.steps, found.steps, theirs)
+        mine[runs] = theirs
+
+
+def _found(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Found:
+    """Every rule for every run: the reference the quick paths of `classify` must agree with."""
     tolerance, diverge_factor, has_minimum, slack = rules
     steps, runs = loss.shape
     size = _size(loss)
@@ -67,42 +161,32 @@ def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) 
         moving[open_] = _still_moving(loss[:, open_], size[:, open_], tolerance, has_minimum, slack)
     left = never.clone()
     if bool(converged.any()):
-        index = torch.arange(steps).unsqueeze(1)
-        left[converged] = _first((index > decided_conv[converged]) & (size[:, converged] > tolerance))
-    return _outcome(_Found(converged, diverged, moving, settled, decided_conv, diverged_at, left), steps)
+        left[converged] = _left(size[:, converged], decided_conv[converged], tolerance, attempts_run[converged])
+    return Found(converged, diverged, moving, settled, decided_conv, diverged_at, left, steps)
 
 
-class _Found(NamedTuple):
-    """Per run (tensors, 0-based attempts; `steps` where never)."""
-
-    converged: Tensor
-    diverged: Tensor
-    moving: Tensor  # neither: still moving (unfinished) or not (oscillating)
-    settled: Tensor  # the first attempt of the stretch within tolerance
-    decided_conv: Tensor  # the attempt that stretch became long enough
-    diverged_at: Tensor
-    left: Tensor  # the first attempt above tolerance after converging
+def _left(size: Tensor, decided: Tensor, tolerance: float, played: Tensor) -> Tensor:
+    """The first attempt after `decided` and before `played` above tolerance."""
+    index = torch.arange(size.shape[0]).unsqueeze(1)
+    return _first((index > decided) & (index < played) & (size > tolerance))
 
 
-def _outcome(found: _Found, steps: int) -> Outcome:
-    converged, diverged, moving, settled, decided_conv, diverged_at, left = found
-    status, conv, div, decided, left_at = [], [], [], [], []
-    for r, (c, d, m) in enumerate(zip(converged.tolist(), diverged.tolist(), moving.tolist())):
-        if c:
-            status.append(Status.CONVERGED)
-            conv.append(int(settled[r]) + 1)
-            decided.append(int(decided_conv[r]) + 1)
-        elif d:
-            status.append(Status.DIVERGED)
-            conv.append(None)
-            decided.append(int(diverged_at[r]) + 1)
-        else:
-            status.append(Status.UNFINISHED if m else Status.OSCILLATING)
-            conv.append(None)
-            decided.append(None)
-        div.append(decided[-1] if d and not c else None)
-        left_at.append(int(left[r]) + 1 if c and left[r] < steps else None)
-    return Outcome(status, conv, div, decided, left_at)
+def outcome(found: Found) -> Outcome:
+    """The verdicts as lists, one entry per run: 1-based attempts, None where there is none."""
+    converged, diverged, moving, settled, decided_conv, diverged_at, left, steps = found
+    code = torch.where(converged, 0, torch.where(diverged, 3, torch.where(moving, 2, 1))).tolist()
+    status = [_ORDER[c] for c in code]
+    decided = torch.where(converged, decided_conv, torch.where(diverged, diverged_at, -2))
+    return Outcome(status, _maybe(torch.where(converged, settled, -2)), _maybe(torch.where(diverged, diverged_at, -2)),
+                   _maybe(decided), _maybe(torch.where(converged & (left < steps), left, -2)))
+
+
+_ORDER = (Status.CONVERGED, Status.OSCILLATING, Status.UNFINISHED, Status.DIVERGED)
+
+
+def _maybe(at: Tensor) -> list[int | None]:
+    """0-based attempts (-2 for none) as 1-based ones, or None."""
+    return [None if v < 0 else v for v in (at + 1).tolist()]
 
 
 def _size(loss: Tensor) -> Tensor:

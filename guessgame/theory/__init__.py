@@ -46,13 +46,18 @@ def predict(config: Config, *, error: Sequence[float] | None = None, lr: float |
     if error is None:
         error = (torch.tensor(config.guess, dtype=torch.float64).expand(config.shape)
                  - torch.tensor(config.answer, dtype=torch.float64)).flatten().tolist()
-    return predict_runs(config, [list(error)], lr=[config.lr[0] if lr is None else lr])[0]
+    return predict_runs(config, [list(error)], lr=[config.lr[0] if lr is None else lr], written_out=True)[0]
 
 
 def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr: Sequence[float] | Tensor,
-                 attempts: int | None = None, slack: float = 1e-9) -> list[Theory]:
+                 attempts: int | None = None, slack: float = 1e-9, written_out: bool = False) -> list[Theory]:
     """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start,
-    over `attempts` (the config's budget by default)."""
+    over `attempts` (the config's budget by default).
+
+    Plain gradient descent on mse is judged without writing every attempt's loss down
+    (`closed_forms.quadratic_verdicts`); `written_out` writes them all down and reads them, as
+    every other closed form is read -- the reference that shortcut is tested against.
+    """
     runs = len(lr)
     momentum = config.heavy_ball
     if momentum is None:
@@ -61,9 +66,13 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
     path_of = closed_forms.path_of(games.loss, games.options)
     if momentum and path_of not in (closed_forms.quadratic, closed_forms.drift):
         return [Theory(note=f"no closed form for {config.loss} with momentum")] * runs
-    shared, each, (loss, lost_at) = path_of(games)
     rules = verdicts.Rules(config.tolerance, config.diverge_factor, games.loss.has_minimum, slack)
-    outcome = verdicts.classify(loss, torch.full((runs,), games.attempts), lost_at, rules)
+    if path_of is closed_forms.quadratic and not momentum and not written_out:
+        shared, each, found = closed_forms.quadratic_verdicts(games, rules)
+    else:
+        shared, each, (loss, lost_at) = path_of(games)
+        found = verdicts.judge(loss, torch.full((runs,), games.attempts), lost_at, rules)
+    outcome = verdicts.outcome(found)
     blocks = []
     for r in range(runs):
         block = {**shared, **{key: values[r] for key, values in each.items()}}

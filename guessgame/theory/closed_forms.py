@@ -32,21 +32,94 @@ def quadratic(games: Games):
     h = games.loss.curvature(games.options) * games.scale
     if games.momentum:
         return _heavy_ball_path(games, h)
-    factor = games.exactly(lambda lr: 1 - lr * h)  # exact: lr and h are rationals
-    shared = {"critical_lr": float(2 / h), "best_lr": float(1 / h),
-              "note": f"error x |1 - lr/{float(1 / h):g}| per attempt; converges for lr < {float(2 / h):g}, "
-                      f"fastest at lr = {float(1 / h):g}"}
+    shared, factor = _geometric(games, h)
     p = _power(factor.unsqueeze(0), games.t)
     return shared, {"rate": factor.abs().tolist()}, _scaled_losses(games, p)
 
 
+def _geometric(games: Games, h: Fraction) -> tuple[dict, Tensor]:
+    """What theory says of p(t) = factor^(t-1), and each run's factor 1 - lr h (exact: lr and h are
+    rationals)."""
+    factor = games.linear(Fraction(1), -h)
+    shared = {"critical_lr": float(2 / h), "best_lr": float(1 / h),
+              "note": f"error x |1 - lr/{float(1 / h):g}| per attempt; converges for lr < {float(2 / h):g}, "
+                      f"fastest at lr = {float(1 / h):g}"}
+    return shared, factor
+
+
+def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict, verdicts.Found]:
+    """The verdicts of `quadratic`'s losses without writing every attempt down.
+
+    Each run's loss loss(1) factor^(2(t-1)) is monotone: it falls (or stays) while |factor| <= 1, so
+    bisection finds where it enters tolerance and the few attempts the rules then look at settle the
+    run, as `verdicts.judge` would; it grows beyond, and those runs are written down only up to the
+    attempt where they pass diverge_factor x their start -- they have diverged by then.
+    """
+    h = games.loss.curvature(games.options) * games.scale
+    shared, factor = _geometric(games, h)
+    steps, runs = games.attempts, games.runs
+    start, biggest = games.start_loss(), games.e0.abs().amax(1)
+    found = verdicts.Found.none(runs, steps)
+
+    def loss_at(rows: Tensor, t: Tensor) -> Tensor:
+        return _loss_of(start[rows], _power(factor[rows], t.double()))
+
+    falls = torch.isfinite(start) & (factor.abs() <= 1) & (steps >= 3)
+    rows = falls.nonzero().flatten()
+    if len(rows):
+        enters = _bisect(lambda t: loss_at(rows, t) <= rules.tolerance, len(rows), steps)
+        end = enters + verdicts._window(enters) - 1
+        converged = end < steps
+        half = (steps + 1) // 2
+        last = loss_at(rows, torch.full_like(enters, steps - 1))
+        middle = loss_at(rows, torch.full_like(enters, half - 1))
+        moving = (last < middle - rules.slack * middle.abs()) | (last <= rules.tolerance)
+        found.converged[rows] = converged
+        found.settled[rows] = torch.where(converged, enters, steps)
+        found.decided_conv[rows] = torch.where(converged, end, steps)
+        found.moving[rows] = ~converged & moving
+    grows = torch.isfinite(start) & (start > rules.tolerance) & (factor.abs() > 1)
+    passes = torch.full((runs,), steps - 1, dtype=torch.long)
+    if bool(grows.any()):
+        rows = grows.nonzero().flatten()
+        limit = rules.diverge_factor * start[rows]
+        passes[rows] = _bisect(lambda t: ~(loss_at(rows, t) <= limit), len(rows), steps).clamp(max=steps - 1)
+    rest = (~falls).nonzero().flatten()
+    quick = passes[rest] < verdicts._WINDOW
+    for group in (rest[quick], rest[~quick]):
+        if len(group):
+            t = games.t[:int(passes[group].max()) + 1]
+            loss, lost_at = _scaled(start[group], biggest[group], _power(factor[group].unsqueeze(0), t))
+            verdicts.merge(found, group, verdicts.judge(loss, torch.full((len(group),), len(t)), lost_at, rules))
+    return shared, {"rate": factor.abs().tolist()}, found
+
+
+def _bisect(holds, runs: int, steps: int) -> Tensor:
+    """Per run, the first attempt t in [0, steps) at which `holds(t)` (runs,) is true, or `steps`:
+    `holds` must stay true once it is."""
+    low = torch.zeros(runs, dtype=torch.long)
+    high = torch.full((runs,), steps, dtype=torch.long)
+    while bool((low < high).any()):
+        middle = torch.div(low + high, 2, rounding_mode="floor")
+        yes = holds(middle.clamp(max=steps - 1)) & (low < high)
+        high = torch.where(yes, middle, high)
+        low = torch.where(~yes & (low < high), middle + 1, low)
+    return low
+
+
 def _scaled_losses(games: Games, p: Tensor) -> tuple[Tensor, Tensor]:
-    """loss(1) p(t)^2 (0 stays 0), and the attempt at which the largest error p(t) e(1) overflows."""
-    start = games.start_loss()
-    loss = torch.where(start == 0, torch.zeros_like(p), start * p * p)
-    biggest = games.e0.abs().amax(1)
+    return _scaled(games.start_loss(), games.e0.abs().amax(1), p)
+
+
+def _scaled(start: Tensor, biggest: Tensor, p: Tensor) -> tuple[Tensor, Tensor]:
+    """loss(1) p(t)^2, and the attempt at which the largest error p(t) e(1) overflows."""
     lost = ~torch.isfinite(biggest * p) & (biggest > 0)
-    return loss, verdicts._first(lost)
+    return _loss_of(start, p), verdicts._first(lost)
+
+
+def _loss_of(start: Tensor, p: Tensor) -> Tensor:
+    """loss(1) p(t)^2; a loss of 0 stays 0."""
+    return torch.where(start == 0, torch.zeros_like(p), start * p * p)
 
 
 def _power(base: Tensor, exponent: Tensor) -> Tensor:
@@ -61,8 +134,8 @@ def _heavy_ball_path(games: Games, h: Fraction):
     written so that it stays accurate when the roots nearly coincide."""
     mu = Fraction(games.momentum)
     critical = 2 * (1 + mu) / h
-    b = games.exactly(lambda lr: 1 + mu - lr * h)
-    p2 = games.exactly(lambda lr: 1 - lr * h)
+    b = games.linear(1 + mu, -h)
+    p2 = games.linear(Fraction(1), -h)
     m = float(mu)
     k = games.t  # (attempts, 1): t - 1
     d = b * b - 4 * m
@@ -127,7 +200,7 @@ def piecewise(games: Games):
     outside = games.loss.far_slope(games.options) * games.scale
     critical = 2 / h
     s = games.lr * float(outside)
-    factor = games.exactly(lambda lr: 1 - lr * h)
+    factor = games.linear(Fraction(1), -h)
     shared = {"critical_lr": float(critical), "best_lr": float(1 / h),
               "note": f"inside |error| <= {float(width):g} the error shrinks by |1 - lr/{float(1 / h):g}| per "
                       f"attempt; converges for lr < {float(critical):g}, beyond that it bounces but stays bounded"}

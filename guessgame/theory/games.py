@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import cached_property
 from typing import Callable, Sequence
 
 import torch
@@ -22,16 +23,26 @@ class Games:
         self.loss, self.options = losses.effective(config.loss, config.loss_options)
         self.reduction, self.momentum = config.reduction, config.heavy_ball
         self.lr = torch.as_tensor(lr, dtype=torch.float64)
-        self.exact = [Fraction(v) for v in self.lr.tolist()]
-        self.e0 = torch.as_tensor(errors, dtype=torch.float64).reshape(len(self.exact), -1)
+        self.e0 = torch.as_tensor(errors, dtype=torch.float64).reshape(len(self.lr), -1)
         self.runs, self.n = self.e0.shape
         self.attempts = attempts
         self.scale = Fraction(1, self.n) if self.reduction == "mean" else Fraction(1)  # d(reduction)/d(element)
         self.t = torch.arange(attempts, dtype=torch.float64).unsqueeze(1)  # t - 1 for attempt t, (attempts, 1)
 
-    def exactly(self, fn: Callable[[Fraction], Fraction]) -> Tensor:
-        """fn(lr) in rational arithmetic for each run, then rounded once to float64."""
-        return torch.tensor([float(fn(lr)) for lr in self.exact], dtype=torch.float64)
+    @cached_property
+    def exact(self) -> list[Fraction]:
+        """The lrs as the rationals their floats are."""
+        return [Fraction(v) for v in self.lr.tolist()]
+
+    def linear(self, a: Fraction, b: Fraction) -> Tensor:
+        """a + b lr for each run in rational arithmetic, then rounded once to float64 (in integers:
+        Python's int / int rounds correctly)."""
+        an, ad, bn, bd = a.numerator, a.denominator, b.numerator, b.denominator
+        values = []
+        for v in self.lr.tolist():
+            n, d = v.as_integer_ratio()
+            values.append((an * bd * d + bn * ad * n) / (ad * bd * d))
+        return torch.tensor(values, dtype=torch.float64)
 
     def start_loss(self) -> Tensor:
         return self.loss_at(self.e0)
