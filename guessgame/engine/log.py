@@ -42,7 +42,6 @@ class Log:
         self.loss = None if self.direct else torch.empty(config.attempts, runs, dtype=start.dtype, device=start.device)
         self.lost_at = torch.full((runs,), config.attempts, dtype=torch.long)  # first attempt (0-based) not finite
         self.done = 0
-        self._slots_of, self._slots = 0, None  # the last slots handed out, and their attempt
         if self.direct:
             self.guess[0].copy_(start)
         self.start = self.guess[0] if self.direct else start
@@ -60,24 +59,22 @@ class Log:
             kept = torch.cat([kept, torch.tensor([self.done])])
         return kept
 
-    def slots(self, t: int) -> Slots | None:
-        """In direct mode, where attempt t writes; else None."""
-        if not self.direct:
-            return None
-        self._slots_of, self._slots = t, Slots(self.grad[t - 1], self.step[t - 1], self.guess[t])
-        return self._slots
+    def slots(self, t: int) -> Slots:
+        """In direct mode, where attempt t writes its gradient, step and next guess."""
+        return Slots(self.grad[t - 1], self.step[t - 1], self.guess[t])
 
-    def record(self, t: int, guess: Tensor, grad: Tensor, step: Tensor, new_guess: Tensor,
-               loss: Tensor | None) -> Tensor:
-        """Keep attempt t (in direct mode, what is not already in its slots); returns the guess the next
-        attempt starts from."""
-        if self.direct:
-            slots = self._slots if self._slots_of == t else self.slots(t)
-            for slot, value in zip(slots, (grad, step, new_guess)):
-                if value.data_ptr() != slot.data_ptr():
-                    slot.copy_(value)
-            self.done = t
-            return self.guess[t]
+    def keep(self, t: int, slots: Slots, step: Tensor, new_guess: Tensor) -> Tensor:
+        """In direct mode, keep attempt t: its gradient is in its slot, and its step and next guess too
+        unless the optimizer made its own. Returns the guess the next attempt starts from."""
+        if step is not slots.step:
+            slots.step.copy_(step)
+        if new_guess is not slots.guess:
+            slots.guess.copy_(new_guess)
+        self.done = t
+        return slots.guess
+
+    def record(self, t: int, guess: Tensor, grad: Tensor, step: Tensor, new_guess: Tensor, loss: Tensor) -> Tensor:
+        """Keep attempt t, whose loss was computed in the loop; returns the guess the next attempt starts from."""
         self.loss[t - 1] = loss
         row = self.row(t)
         if row is not None:
@@ -107,9 +104,9 @@ class Log:
             return self.loss[:self.done]
         guesses = self.guess[:self.done]
         values = _losses_of(self.config, guesses, answers)
-        odd = (~torch.isfinite(values)).any(0).cpu()
-        if odd.any():  # only runs with a loss that is not finite need their guesses looked at
-            runs = odd.nonzero().flatten()
+        if not bool(torch.isfinite(values.sum(0)).all()):  # a finite sum: every loss finite (one pass)
+            odd = (~torch.isfinite(values)).any(0).cpu()
+            runs = odd.nonzero().flatten()  # only these runs' guesses need looking at
             self.lost_at[runs] = verdicts._first(~torch.isfinite(guesses[:, runs.to(guesses.device)]).all(-1).cpu())
         return values
 
@@ -117,10 +114,15 @@ class Log:
 def _losses_of(config: Config, guesses: Tensor, answers: Tensor) -> Tensor:
     """The loss at every logged guess (attempts, runs, N) -> (attempts, runs), a chunk at a time."""
     attempts, runs, n = guesses.shape
-    out = torch.empty(attempts, runs, dtype=guesses.dtype, device=guesses.device)
     per = max(1, _CHUNK // max(1, runs * n))
-    for start in range(0, attempts, per):
-        block = guesses[start:start + per]
+
+    def value(block: Tensor) -> Tensor:
         values = losses.value(config.loss, config.loss_options, block.reshape(-1, n), answers, config.reduction)
-        out[start:start + per] = values.reshape(block.shape[0], runs)
+        return values.reshape(block.shape[0], runs)
+
+    if per >= attempts:
+        return value(guesses)
+    out = torch.empty(attempts, runs, dtype=guesses.dtype, device=guesses.device)
+    for start in range(0, attempts, per):
+        out[start:start + per] = value(guesses[start:start + per])
     return out

@@ -48,21 +48,16 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
           progress: Progress | None) -> tuple[Tensor, bool]:
     """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short."""
     loss_fn = batched.bind(config.loss, config.loss_options, answers, config.reduction)
+    if log.direct:
+        return _play_direct(config, log, optimizer, loss_fn, progress)
     guess = log.start
     state = optimizer.init(guess)
-    loss = None
     try:
         for t in range(1, config.attempts + 1):
-            slots = log.slots(t)
-            if slots is None:
-                loss, grad = loss_fn.both(guess)
-                new_guess, step, state = optimizer.update(grad, guess, state)
-            else:  # written straight into the log
-                grad = loss_fn.grad(guess, out=slots.grad)
-                new_guess, step, state = optimizer.update(grad, guess, state, out=slots)
+            loss, grad = loss_fn.both(guess)
+            new_guess, step, state = optimizer.update(grad, guess, state)
             if stop is None:
-                if loss is not None:
-                    log.note_lost(t, loss, guess)
+                log.note_lost(t, loss, guess)
                 guess = log.record(t, guess, grad, step, new_guess, loss)
             else:
                 finite = log.note_lost(t, loss, guess)
@@ -73,6 +68,24 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
                 progress(t, config.attempts)
             if stop is not None and stop.finished:
                 break
+    except KeyboardInterrupt:
+        return log.final(guess), True
+    return log.final(guess), False
+
+
+def _play_direct(config: Config, log: Log, optimizer: optimizers.Optimizer, loss_fn: batched.Bound,
+                 progress: Progress | None) -> tuple[Tensor, bool]:
+    """Every attempt kept and no early stop: each attempt writes its gradient, step and next guess
+    straight into its slots of the log; the losses are computed from the log afterwards."""
+    guess = log.start
+    state = optimizer.init(guess)
+    try:
+        for t in range(1, config.attempts + 1):
+            slots = log.slots(t)
+            new_guess, step, state = optimizer.update(loss_fn.grad(guess, out=slots.grad), guess, state, out=slots)
+            guess = log.keep(t, slots, step, new_guess)
+            if progress is not None:
+                progress(t, config.attempts)
     except KeyboardInterrupt:
         return log.final(guess), True
     return log.final(guess), False

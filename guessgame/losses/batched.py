@@ -71,6 +71,8 @@ def _rounded(value: float, dtype: torch.dtype) -> float:
 def _diff(guess: Tensor, answers: Tensor) -> Tensor:
     """guess - answer for every row (rows, N)."""
     games, n = answers.shape
+    if games == 1:
+        return guess - answers
     return (guess.reshape(-1, games, n) - answers).view(-1, n)
 
 

@@ -73,11 +73,14 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
         shared, each, (loss, lost_at) = path_of(games)
         found = verdicts.judge(loss, torch.full((runs,), games.attempts), lost_at, rules)
     outcome = verdicts.outcome(found)
+    read = {"predicted": outcome.status, "predicted_converged_at": outcome.converged_at,
+            "predicted_diverged_at": outcome.diverged_at}
+    stated = each.pop("predicted", [None] * runs)  # a status stated outright, where no loss sequence is written
+    names = [*each, *read]
     blocks = []
-    for r in range(runs):
-        block = {**shared, **{key: values[r] for key, values in each.items()}}
-        if block.get("predicted") is None:
-            block.update(predicted=outcome.status[r], predicted_converged_at=outcome.converged_at[r],
-                         predicted_diverged_at=outcome.diverged_at[r])
-        blocks.append(Theory(**{**block, "predicted": Status(block["predicted"])}))
+    for said, values in zip(stated, zip(*each.values(), *read.values())):
+        block = dict(zip(names, values))
+        if said is not None:
+            block.update(predicted=Status(said), predicted_converged_at=None, predicted_diverged_at=None)
+        blocks.append(Theory(**shared, **block))
     return blocks
