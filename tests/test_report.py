@@ -242,7 +242,7 @@ class Opened:
 
     def loss_curve(self) -> list:
         return self.page.evaluate("(() => { const d = document.getElementById('loss').data; "
-                                  "return d.find(t => t.name === 'selected run').y; })()")
+                                  "return d.find(t => t.name === 'this run').y; })()")
 
 
 @pytest.fixture

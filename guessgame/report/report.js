@@ -44,7 +44,7 @@
       s.y.push(...r.loss, null);
     }
     return Object.keys(D.colors).filter((s) => by[s]).map((s) => ({
-      type: "scatter", mode: "lines", x: by[s].x, y: by[s].y, name: s + " (every run, faint)",
+      type: "scatter", mode: "lines", x: by[s].x, y: by[s].y, name: s + " runs",
       line: {color: D.colors[s], width: 1}, opacity: runs.length > 50 ? 0.18 : 0.35, hoverinfo: "skip",
     }));
   }
@@ -60,11 +60,11 @@
   lossFig.data = faintTraces.map((t) => Object.assign({}, t, {x: [null], y: [null]})); // their legend entries
   const L = lossFig.data.length; // the selected run's traces follow them
   lossFig.data.push(
-    {type: "scatter", mode: "lines", x: [], y: [], name: "theory: loss(1)·rate^(2(t−1))",
+    {type: "scatter", mode: "lines", x: [], y: [], name: "theory",
      line: {color: "gray", width: 8}, opacity: 0.3, hoverinfo: "skip", visible: false},
-    {type: "scatter", mode: "lines+markers", x: [], y: [], name: "selected run", line: {width: 2.5},
+    {type: "scatter", mode: "lines+markers", x: [], y: [], name: "this run", line: {width: 2.5},
      marker: {size: 4}, hovertemplate: "attempt %{x}<br>loss %{text}<extra></extra>", text: []},
-    {type: "scatter", mode: "markers", x: [], y: [], name: "left the view (▲ above, ▼ below)",
+    {type: "scatter", mode: "markers", x: [], y: [], name: "left the view",
      marker: {size: 12, color: "white", line: {color: "black", width: 1.2}, symbol: []}, hoverinfo: "skip"},
     {type: "scatter", mode: "markers", x: [], y: [], name: "diverged here", hoverinfo: "skip",
      marker: {symbol: "x", size: 14, color: D.colors.diverged, line: {color: "black", width: 1}}},
@@ -171,13 +171,9 @@
 
   function compareRing(k) {
     // rings drawn as shapes: moving a shape redraws no trace, so a thousand points stay quick
-    const r = runs[k], update = {};
-    [[r.final[0], "y"], [r.at, "y2"]].forEach(([y, axis], i) => {
-      update[`shapes[${S + i}]`] = {type: "circle", xref: axis === "y" ? "x" : "x2", yref: axis, xsizemode: "pixel",
-        ysizemode: "pixel", xanchor: r.cx, yanchor: y, x0: -11, x1: 11, y0: -11, y1: 11,
-        line: {color: "black", width: 2}};
-    });
-    return update;
+    const r = runs[k];
+    return {[`shapes[${S}].xanchor`]: r.cx, [`shapes[${S}].yanchor`]: r.final[0],
+            [`shapes[${S + 1}].xanchor`]: r.cx, [`shapes[${S + 1}].yanchor`]: r.at};
   }
 
   function tableRows(k) {
@@ -299,7 +295,12 @@
   // --- start -----------------------------------------------------------------------------------------
   const cx = F.compare.data.flatMap((t) => (t.yaxis ? [] : t.customdata.map((k, i) => [k, t.x[i]])));
   cx.forEach(([k, x]) => (runs[k].cx = x));
-  const S = (F.compare.layout.shapes || []).length; // the selected run's rings follow the theory lines
+  F.compare.layout.shapes = F.compare.layout.shapes || [];
+  const S = F.compare.layout.shapes.length; // the selected run's rings follow the theory lines
+  for (const [xref, yref] of [["x", "y"], ["x2", "y2"]]) {
+    F.compare.layout.shapes.push({type: "circle", xref, yref, xsizemode: "pixel", ysizemode: "pixel",
+      xanchor: runs[0].cx, yanchor: 0, x0: -11, x1: 11, y0: -11, y1: 11, line: {color: "black", width: 2}});
+  }
   $("lr").max = lrs.length - 1;
   $("lr").addEventListener("input", (e) => selectLr(+e.target.value));
   if ($("game")) $("game").addEventListener("input", () => selectLr(+$("lr").value));
