@@ -103,9 +103,9 @@ def _tell(result, saved, job: Job) -> None:
         out_console.out(shown_path(run_dir, markup=False), highlight=False)
     else:
         _report(result, job.compare)
-        out_console.print(f"run folder: {shown_path(run_dir)}", soft_wrap=True)
         if job.figures and not any(f.what == REPORT for f in saved.failures) and (run_dir / REPORT).is_file():
-            out_console.print(f"open it in a browser: {shown_path(run_dir / REPORT)}", soft_wrap=True)
+            out_console.print(f"the interactive page, for a browser: {shown_path(run_dir / REPORT)}", soft_wrap=True)
+        out_console.print(f"run folder: {shown_path(run_dir)}", soft_wrap=True)
         if job.tensorboard and not any(f.what.startswith(TENSORBOARD) for f in saved.failures):
             out_console.print(f"see it in TensorBoard: tensorboard --logdir {shown_path(run_dir / TENSORBOARD)}",
                               soft_wrap=True)
