@@ -18,6 +18,8 @@ def test_the_example_notebook_runs_and_shows_its_figures(tmp_path):
     for cell in figure_cells:  # the returned Figure is shown inline
         assert any("image/png" in output.get("data", {}) for output in cell.outputs), cell.source
     assert not [output for output in outputs if output.get("name") == "stderr"]  # no warnings
+    report = next(cell for cell in code if "guessgame.report import figure" in cell.source)  # the page, inline
+    assert any("srcdoc=" in output.get("data", {}).get("text/html", "") for output in report.outputs)
     text = "".join(output.get("text", "") + output.get("data", {}).get("text/plain", "") for output in outputs)
     # the hand-made loop prints 20 attempts; the notebook's lr 10 game diverges, as theory says
     assert text.count("tensor([") >= 20

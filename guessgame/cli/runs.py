@@ -69,6 +69,7 @@ class Job(NamedTuple):
 
 def _simulate_and_save(config: Config, job: Job) -> None:
     from guessgame.engine import Interrupted, simulate
+    from guessgame.report import write_report
     from guessgame.rundir.layout import check_disk
     from guessgame.rundir.save import Stopped, save
 
@@ -87,7 +88,7 @@ def _simulate_and_save(config: Config, job: Job) -> None:
                           "saving what was computed (Ctrl-C again to stop at once)", soft_wrap=True)
     try:
         saved = save(result, job.out, fmt=job.fmt.value, figures=job.figures, tensorboard=job.tensorboard,
-                     notify=lambda text: err_console.print(f"[yellow]{text}[/]", soft_wrap=True))
+                     notify=lambda text: err_console.print(f"[yellow]{text}[/]", soft_wrap=True), report=write_report)
     except Stopped as stop:
         _stopped(stop)
     _tell(result, saved, job)
@@ -95,21 +96,24 @@ def _simulate_and_save(config: Config, job: Job) -> None:
 
 def _tell(result, saved, job: Job) -> None:
     """What the run did and where its folder is; what failed to be saved; the exit code."""
-    from guessgame.rundir.layout import TENSORBOARD
+    from guessgame.rundir.layout import REPORT, TENSORBOARD
 
     run_dir = saved.run_dir
     if job.quiet:
         out_console.out(shown_path(run_dir, markup=False), highlight=False)
     else:
         _report(result, job.compare)
+        if job.figures and not any(f.what == REPORT for f in saved.failures) and (run_dir / REPORT).is_file():
+            out_console.print(f"the interactive page, for a browser: {shown_path(run_dir / REPORT)}", soft_wrap=True)
         out_console.print(f"run folder: {shown_path(run_dir)}", soft_wrap=True)
         if job.tensorboard and not any(f.what.startswith(TENSORBOARD) for f in saved.failures):
             out_console.print(f"see it in TensorBoard: tensorboard --logdir {shown_path(run_dir / TENSORBOARD)}",
                               soft_wrap=True)
     if saved.failures:
         where = shown_path(run_dir, markup=False)
-        retry = f"; retry with: guessgame plot {where}" if any(f.what.startswith("plots/") for f in saved.failures) \
-            else ""
+        retry = "".join(f"; retry with: guessgame {command} {where}" for command, failed_ in (
+            ("plot", any(f.what.startswith("plots/") for f in saved.failures)),
+            ("report", any(f.what == REPORT for f in saved.failures))) if failed_)
         complain(failed(saved.failures, f"the run's data is in {where}{retry}"))
     if result.interrupted or saved.interrupted:
         raise typer.Exit(130)

@@ -66,6 +66,30 @@ def plot(
 
 @app.command()
 @guarded
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `guessgame run`.", show_default=False)],
+) -> None:
+    """Re-write a saved run's report.html, the interactive page, from its files, without simulating again.
+
+    Example: [bold]guessgame report runs/mse-20260101-120000[/]
+    """
+    from guessgame.report import write_report
+    from guessgame.rundir import read_run
+    from guessgame.rundir.layout import REPORT
+    from guessgame.rundir.save import Failure
+
+    data = read_run(run_dir)  # a damaged folder: exit 2 with the reader's message
+    if (run_dir / REPORT).is_dir():
+        fail(f"{run_dir / REPORT}: is a folder; the page is written to this path, so move the folder away")
+    try:
+        path = write_report(data, run_dir)
+    except Exception as exc:  # noqa: BLE001 - one message naming the page, as for a run's plots
+        fail(failed([Failure(REPORT, exc)], "the run's data is unchanged"), code=1)
+    out_console.print(f"wrote {shown_path(path)} (open it in a browser; it needs no network)", soft_wrap=True)
+
+
+@app.command()
+@guarded
 def landscape(
     loss: Annotated[list[str], typer.Option("--loss", help="A loss to draw; repeat to overlay several.")],
     target: Annotated[float, typer.Option("--target", help="The answer.")] = 2.0,

@@ -5,6 +5,7 @@
         attempts.csv      run, lr, [game,] attempt, loss, guess_0.., grad_0.., step_0..
         summary.json      per run: status, attempts, losses, final guess, answer, theory; scores
         plots/            the figures, and guesses.gif with `plot --animate`
+        report.html       the interactive page: one file, everything inline, opens offline
         tensorboard/      event files, one TensorBoard run per lr (and game)
 """
 
@@ -19,6 +20,7 @@ from guessgame.errors import ConfigError
 CONFIG, ATTEMPTS, SUMMARY = "config.yaml", "attempts.csv", "summary.json"
 DATA = (CONFIG, ATTEMPTS, SUMMARY)  # complete before anything is drawn; never removed after
 PLOTS, TENSORBOARD, ANIMATION = "plots", "tensorboard", "guesses.gif"
+REPORT = "report.html"  # the interactive page, written last
 WHOLE = ("run", "game", "attempt")  # the columns that hold whole numbers
 # Past this many columns attempts.csv is written and read a line at a time: polars keeps a buffer per
 # column (reading a 256 x 256 answer's 196,613 columns took 8.8 GB).

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from guessgame.rundir.layout import ANIMATION, PLOTS, TENSORBOARD
+from guessgame.rundir.layout import ANIMATION, PLOTS, REPORT, TENSORBOARD
 from guessgame.rundir.write import create_run_dir, replacing, write_run
 
 # What a run draws (and `score` with random games); re-plotting adds the path over the loss landscape.
@@ -29,7 +29,7 @@ class Failure(NamedTuple):
     error: BaseException
 
     def __str__(self) -> str:
-        verb = "written" if self.what.endswith("/") else "drawn"
+        verb = "written" if self.what.endswith(("/", ".html")) else "drawn"
         reason = f"{type(self.error).__name__}: {self.error}" if str(self.error) else type(self.error).__name__
         return f"{self.what} could not be {verb}: {reason}"
 
@@ -60,8 +60,9 @@ class _Progress:
 
 
 def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboard: bool = False,
-         notify: Callable[[str], None] = print) -> Saved:
-    """Write a new run folder under `out` for `result`; `notify` is told when Ctrl-C is pressed while saving."""
+         notify: Callable[[str], None] = print, report: Callable[[object, Path], Path] | None = None) -> Saved:
+    """Write a new run folder under `out` for `result`; `notify` is told when Ctrl-C is pressed while saving.
+    With `figures`, `report(result, run_dir)` writes the page of the run last, after the plots."""
     run_dir = create_run_dir(out, result.config.name)
     progress = _Progress()
 
@@ -72,6 +73,8 @@ def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboa
             progress.failures += _write_events(run_dir, result)
         if figures and not progress.stop.is_set():
             progress.failures += draw_figures(result, run_dir / PLOTS, fmt, stop=progress.stop)[1]
+        if figures and report is not None and not progress.stop.is_set():
+            progress.failures += write_page(report, result, run_dir)
 
     worker = _Worker(write, notify)
     try:
@@ -81,6 +84,8 @@ def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboa
         kept = progress.data_written.is_set()
         for unfinished in ((PLOTS, TENSORBOARD) if kept else ("",)):
             remove(run_dir / unfinished)
+        for half in run_dir.glob(f".{REPORT}.*"):  # the page's temporary file, if it was being written
+            half.unlink(missing_ok=True)
         raise Stopped(run_dir, kept, worker.busy) from None
     except BaseException:
         if not progress.data_written.is_set():
@@ -131,6 +136,15 @@ def save_animation(source, folder: Path) -> tuple[Path, int]:
     with replacing(path) as tmp:
         frames = viz.animate(viz.as_run(source), tmp)
     return path, frames
+
+
+def write_page(report: Callable[[object, Path], Path], source, run_dir: Path) -> list[Failure]:
+    """report.html, or the reason it could not be written (it is written through a temporary file)."""
+    try:
+        report(source, run_dir)
+    except Exception as exc:  # noqa: BLE001 - reported by name; the data files and plots stand
+        return [Failure(REPORT, exc)]
+    return []
 
 
 def _write_events(run_dir: Path, result) -> list[Failure]:

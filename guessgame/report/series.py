@@ -1,0 +1,104 @@
+"""A run's curves as the page carries them: placed on the figures' own views, thinned, and compact.
+
+Every value is put on its axis by `viz.axis.View` -- as the static figures put it: exact zeros on a
+labelled floor, values past the view (huge, inf, nan) clipped to its edge and marked there -- then
+kept as its place along the axis in 1/RESOLUTION-ths of the axis (a whole number 0 .. RESOLUTION;
+null for a gap). Long runs keep their first and last attempts, the attempts around each event
+(converging, diverging, leaving the view, reaching the band), and an even spread of the rest.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from guessgame.rundata import RunData
+from guessgame.viz import marks
+from guessgame.viz.axis import View
+
+RESOLUTION = 10_000  # a drawn value is kept to 1/10000 of its axis: finer than a screen shows
+HEAD, TAIL, AROUND = 12, 6, 3  # attempts kept at the start, at the end, either side of an event
+
+
+def quantize(view: View, placed: np.ndarray) -> list:
+    """Positions on `view`'s axis (as `View.place` gives them) -> whole numbers 0 .. RESOLUTION, None for NaN."""
+    lo, hi = view.limits
+    with np.errstate(invalid="ignore"):
+        q = np.rint((np.asarray(placed, dtype=float) - lo) / (hi - lo) * RESOLUTION)
+    gaps = np.isnan(q)
+    out = np.where(gaps, 0, q).astype(np.int64).tolist()
+    for k in np.flatnonzero(gaps).tolist():
+        out[k] = None
+    return out
+
+
+def axis(view: View, title: str) -> dict[str, Any]:
+    """A plotly axis showing `view`: 0 .. RESOLUTION, ticked and labelled as the static figures are."""
+    ax = _scratch()
+    view.apply(ax)  # the view ticks a scratch matplotlib axis, as it ticks a figure's; the ticks are read back
+    lo, hi = view.limits
+    ticks = [float(u) for u in ax.yaxis.get_major_locator()() if lo <= u <= hi]
+    formatter = ax.yaxis.get_major_formatter()
+    labels = [formatter(u, k) for k, u in enumerate(ticks)]
+    return {"range": [-0.02 * RESOLUTION, 1.02 * RESOLUTION], "tickvals": quantize(view, ticks), "ticktext": labels,
+            "title": {"text": title}, "zeroline": False, "showgrid": True, "gridcolor": "#e6e6e6", "fixedrange": True,
+            "view": inverse(view)}
+
+
+def inverse(view: View) -> dict[str, Any]:
+    """What the page needs to turn a kept position back into the value it shows in words."""
+    low, high = (float(u) for u in view.u([view.low, view.high]))
+    return {"scale": view.scale, "limits": list(view.limits), "inside": [low, high], "linthresh": view.linthresh,
+            "floor": None if view.floor is None else float(view.u(view.floor))}
+
+
+@lru_cache(maxsize=1)
+def _scratch():
+    from matplotlib.figure import Figure
+
+    return Figure().add_subplot()
+
+
+def floor_band(view: View) -> list[float] | None:
+    """Where the grey break below a log axis's data lies (exact zeros sit under it), in axis units."""
+    if view.floor is None:
+        return None
+    gap = float(np.log10(view.low / view.floor))
+    return [0.0, float(quantize(view, [float(view.u(view.low)) - 0.4 * gap])[0])]
+
+
+def kept_rows(shown: np.ndarray, attempt: np.ndarray, events: list[int], budget: int) -> np.ndarray:
+    """Rows of one run to keep, at most about `budget`: the first and last, those around each event
+    attempt and each edge of a gap (the run leaving or re-entering the view), and an even spread."""
+    rows = len(shown)
+    if rows <= budget:
+        return np.arange(rows)
+    keep = [np.arange(min(HEAD, rows)), np.arange(max(0, rows - TAIL), rows)]
+    gap = np.isnan(shown)
+    edges = np.flatnonzero(gap[1:] != gap[:-1])
+    at = np.searchsorted(attempt, [a for a in events if a]) if events else np.array([], int)
+    for row in np.concatenate([edges, edges + 1, at]).astype(int):
+        keep.append(np.arange(max(0, row - AROUND), min(rows, row + AROUND + 1)))
+    chosen = np.unique(np.concatenate(keep))
+    left = max(8, budget - len(chosen))
+    stride = max(1, rows // left) | 1  # odd: a period-2 bounce shows both of its sides
+    spread = np.unique(np.r_[np.arange(0, rows, stride), np.geomspace(1, rows, left // 4).astype(int) - 1])
+    return np.unique(np.concatenate([chosen, spread]))
+
+
+def on_view(view: View, values: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, list[marks.Exit]]:
+    """`marks.trace`: the positions to draw (a run leaving the view runs to its edge, then a gap) and the exits."""
+    return marks.trace(view, values, live)
+
+
+def deltas(values: np.ndarray) -> list[int]:
+    """Attempts as the first one and the steps between them: small numbers, a short page."""
+    values = np.asarray(values, dtype=int)
+    return np.diff(values, prepend=0).tolist()
+
+
+def alive_rows(run: RunData) -> np.ndarray:
+    """Per run, how many logged rows it played (with stop_early a run stops; later rows are empty)."""
+    return marks.alive(run).sum(axis=0)

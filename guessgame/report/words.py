@@ -1,0 +1,77 @@
+"""The page's sentences: the game, and what happened to a run next to what theory predicted -- in the
+words the figures' legends (`viz.story`) and the terminal's summary (`formatting`) already use."""
+
+from __future__ import annotations
+
+import math
+
+from guessgame.config import Config, RandomAnswer
+from guessgame.formatting import number, theory_text, vector
+from guessgame.records import RunSummary, Theory
+from guessgame.rundata import RunData
+from guessgame.score import scores
+from guessgame.status import Status
+from guessgame.viz.story import story
+from guessgame.viz.style import run_name, side
+
+
+def game_sentence(config: Config) -> str:
+    """`Find the hidden answer [2, 77, 91] from the first guess 50 with the mse loss (mean over 3
+    elements) and plain SGD: 40 learning rates from 0.01 to 10, 60 attempts each, in float64.`"""
+    answer = config.answer
+    if isinstance(answer, RandomAnswer):
+        kind = "whole numbers" if answer.integer else "numbers"
+        hidden = (f"{config.games} hidden answers per learning rate ({kind} from {answer.low:g} to {answer.high:g}, "
+                  f"shape {list(answer.shape)}, seed {config.seed})")
+    else:
+        hidden = f"the hidden answer {vector(answer if isinstance(answer, list) else float(answer))}"
+    guess = vector(config.guess if isinstance(config.guess, list) else float(config.guess))
+    n = config.numel
+    loss = f"the {config.loss} loss ({config.reduction} over {n} element{'s' if n != 1 else ''})"
+    lrs = config.lr
+    rates = (f"learning rate {number(lrs[0])}" if len(lrs) == 1 else
+             f"{len(lrs)} learning rates from {number(min(lrs))} to {number(max(lrs))}")
+    return (f"Find {hidden} from the first guess {guess} with {loss} and {_optimizer(config)}: {rates}, "
+            f"{config.attempts:,} attempts each, in {config.dtype}.")
+
+
+def _optimizer(config: Config) -> str:
+    if config.plain_sgd:
+        return "plain SGD (step = lr × gradient)"
+    changed = {k: v for k, v in config.optimizer_options.items() if v not in (0, 0.0, False, None)}
+    options = ", ".join(f"{k} {v}" for k, v in changed.items())
+    return f"{config.optimizer}" + (f" ({options})" if options else "")
+
+
+def run_sentence(run: RunData, r: int) -> str:
+    """`lr 3.5 (> critical): diverged at 7: → ∞. Theory predicts diverged at 7, critical lr 3, rate 1.33:
+    the error grows ×1.33 per attempt.`"""
+    info = run.summary[r]
+    return f"{run_name(run, r)}{side(run, r)}: {story(run, r)}. {theory_sentence(info.theory)}"
+
+
+def theory_sentence(theory: Theory | None) -> str:
+    if theory is None or theory.predicted is None:
+        return f"Theory: {(theory.note if theory else None) or 'no closed form'}."
+    text = f"Theory predicts {theory_text(theory)}"
+    rate = theory.rate
+    if rate is not None and math.isfinite(rate):
+        text += (": the error lands on the answer in one step" if rate == 0 else
+                 ": the error keeps its size" if rate == 1 else
+                 f": the error {'grows' if rate > 1 else 'shrinks'} ×{rate:.3g} per attempt")
+    return text + "."
+
+
+def score_rows(summary: list[RunSummary]) -> list[list[str]]:
+    """Random games scored per lr, as the terminal's score table: lr, games, converged, diverged,
+    other, median attempts, middle half, fewest-most."""
+    rows = []
+    for score in scores(summary):
+        shares, took = score.shares, score.attempts_to_converge
+        other = shares[Status.OSCILLATING] + shares[Status.UNFINISHED]
+        cells = [number(score.lr), str(score.games), f"{shares[Status.CONVERGED]:.0%}",
+                 f"{shares[Status.DIVERGED]:.0%}", f"{other:.0%}"]
+        cells += ([f"{took.median:g}", f"{took.q1:g}–{took.q3:g}", f"{took.min}–{took.max}"] if took
+                  else ["–", "–", "–"])
+        rows.append(cells)
+    return rows
