@@ -1,6 +1,7 @@
 """The verdict rules, as a table of loss sequences, and the attempt-by-attempt tracker against them."""
 
 import math
+from unittest.mock import patch
 
 import pytest
 import torch
@@ -152,3 +153,5 @@ def test_the_quick_paths_of_classify_agree_with_every_rule_applied_to_every_run(
     rules = Rules(tolerance=1e-12, diverge_factor=1e6, has_minimum=has_minimum, slack=1e-9)
     reference = verdicts.outcome(verdicts._found(loss, attempts_run, lost_at, rules))
     assert classify(loss, attempts_run, lost_at, rules) == reference
+    with patch.object(verdicts, "BLOCK", steps * 3):  # a few runs at a time, as a long sweep is judged
+        assert classify(loss, attempts_run, lost_at, rules) == reference

@@ -11,7 +11,7 @@ from guessgame import losses
 from guessgame.config import Config
 from guessgame.status import verdicts
 
-_CHUNK = 1 << 22  # elements of guesses turned into losses at a time
+_CHUNK = 1 << 20  # elements of guesses turned into losses at a time
 
 
 class Slots(NamedTuple):

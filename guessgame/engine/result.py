@@ -95,7 +95,7 @@ def build(config: Config, played: Played) -> Result:
 
     return Result(
         config=config, attempt=attempts,
-        guess=view(log.guess), loss=loss.index_select(0, (attempts - 1).to(loss.device)), grad=view(log.grad), step=view(log.step),
+        guess=view(log.guess), loss=_rows(loss, attempts), grad=view(log.grad), step=view(log.step),
         lr=played.lr, game=torch.arange(runs) % config.games, answer=played.answer.reshape(runs, *shape),
         final_guess=played.final_guess.reshape(runs, *shape), attempts_run=attempts_run.tolist(),
         status=outcome.status, converged_at=outcome.converged_at, diverged_at=outcome.diverged_at,
@@ -104,15 +104,28 @@ def build(config: Config, played: Played) -> Result:
     )
 
 
+def _rows(loss: Tensor, attempts: Tensor) -> Tensor:
+    """The losses of the kept attempts: all of them as they are, or a copy of every k-th."""
+    if len(attempts) == loss.shape[0]:
+        return loss
+    return loss.index_select(0, (attempts - 1).to(loss.device))
+
+
 def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], list[float]]:
-    if loss.shape[0] == 0:
-        nan = [float("nan")] * loss.shape[1]
+    """Each run's last loss, and its lowest finite one (nan if none), a block of runs at a time."""
+    steps, runs = loss.shape
+    if steps == 0:
+        nan = [float("nan")] * runs
         return nan, list(nan)
-    last = (attempts_run - 1).clamp_min(0).unsqueeze(0)
-    final = loss.double().gather(0, last)[0]
-    index = torch.arange(loss.shape[0]).unsqueeze(1)
-    finite = torch.where((index < attempts_run) & torch.isfinite(loss), loss.double(),
-                         torch.full_like(loss, float("inf"), dtype=torch.float64))
-    best = finite.amin(0)
-    best = torch.where(torch.isfinite(best), best, torch.full_like(best, float("nan")))
+    final = loss.gather(0, (attempts_run - 1).clamp_min(0).unsqueeze(0).to(loss.device))[0].double()
+    best = torch.empty(runs, dtype=torch.float64)
+    index = torch.arange(steps).unsqueeze(1)
+    block = max(1, verdicts.BLOCK // steps)
+    for start in range(0, runs, block):
+        part, played = loss[:, start:start + block], attempts_run[start:start + block]
+        if bool((played >= steps).all()) and bool(torch.isfinite(part.sum(0)).all()):
+            lowest = part.amin(0).double()  # every loss played and finite (a finite sum says so): no copy
+        else:
+            lowest = torch.where((index < played) & torch.isfinite(part), part, torch.inf).amin(0).double()
+        best[start:start + block] = torch.where(torch.isfinite(lowest), lowest, torch.nan)
     return final.tolist(), best.tolist()

@@ -64,7 +64,24 @@ def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) 
 
 
 def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Found:
-    """The verdicts of all runs from their losses (attempts, runs).
+    """The verdicts of all runs from their losses (attempts, runs), a block of runs at a time so that
+    what the rules work with stays small beside the losses themselves."""
+    steps, runs = loss.shape
+    block = max(1, BLOCK // max(1, steps))
+    if runs <= block:
+        return _judge(loss, attempts_run, lost_at, rules)
+    found = Found.none(runs, steps)
+    for start in range(0, runs, block):
+        cols = torch.arange(start, min(start + block, runs))
+        merge(found, cols, _judge(loss[:, start:start + block], attempts_run[cols], lost_at[cols], rules))
+    return found
+
+
+BLOCK = 1 << 21  # losses judged at a time
+
+
+def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Found:
+    """The verdicts of some runs from their losses (attempts, runs).
 
     `attempts_run` (runs,) is how many attempts each run played; `lost_at` (runs,) the 0-based
     attempt at which its guess stopped being finite, or `attempts` if it never did.
@@ -124,7 +141,9 @@ def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -
     found.decided_conv[lasting] = end[lasting]
     open_ = candidate & (outside == steps)  # never within tolerance: no verdict, compare the halves
     if bool(open_.any()):
-        found.moving[open_] = _still_moving(value[:, open_], size[:, open_], rules.tolerance, True, rules.slack)
+        every = bool(open_.all())  # then no copy of the losses
+        found.moving[open_] = _still_moving(value if every else value[:, open_], size if every else size[:, open_],
+                                            rules.tolerance, True, rules.slack)
     return found, lasting | open_
 
 

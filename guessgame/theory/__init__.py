@@ -28,6 +28,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from guessgame import losses
 from guessgame.config import Config, load_config  # noqa: F401  (load_config: the doctest)
 from guessgame.records import Theory
 from guessgame.status import Status, verdicts
@@ -62,20 +63,31 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
     momentum = config.heavy_ball
     if momentum is None:
         return [Theory(note=f"no closed form for {config.optimizer} with these options")] * runs
-    games = Games(config, lr, errors, config.attempts if attempts is None else attempts)
-    path_of = closed_forms.path_of(games.loss, games.options)
+    attempts = config.attempts if attempts is None else attempts
+    kind, options = losses.effective(config.loss, config.loss_options)
+    path_of = closed_forms.path_of(kind, options)
     if momentum and path_of not in (closed_forms.quadratic, closed_forms.drift):
         return [Theory(note=f"no closed form for {config.loss} with momentum")] * runs
-    rules = verdicts.Rules(config.tolerance, config.diverge_factor, games.loss.has_minimum, slack)
-    if path_of is closed_forms.quadratic and not momentum and not written_out:
-        shared, each, found = closed_forms.quadratic_verdicts(games, rules)
-    else:
-        shared, each, (loss, lost_at) = path_of(games)
-        found = verdicts.judge(loss, torch.full((runs,), games.attempts), lost_at, rules)
-    outcome = verdicts.outcome(found)
+    rules = verdicts.Rules(config.tolerance, config.diverge_factor, kind.has_minimum, slack)
+    shortcut = path_of is closed_forms.quadratic and not momentum and not written_out
+    blocks: list[Theory] = []
+    step = runs if shortcut else max(1, verdicts.BLOCK // max(1, attempts))  # the losses written down at a time
+    for start in range(0, runs, step):
+        games = Games(config, lr[start:start + step], errors[start:start + step], attempts)
+        if shortcut:
+            shared, each, found = closed_forms.quadratic_verdicts(games, rules)
+        else:
+            shared, each, (loss, lost_at) = path_of(games)
+            found = verdicts.judge(loss, torch.full((games.runs,), attempts), lost_at, rules)
+        blocks += _blocks(shared, each, verdicts.outcome(found))
+    return blocks
+
+
+def _blocks(shared: dict, each: dict, outcome: verdicts.Outcome) -> list[Theory]:
+    """One Theory per run: what all share, each run's own values, and the verdict of its losses."""
     read = {"predicted": outcome.status, "predicted_converged_at": outcome.converged_at,
             "predicted_diverged_at": outcome.diverged_at}
-    stated = each.pop("predicted", [None] * runs)  # a status stated outright, where no loss sequence is written
+    stated = each.pop("predicted", [None] * len(outcome.status))  # a status stated outright, no losses written
     names = [*each, *read]
     blocks = []
     for said, values in zip(stated, zip(*each.values(), *read.values())):
