@@ -385,3 +385,121 @@ def test_every_format_saves_an_overflowing_run(fmt):
             warnings.simplefilter("error")
             make(run).savefig(buffer, format=fmt, dpi=plots.DPI)
         assert buffer.tell() > 1000
+
+
+def _line_vertices(ax):
+    from matplotlib.collections import LineCollection
+
+    return [seg for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments()]
+
+
+@pytest.mark.parametrize("overrides, rate", [(["lr=6", "attempts=650"], 1 - 2 * 6 / 3),
+                                             (["reduction=sum", "lr=[0.99, 1.01]", "attempts=400"], 1 - 2 * 1.01)],
+                         ids=["lr6-650", "sum-1.01"])
+def test_a_line_leaving_the_top_runs_straight_to_the_edge(overrides, rate):
+    """Plain SGD on mse: loss(t) = loss(1)·rate^(2(t−1)), a straight line on a log axis; it must meet
+    the top edge where that line does, not bend up at the last attempt inside."""
+    run = plots.as_run(simulate(load_config(MSE, overrides)))
+    ax = drawn(plots.loss_figure, run).axes[0]
+    y = Axis(ax)
+    top = y.limits[1]
+    loss1 = np.mean((50 - np.array([2, 77, 91])) ** 2) * (3 if "reduction=sum" in overrides else 1)
+    p1, p2 = y.position(loss1), y.position(loss1 * rate ** 2)
+    crossing = 1 + (top - p1) / (p2 - p1)  # the attempt at which the closed form reaches the top edge
+    ends = [seg[np.isfinite(seg[:, 1])][-1] for seg in _line_vertices(ax) if np.isfinite(seg[:, 1]).any()]
+    at_top = [x for x, end in ends if abs(end - top) < 1e-9]
+    assert at_top and min(abs(x - crossing) for x in at_top) < 0.02, (at_top, crossing)
+    assert markers_at(ax, crossing, tol=0.02)
+
+
+def _marker_boxes(figure, ax):
+    """Display boxes of every scatter marker on `ax` (its size is an area in points²)."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    for c in ax.collections:
+        if isinstance(c, PathCollection) and len(c.get_offsets()):
+            sizes = np.broadcast_to(c.get_sizes() if len(c.get_sizes()) else [36.0], (len(c.get_offsets()),))
+            for (x, y), s in zip(c.get_offset_transform().transform(np.asarray(c.get_offsets())), sizes):
+                half = (np.sqrt(s) / 2 + 1) * figure.dpi / 72
+                boxes.append(Bbox([[x - half, y - half], [x + half, y + half]]))
+    return boxes
+
+
+@pytest.mark.parametrize("make", [plots.loss_figure, plots.lr_figure], ids=["loss", "lr"])
+def test_edge_marks_keep_off_the_title(make):
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 1.5, 2.9, 3.1, 10]", "attempts=150"])))
+    figure = drawn(make, run)
+    ax = figure.axes[0]
+    title = ax.title.get_window_extent(figure.canvas.get_renderer())
+    boxes = _marker_boxes(figure, ax)
+    top = ax.get_window_extent().y1
+    assert any(b.y1 > top for b in boxes)  # lr 10 leaves through the top: its ▲ sits on the edge
+    assert not [b for b in boxes if b.overlaps(title)]
+
+
+def test_the_note_on_cut_attempts_stays_off_the_lines():
+    run = plots.as_run(simulate(load_config(MSE, ["lr=6", "attempts=650"])))
+    figure = drawn(plots.loss_figure, run)
+    ax = figure.axes[0]
+    notes = [t for t in ax.texts if "650" in t.get_text()]
+    assert notes and "all past the view" in notes[0].get_text()
+    assert not notes[0].get_window_extent(figure.canvas.get_renderer()).overlaps(ax.get_window_extent())
+
+
+@pytest.mark.parametrize("make", [plots.loss_figure, plots.lr_figure], ids=["loss", "lr"])
+def test_every_loss_exactly_zero_gets_an_axis_from_zero_that_says_so(make):
+    run = plots.as_run(simulate({"answer": 5, "guess": 5, "lr": [0.1, 1]}))
+    assert all(s.final_loss == 0 for s in run.summary) and not run.loss.any()
+    ax = drawn(make, run).axes[0]
+    labels = [t.label1.get_text() for t in ax.yaxis.get_major_ticks() if t.label1.get_text()
+              and ax.get_ylim()[0] <= t.get_loc() <= ax.get_ylim()[1]]
+    assert EXACT_ZERO in labels
+    assert not [text for text in labels if text.startswith("−") or text.startswith("-")], labels  # a loss ≥ 0
+    floor = Axis(ax).floor
+    low, high = ax.get_ylim()
+    assert floor - low < 0.1 * (high - low)  # the zeros at the bottom, not in the middle of a ±1 axis
+    if make is plots.loss_figure:
+        assert "exactly 0" in ax.get_ylabel()
+
+
+def _panel_of(figure, lr):
+    return next(ax for ax in figure.axes if ax.get_visible() and ax.get_title().startswith(f"lr {lr:.4g} "))
+
+
+def test_a_run_stopped_before_its_next_kept_row_shows_where_it_ended():
+    """stop_early, log_every 7: lr 4 stops at 5, so the log keeps only its first row; its final guess
+    (after step 5, the notebook's guess at attempt 6) is far out, and the panel must lead there."""
+    run = plots.as_run(simulate(load_config(MSE, ["lr={linspace: [0.2, 4, 12]}", "attempts=300",
+                                                  "stop_early=true", "log_every=7"])))
+    r = int(np.argmax(run.lr))
+    assert run.summary[r].attempts_run == 5 and run.status[r] == "diverged"
+    final = notebook_loop([2, 77, 91], 50, loss_fn("mse"), 4.0, 6)[0][-1].numpy()
+    ax = _panel_of(drawn(plots.trajectory_figure, run), 4.0)
+    y = Axis(ax)
+    start = (1.0, y.position(50.0))
+    vertices = np.concatenate([seg for seg in _line_vertices(ax)])
+    for value in final:  # each element: a vertex on the straight way from the start toward (6, final)
+        aim = np.array([6.0, y.position(value)]) - start
+        along = (vertices - start) @ aim / (aim @ aim)
+        rel = vertices - start
+        off = np.abs(rel[:, 0] * aim[1] - rel[:, 1] * aim[0]) / np.hypot(*aim)
+        assert ((along > 0.01) & (off < 1e-6 * np.hypot(*aim))).any(), value
+
+
+def test_runs_stopped_before_their_first_escape_leave_the_path_figure_marked():
+    run = plots.as_run(simulate(load_config(MSE, ["lr={linspace: [0.2, 4, 12]}", "attempts=300",
+                                                  "stop_early=true", "log_every=7"])))
+    diverged = [r for r in range(run.runs) if run.status[r] == "diverged"]
+    assert len(diverged) == 3 and all(run.summary[r].attempts_run < 8 for r in diverged)  # never a second row
+    figure = drawn(plots.path_figure, run)
+    ax = figure.axes[0]
+    top = ax.get_ylim()[1]
+    from matplotlib.collections import PathCollection
+
+    on_top = [xy for c in ax.collections if isinstance(c, PathCollection)
+              for xy in np.asarray(c.get_offsets()) if abs(xy[1] - top) < 1e-9]
+    assert len(on_top) >= len(diverged)
+    text = " ".join(t.get_text() for t in ax.texts)
+    assert all(f"{run.lr[r]:.4g}" in text for r in diverged), text

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from guessgame.viz.path import WIDTH_PATH, clipped_paths, draw_landscape
-from guessgame.viz.style import FEW, as_run, figure, legend_outside, margins, run_colors, run_name, title
+from guessgame.viz.style import FEW, TITLE_PAD, as_run, figure, legend_outside, margins, run_colors, run_name, title
 
 GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
 
@@ -34,7 +34,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     ax.add_collection(LineCollection(list(verts.transpose(1, 0, 2)[order]), colors=colors[order], alpha=0.25, lw=0.8,
                                      zorder=3),
                       autolim=False)
-    ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11)
+    ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11, pad=TITLE_PAD)
     margins(fig, left=1.2, bottom=0.75, legend=_legend(ax, run, f, colors))
     inside_dots = ax.scatter([], [], s=60, edgecolors="black", linewidths=0.6, zorder=6, animated=True)
     edge_dots = ax.scatter([], [], s=90, marker="^", edgecolors="black", linewidths=0.6, zorder=6,

@@ -31,7 +31,7 @@ class View:
     scale: str  # "linear", "log" or "symlog"
     low: float  # values from low to high are drawn as themselves
     high: float
-    floor: float | None = None  # log only: the value whose place exact zeros take, below `low`
+    floor: float | None = None  # where exact zeros sit: below `low` on a log axis; 0 when every value is 0
     linthresh: float = 1.0  # symlog only
 
     def u(self, values) -> np.ndarray:
@@ -93,6 +93,10 @@ class View:
         which = ax.yaxis if axis == "y" else ax.xaxis
         (ax.set_ylim if axis == "y" else ax.set_xlim)(*self.limits)
         ax.set_autoscale_on(False)
+        if self.scale == "linear" and self.floor is not None:  # nothing but exact zeros: one tick says so
+            which.set_major_locator(FixedLocator([self.floor]))
+            which.set_major_formatter(FuncFormatter(lambda v, pos: "0 (exact)"))
+            return
         if self.scale == "linear":
             ticks = MaxNLocator(nbins=7 if axis == "y" else self._x_bins()).tick_values(*self.limits)
             ticks = ticks[(ticks >= self.limits[0]) & (ticks <= self.limits[1])]
@@ -126,6 +130,8 @@ def choose(needed, *, kind: str = "loss", base: float | None = None, room: tuple
     v = np.clip(v[np.isfinite(v)], -(10.0 ** DECADES), 10.0 ** DECADES)
     if zeros is None:
         zeros = bool((v == 0).any())
+    if v.size and not v.any() and kind == "loss":  # every loss exactly 0: a plain axis from that floor
+        return View("linear", 0.0, 1.0, floor=0.0)
     if not v.size or not v.any():
         return View("linear", -1.0, 1.0)
     if kind == "loss" and v.min() >= 0:

@@ -13,9 +13,8 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import (FEW, STATUS_COLORS, as_run, figure, legend_outside, margins,
-                                 run_colors,
-                                 run_name, shared_theory, side, title)
+from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins,
+                                 run_colors, run_name, shared_theory, side, title)
 from guessgame.viz.story import story
 
 
@@ -36,18 +35,20 @@ def loss_figure(source: Any) -> Figure:
     few = run.runs <= FEW
     if few:
         _theory(ax, run, view, colors)
-    shown, exits = marks.trace(view, run.loss, live)
-    marks.lines(ax, run.attempt, shown, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
-    marks.edge_marks(ax, view, run.attempt, exits, colors, size=60 if few else 14)
+    drawn = marks.trace(view, run.attempt, run.loss, live)
+    marks.lines(ax, drawn, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
+    exits = drawn.exits
+    marks.edge_marks(ax, view, run.attempt, exits, colors, size=60 if few else 14, edge="black" if few else "none")
     exits = exits + _last_attempts(ax, run, view, colors, size=60 if few else 14)
     _diverged(ax, run, view, size=110 if few else 20)
     _dtype_limit(ax, run, view)
-    marks.zoom(ax, run, shown, live)
-    ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(view.scale, "loss"))
+    marks.zoom(ax, run, drawn.points, live)
+    ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(
+        view.scale, "loss: exactly 0 at every attempt" if view.floor is not None else "loss"))
     ax.grid(True, which="major", alpha=0.3)
-    ax.set_title(title(run, "loss per attempt"), fontsize=11)
+    ax.set_title(title(run, "loss per attempt"), fontsize=11, pad=TITLE_PAD)
     texts = _legend(ax, run, colors, exits, view,
-                    marks.same_series(shown, list(range(run.runs)), 2e-3 * np.ptp(view.limits)) if few else [])
+                    marks.same_series(drawn.points, list(range(run.runs)), 2e-3 * np.ptp(view.limits)) if few else [])
     margins(fig, left=1.15, legend=texts)
     return fig
 
@@ -71,8 +72,10 @@ def _theory(ax, run: RunData, view: View, colors) -> None:
         curve = theory_curve(run, r)
         if curve is None:
             continue
-        curve[~view.contains(curve) | (curve == 0)] = np.nan
-        ax.plot(run.attempt, view.place(curve), color=colors[r], lw=7, alpha=0.25, solid_capstyle="butt", zorder=1.5)
+        curve = np.where(np.isnan(curve), np.inf, curve)  # nan: past float64, above
+        shown = (curve >= view.low)[:, None]  # to the top edge if it gets there; stops at the bottom of the data
+        drawn = marks.trace(view, run.attempt, curve[:, None], shown)
+        ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color=colors[r], lw=7, alpha=0.25, solid_capstyle="butt", zorder=1.5)
 
 
 def theory_curve(run: RunData, r: int) -> np.ndarray | None:
@@ -89,21 +92,14 @@ def theory_curve(run: RunData, r: int) -> np.ndarray | None:
     return curve
 
 
-def _unlogged_ends(run: RunData) -> list[int]:
-    """Runs that stopped early at an attempt the thinned log did not keep."""
-    kept = set(run.attempt.tolist())
-    return [r for r, s in enumerate(run.summary) if 0 < s.attempts_run < run.config.attempts
-            and s.attempts_run not in kept]
-
-
 def _last_attempts(ax, run: RunData, view: View, colors, size: float) -> list[marks.Exit]:
     """A run stopped between two kept rows: dotted from its last kept loss to its final one, the loss
     at the attempt it stopped (from the summary), so its end is drawn where it was; an end past the
     view sits on its edge, marked like any other. Returns those edge marks."""
     edges = []
-    for r in _unlogged_ends(run):
+    for r in marks.unlogged_ends(run):
         info = run.summary[r]
-        row = int(np.searchsorted(run.attempt, info.attempts_run, side="right")) - 1
+        row = marks.last_row(run, r)
         ends = np.array([run.loss[row, r], info.final_loss])
         side = marks.sides(view, ends[None, :])[0]
         y = np.where(side == 0, view.place(ends), np.where(side > 0, view.edge(1), view.edge(-1)))
@@ -124,7 +120,7 @@ def _diverged(ax, run: RunData, view: View, size: float) -> None:
     # the logged loss at that attempt, or the last one before it (log_every, stop_early)
     rows = np.clip(np.searchsorted(run.attempt, at, side="right") - 1, 0, len(run.attempt) - 1)
     value = run.loss[rows, runs]
-    stopped = set(_unlogged_ends(run))
+    stopped = set(marks.unlogged_ends(run))
     value = np.array([run.summary[r].final_loss if r in stopped and run.summary[r].attempts_run == a else v
                       for r, a, v in zip(runs, at, value)])  # stopped there: its final loss is that attempt's
     side = marks.sides(view, value[None, :])[0]
@@ -172,7 +168,7 @@ def _marks_legend(run: RunData, exits, view: View, handles: list, labels: list) 
         handles.append(Line2D([], [], marker="X", ls="none", ms=10, color=STATUS_COLORS[Status.DIVERGED],
                               mec="black"))
         labels.append("diverged here")
-    if _unlogged_ends(run):
+    if marks.unlogged_ends(run):
         handles.append(Line2D([], [], color="gray", ls=":", lw=1.4))
         labels.append(f"to the attempt a run stopped\n(the log keeps every {run.config.log_every}th)")
     for side_, marker, text in ((1, "^", "past the top: larger, or inf/nan"),
@@ -180,6 +176,6 @@ def _marks_legend(run: RunData, exits, view: View, handles: list, labels: list) 
         if any(e.side == side_ for e in exits):
             handles.append(Line2D([], [], marker=marker, ls="none", ms=8, color="gray", mec="black"))
             labels.append(text)
-    if view.floor is not None:
+    if view.floor is not None and view.scale == "log":
         handles.append(Line2D([], [], color="gray", ls=":"))
         labels.append("0 (exact): loss exactly 0,\nbelow the grey break")

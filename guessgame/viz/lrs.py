@@ -13,7 +13,7 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import STATUS_COLORS, as_run, figure, legend_outside, margins, shared_theory, title
+from guessgame.viz.style import STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins, shared_theory, title
 
 SLOTS = 12  # up to this many learning rates: one evenly spaced, labelled column each
 
@@ -37,7 +37,7 @@ def lr_figure(source: Any) -> Figure:
     top.set_ylabel("final loss")
     top.grid(True, alpha=0.3)
     bottom.grid(True, alpha=0.3)
-    top.set_title(title(run, "learning rates compared"), fontsize=11)
+    top.set_title(title(run, "learning rates compared"), fontsize=11, pad=TITLE_PAD)
     sides = set(marks.sides(view, final[:, None])[:, 0].tolist())
     margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend_outside(top, *_legend(run, where, sides)))
     return fig
