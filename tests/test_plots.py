@@ -503,3 +503,43 @@ def test_runs_stopped_before_their_first_escape_leave_the_path_figure_marked():
     assert len(on_top) >= len(diverged)
     text = " ".join(t.get_text() for t in ax.texts)
     assert all(f"{run.lr[r]:.4g}" in text for r in diverged), text
+
+
+def _boxes(figure, texts):
+    renderer = figure.canvas.get_renderer()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text()]
+
+
+@pytest.mark.parametrize("case", ["stop-early-log-every", "across-critical"])
+def test_lr_figure_labels_never_overprint_nor_cross_an_edge(case):
+    config, overrides = CASES.get(case) or (MSE, ["lr=[0.5, 1.5, 2.9, 3.1, 10]", "attempts=150"])
+    run = plots.as_run(simulate(load_config(config, overrides)))
+    figure = drawn(plots.lr_figure, run)
+    top, bottom = figure.axes[:2]
+    ticks = _boxes(figure, bottom.get_xticklabels())
+    assert len(ticks) == len(np.unique(run.lr))
+    assert not [(a, b) for i, (a, p) in enumerate(ticks) for b, q in ticks[i + 1:] if p.overlaps(q)]
+    for ax in (top, bottom):
+        labels = _boxes(figure, ax.texts)
+        assert len(labels) == run.runs or ax is bottom  # every final loss has its number
+        assert not [(a, b) for i, (a, p) in enumerate(labels) for b, q in labels[i + 1:] if p.overlaps(q)]
+        frame = ax.get_window_extent()
+        crossing = [a for a, p in labels if not (frame.x0 <= p.x0 and p.x1 <= frame.x1 and frame.y0 <= p.y0
+                                                 and p.y1 <= frame.y1)]
+        assert not crossing, crossing  # a spine through a label, or a label out in the legend
+
+
+def test_many_runs_marks_do_not_fuse_into_black_bars():
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_rgba_array
+
+    config, overrides = CASES["random-games"]
+    run = plots.as_run(simulate(load_config(config, overrides)))
+    assert run.runs > 100 and "diverged" in run.status
+    for make in (plots.lr_figure, plots.loss_figure):
+        for ax in drawn(make, run).axes:
+            for c in ax.collections:
+                if isinstance(c, PathCollection) and len(c.get_offsets()) > 12:
+                    edges = to_rgba_array(c.get_edgecolors()) if len(c.get_edgecolors()) else np.zeros((0, 4))
+                    dark = edges[(edges[:, 3] > 0) & (edges[:, :3].max(axis=1) < 0.2)] if len(edges) else edges
+                    assert not len(dark) or not c.get_linewidths().any(), make.__name__

@@ -125,8 +125,9 @@ def _diverged(ax, run: RunData, view: View, size: float) -> None:
                       for r, a, v in zip(runs, at, value)])  # stopped there: its final loss is that attempt's
     side = marks.sides(view, value[None, :])[0]
     y = np.where(side == 0, view.place(value), np.where(side > 0, view.edge(1), view.edge(-1)))
-    ax.scatter(at, y, marker="X", s=size, color=STATUS_COLORS[Status.DIVERGED], edgecolors="black",
-               linewidths=0.8 if size > 50 else 0.3, zorder=5.5, clip_on=False)  # an edge mark shows on top
+    ax.scatter(at, y, marker="X", s=size, color=STATUS_COLORS[Status.DIVERGED],  # no black rims on many: they
+               edgecolors="black" if size > 50 else "none", linewidths=0.8, zorder=5.5,  # would fuse into a bar
+               clip_on=False)  # an edge mark shows on top
 
 
 def _dtype_limit(ax, run: RunData, view: View) -> None:
