@@ -21,6 +21,7 @@ from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, as_run, figure, 
 from guessgame.viz.story import story
 
 DOTS = 20_000  # more logged guesses than this: lines only
+PATHS = 25  # at most this many paths of each status
 
 
 class Frame(NamedTuple):
@@ -165,17 +166,24 @@ def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:
         rows = verts.shape[0] // 3
         keep = np.unique(np.r_[np.arange(0, rows, step), rows - 1])
         verts = verts.reshape(rows, 3, runs, 2)[keep].reshape(-1, runs, 2)
-    # bottom to top: the runs that leave, those still moving or bouncing, the converged (often the
-    # many, and the shortest paths, which would otherwise be buried)
-    layers = [np.array([s == "diverged" for s in statuses]), np.array([s in ("unfinished", "oscillating")
-                                                                       for s in statuses]),
-              np.array([s == "converged" for s in statuses])]
-    for chosen, alpha in zip(layers, (0.9 if runs <= FEW else 0.35, 0.9 if runs <= FEW else 0.6, 0.9)):
-        if not chosen.any():
-            continue
-        ax.add_collection(LineCollection([verts[:, r] for r in np.flatnonzero(chosen)],
-                                         colors=[colors[r] for r in np.flatnonzero(chosen)], zorder=3,
-                                         linewidths=1.2 if runs <= FEW else 0.6, alpha=alpha), autolim=False)
+    # bottom to top: the runs that leave (the widest paths), those still moving or bouncing, the
+    # converged (the shortest paths, often the many)
+    for names in (("diverged",), ("unfinished", "oscillating"), ("converged",)):
+        chosen = drawn_paths(statuses, names)
+        if chosen.size:
+            ax.add_collection(LineCollection([verts[:, r] for r in chosen], colors=[colors[r] for r in chosen],
+                                             zorder=3, linewidths=1.2 if runs <= FEW else 0.8,
+                                             alpha=0.5 if names == ("diverged",) and runs > FEW else 0.9),
+                              autolim=False)
+
+
+def drawn_paths(statuses: list[str], names: tuple[str, ...]) -> np.ndarray:
+    """The runs of these statuses whose paths are drawn: all, or PATHS spread evenly through them (lrs
+    and games in their order), since hundreds of zigzags through one bowl make a solid sheet that hides the rest."""
+    chosen = np.flatnonzero([s in names for s in statuses])
+    if chosen.size <= PATHS:
+        return chosen
+    return chosen[np.linspace(0, chosen.size - 1, PATHS).round().astype(int)]
 
 
 def _ends(ax, run: RunData, f: Frame, colors) -> list[tuple[int, int, float, float]]:
@@ -279,7 +287,9 @@ def _legend(run: RunData, f: Frame, colors) -> tuple[list, list[str]]:
             count = run.status.count(status)
             if count:
                 handles.append(Line2D([], [], color=color, lw=2))
-                labels.append(f"{status}: {count} run{'s' if count > 1 else ''}")
+                shown = drawn_paths(run.status, (status,)).size
+                labels.append(f"{status}: {count} run{'s' if count > 1 else ''}" +
+                              (f"\n  ({shown} of their paths drawn)" if shown < count else ""))
     if marks.unlogged_ends(run):
         handles.append(Line2D([], [], color="gray", ls=":", lw=1.4, marker="o", mfc="white", markevery=[-1]))
         labels.append(f"to the guess a run ended with, after its\nlast step (the log keeps every {run.config.log_every}th)")
