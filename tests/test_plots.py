@@ -599,3 +599,28 @@ def test_the_gif_keeps_runs_that_left_apart_on_the_edge(tmp_path, monkeypatch):
     edge = np.asarray(scenes[0].artists[1].get_offsets())  # the last frame's dots past the frame
     assert len(edge) >= diverged
     assert len(np.unique(edge.round(6), axis=0)) >= len(edge) // 2, edge
+
+
+def test_l1_stays_readable_next_to_mse_over_a_wide_range():
+    """Over guesses 0 .. 1e6 (answer 2), l1 reaches 1e6 while mse reaches 1e12: l1 must still rise
+    visibly, not lie flat along zero."""
+    figure = drawn(lambda _: plots.landscape_figure(["l1", "mse"], 2.0, 0.0, 1e6), None)
+    ax = figure.axes[0]
+    y = Axis(ax)
+    l1 = next(line for line in ax.lines if line.get_label() == "l1")
+    assert y.shows(1e6 - 2) and y.shows(1e12 - 4e6 + 4)  # both curves' largest values, as themselves
+    rise = y.position(1e6 - 2) - y.position(0.0)
+    assert rise > 0.1 * np.ptp(y.limits)
+    assert np.ptp(l1.get_ydata()) > 0.1 * np.ptp(y.limits)
+
+
+@pytest.mark.parametrize("low, high", [(-1e300, 1e300), (0.0, 1e6)])
+def test_landscape_tick_labels_never_touch(low, high):
+    figure = drawn(lambda _: plots.landscape_figure(["l1", "mse", "huber"], 2.0, low, high), None)
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            labels = _boxes(figure, [t.label1 for t in axis.get_major_ticks() if lo <= t.get_loc() <= hi])
+            assert len(labels) >= 2
+            assert not [(a, b) for i, (a, p) in enumerate(labels) for b, q in labels[i + 1:] if p.overlaps(q)]
+        Axis(ax, "x")  # the x labels read back as the guesses at their places

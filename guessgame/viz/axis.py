@@ -119,12 +119,13 @@ class View:
 
 
 def choose(needed, *, kind: str = "loss", base: float | None = None, room: tuple[bool, bool] = (False, False),
-           zeros: bool | None = None) -> View:
+           zeros: bool | None = None, within: float = 1e3, linthresh: float | None = None) -> View:
     """The view that shows every needed value as itself.
 
     kind "loss": log while nothing is negative (exact zeros on a floor), else linear over at most
-    three decades, symlog beyond. kind "value": linear while |values| stay within 1000 x `base`,
-    symlog past that. `room` = (below, above) adds space for runs that leave on that side.
+    three decades, symlog beyond. kind "value": linear while |values| stay within `within` x `base`,
+    symlog past that (linear up to `linthresh`, or base's decade). `room` = (below, above) adds
+    space for runs that leave on that side.
     """
     v = np.asarray(needed, dtype=float).ravel()
     v = np.clip(v[np.isfinite(v)], -(10.0 ** DECADES), 10.0 ** DECADES)
@@ -140,9 +141,9 @@ def choose(needed, *, kind: str = "loss", base: float | None = None, room: tuple
     if kind == "value":
         base = base if base and np.isfinite(base) and base > 0 else small
         base = max(base, big * 1e-15)  # at most 15 decades either side
-        if big <= 1e3 * base:
+        if big <= within * base:
             return _linear_view(v, room)
-        return _symlog_view(v, 10.0 ** np.floor(np.log10(base)), room)
+        return _symlog_view(v, linthresh or 10.0 ** np.floor(np.log10(base)), room)
     if big <= 1e3 * small:
         return _linear_view(v, room)
     return _symlog_view(v, 10.0 ** np.floor(np.log10(max(small, big * 1e-12))), room)
@@ -223,7 +224,14 @@ def _symlog_ticks(view: View) -> list[float]:
         k1 = int(np.floor(np.log10(end) + 1e-9))
         stride = max(1, -(-(k1 - k0) // 4))
         ticks += [sign * 10.0 ** k for k in range(k1, k0 - 1, -stride)]
-    return sorted(ticks)
+    # 0 first, then outward: a tick closer than a twelfth of the axis to one kept is dropped (±1 and 0
+    # on an axis of ±10³⁰⁰ would print on top of each other)
+    lo, hi = view.limits
+    kept: list[float] = []
+    for t in sorted(ticks, key=abs):
+        if all(abs(float(view.u(t)) - float(view.u(k))) >= (hi - lo) / 12 for k in kept):
+            kept.append(t)
+    return sorted(kept)
 
 
 def _digits(ticks: np.ndarray) -> int:

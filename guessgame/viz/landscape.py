@@ -10,10 +10,11 @@ from matplotlib.figure import Figure
 
 from guessgame.losses import LOSSES, effective
 from guessgame.viz import marks
-from guessgame.viz.axis import choose
+from guessgame.viz.axis import View, choose
 from guessgame.viz.style import TITLE_PAD, figure, legend_outside, margins
 
 SAMPLES = 801  # points per curve, whatever the range
+PEAKS_APART = 20  # curves whose largest values differ more than this share a symlog axis
 DOTS = 21  # the notebook's dots: at whole numbers when there are at most this many, else evenly spaced
 
 
@@ -66,10 +67,9 @@ class Curves(NamedTuple):
 
 def _panel(ax, drawn: Curves, k: int) -> None:
     x, dots, names, curves, target, options = drawn
-    view = choose(np.concatenate([c[np.isfinite(c)] for c in curves] + [[0.0]]), kind="value",
-                  base=max(float(np.abs(np.concatenate(curves)[np.isfinite(np.concatenate(curves))]).max(initial=0)),
-                           1e-300))
+    view = _view(curves)
     view.apply(ax)
+    View("linear", float(x[0]), float(x[-1])).apply(ax, "x")  # ticks labelled apart, however long
     cycle = colormaps["tab10"]
     for i, (name, curve) in enumerate(zip(names, curves)):
         drawn = marks.trace(view, x, curve[:, None], np.ones((len(x), 1), bool))
@@ -82,8 +82,18 @@ def _panel(ax, drawn: Curves, k: int) -> None:
         marks.edge_marks(ax, view, x, drawn.exits, [cycle(i)], size=50)
     ax.axvline(target, color="black", ls="--", lw=1, label=f"answer = {target:g}" if k == 1 else None)
     ax.axhline(float(view.place(0.0)), color="gray", lw=0.8)
-    ax.set_xlim(x[0], x[-1])
     ax.grid(True, alpha=0.3)
+
+
+def _view(curves: list[np.ndarray]) -> View:
+    """Linear, unless one curve dwarfs another (l1 next to mse over a wide range): then symlog, linear up
+    to the smaller curve's decade, so its shape stays readable under the larger one."""
+    values = np.concatenate([c[np.isfinite(c)] for c in curves] + [[0.0]])
+    peaks = [float(np.abs(c[np.isfinite(c)]).max()) for c in curves if np.isfinite(c).mean() > 0.1]
+    peaks = [p for p in peaks if p > 0] or [1e-300]
+    small = min(peaks)
+    return choose(values, kind="value", base=small, within=PEAKS_APART,
+                  linthresh=10.0 ** min(300.0, np.ceil(np.log10(small))))
 
 
 def _same_as(x, curve, names, curves) -> str:
