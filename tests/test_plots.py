@@ -624,3 +624,23 @@ def test_landscape_tick_labels_never_touch(low, high):
             assert len(labels) >= 2
             assert not [(a, b) for i, (a, p) in enumerate(labels) for b, q in labels[i + 1:] if p.overlaps(q)]
         Axis(ax, "x")  # the x labels read back as the guesses at their places
+
+
+def test_a_run_that_leaves_early_in_a_long_run_gets_room_to_be_seen():
+    """lr 6 (mse, N=3: the error ×(−3) per attempt) leaves any view within a dozen attempts of 2000;
+    some panel must give its climb at least a fifth of its width."""
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 2.9, 3.1, 6]", "attempts=2000"])))
+    figure = drawn(plots.loss_figure, run)
+    r = list(run.lr).index(6.0)
+    from matplotlib.collections import LineCollection
+
+    widest = 0.0
+    for ax in figure.axes:
+        for c in ax.collections:
+            if isinstance(c, LineCollection) and len(c.get_segments()) == run.runs:
+                seg = c.get_segments()[r]
+                x = seg[np.isfinite(seg[:, 1]), 0]
+                widest = max(widest, np.ptp(x) / np.ptp(ax.get_xlim()))
+    assert widest >= 0.2, widest
+    Axis(figure.axes[0])  # the main panel still reads as before
+    assert figure.axes[0].get_xlim()[1] >= 2000  # and still shows every attempt

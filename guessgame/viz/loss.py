@@ -11,9 +11,9 @@ from matplotlib.lines import Line2D
 from guessgame.config.schema import LARGEST
 from guessgame.rundata import RunData
 from guessgame.status import Status
-from guessgame.viz import marks
+from guessgame.viz import marks, style
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins,
+from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, WIDTH, as_run, figure, legend_outside, margins,
                                  run_colors, run_name, shared_theory, side, title)
 from guessgame.viz.story import story
 
@@ -26,31 +26,66 @@ def loss_figure(source: Any) -> Figure:
     zeros sit on a floor below the data, labelled `0 (exact)`; ✕ marks the attempt a run diverged.
     """
     run = as_run(source)
-    fig = figure()
-    ax = fig.add_subplot()
     live = marks.alive(run)
     view = loss_view(run)
-    view.apply(ax)
-    colors = run_colors(run)
-    few = run.runs <= FEW
-    if few:
-        _theory(ax, run, view, colors)
     drawn = marks.trace(view, run.attempt, run.loss, live)
-    marks.lines(ax, drawn, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
-    exits = drawn.exits
-    marks.edge_marks(ax, view, run.attempt, exits, colors, size=60 if few else 14, edge="black" if few else "none")
-    exits = exits + _last_attempts(ax, run, view, colors, size=60 if few else 14)
-    _diverged(ax, run, view, size=110 if few else 20)
-    _dtype_limit(ax, run, view)
+    near = _close_up(run, drawn, live)
+    fig = figure(WIDTH + (3.0 if near else 0.0))
+    if near:  # a second panel: the first attempts, where runs left while the others go on for long
+        ax, close = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [2.2, 1]})
+    else:
+        ax, close = fig.add_subplot(), None
+    colors = run_colors(run)
+    exits = _panel(ax, run, view, drawn, colors)
     marks.zoom(ax, run, drawn.points, live)
     ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(
         view.scale, "loss: exactly 0 at every attempt" if view.floor is not None else "loss"))
-    ax.grid(True, which="major", alpha=0.3)
     ax.set_title(title(run, "loss per attempt"), fontsize=11, pad=TITLE_PAD)
-    texts = _legend(ax, run, colors, exits, view,
-                    marks.same_series(drawn.points, list(range(run.runs)), 2e-3 * np.ptp(view.limits)) if few else [])
-    margins(fig, left=1.15, legend=texts)
+    if close is not None:
+        _panel(close, run, view, drawn, colors)
+        style.attempt_axis(close, run.attempt, last=near)
+        close.set_title(f"closer: attempts 1–{near}", fontsize=10, pad=TITLE_PAD)
+        close.tick_params(labelleft=False)
+    texts = _legend(close or ax, run, colors, exits, view,
+                    marks.same_series(drawn.points, list(range(run.runs)), 2e-3 * np.ptp(view.limits))
+                    if run.runs <= FEW else [])
+    margins(fig, left=1.15, wspace=0.3, legend=texts)
     return fig
+
+
+def _panel(ax, run: RunData, view: View, drawn: marks.Trace, colors) -> list[marks.Exit]:
+    """The runs' lines on `ax`, with theory, edge marks, ✕ and the dtype's limit; returns the edge marks."""
+    few = run.runs <= FEW
+    view.apply(ax)
+    if few:
+        _theory(ax, run, view, colors)
+    marks.lines(ax, drawn, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
+    marks.edge_marks(ax, view, run.attempt, drawn.exits, colors, size=60 if few else 14,
+                     edge="black" if few else "none")
+    exits = drawn.exits + _last_attempts(ax, run, view, colors, size=60 if few else 14)
+    _diverged(ax, run, view, size=110 if few else 20)
+    _dtype_limit(ax, run, view)
+    ax.grid(True, which="major", alpha=0.3)
+    return exits
+
+
+def _close_up(run: RunData, drawn: marks.Trace, live: np.ndarray) -> int | None:
+    """The last attempt of a close-up panel, when a run leaves the view for good within the first
+    twentieth of the attempts shown (a sliver at the left edge); else None."""
+    seen = np.flatnonzero((~np.isnan(drawn.points) & live).any(axis=1))
+    rows = len(run.attempt)
+    if not seen.size or rows < 2:
+        return None
+    last = int(seen[-1])
+    end = run.attempt[min(rows - 1, last + max(3, last // 3))] if last < rows // 2 and rows > 8 else run.attempt[-1]
+    span = float(end - run.attempt[0])
+    gone = []
+    for e in drawn.exits:  # the series' last exit, when nothing of it is in view afterwards
+        if e.x is not None and not np.isfinite(drawn.points[e.row:, e.series]).any():
+            gone.append(e.x)
+    if span < 40 or not gone or min(gone) > 0.05 * span:
+        return None
+    return int(max(10, np.ceil(2.5 * min(gone))))
 
 
 def loss_view(run: RunData) -> View:
