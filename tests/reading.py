@@ -56,7 +56,7 @@ class Axis:
     def _fit(self):
         v, p = self.values, self.positions
         candidates = [("linear", lambda x: x)]
-        if (v > 0).all():
+        if v.size and (v > 0).all():  # no number on the axis (only `0 (exact)`): nothing says log
             candidates.insert(0, ("log", np.log10))
         nonzero = np.abs(v[v != 0])
         for k in range(4) if nonzero.size else ():  # the linear band ends at or below the smallest tick

@@ -230,9 +230,15 @@ def test_the_many_converged_paths_are_drawn_over_the_runs_that_leave():
     run = plots.as_run(simulate(CONFIGS / "random_games.yaml"))
     counts = {status: run.status.count(status) for status in set(run.status)}
     ax = drawn(plots.path_figure, run).axes[0]
-    paths = [len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection)]
-    assert list(counts.values()).count(counts["converged"]) == 1  # its collection is told by its size
-    assert paths[-1] == counts["converged"], (paths, counts)
+    from matplotlib.colors import to_rgb
+
+    from guessgame.viz.style import STATUS_COLORS
+
+    assert counts["converged"] > counts["diverged"]
+    last = [c for c in ax.collections if isinstance(c, LineCollection)][-1]
+    mean = np.asarray(last.get_colors())[:, :3].mean(axis=0)
+    nearest = min(STATUS_COLORS, key=lambda s: np.abs(np.array(to_rgb(STATUS_COLORS[s])) - mean).sum())
+    assert nearest == "converged", mean
 
 
 def test_ticks_close_together_far_from_zero_are_labelled_apart():
@@ -385,3 +391,256 @@ def test_every_format_saves_an_overflowing_run(fmt):
             warnings.simplefilter("error")
             make(run).savefig(buffer, format=fmt, dpi=plots.DPI)
         assert buffer.tell() > 1000
+
+
+def _line_vertices(ax):
+    from matplotlib.collections import LineCollection
+
+    return [seg for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments()]
+
+
+@pytest.mark.parametrize("overrides, rate", [(["lr=6", "attempts=650"], 1 - 2 * 6 / 3),
+                                             (["reduction=sum", "lr=[0.99, 1.01]", "attempts=400"], 1 - 2 * 1.01)],
+                         ids=["lr6-650", "sum-1.01"])
+def test_a_line_leaving_the_top_runs_straight_to_the_edge(overrides, rate):
+    """Plain SGD on mse: loss(t) = loss(1)·rate^(2(t−1)), a straight line on a log axis; it must meet
+    the top edge where that line does, not bend up at the last attempt inside."""
+    run = plots.as_run(simulate(load_config(MSE, overrides)))
+    ax = drawn(plots.loss_figure, run).axes[0]
+    y = Axis(ax)
+    top = y.limits[1]
+    loss1 = np.mean((50 - np.array([2, 77, 91])) ** 2) * (3 if "reduction=sum" in overrides else 1)
+    p1, p2 = y.position(loss1), y.position(loss1 * rate ** 2)
+    crossing = 1 + (top - p1) / (p2 - p1)  # the attempt at which the closed form reaches the top edge
+    ends = [seg[np.isfinite(seg[:, 1])][-1] for seg in _line_vertices(ax) if np.isfinite(seg[:, 1]).any()]
+    at_top = [x for x, end in ends if abs(end - top) < 1e-9]
+    assert at_top and min(abs(x - crossing) for x in at_top) < 0.02, (at_top, crossing)
+    assert markers_at(ax, crossing, tol=0.02)
+
+
+def _marker_boxes(figure, ax):
+    """Display boxes of every scatter marker on `ax` (its size is an area in points²)."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    for c in ax.collections:
+        if isinstance(c, PathCollection) and len(c.get_offsets()):
+            sizes = np.broadcast_to(c.get_sizes() if len(c.get_sizes()) else [36.0], (len(c.get_offsets()),))
+            for (x, y), s in zip(c.get_offset_transform().transform(np.asarray(c.get_offsets())), sizes):
+                half = (np.sqrt(s) / 2 + 1) * figure.dpi / 72
+                boxes.append(Bbox([[x - half, y - half], [x + half, y + half]]))
+    return boxes
+
+
+@pytest.mark.parametrize("make", [plots.loss_figure, plots.lr_figure], ids=["loss", "lr"])
+def test_edge_marks_keep_off_the_title(make):
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 1.5, 2.9, 3.1, 10]", "attempts=150"])))
+    figure = drawn(make, run)
+    ax = figure.axes[0]
+    title = ax.title.get_window_extent(figure.canvas.get_renderer())
+    boxes = _marker_boxes(figure, ax)
+    top = ax.get_window_extent().y1
+    assert any(b.y1 > top for b in boxes)  # lr 10 leaves through the top: its ▲ sits on the edge
+    assert not [b for b in boxes if b.overlaps(title)]
+
+
+def test_the_note_on_cut_attempts_stays_off_the_lines():
+    run = plots.as_run(simulate(load_config(MSE, ["lr=6", "attempts=650"])))
+    figure = drawn(plots.loss_figure, run)
+    ax = figure.axes[0]
+    notes = [t for t in ax.texts if "650" in t.get_text()]
+    assert notes and "all past the view" in notes[0].get_text()
+    assert not notes[0].get_window_extent(figure.canvas.get_renderer()).overlaps(ax.get_window_extent())
+
+
+@pytest.mark.parametrize("make", [plots.loss_figure, plots.lr_figure], ids=["loss", "lr"])
+def test_every_loss_exactly_zero_gets_an_axis_from_zero_that_says_so(make):
+    run = plots.as_run(simulate({"answer": 5, "guess": 5, "lr": [0.1, 1]}))
+    assert all(s.final_loss == 0 for s in run.summary) and not run.loss.any()
+    ax = drawn(make, run).axes[0]
+    labels = [t.label1.get_text() for t in ax.yaxis.get_major_ticks() if t.label1.get_text()
+              and ax.get_ylim()[0] <= t.get_loc() <= ax.get_ylim()[1]]
+    assert EXACT_ZERO in labels
+    assert not [text for text in labels if text.startswith("−") or text.startswith("-")], labels  # a loss ≥ 0
+    floor = Axis(ax).floor
+    low, high = ax.get_ylim()
+    assert floor - low < 0.1 * (high - low)  # the zeros at the bottom, not in the middle of a ±1 axis
+    if make is plots.loss_figure:
+        assert "exactly 0" in ax.get_ylabel()
+
+
+def _panel_of(figure, lr):
+    return next(ax for ax in figure.axes if ax.get_visible() and ax.get_title().startswith(f"lr {lr:.4g} "))
+
+
+def test_a_run_stopped_before_its_next_kept_row_shows_where_it_ended():
+    """stop_early, log_every 7: lr 4 stops at 5, so the log keeps only its first row; its final guess
+    (after step 5, the notebook's guess at attempt 6) is far out, and the panel must lead there."""
+    run = plots.as_run(simulate(load_config(MSE, ["lr={linspace: [0.2, 4, 12]}", "attempts=300",
+                                                  "stop_early=true", "log_every=7"])))
+    r = int(np.argmax(run.lr))
+    assert run.summary[r].attempts_run == 5 and run.status[r] == "diverged"
+    final = notebook_loop([2, 77, 91], 50, loss_fn("mse"), 4.0, 6)[0][-1].numpy()
+    ax = _panel_of(drawn(plots.trajectory_figure, run), 4.0)
+    y = Axis(ax)
+    start = (1.0, y.position(50.0))
+    vertices = np.concatenate([seg for seg in _line_vertices(ax)])
+    for value in final:  # each element: a vertex on the straight way from the start toward (6, final)
+        aim = np.array([6.0, y.position(value)]) - start
+        along = (vertices - start) @ aim / (aim @ aim)
+        rel = vertices - start
+        off = np.abs(rel[:, 0] * aim[1] - rel[:, 1] * aim[0]) / np.hypot(*aim)
+        assert ((along > 0.01) & (off < 1e-6 * np.hypot(*aim))).any(), value
+
+
+def test_runs_stopped_before_their_first_escape_leave_the_path_figure_marked():
+    run = plots.as_run(simulate(load_config(MSE, ["lr={linspace: [0.2, 4, 12]}", "attempts=300",
+                                                  "stop_early=true", "log_every=7"])))
+    diverged = [r for r in range(run.runs) if run.status[r] == "diverged"]
+    assert len(diverged) == 3 and all(run.summary[r].attempts_run < 8 for r in diverged)  # never a second row
+    figure = drawn(plots.path_figure, run)
+    ax = figure.axes[0]
+    top = ax.get_ylim()[1]
+    from matplotlib.collections import PathCollection
+
+    on_top = [xy for c in ax.collections if isinstance(c, PathCollection)
+              for xy in np.asarray(c.get_offsets()) if abs(xy[1] - top) < 1e-9]
+    assert len(on_top) >= len(diverged)
+    text = " ".join(t.get_text() for t in ax.texts)
+    assert all(f"{run.lr[r]:.4g}" in text for r in diverged), text
+
+
+def _boxes(figure, texts):
+    renderer = figure.canvas.get_renderer()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_visible() and t.get_text()]
+
+
+@pytest.mark.parametrize("case", ["stop-early-log-every", "across-critical"])
+def test_lr_figure_labels_never_overprint_nor_cross_an_edge(case):
+    config, overrides = CASES.get(case) or (MSE, ["lr=[0.5, 1.5, 2.9, 3.1, 10]", "attempts=150"])
+    run = plots.as_run(simulate(load_config(config, overrides)))
+    figure = drawn(plots.lr_figure, run)
+    top, bottom = figure.axes[:2]
+    ticks = _boxes(figure, bottom.get_xticklabels())
+    assert len(ticks) == len(np.unique(run.lr))
+    assert not [(a, b) for i, (a, p) in enumerate(ticks) for b, q in ticks[i + 1:] if p.overlaps(q)]
+    for ax in (top, bottom):
+        labels = _boxes(figure, ax.texts)
+        assert len(labels) == run.runs or ax is bottom  # every final loss has its number
+        assert not [(a, b) for i, (a, p) in enumerate(labels) for b, q in labels[i + 1:] if p.overlaps(q)]
+        frame = ax.get_window_extent()
+        crossing = [a for a, p in labels if not (frame.x0 <= p.x0 and p.x1 <= frame.x1 and frame.y0 <= p.y0
+                                                 and p.y1 <= frame.y1)]
+        assert not crossing, crossing  # a spine through a label, or a label out in the legend
+
+
+def test_many_runs_marks_do_not_fuse_into_black_bars():
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_rgba_array
+
+    config, overrides = CASES["random-games"]
+    run = plots.as_run(simulate(load_config(config, overrides)))
+    assert run.runs > 100 and "diverged" in run.status
+    for make in (plots.lr_figure, plots.loss_figure):
+        for ax in drawn(make, run).axes:
+            for c in ax.collections:
+                if isinstance(c, PathCollection) and len(c.get_offsets()) > 12:
+                    edges = to_rgba_array(c.get_edgecolors()) if len(c.get_edgecolors()) else np.zeros((0, 4))
+                    dark = edges[(edges[:, 3] > 0) & (edges[:, :3].max(axis=1) < 0.2)] if len(edges) else edges
+                    assert not len(dark) or not c.get_linewidths().any(), make.__name__
+
+
+def test_no_status_of_many_runs_is_buried_in_the_path_figure():
+    """random_games.yaml: 700 converged, 100 unfinished (lr 2.95), 100 diverged. Each status's paths
+    must keep at least three quarters of the pixels they would cover alone."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection
+
+    run = plots.as_run(simulate(load_config(CONFIGS / "random_games.yaml")))
+    assert {"converged", "unfinished", "diverged"} <= set(run.status)
+    figure = drawn(plots.path_figure, run)
+    canvas = FigureCanvasAgg(figure)
+
+    def image():
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+
+    layers = [c for c in figure.axes[0].collections if isinstance(c, LineCollection) and len(c.get_segments()) > 1]
+    assert len(layers) == 3
+    full = image()
+    for c in layers:
+        c.set_visible(False)
+    bare = image()
+    for layer in layers:
+        for c in layers:
+            c.set_visible(c is layer)
+        own = np.abs(image() - bare).sum(-1) > 30
+        for c in layers:
+            c.set_visible(c is not layer)
+        shows = np.abs(full - image()).sum(-1) > 30
+        assert shows.sum() >= 0.75 * own.sum(), (len(layer.get_segments()), shows.sum(), own.sum())
+    legend = " ".join(t.get_text() for t in figure.axes[0].get_legend().get_texts())
+    assert "700 runs" in legend and "paths drawn" in legend  # a sample, and said so
+
+
+def test_the_gif_keeps_runs_that_left_apart_on_the_edge(tmp_path, monkeypatch):
+    """Each run that left waits where its path crossed the edge, not in one shared corner."""
+    import importlib
+
+    module = importlib.import_module("guessgame.viz.animate")
+    scenes = []
+    blitted = module._blitted
+    monkeypatch.setattr(module, "_blitted", lambda scene, *a: scenes.append(scene) or blitted(scene, *a))
+    run = plots.as_run(simulate(load_config(CONFIGS / "random_games.yaml", ["attempts=100", "games=40"])))
+    diverged = run.status.count("diverged")
+    assert diverged >= 20
+    plots.animate(run, tmp_path / "g.gif", max_frames=4)
+    edge = np.asarray(scenes[0].artists[1].get_offsets())  # the last frame's dots past the frame
+    assert len(edge) >= diverged
+    assert len(np.unique(edge.round(6), axis=0)) >= len(edge) // 2, edge
+
+
+def test_l1_stays_readable_next_to_mse_over_a_wide_range():
+    """Over guesses 0 .. 1e6 (answer 2), l1 reaches 1e6 while mse reaches 1e12: l1 must still rise
+    visibly, not lie flat along zero."""
+    figure = drawn(lambda _: plots.landscape_figure(["l1", "mse"], 2.0, 0.0, 1e6), None)
+    ax = figure.axes[0]
+    y = Axis(ax)
+    l1 = next(line for line in ax.lines if line.get_label() == "l1")
+    assert y.shows(1e6 - 2) and y.shows(1e12 - 4e6 + 4)  # both curves' largest values, as themselves
+    rise = y.position(1e6 - 2) - y.position(0.0)
+    assert rise > 0.1 * np.ptp(y.limits)
+    assert np.ptp(l1.get_ydata()) > 0.1 * np.ptp(y.limits)
+
+
+@pytest.mark.parametrize("low, high", [(-1e300, 1e300), (0.0, 1e6)])
+def test_landscape_tick_labels_never_touch(low, high):
+    figure = drawn(lambda _: plots.landscape_figure(["l1", "mse", "huber"], 2.0, low, high), None)
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            labels = _boxes(figure, [t.label1 for t in axis.get_major_ticks() if lo <= t.get_loc() <= hi])
+            assert len(labels) >= 2
+            assert not [(a, b) for i, (a, p) in enumerate(labels) for b, q in labels[i + 1:] if p.overlaps(q)]
+        Axis(ax, "x")  # the x labels read back as the guesses at their places
+
+
+def test_a_run_that_leaves_early_in_a_long_run_gets_room_to_be_seen():
+    """lr 6 (mse, N=3: the error ×(−3) per attempt) leaves any view within a dozen attempts of 2000;
+    some panel must give its climb at least a fifth of its width."""
+    run = plots.as_run(simulate(load_config(MSE, ["lr=[0.5, 2.9, 3.1, 6]", "attempts=2000"])))
+    figure = drawn(plots.loss_figure, run)
+    r = list(run.lr).index(6.0)
+    from matplotlib.collections import LineCollection
+
+    widest = 0.0
+    for ax in figure.axes:
+        for c in ax.collections:
+            if isinstance(c, LineCollection) and len(c.get_segments()) == run.runs:
+                seg = c.get_segments()[r]
+                x = seg[np.isfinite(seg[:, 1]), 0]
+                widest = max(widest, np.ptp(x) / np.ptp(ax.get_xlim()))
+    assert widest >= 0.2, widest
+    Axis(figure.axes[0])  # the main panel still reads as before
+    assert figure.axes[0].get_xlim()[1] >= 2000  # and still shows every attempt

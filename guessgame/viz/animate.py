@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from guessgame.viz.path import WIDTH_PATH, clipped_paths, draw_landscape
-from guessgame.viz.style import FEW, as_run, figure, legend_outside, margins, run_colors, run_name, title
+from guessgame.viz.style import FEW, TITLE_PAD, as_run, figure, legend_outside, margins, run_colors, run_name, title
 
 GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
 
@@ -34,7 +34,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     ax.add_collection(LineCollection(list(verts.transpose(1, 0, 2)[order]), colors=colors[order], alpha=0.25, lw=0.8,
                                      zorder=3),
                       autolim=False)
-    ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11)
+    ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11, pad=TITLE_PAD)
     margins(fig, left=1.2, bottom=0.75, legend=_legend(ax, run, f, colors))
     inside_dots = ax.scatter([], [], s=60, edgecolors="black", linewidths=0.6, zorder=6, animated=True)
     edge_dots = ax.scatter([], [], s=90, marker="^", edgecolors="black", linewidths=0.6, zorder=6,
@@ -44,7 +44,8 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     left = {}
     for r, k, _, _ in exits:
         left.setdefault(r, k)
-    images = _blitted(_Scene(fig, run, f, colors, (inside_dots, edge_dots, label), order), left, max_frames)
+    scene = _Scene(fig, run, f, colors, (inside_dots, edge_dots, label), order, _crossed(run, exits))
+    images = _blitted(scene, left, max_frames)
     _save(images, path, fps, colors)
     return len(images)
 
@@ -56,6 +57,16 @@ class _Scene(NamedTuple):
     colors: np.ndarray
     artists: tuple  # the dots inside the frame, the dots on its edge, the attempt label
     order: np.ndarray  # the runs in drawing order (`_on_top_last`)
+    crossed: np.ndarray  # (rows, runs, 2): where each run last crossed the frame's edge by that row; NaN if not yet
+
+
+def _crossed(run, exits) -> np.ndarray:
+    """Per row and run, the point on the edge where the run's path last left the frame (by that row):
+    a dot past the frame waits there, so runs that left at different places stay apart."""
+    at = np.full((len(run.attempt), run.runs, 2), np.nan)
+    for r, k, x, y in sorted(exits, key=lambda e: e[1]):
+        at[k:, r] = (x, y)
+    return at
 
 
 def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
@@ -63,7 +74,7 @@ def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    fig, run, _, _, (inside_dots, edge_dots, label), _ = scene
+    fig, run, (inside_dots, edge_dots, label) = scene.fig, scene.run, scene.artists
     ax = label.axes
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # the still background, laid out once
@@ -108,11 +119,26 @@ def _place_dots(scene: _Scene, row: int) -> None:
     inside_dots.set_offsets(np.column_stack([f.vx.place(x[inside]), f.vy.place(y[inside])]))
     inside_dots.set_facecolors(colors[inside])
     (x0, x1), (y0, y1) = f.vx.limits, f.vy.limits
-    with np.errstate(invalid="ignore"):  # past the frame: on its edge, on the side it left by
+    with np.errstate(invalid="ignore"):  # past the frame: where it crossed the edge, else clipped to it
         ys = np.where(np.isnan(y[out]), y1, np.clip(f.vy.place(y[out]), y0, y1))
         xs = np.where(np.isnan(x[out]), (x0 + x1) / 2, np.clip(f.vx.place(x[out]), x0, x1))
+    crossed = scene.crossed[row][order][out]
+    known = np.isfinite(crossed[:, 0])
+    xs, ys = np.where(known, crossed[:, 0], xs), np.where(known, crossed[:, 1], ys)
     edge_dots.set_offsets(np.column_stack([xs, ys]) if out.any() else np.empty((0, 2)))
     edge_dots.set_facecolors(colors[out])
+    edge_dots.set_paths(_pointing((xs - (x0 + x1) / 2) / (x1 - x0), (ys - (y0 + y1) / 2) / (y1 - y0)))
+
+
+def _pointing(dx: np.ndarray, dy: np.ndarray) -> list:
+    """A triangle per dot on the edge, pointing out through the side it is on."""
+    from matplotlib.markers import MarkerStyle
+
+    shapes = {m: MarkerStyle(m).get_path().transformed(MarkerStyle(m).get_transform()) for m in "^v<>"}
+    if not len(dx):
+        return [shapes["^"]]
+    way = np.where(np.abs(dy) >= np.abs(dx), np.where(dy > 0, "^", "v"), np.where(dx > 0, ">", "<"))
+    return [shapes[m] for m in way]
 
 
 def _gone_text(run, gone: list[int], left: dict) -> str:

@@ -31,7 +31,7 @@ class View:
     scale: str  # "linear", "log" or "symlog"
     low: float  # values from low to high are drawn as themselves
     high: float
-    floor: float | None = None  # log only: the value whose place exact zeros take, below `low`
+    floor: float | None = None  # where exact zeros sit: below `low` on a log axis; 0 when every value is 0
     linthresh: float = 1.0  # symlog only
 
     def u(self, values) -> np.ndarray:
@@ -93,6 +93,10 @@ class View:
         which = ax.yaxis if axis == "y" else ax.xaxis
         (ax.set_ylim if axis == "y" else ax.set_xlim)(*self.limits)
         ax.set_autoscale_on(False)
+        if self.scale == "linear" and self.floor is not None:  # nothing but exact zeros: one tick says so
+            which.set_major_locator(FixedLocator([self.floor]))
+            which.set_major_formatter(FuncFormatter(lambda v, pos: "0 (exact)"))
+            return
         if self.scale == "linear":
             ticks = MaxNLocator(nbins=7 if axis == "y" else self._x_bins()).tick_values(*self.limits)
             ticks = ticks[(ticks >= self.limits[0]) & (ticks <= self.limits[1])]
@@ -115,17 +119,20 @@ class View:
 
 
 def choose(needed, *, kind: str = "loss", base: float | None = None, room: tuple[bool, bool] = (False, False),
-           zeros: bool | None = None) -> View:
+           zeros: bool | None = None, within: float = 1e3, linthresh: float | None = None) -> View:
     """The view that shows every needed value as itself.
 
     kind "loss": log while nothing is negative (exact zeros on a floor), else linear over at most
-    three decades, symlog beyond. kind "value": linear while |values| stay within 1000 x `base`,
-    symlog past that. `room` = (below, above) adds space for runs that leave on that side.
+    three decades, symlog beyond. kind "value": linear while |values| stay within `within` x `base`,
+    symlog past that (linear up to `linthresh`, or base's decade). `room` = (below, above) adds
+    space for runs that leave on that side.
     """
     v = np.asarray(needed, dtype=float).ravel()
     v = np.clip(v[np.isfinite(v)], -(10.0 ** DECADES), 10.0 ** DECADES)
     if zeros is None:
         zeros = bool((v == 0).any())
+    if v.size and not v.any() and kind == "loss":  # every loss exactly 0: a plain axis from that floor
+        return View("linear", 0.0, 1.0, floor=0.0)
     if not v.size or not v.any():
         return View("linear", -1.0, 1.0)
     if kind == "loss" and v.min() >= 0:
@@ -134,9 +141,9 @@ def choose(needed, *, kind: str = "loss", base: float | None = None, room: tuple
     if kind == "value":
         base = base if base and np.isfinite(base) and base > 0 else small
         base = max(base, big * 1e-15)  # at most 15 decades either side
-        if big <= 1e3 * base:
+        if big <= within * base:
             return _linear_view(v, room)
-        return _symlog_view(v, 10.0 ** np.floor(np.log10(base)), room)
+        return _symlog_view(v, linthresh or 10.0 ** np.floor(np.log10(base)), room)
     if big <= 1e3 * small:
         return _linear_view(v, room)
     return _symlog_view(v, 10.0 ** np.floor(np.log10(max(small, big * 1e-12))), room)
@@ -217,7 +224,14 @@ def _symlog_ticks(view: View) -> list[float]:
         k1 = int(np.floor(np.log10(end) + 1e-9))
         stride = max(1, -(-(k1 - k0) // 4))
         ticks += [sign * 10.0 ** k for k in range(k1, k0 - 1, -stride)]
-    return sorted(ticks)
+    # 0 first, then outward: a tick closer than a twelfth of the axis to one kept is dropped (±1 and 0
+    # on an axis of ±10³⁰⁰ would print on top of each other)
+    lo, hi = view.limits
+    kept: list[float] = []
+    for t in sorted(ticks, key=abs):
+        if all(abs(float(view.u(t)) - float(view.u(k))) >= (hi - lo) / 12 for k in kept):
+            kept.append(t)
+    return sorted(kept)
 
 
 def _digits(ticks: np.ndarray) -> int:

@@ -30,11 +30,30 @@ class ErrorSpace(NamedTuple):
 
 
 def error_space(run: RunData) -> ErrorSpace:
+    return _space(run, run.guess - run.answer[None])
+
+
+def ends(run: RunData, runs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(x, loss) of the guess each of these runs ended with (the summary's, after its last step): its
+    place in error space and its real loss, for a run whose end the log did not keep."""
+    if not runs:
+        return np.zeros(0), np.zeros(0)
+    final = np.array([np.asarray(run.summary[r].final_guess, dtype=float).reshape(-1) for r in runs])
+    e = np.stack([run.guess[0, runs] - run.answer[runs], final - run.answer[runs]])  # the start sets the sign
+    x = _space(run, e).x[1]
+    definition, options = effective(run.config.loss, run.config.loss_options)
+    per = 1.0 / e.shape[2] if run.config.reduction == "mean" else 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = definition.values(e[1], options)[0].sum(axis=1) * per
+    return x, loss
+
+
+def _space(run: RunData, e: np.ndarray) -> ErrorSpace:
+    """Error space of errors e (rows, runs, N), signed against each run's first row."""
     definition, options = effective(run.config.loss, run.config.loss_options)
     loss = run.config.loss
-    n = run.guess.shape[2]
+    n = e.shape[2]
     with np.errstate(over="ignore", invalid="ignore"):
-        e = run.guess - run.answer[None]
         if n == 1:
             return ErrorSpace(e[..., 0], "error: guess − answer", f"{loss} loss of the error", True)
         if not definition.has_minimum:

@@ -10,10 +10,11 @@ from matplotlib.figure import Figure
 
 from guessgame.losses import LOSSES, effective
 from guessgame.viz import marks
-from guessgame.viz.axis import choose
-from guessgame.viz.style import figure, legend_outside, margins
+from guessgame.viz.axis import View, choose
+from guessgame.viz.style import TITLE_PAD, figure, legend_outside, margins
 
 SAMPLES = 801  # points per curve, whatever the range
+PEAKS_APART = 20  # curves whose largest values differ more than this share a symlog axis
 DOTS = 21  # the notebook's dots: at whole numbers when there are at most this many, else evenly spaced
 
 
@@ -42,8 +43,8 @@ def landscape_figure(losses: list[str], target: float = 2.0, low: float = -8.0, 
         _panel(ax, Curves(x, dots, losses, [v[k] for v in values], target, options), k)
         ax.set_xlabel("guess")
         ax.set_ylabel(what)
-    left.set_title("loss at each guess")
-    right.set_title("gradient at each guess (the step is −lr × this)")
+    left.set_title("loss at each guess", pad=TITLE_PAD)
+    right.set_title("gradient at each guess (the step is −lr × this)", pad=TITLE_PAD)
     margins(fig, left=0.9, top=0.5, wspace=1.0, legend=legend_outside(right))
     return fig
 
@@ -66,24 +67,33 @@ class Curves(NamedTuple):
 
 def _panel(ax, drawn: Curves, k: int) -> None:
     x, dots, names, curves, target, options = drawn
-    view = choose(np.concatenate([c[np.isfinite(c)] for c in curves] + [[0.0]]), kind="value",
-                  base=max(float(np.abs(np.concatenate(curves)[np.isfinite(np.concatenate(curves))]).max(initial=0)),
-                           1e-300))
+    view = _view(curves)
     view.apply(ax)
+    View("linear", float(x[0]), float(x[-1])).apply(ax, "x")  # ticks labelled apart, however long
     cycle = colormaps["tab10"]
     for i, (name, curve) in enumerate(zip(names, curves)):
-        shown, exits = marks.trace(view, curve[:, None], np.ones((len(x), 1), bool))
+        drawn = marks.trace(view, x, curve[:, None], np.ones((len(x), 1), bool))
         same = _same_as(x, curve, names[:i], curves[:i])
         label = name + ("  (its minimum is not at the answer)" if not LOSSES[name].has_minimum and k == 0 else "") + same
-        ax.plot(x, shown[:, 0], color=cycle(i), lw=2.4 if not same else 1.6, ls="-" if not same else (0, (4, 3)),
+        ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color=cycle(i), lw=2.4 if not same else 1.6, ls="-" if not same else (0, (4, 3)),
                 label=label, zorder=2 + i)
         dot = one_element(name, (options or {}).get(name, {}), dots, target)[k]
         ax.scatter(dots, view.place(dot), color=cycle(i), s=14, zorder=2 + i, clip_on=False)
-        marks.edge_marks(ax, view, x, exits, [cycle(i)], size=50)
+        marks.edge_marks(ax, view, x, drawn.exits, [cycle(i)], size=50)
     ax.axvline(target, color="black", ls="--", lw=1, label=f"answer = {target:g}" if k == 1 else None)
     ax.axhline(float(view.place(0.0)), color="gray", lw=0.8)
-    ax.set_xlim(x[0], x[-1])
     ax.grid(True, alpha=0.3)
+
+
+def _view(curves: list[np.ndarray]) -> View:
+    """Linear, unless one curve dwarfs another (l1 next to mse over a wide range): then symlog, linear up
+    to the smaller curve's decade, so its shape stays readable under the larger one."""
+    values = np.concatenate([c[np.isfinite(c)] for c in curves] + [[0.0]])
+    peaks = [float(np.abs(c[np.isfinite(c)]).max()) for c in curves if np.isfinite(c).mean() > 0.1]
+    peaks = [p for p in peaks if p > 0] or [1e-300]
+    small = min(peaks)
+    return choose(values, kind="value", base=small, within=PEAKS_APART,
+                  linthresh=10.0 ** min(300.0, np.ceil(np.log10(small))))
 
 
 def _same_as(x, curve, names, curves) -> str:

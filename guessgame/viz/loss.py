@@ -11,11 +11,10 @@ from matplotlib.lines import Line2D
 from guessgame.config.schema import LARGEST
 from guessgame.rundata import RunData
 from guessgame.status import Status
-from guessgame.viz import marks
+from guessgame.viz import marks, style
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import (FEW, STATUS_COLORS, as_run, figure, legend_outside, margins,
-                                 run_colors,
-                                 run_name, shared_theory, side, title)
+from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, WIDTH, as_run, figure, legend_outside, margins,
+                                 run_colors, run_name, shared_theory, side, title)
 from guessgame.viz.story import story
 
 
@@ -27,29 +26,66 @@ def loss_figure(source: Any) -> Figure:
     zeros sit on a floor below the data, labelled `0 (exact)`; ✕ marks the attempt a run diverged.
     """
     run = as_run(source)
-    fig = figure()
-    ax = fig.add_subplot()
     live = marks.alive(run)
     view = loss_view(run)
-    view.apply(ax)
+    drawn = marks.trace(view, run.attempt, run.loss, live)
+    near = _close_up(run, drawn, live)
+    fig = figure(WIDTH + (3.0 if near else 0.0))
+    if near:  # a second panel: the first attempts, where runs left while the others go on for long
+        ax, close = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [2.2, 1]})
+    else:
+        ax, close = fig.add_subplot(), None
     colors = run_colors(run)
+    exits = _panel(ax, run, view, drawn, colors)
+    marks.zoom(ax, run, drawn.points, live)
+    ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(
+        view.scale, "loss: exactly 0 at every attempt" if view.floor is not None else "loss"))
+    ax.set_title(title(run, "loss per attempt"), fontsize=11, pad=TITLE_PAD)
+    if close is not None:
+        _panel(close, run, view, drawn, colors)
+        style.attempt_axis(close, run.attempt, last=near)
+        close.set_title(f"closer: attempts 1–{near}", fontsize=10, pad=TITLE_PAD)
+        close.tick_params(labelleft=False)
+    texts = _legend(close or ax, run, colors, exits, view,
+                    marks.same_series(drawn.points, list(range(run.runs)), 2e-3 * np.ptp(view.limits))
+                    if run.runs <= FEW else [])
+    margins(fig, left=1.15, wspace=0.3, legend=texts)
+    return fig
+
+
+def _panel(ax, run: RunData, view: View, drawn: marks.Trace, colors) -> list[marks.Exit]:
+    """The runs' lines on `ax`, with theory, edge marks, ✕ and the dtype's limit; returns the edge marks."""
     few = run.runs <= FEW
+    view.apply(ax)
     if few:
         _theory(ax, run, view, colors)
-    shown, exits = marks.trace(view, run.loss, live)
-    marks.lines(ax, run.attempt, shown, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
-    marks.edge_marks(ax, view, run.attempt, exits, colors, size=60 if few else 14)
-    exits = exits + _last_attempts(ax, run, view, colors, size=60 if few else 14)
+    marks.lines(ax, drawn, colors, lw=1.8 if few else 0.8, alpha=1.0 if few else 0.6)
+    marks.edge_marks(ax, view, run.attempt, drawn.exits, colors, size=60 if few else 14,
+                     edge="black" if few else "none")
+    exits = drawn.exits + _last_attempts(ax, run, view, colors, size=60 if few else 14)
     _diverged(ax, run, view, size=110 if few else 20)
     _dtype_limit(ax, run, view)
-    marks.zoom(ax, run, shown, live)
-    ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(view.scale, "loss"))
     ax.grid(True, which="major", alpha=0.3)
-    ax.set_title(title(run, "loss per attempt"), fontsize=11)
-    texts = _legend(ax, run, colors, exits, view,
-                    marks.same_series(shown, list(range(run.runs)), 2e-3 * np.ptp(view.limits)) if few else [])
-    margins(fig, left=1.15, legend=texts)
-    return fig
+    return exits
+
+
+def _close_up(run: RunData, drawn: marks.Trace, live: np.ndarray) -> int | None:
+    """The last attempt of a close-up panel, when a run leaves the view for good within the first
+    twentieth of the attempts shown (a sliver at the left edge); else None."""
+    seen = np.flatnonzero((~np.isnan(drawn.points) & live).any(axis=1))
+    rows = len(run.attempt)
+    if not seen.size or rows < 2:
+        return None
+    last = int(seen[-1])
+    end = run.attempt[min(rows - 1, last + max(3, last // 3))] if last < rows // 2 and rows > 8 else run.attempt[-1]
+    span = float(end - run.attempt[0])
+    gone = []
+    for e in drawn.exits:  # the series' last exit, when nothing of it is in view afterwards
+        if e.x is not None and not np.isfinite(drawn.points[e.row:, e.series]).any():
+            gone.append(e.x)
+    if span < 40 or not gone or min(gone) > 0.05 * span:
+        return None
+    return int(max(10, np.ceil(2.5 * min(gone))))
 
 
 def loss_view(run: RunData) -> View:
@@ -71,8 +107,10 @@ def _theory(ax, run: RunData, view: View, colors) -> None:
         curve = theory_curve(run, r)
         if curve is None:
             continue
-        curve[~view.contains(curve) | (curve == 0)] = np.nan
-        ax.plot(run.attempt, view.place(curve), color=colors[r], lw=7, alpha=0.25, solid_capstyle="butt", zorder=1.5)
+        curve = np.where(np.isnan(curve), np.inf, curve)  # nan: past float64, above
+        shown = (curve >= view.low)[:, None]  # to the top edge if it gets there; stops at the bottom of the data
+        drawn = marks.trace(view, run.attempt, curve[:, None], shown)
+        ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color=colors[r], lw=7, alpha=0.25, solid_capstyle="butt", zorder=1.5)
 
 
 def theory_curve(run: RunData, r: int) -> np.ndarray | None:
@@ -89,21 +127,14 @@ def theory_curve(run: RunData, r: int) -> np.ndarray | None:
     return curve
 
 
-def _unlogged_ends(run: RunData) -> list[int]:
-    """Runs that stopped early at an attempt the thinned log did not keep."""
-    kept = set(run.attempt.tolist())
-    return [r for r, s in enumerate(run.summary) if 0 < s.attempts_run < run.config.attempts
-            and s.attempts_run not in kept]
-
-
 def _last_attempts(ax, run: RunData, view: View, colors, size: float) -> list[marks.Exit]:
     """A run stopped between two kept rows: dotted from its last kept loss to its final one, the loss
     at the attempt it stopped (from the summary), so its end is drawn where it was; an end past the
     view sits on its edge, marked like any other. Returns those edge marks."""
     edges = []
-    for r in _unlogged_ends(run):
+    for r in marks.unlogged_ends(run):
         info = run.summary[r]
-        row = int(np.searchsorted(run.attempt, info.attempts_run, side="right")) - 1
+        row = marks.last_row(run, r)
         ends = np.array([run.loss[row, r], info.final_loss])
         side = marks.sides(view, ends[None, :])[0]
         y = np.where(side == 0, view.place(ends), np.where(side > 0, view.edge(1), view.edge(-1)))
@@ -124,13 +155,14 @@ def _diverged(ax, run: RunData, view: View, size: float) -> None:
     # the logged loss at that attempt, or the last one before it (log_every, stop_early)
     rows = np.clip(np.searchsorted(run.attempt, at, side="right") - 1, 0, len(run.attempt) - 1)
     value = run.loss[rows, runs]
-    stopped = set(_unlogged_ends(run))
+    stopped = set(marks.unlogged_ends(run))
     value = np.array([run.summary[r].final_loss if r in stopped and run.summary[r].attempts_run == a else v
                       for r, a, v in zip(runs, at, value)])  # stopped there: its final loss is that attempt's
     side = marks.sides(view, value[None, :])[0]
     y = np.where(side == 0, view.place(value), np.where(side > 0, view.edge(1), view.edge(-1)))
-    ax.scatter(at, y, marker="X", s=size, color=STATUS_COLORS[Status.DIVERGED], edgecolors="black",
-               linewidths=0.8 if size > 50 else 0.3, zorder=5.5, clip_on=False)  # an edge mark shows on top
+    ax.scatter(at, y, marker="X", s=size, color=STATUS_COLORS[Status.DIVERGED],  # no black rims on many: they
+               edgecolors="black" if size > 50 else "none", linewidths=0.8, zorder=5.5,  # would fuse into a bar
+               clip_on=False)  # an edge mark shows on top
 
 
 def _dtype_limit(ax, run: RunData, view: View) -> None:
@@ -172,7 +204,7 @@ def _marks_legend(run: RunData, exits, view: View, handles: list, labels: list) 
         handles.append(Line2D([], [], marker="X", ls="none", ms=10, color=STATUS_COLORS[Status.DIVERGED],
                               mec="black"))
         labels.append("diverged here")
-    if _unlogged_ends(run):
+    if marks.unlogged_ends(run):
         handles.append(Line2D([], [], color="gray", ls=":", lw=1.4))
         labels.append(f"to the attempt a run stopped\n(the log keeps every {run.config.log_every}th)")
     for side_, marker, text in ((1, "^", "past the top: larger, or inf/nan"),
@@ -180,6 +212,6 @@ def _marks_legend(run: RunData, exits, view: View, handles: list, labels: list) 
         if any(e.side == side_ for e in exits):
             handles.append(Line2D([], [], marker=marker, ls="none", ms=8, color="gray", mec="black"))
             labels.append(text)
-    if view.floor is not None:
+    if view.floor is not None and view.scale == "log":
         handles.append(Line2D([], [], color="gray", ls=":"))
         labels.append("0 (exact): loss exactly 0,\nbelow the grey break")

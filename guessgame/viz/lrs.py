@@ -13,7 +13,9 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import STATUS_COLORS, as_run, figure, legend_outside, margins, shared_theory, title
+from guessgame.viz.labels import place_labels
+from guessgame.viz.style import (STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins, shared_theory,
+                                 title)
 
 SLOTS = 12  # up to this many learning rates: one evenly spaced, labelled column each
 
@@ -31,16 +33,38 @@ def lr_figure(source: Any) -> Figure:
     final = np.array([s.final_loss for s in run.summary], dtype=float)
     view = _final_view(run, final)
     view.apply(top)
-    _final_loss(top, run, x, final, view)
-    _attempts(bottom, run, x)
+    labels = {top: _final_loss(top, run, x, final, view), bottom: _attempts(bottom, run, x)}
     _theory(top, bottom, run, where)
     top.set_ylabel("final loss")
     top.grid(True, alpha=0.3)
     bottom.grid(True, alpha=0.3)
-    top.set_title(title(run, "learning rates compared"), fontsize=11)
+    top.set_title(title(run, "learning rates compared"), fontsize=11, pad=TITLE_PAD)
     sides = set(marks.sides(view, final[:, None])[:, 0].tolist())
     margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend_outside(top, *_legend(run, where, sides)))
+    _stagger_if_crowded(fig, bottom)
+    for ax, wanted in labels.items():  # once the layout is fixed: labels placed clear of each other
+        place_labels(fig, ax, wanted)
     return fig
+
+
+def _stagger_if_crowded(fig, bottom) -> None:
+    """Every other column label one line lower when neighbours would run into each other across a
+    column's width (measured on the laid-out axes), with the room below that takes."""
+    ticks = bottom.xaxis.get_major_ticks()
+    if len(ticks) < 2 or bottom.get_xscale() != "linear":  # a log axis of many lrs labels only its decades
+        return
+    low, high = bottom.get_xlim()
+    pitch = bottom.get_position().width * fig.get_figwidth() / (high - low)  # inches per column
+    size = ticks[0].label1.get_fontsize()
+    longest = max(len(t.label1.get_text()) for t in ticks) * size * 0.62 / 72
+    if longest < 0.9 * pitch:
+        return
+    for tick in ticks[1::2]:
+        tick.set_pad(tick.get_pad() + 1.3 * size)
+    extra = 1.3 * size / 72
+    height = fig.get_figheight()
+    fig.set_figheight(height + extra)
+    fig.subplots_adjust(bottom=(0.7 + extra) / (height + extra), top=1 - 0.7 / (height + extra))
 
 
 WIDTH_LR = 9.5
@@ -83,6 +107,8 @@ def _final_view(run: RunData, final: np.ndarray) -> View:
     with np.errstate(invalid="ignore"):
         modest = diverged & np.isfinite(final) & (np.abs(final) <= 1e3 * scale)
     core = np.concatenate([core, final[modest]])
+    if core.size and core.min() >= 0 and core.max() > 0:  # a decade above the largest, for its label
+        core = np.append(core, 10 * core.max())
     rest = final[diverged & ~modest]
     with np.errstate(invalid="ignore"):
         room = (bool(core.size and (rest < core.min()).any()),
@@ -90,7 +116,8 @@ def _final_view(run: RunData, final: np.ndarray) -> View:
     return choose(core, kind="loss", room=room)
 
 
-def _final_loss(ax, run: RunData, x: np.ndarray, final: np.ndarray, view: View) -> None:
+def _final_loss(ax, run: RunData, x: np.ndarray, final: np.ndarray, view: View) -> list[tuple]:
+    """Each run's final loss at its lr; returns the value labels wanted (few runs)."""
     side = marks.sides(view, final[:, None])[:, 0]
     y = np.where(side == 0, view.place(final), np.where(side > 0, view.edge(1), view.edge(-1)))
     statuses = np.array(run.status)
@@ -99,14 +126,12 @@ def _final_loss(ax, run: RunData, x: np.ndarray, final: np.ndarray, view: View) 
         for past, marker in ((0, "o"), (1, "^"), (-1, "v")):
             chosen = (statuses == status) & (side == past)
             if chosen.any():
-                ax.scatter(x[chosen], y[chosen], marker=marker, s=70 if few else 22, color=color,
-                           edgecolors="black" if past else "none", linewidths=0.6, zorder=4, clip_on=False)
+                ax.scatter(x[chosen], y[chosen], marker=marker, s=70 if few else 22, color=color,  # no black
+                           edgecolors="black" if past and few else "none", linewidths=0.6, zorder=4,  # rims: thousands
+                           clip_on=False)  # would fuse into a black bar
     if run.attempt.size and np.unique(run.loss[0]).size == 1 and np.isfinite(run.loss[0, 0]):
         ax.axhline(float(view.place(run.loss[0, 0])), color="gray", ls="--", lw=1, zorder=1)
-    if few:
-        for r in range(run.runs):
-            ax.annotate(_value_text(final[r]), (x[r], y[r]), textcoords="offset points", xytext=(8, -3),
-                        fontsize=8, clip_on=False)
+    return [(x[r], y[r], _value_text(final[r])) for r in range(run.runs)] if few else []
 
 
 def _value_text(v: float) -> str:
@@ -117,8 +142,9 @@ def _value_text(v: float) -> str:
     return "0 (exact)" if v == 0 else f"{v:.3g}"
 
 
-def _attempts(ax, run: RunData, x: np.ndarray) -> None:
-    """● the attempt it converged, ✕ the one it diverged, ○ still going when the attempts ran out."""
+def _attempts(ax, run: RunData, x: np.ndarray) -> list[tuple]:
+    """● the attempt it converged, ✕ the one it diverged, ○ still going when the attempts ran out;
+    returns the labels wanted (few runs)."""
     summary = run.summary
     budget = run.config.attempts
     for status, key, marker in ((Status.CONVERGED, "converged_at", "o"), (Status.DIVERGED, "diverged_at", "X")):
@@ -126,23 +152,24 @@ def _attempts(ax, run: RunData, x: np.ndarray) -> None:
         if chosen:
             ax.scatter(x[chosen], [getattr(summary[r], key) for r in chosen], marker=marker,
                        s=60 if run.runs <= SLOTS else 22,
-                       color=STATUS_COLORS[status], edgecolors="black" if marker == "X" else "none", zorder=4)
+                       color=STATUS_COLORS[status], edgecolors="black" if marker == "X" and run.runs <= SLOTS
+                       else "none", zorder=4)
     for status in (Status.OSCILLATING, Status.UNFINISHED):
         chosen = [r for r, s in enumerate(summary) if s.status == status]
         if chosen:
             ax.scatter(x[chosen], [summary[r].attempts_run for r in chosen], marker="o",
                        s=60 if run.runs <= SLOTS else 22, facecolors="none", edgecolors=STATUS_COLORS[status],
                        linewidths=1.5, zorder=4)
-    if run.runs <= SLOTS:
-        for r, info in enumerate(summary):
-            at = {Status.CONVERGED: info.converged_at, Status.DIVERGED: info.diverged_at}.get(
-                info.status, info.attempts_run)
-            if at:
-                ax.annotate(f"{at}", (x[r], at), textcoords="offset points", xytext=(8, -3), fontsize=8)
     ax.axhline(budget, color="gray", ls="--", lw=1)
     ax.set_ylim(0, budget * 1.08 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     ax.set_ylabel("attempt: ● converged\n✕ diverged, ○ still going", fontsize=9)
+    wanted = []
+    for r, info in enumerate(summary if run.runs <= SLOTS else []):
+        at = {Status.CONVERGED: info.converged_at, Status.DIVERGED: info.diverged_at}.get(info.status, info.attempts_run)
+        if at:
+            wanted.append((x[r], at, f"{at}"))
+    return wanted
 
 
 def _theory(top, bottom, run: RunData, where) -> None:

@@ -24,12 +24,34 @@ class Exit(NamedTuple):
     row: int  # first row past the view
     side: int  # +1 above, -1 below
     finite: bool  # False: the value itself was inf or nan (an overflow)
+    x: float | None = None  # where the line meets the edge; None: at the row itself
+
+
+class Trace(NamedTuple):
+    """A set of series placed on a view (see `trace`)."""
+
+    points: np.ndarray  # (rows, series): where each value is drawn as itself; NaN past the edge or not playing
+    x: np.ndarray  # (3 x rows, series): the lines' vertices, cut where they cross an edge; NaN: a gap
+    y: np.ndarray
+    exits: list[Exit]
 
 
 def alive(run: RunData) -> np.ndarray:
     """(rows, runs): True while a run was still playing (with stop_early it stops; later rows are empty)."""
     ran = np.array([s.attempts_run for s in run.summary])
     return run.attempt[:, None] <= ran[None, :]
+
+
+def unlogged_ends(run: RunData) -> list[int]:
+    """Runs that stopped early at an attempt the thinned log did not keep."""
+    kept = set(run.attempt.tolist())
+    return [r for r, s in enumerate(run.summary) if 0 < s.attempts_run < run.config.attempts
+            and s.attempts_run not in kept]
+
+
+def last_row(run: RunData, r: int) -> int:
+    """The last kept row a run played."""
+    return int(np.searchsorted(run.attempt, run.summary[r].attempts_run, side="right")) - 1
 
 
 def needed(run: RunData, values: np.ndarray, *, growth: bool = True) -> np.ndarray:
@@ -65,23 +87,70 @@ def sides(view: View, values: np.ndarray) -> np.ndarray:
     return side
 
 
-def trace(view: View, values: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, list[Exit]]:
-    """Positions to draw (rows, series) at, and where each series leaves the view.
+def trace(view: View, x: np.ndarray, values: np.ndarray, live: np.ndarray) -> Trace:
+    """Each series (a column of `values`, at rows `x`) on the view: its points, its line and its exits.
 
-    Inside values are drawn as placed; a value past the view next to one inside is drawn at the edge,
-    so the line runs to the edge where the series leaves (or comes back); the rest is a gap (NaN).
+    A value inside the axis limits is drawn as itself. The line between two rows is cut where it
+    crosses the top or bottom edge, on its true course, so a series leaving the view runs straight to
+    the edge; a value with no course to follow (inf, nan, or a tiny one in a log axis's break above
+    its zero floor) is drawn on the edge at its own row. Each time a series reaches an edge it gets an
+    `Exit` at the attempt it crossed.
     """
-    side = np.where(live, sides(view, values), 0)
-    inside = live & (side == 0) & ~np.isnan(values)
-    out = live & (side != 0)
-    before = np.vstack([np.zeros((1, inside.shape[1]), bool), inside[:-1]])
-    after = np.vstack([inside[1:], np.zeros((1, inside.shape[1]), bool)])
-    edge = np.where(side > 0, view.edge(1), view.edge(-1))
-    shown = np.where(inside, view.place(values), np.where(out & (before | after), edge, np.nan))
-    first = np.vstack([np.ones((1, inside.shape[1]), bool), ~out[:-1]])
-    rows, cols = np.nonzero(out & first)
-    exits = [Exit(int(c), int(k), int(side[k, c]), bool(np.isfinite(values[k, c]))) for k, c in zip(rows, cols)]
-    return shown, exits
+    rows, count = values.shape
+    bottom, top = view.limits
+    u, known = _placed(view, values, live)
+    inside = known & (u >= bottom) & (u <= top)
+    points = np.where(inside, u, np.nan)
+    # each segment, row k to k+1, clipped to the band [bottom, top] (1-D Liang-Barsky)
+    p, q = u[:-1], u[1:]
+    both = live[:-1] & live[1:]
+    d = q - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ta, tb = (bottom - p) / d, (top - p) / d
+    flat = d == 0
+    t0 = np.where(flat, 0.0, np.maximum(0.0, np.minimum(ta, tb)))
+    t1 = np.where(flat, 1.0, np.minimum(1.0, np.maximum(ta, tb)))
+    middle = p + 0.5 * (t0 + t1) * d
+    seen = both & (t0 <= t1) & (inside[:-1] | inside[1:] | ((t0 < t1) & (middle > bottom) & (middle < top)))
+    xx = np.broadcast_to(np.asarray(x, dtype=float)[:, None], values.shape)
+    dx = xx[1:] - xx[:-1]
+    start = (np.where(seen, xx[:-1] + t0 * dx, np.nan), np.where(seen, np.where(inside[:-1], p, p + t0 * d), np.nan))
+    end = (np.where(seen, xx[:-1] + t1 * dx, np.nan), np.where(seen, np.where(inside[1:], q, p + t1 * d), np.nan))
+    gap = np.full((1, count), np.nan)
+    slots_x = np.stack([np.where(inside, xx, np.vstack([gap, end[0]])), np.where(inside, xx, np.nan),
+                        np.where(inside, xx, np.vstack([start[0], gap]))], axis=1).reshape(3 * rows, count)
+    slots_y = np.stack([np.where(inside, u, np.vstack([gap, end[1]])), points,
+                        np.where(inside, u, np.vstack([start[1], gap]))], axis=1).reshape(3 * rows, count)
+    return Trace(points, slots_x, slots_y, _exits(view, values, live, inside, seen, end, u))
+
+
+def _placed(view: View, values: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's axis coordinate, and whether that is the value itself (False: put on the edge it
+    is past, with no course to follow). Rows not played are NaN."""
+    side = sides(view, values)
+    with np.errstate(invalid="ignore", over="ignore"):
+        u = view.place(values)  # inside: the value (zeros on the floor); past the view: the edge
+        real = view.u(np.clip(values, -(10.0 ** 300), 10.0 ** 300))
+    if view.floor is not None:  # zeros sit on the floor; the break above it holds no values
+        real = np.where(values == 0, u, np.where(values >= view.low, real, np.nan))
+    known = np.isfinite(values) & np.isfinite(real)
+    u = np.where(known, real, np.where(side > 0, view.edge(1), np.where(side < 0, view.edge(-1), u)))
+    return np.where(live, u, np.nan), known & live
+
+
+def _exits(view: View, values, live, inside, seen, end, u) -> list[Exit]:
+    """Where each series reaches an edge: its first row if that is past the view, and every segment
+    that ends on an edge short of a value past it."""
+    bottom, top = view.limits
+    out = live & ~inside
+    exits = []
+    for c in np.flatnonzero(out[0]):
+        exits.append(Exit(int(c), 0, 1 if u[0, c] > (bottom + top) / 2 else -1, bool(np.isfinite(values[0, c]))))
+    leave = seen & out[1:]
+    for k, c in zip(*np.nonzero(leave)):
+        side = 1 if end[1][k, c] >= (bottom + top) / 2 else -1
+        exits.append(Exit(int(c), int(k) + 1, side, bool(np.isfinite(values[k + 1, c])), float(end[0][k, c])))
+    return sorted(exits, key=lambda e: (e.row, e.series))
 
 
 def first_overflow(values: np.ndarray, live: np.ndarray) -> list[int | None]:
@@ -90,28 +159,40 @@ def first_overflow(values: np.ndarray, live: np.ndarray) -> list[int | None]:
     return [int(np.argmax(bad[:, c])) if bad[:, c].any() else None for c in range(values.shape[1])]
 
 
-def lines(ax, x: np.ndarray, shown: np.ndarray, colors, *, lw: float = 1.6, alpha: float = 1.0,
-          zorder: float = 2) -> LineCollection:
-    """Every series as one LineCollection; long logs of many runs are thinned in attempts."""
-    rows, count = shown.shape
+def lines(ax, trace: Trace, colors, *, lw: float = 1.6, alpha: float = 1.0, zorder: float = 2,
+          columns: list[int] | None = None, ls: str = "-") -> LineCollection:
+    """Every series (or those in `columns`) as one LineCollection; long logs of many runs are thinned."""
+    xs, ys = (trace.x, trace.y) if columns is None else (trace.x[:, columns], trace.y[:, columns])
+    rows, count = xs.shape[0] // 3, xs.shape[1]
     step = max(1, -(-rows * count // POINTS))
-    keep = np.unique(np.r_[np.arange(0, rows, step), rows - 1]) if step > 1 else slice(None)
-    xs, ys = x[keep], shown[keep]
-    segments = np.stack([np.broadcast_to(xs[:, None], ys.shape), ys], axis=-1).transpose(1, 0, 2)
-    collection = LineCollection(list(segments), colors=colors, linewidths=lw, alpha=alpha, zorder=zorder)
+    if step > 1:  # every step-th row (its three slots) and the last
+        keep = np.unique(np.r_[np.arange(0, rows, step), rows - 1])
+        xs, ys = (v.reshape(rows, 3, count)[keep].reshape(-1, count) for v in (xs, ys))
+    segments = [np.column_stack(vertices(xs[:, c], ys[:, c])) for c in range(count)]
+    collection = LineCollection(segments, colors=colors, linewidths=lw, alpha=alpha, zorder=zorder, linestyles=ls)
     ax.add_collection(collection, autolim=False)
     return collection
 
 
-def edge_marks(ax, view: View, x: np.ndarray, exits: list[Exit], colors, *, size: float = 60) -> None:
+def vertices(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One series' line from its three slots a row, without the repeats: a row inside the view has
+    its point in all three."""
+    repeat = np.zeros(x.shape, bool)
+    repeat[1:] = (x[1:] == x[:-1]) & (y[1:] == y[:-1])
+    return x[~repeat], y[~repeat]
+
+
+def edge_marks(ax, view: View, x: np.ndarray, exits: list[Exit], colors, *, size: float = 60,
+               edge: str = "black") -> None:
     """A triangle at the edge where a series left the view, pointing the way it went -- an overflow
-    (inf or nan) too: the ✕ is kept for the attempt a run was declared diverged, drawn beneath."""
+    (inf or nan) too: the ✕ is kept for the attempt a run was declared diverged, drawn beneath.
+    `edge`: the triangles' outline ("none" for thousands, which would fuse into a black bar)."""
     for side, marker in ((1, "^"), (-1, "v")):
         chosen = [e for e in exits if e.side == side]
         if chosen:
-            ax.scatter([x[e.row] for e in chosen], [view.edge(side)] * len(chosen), marker=marker, s=size,
-                       c=[colors[e.series] for e in chosen], edgecolors="black", linewidths=0.6,
-                       clip_on=False, zorder=6)
+            ax.scatter([x[e.row] if e.x is None else e.x for e in chosen], [view.edge(side)] * len(chosen),
+                       marker=marker, s=size, c=[colors[e.series] for e in chosen], edgecolors=edge,
+                       linewidths=0.6, clip_on=False, zorder=6)
 
 
 def same_series(shown: np.ndarray, columns: list[int], tolerance: float) -> list[list[int]]:
@@ -159,8 +240,8 @@ def zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray, who: str = "ever
         end = min(rows - 1, last + max(3, last // 3))
         style.attempt_axis(ax, run.attempt, last=int(run.attempt[end]))
         why = "all past the view" if live[end + 1:].any() else f"{who} had stopped"
-        ax.text(0.98, 0.03, f"attempts {run.attempt[end] + 1}–{run.attempt[-1]}:\n{why}", ha="right",
-                va="bottom", transform=ax.transAxes, fontsize=8, color="gray",
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+        # below the axis, right of its label: a note inside would cover the ends of the lines
+        ax.annotate(f"attempts {run.attempt[end] + 1}–{run.attempt[-1]}:\n{why}", (1, 0), xycoords="axes fraction",
+                    xytext=(0, -19), textcoords="offset points", ha="right", va="top", fontsize=7.5, color="gray")
     else:
         style.attempt_axis(ax, run.attempt)

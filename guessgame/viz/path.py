@@ -15,11 +15,13 @@ from matplotlib.lines import Line2D
 from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.errors import ErrorSpace, error_space, landscape
-from guessgame.viz.style import FEW, STATUS_COLORS, as_run, figure, legend_outside, margins, run_colors, run_name, title
+from guessgame.viz.errors import ErrorSpace, ends, error_space, landscape
+from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins, run_colors,
+                                 run_name, title)
 from guessgame.viz.story import story
 
 DOTS = 20_000  # more logged guesses than this: lines only
+PATHS = 25  # at most this many paths of each status
 
 
 class Frame(NamedTuple):
@@ -35,11 +37,13 @@ def frame(run: RunData) -> Frame:
     live = marks.alive(run)
     need = marks.needed(run, run.loss, growth=False) & np.isfinite(space.x)
     need[0] |= live[0] & np.isfinite(space.x[0]) & np.isfinite(run.loss[0])
-    xs = np.append(space.x[need], 0.0)
+    settled = [r for r in marks.unlogged_ends(run) if run.summary[r].status != "diverged"]
+    end_x, end_loss = ends(run, settled)  # where a stopped run ended, when the log did not keep it
+    xs = np.concatenate([space.x[need], end_x, [0.0]])
     rest = live & ~need
-    vx = choose(xs, kind="value", base=float(np.abs(xs).max()) or 1.0, room=_room(xs, space.x[rest]))
+    vx = choose(xs, kind="value", base=float(np.abs(xs[np.isfinite(xs)]).max()) or 1.0, room=_room(xs, space.x[rest]))
     grid = np.linspace(vx.low, vx.high, 401)
-    ys = np.concatenate([run.loss[need], landscape(run, grid)])
+    ys = np.concatenate([run.loss[need], end_loss, landscape(run, grid)])
     ys = ys[np.isfinite(ys)]
     vy = choose(ys, kind="value", base=float(np.abs(ys).max(initial=0)) or 1.0, room=_room(ys, run.loss[rest]))
     return Frame(space, vx, vy, live)
@@ -67,9 +71,10 @@ def path_figure(source: Any) -> Figure:
         rows, cols = np.nonzero(inside)
         ax.scatter(f.vx.place(f.space.x[rows, cols]), f.vy.place(run.loss[rows, cols]), s=14 if run.runs <= FEW else 4,
                    c=[colors[c] for c in cols], zorder=4, linewidths=0)
+    exits = [(r, int(run.attempt[k]), x, y) for r, k, x, y in exits] + _ends(ax, run, f, colors)
     _exits(ax, run, f, exits, colors)
     _starts(ax, run, f)
-    ax.set_title(title(run, "the guesses over the loss, in error space"), fontsize=11)
+    ax.set_title(title(run, "the guesses over the loss, in error space"), fontsize=11, pad=TITLE_PAD)
     margins(fig, left=1.2, bottom=0.75, legend=legend_outside(ax, *_legend(run, f, colors)))
     return fig
 
@@ -84,8 +89,8 @@ def draw_landscape(ax, run: RunData) -> Frame:
     f.vy.apply(ax, "y")
     grid = np.linspace(f.vx.low, f.vx.high, 801)
     curve = landscape(run, grid)
-    shown, _ = marks.trace(f.vy, curve[:, None], np.ones((len(grid), 1), bool))
-    ax.plot(f.vx.place(grid), shown[:, 0], color="black", lw=1.4, zorder=2)
+    drawn = marks.trace(f.vy, f.vx.place(grid), curve[:, None], np.ones((len(grid), 1), bool))
+    ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color="black", lw=1.4, zorder=2)
     ax.axvline(float(f.vx.place(0.0)), color="black", ls="--", lw=1, zorder=1)
     ax.set_xlabel(f.space.label)
     ax.set_ylabel("loss of each logged guess")
@@ -161,21 +166,56 @@ def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:
         rows = verts.shape[0] // 3
         keep = np.unique(np.r_[np.arange(0, rows, step), rows - 1])
         verts = verts.reshape(rows, 3, runs, 2)[keep].reshape(-1, runs, 2)
-    # bottom to top: the runs that leave, those still moving or bouncing, the converged (often the
-    # many, and the shortest paths, which would otherwise be buried)
-    layers = [np.array([s == "diverged" for s in statuses]), np.array([s in ("unfinished", "oscillating")
-                                                                       for s in statuses]),
-              np.array([s == "converged" for s in statuses])]
-    for chosen, alpha in zip(layers, (0.9 if runs <= FEW else 0.35, 0.9 if runs <= FEW else 0.6, 0.9)):
-        if not chosen.any():
-            continue
-        ax.add_collection(LineCollection([verts[:, r] for r in np.flatnonzero(chosen)],
-                                         colors=[colors[r] for r in np.flatnonzero(chosen)], zorder=3,
-                                         linewidths=1.2 if runs <= FEW else 0.6, alpha=alpha), autolim=False)
+    # bottom to top: the runs that leave (the widest paths), those still moving or bouncing, the
+    # converged (the shortest paths, often the many)
+    for names in (("diverged",), ("unfinished", "oscillating"), ("converged",)):
+        chosen = drawn_paths(statuses, names)
+        if chosen.size:
+            ax.add_collection(LineCollection([verts[:, r] for r in chosen], colors=[colors[r] for r in chosen],
+                                             zorder=3, linewidths=1.2 if runs <= FEW else 0.8,
+                                             alpha=0.5 if names == ("diverged",) and runs > FEW else 0.9),
+                              autolim=False)
+
+
+def drawn_paths(statuses: list[str], names: tuple[str, ...]) -> np.ndarray:
+    """The runs of these statuses whose paths are drawn: all, or PATHS spread evenly through them (lrs
+    and games in their order), since hundreds of zigzags through one bowl make a solid sheet that hides the rest."""
+    chosen = np.flatnonzero([s in names for s in statuses])
+    if chosen.size <= PATHS:
+        return chosen
+    return chosen[np.linspace(0, chosen.size - 1, PATHS).round().astype(int)]
+
+
+def _ends(ax, run: RunData, f: Frame, colors) -> list[tuple[int, int, float, float]]:
+    """Runs that stopped between kept rows: dotted from the last kept guess to the guess each ended with,
+    cut where it leaves the frame (then an exit like any other); a hollow dot at an end inside."""
+    from matplotlib.collections import LineCollection
+
+    runs = marks.unlogged_ends(run)
+    if not runs:
+        return []
+    rows = [marks.last_row(run, r) for r in runs]
+    x, loss = ends(run, runs)
+    px = np.stack([f.space.x[rows, runs], x])  # (2, runs): last kept, end
+    py = np.stack([run.loss[rows, runs], loss])
+    inside = f.vx.contains(px) & f.vy.contains(py)
+    point = np.stack([_unit(f.vx, px), _unit(f.vy, py)], axis=-1)
+    cross = _crossings(point[:1], point[1:], inside[:1], inside[1:])[0]
+    a = np.where(inside[0][:, None], point[0], cross)
+    b = np.where(inside[1][:, None], point[1], cross)
+    segments = _to_axis(f, np.stack([a, b], axis=1))
+    ax.add_collection(LineCollection(list(segments), colors=[colors[r] for r in runs], linestyles=":", lw=1.4,
+                                     zorder=3), autolim=False)
+    if inside[1].any():
+        ax.scatter(segments[inside[1], 1, 0], segments[inside[1], 1, 1], s=30, facecolors="white",
+                   edgecolors=[colors[r] for r, i in zip(runs, inside[1]) if i], linewidths=1.3, zorder=4)
+    leave = inside[0] & ~inside[1] & np.isfinite(cross[:, 0])
+    return [(r, run.summary[r].attempts_run, *segments[j, 1]) for j, r in enumerate(runs) if leave[j]]
 
 
 def _exits(ax, run: RunData, f: Frame, exits, colors) -> None:
-    """An arrow where a run leaves the frame (one artist per direction), and for a few runs the attempt."""
+    """An arrow where a run leaves the frame (one artist per direction), and for a few runs the attempt;
+    `exits` are (run, attempt, x, y)."""
     first = {}
     for r, k, x, y in exits:
         first.setdefault(r, (k, x, y))
@@ -198,8 +238,8 @@ def _exits(ax, run: RunData, f: Frame, exits, colors) -> None:
             along = np.where(np.isin(way[members[0]], ["^", "v"]), dx, dy)
             i = members[0] if along[members[0]] <= 0 else members[-1]  # the label runs toward the middle
             names = ", ".join(run_name(run, runs[j]).removeprefix("lr ") for j in members)
-            when = sorted({int(run.attempt[k[j]]) for j in members})
-            when = str(when[0]) if len(when) == 1 else ", ".join(str(run.attempt[k[j]]) for j in members)
+            when = sorted({int(k[j]) for j in members})
+            when = str(when[0]) if len(when) == 1 else ", ".join(str(k[j]) for j in members)
             text = (f"{run_name(run, runs[i])} leaves\nat attempt {when}" if len(members) == 1
                     else f"lr {names} leave\nat attempt{'s' if ',' in when else ''} {when}")
             right = dx[i] > 0 if way[i] in "<>" else along[i] > 0  # then the label runs leftward, inward
@@ -247,5 +287,10 @@ def _legend(run: RunData, f: Frame, colors) -> tuple[list, list[str]]:
             count = run.status.count(status)
             if count:
                 handles.append(Line2D([], [], color=color, lw=2))
-                labels.append(f"{status}: {count} runs")
+                shown = drawn_paths(run.status, (status,)).size
+                labels.append(f"{status}: {count} run{'s' if count > 1 else ''}" +
+                              (f"\n  ({shown} of their paths drawn)" if shown < count else ""))
+    if marks.unlogged_ends(run):
+        handles.append(Line2D([], [], color="gray", ls=":", lw=1.4, marker="o", mfc="white", markevery=[-1]))
+        labels.append(f"to the guess a run ended with, after its\nlast step (the log keeps every {run.config.log_every}th)")
     return handles, labels

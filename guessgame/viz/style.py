@@ -23,6 +23,7 @@ STATUS_COLORS = {Status.CONVERGED: "#2a9d3f", Status.OSCILLATING: "#e08a00", Sta
 _SHADES = {Status.CONVERGED: ("Greens", 0.5, 0.95), Status.OSCILLATING: ("Oranges", 0.4, 0.68),
            Status.UNFINISHED: ("Blues", 0.5, 0.95), Status.DIVERGED: ("Reds", 0.5, 0.95)}
 FEW = 8  # up to this many runs: one legend entry per run
+TITLE_PAD = 12  # points between an axes and its title: room for a ▲ on the top edge
 
 
 def as_run(source: Any) -> RunData:

@@ -18,7 +18,7 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
-from guessgame.viz.style import (STATUS_COLORS, as_run, figure, legend_outside, margins, pick_runs, run_name,
+from guessgame.viz.style import (STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins, pick_runs, run_name,
                                  side, title)
 
 SHOWN_ELEMENTS = 6
@@ -48,9 +48,9 @@ def trajectory_figure(source: Any) -> Figure:
         notes.append(f"{len(picked)} of {run.runs} runs, spread across the learning rates and statuses")
     heading = title(run, what) + ("\nshown: " + "; ".join(notes) if notes else "")
     fig.suptitle(heading, fontsize=11, y=1 - 0.08 / fig.get_figheight(), va="top")
-    panel_title = 0.2 * max(lines)
+    panel_title = 0.2 * max(lines) + 0.1  # its lines, and the pad that keeps a ▲ off it
     margins(fig, left=1.0, top=0.1 + 0.22 * (heading.count("\n") + 1) + panel_title + 0.1,
-            hspace=0.65 + panel_title, wspace=1.0, legend=texts)
+            hspace=0.75 + panel_title, wspace=1.0, legend=texts)
     return fig
 
 
@@ -68,8 +68,10 @@ def _scales(run: RunData, picked: list[int], elements: list[int]) -> np.ndarray 
     return np.where(start > 0, start, 1.0)
 
 
-def _series(run: RunData, r: int, elements: list[int], scale) -> np.ndarray:
-    guess = run.guess[:, r][:, elements]
+def _series(run: RunData, r: int, elements: list[int], scale, final: bool = False) -> np.ndarray:
+    """The shown elements of run r at every kept row, or (`final`) of the guess it ended with."""
+    guess = (np.asarray(run.summary[r].final_guess, dtype=float).reshape(-1)[elements] if final
+             else run.guess[:, r][:, elements])
     if scale is None:
         return guess
     with np.errstate(over="ignore", invalid="ignore"):
@@ -90,12 +92,15 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
     view = choose(core, kind="value", base=base, room=room)
     view.apply(ax)
     cycle = colormaps["tab10"]
-    shown, exits = marks.trace(view, values, live)
+    traced = marks.trace(view, run.attempt, values, live)
+    shown, exits = traced.points, traced.exits
     groups = marks.same_series(shown, list(range(len(elements))), 2e-3 * (view.limits[1] - view.limits[0]))
     groups = marks.split_unequal(groups, values, 2e-3 * float(np.ptp(core)) if core.size else 0.0)
     firsts = [g[0] for g in groups]
     colors = [cycle(i % 10) for i in range(len(elements))]
-    marks.lines(ax, run.attempt, shown[:, firsts], [colors[i] for i in firsts], lw=1.6)
+    marks.lines(ax, traced, [colors[i] for i in firsts], lw=1.6, columns=firsts)
+    if r in marks.unlogged_ends(run):
+        _end(ax, run, r, view, (values[marks.last_row(run, r)], _series(run, r, elements, scale, final=True)), colors)
     if len(run.attempt) <= 60:  # few attempts: each one a dot
         for i in firsts:
             ax.plot(run.attempt, shown[:, i], "o", ms=2.5, color=colors[i], zorder=3)
@@ -113,10 +118,23 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
     notes += [f"{name[i]} stays on its answer" for i in firsts if (values[:, i][live[:, i]] == targets[i]).all()]
     note = textwrap.fill("; ".join(notes), 36) if notes else ""
     ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info.status.value}" + ("\n" + note if note else ""),
-                 color=STATUS_COLORS[info.status], fontsize=10)
+                 color=STATUS_COLORS[info.status], fontsize=10, pad=TITLE_PAD)
     ax.set_ylabel("guess" if scale is None else "(guess − answer) ÷ start")
     ax.grid(True, alpha=0.3)
     return 1 + (note.count("\n") + 1 if note else 0)
+
+
+def _end(ax, run: RunData, r: int, view, rows: tuple[np.ndarray, np.ndarray], colors) -> None:
+    """A run that stopped between kept rows: dotted from its last kept guess to the guess it ended with
+    (after its last step, the attempt after it stopped), a dot there, or a ▲ where it leaves the view."""
+    at = np.array([run.attempt[marks.last_row(run, r)], run.summary[r].attempts_run + 1], dtype=float)
+    values = np.vstack(rows)
+    end = marks.trace(view, at, values, np.ones(values.shape, bool))
+    marks.lines(ax, end, colors[:values.shape[1]], lw=1.4, ls=":", zorder=2.5)
+    for i in range(values.shape[1]):
+        if np.isfinite(end.points[1, i]):
+            ax.plot(at[1], end.points[1, i], "o", ms=4, mfc="white", mec=colors[i], mew=1.3, zorder=3)
+    marks.edge_marks(ax, view, at, end.exits, colors, size=40)
 
 
 def _events(ax, run: RunData, r: int) -> None:
@@ -140,6 +158,10 @@ def _legend(run: RunData, picked: list[int], elements: list[int], scale) -> tupl
         if any(run.summary[r].status == status for r in picked):
             handles.append(Line2D([], [], color=STATUS_COLORS[status], ls=":", lw=1.6))
             labels.append(f"{status.value} at this attempt")
+    stopped = [r for r in marks.unlogged_ends(run) if r in picked]
+    if stopped:
+        handles.append(Line2D([], [], color="gray", ls=":", lw=1.4, marker="o", mfc="white", markevery=[-1]))
+        labels.append(f"to the guess a run ended with, after\nits last step (the log keeps every {run.config.log_every}th)")
     handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black"))
     labels.append("left the view here (▲ above, ▼ below)")
     return handles, labels
