@@ -141,3 +141,20 @@ def test_a_sweep_is_predicted_run_for_run_as_each_run_alone(lrs, reduction, atte
     together = predict_runs(config, errors, lr=lrs)
     assert together == [predict(config, error=error, lr=lr) for lr in lrs]
     assert together == predict_runs(config, errors, lr=lrs, written_out=True)
+
+
+def test_an_l1_run_that_reaches_its_band_in_the_second_half_is_oscillating():
+    """lr 0.6983 on the notebook's l1 game: steps of 0.2328 reach the band at attempt 18 of 30, then
+    the guess bounces between two points for ever -- the notebook's loop shows the losses repeat."""
+    import torch
+    import torch.nn.functional as F
+    from reference import notebook_loop
+
+    lr, attempts = 0.6983, 30
+    _, loss, _, _ = notebook_loop([2.0, 5.0, 9.0], [-2.0, 5.0, 13.0], F.l1_loss, lr, attempts, dtype=torch.float64)
+    assert torch.equal(loss[-6:], loss[-8:-2]) and loss[-1] != loss[-2]  # a period-2 bounce at the end
+    assert loss[15:].min() < loss[:15].min()  # ... reached after the first half, lower than it ever was
+    result = simulate({"answer": [2, 5, 9], "guess": [-2, 5, 13], "loss": "l1", "lr": lr, "attempts": attempts})
+    assert result.status == ["oscillating"]
+    assert result.theory[0].predicted == "oscillating"
+    assert result.theory[0].band_reached_at == 18

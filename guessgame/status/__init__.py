@@ -28,7 +28,9 @@ second half (by more than rounding, `slack`):
     unfinished   the second half reached a lower loss or a higher one -- it is still moving -- or its
                  last loss is within tolerance but not yet for SETTLE attempts
     oscillating  neither: it stays within what the first half already did -- the L1 band, a
-                 period-2 cycle at the critical lr, a plateau, a guess that no longer moves
+                 period-2 cycle at the critical lr, a plateau, a guess that no longer moves; or its
+                 last REPEATS losses repeat exactly, with period 1 or 2, however late it got there
+                 (an L1 run that reached its band in the second half bounces in it from then on)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ STAY = 10  # ... or a STAY-th of the attempts it took to get there, when that is
 GROWTH = 1.01  # the smallest factor per attempt that counts as geometric growth ...
 GROWING_FOR = 4  # ... when the loss is multiplied by it this many attempts in a row ...
 STEADY = 1e-6  # ... by the same factor to within this (a transient's growth slows down)
+REPEATS = 6  # the last losses that, repeating exactly with period 1 or 2, say a run no longer moves
 
 
 class Status(str, Enum):

@@ -10,7 +10,7 @@ from torch import Tensor
 
 from guessgame.config import Config
 from guessgame.losses import LOSSES
-from guessgame.status import GROWING_FOR, GROWTH, SETTLE, STAY, STEADY, Status
+from guessgame.status import GROWING_FOR, GROWTH, REPEATS, SETTLE, STAY, STEADY, Status
 
 
 class Outcome(NamedTuple):
@@ -285,7 +285,8 @@ def _settled(size: Tensor, tolerance: float) -> Tensor:
 
 
 def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float) -> Tensor:
-    """No verdict yet: did the second half reach a lower or a higher loss than the first half did?"""
+    """No verdict yet: did the second half reach a lower or a higher loss than the first half did --
+    unless the last losses repeat exactly, with period 1 or 2?"""
     steps, runs = loss.shape
     if steps < 2:
         return torch.ones(runs, dtype=torch.bool)
@@ -302,7 +303,16 @@ def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: boo
     pending = ~finite[half:].all(0)  # an overflowing loss in the second half: nothing to compare
     if has_minimum:
         pending |= size[-1] <= tolerance
-    return improving | growing | pending
+    return pending | ((improving | growing) & ~repeating(value))
+
+
+def repeating(loss: Tensor) -> Tensor:
+    """Whether each run's last REPEATS losses (attempts, runs) repeat its two before them exactly:
+    a bounce between two losses, or a loss that no longer changes."""
+    if loss.shape[0] < REPEATS + 2:
+        return torch.zeros(loss.shape[1], dtype=torch.bool)
+    tail = loss[-REPEATS - 2:]
+    return (tail[2:] == tail[:-2]).all(0)
 
 
 def _first(mask: Tensor) -> Tensor:

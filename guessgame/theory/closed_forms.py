@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from guessgame import losses
-from guessgame.status import Status, verdicts
+from guessgame.status import REPEATS, Status, verdicts
 from guessgame.theory.games import Games, never
 
 
@@ -73,7 +73,8 @@ def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict,
         half = (steps + 1) // 2
         last = loss_at(rows, torch.full_like(enters, steps - 1))
         middle = loss_at(rows, torch.full_like(enters, half - 1))
-        moving = (last < middle - rules.slack * middle.abs()) | (last <= rules.tolerance)
+        tail = torch.stack([loss_at(rows, torch.full_like(enters, t)) for t in range(max(0, steps - REPEATS - 2), steps)])
+        moving = (last <= rules.tolerance) | ((last < middle - rules.slack * middle.abs()) & ~verdicts.repeating(tail))
         found.converged[rows] = converged
         found.settled[rows] = torch.where(converged, enters, steps)
         found.decided_conv[rows] = torch.where(converged, end, steps)
