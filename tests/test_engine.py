@@ -3,6 +3,8 @@
 import itertools
 import warnings
 
+import re
+
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -182,8 +184,19 @@ def test_a_log_too_big_for_memory_is_refused_before_it_starts(monkeypatch):
     from guessgame.engine import answers
 
     monkeypatch.setattr(answers, "_available_memory", lambda: 2**30)
-    with pytest.raises(ConfigError, match=r"GiB of log.*log_every: \d+"):
-        simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 2000})
+    big = {"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 2000}
+    with pytest.raises(ConfigError, match=r"GiB of log.*log_every: \d+") as refused:
+        simulate(big)
+    every = int(re.search(r"e.g. log_every: (\d+)", str(refused.value)).group(1))
+    # the advice is exact: followed, the check passes; one less, it does not
+    itemsize = getattr(torch, load_config(big).dtype).itemsize
+    answers.check_memory(load_config({**big, "log_every": every}), itemsize)
+    with pytest.raises(ConfigError):
+        answers.check_memory(load_config({**big, "log_every": every - 1}), itemsize)
+    # the log is what a run keeps: guess, gradient and step per kept row and the guess after, every loss
+    kept = len(range(1, 2001, every)) + ((2000 - 1) % every != 0)
+    assert answers.log_bytes(load_config({**big, "log_every": every}), itemsize) == \
+        ((kept + 1) * 3 * 3 + 2000) * 10000 * itemsize
     with pytest.raises(ConfigError, match="use fewer runs or attempts"):
         simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 100000})
     simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 100]}, "attempts": 100})

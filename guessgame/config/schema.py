@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from guessgame import losses
 
@@ -131,6 +132,20 @@ class Config:
         """The attempts kept in the log: every `log_every`-th from the first, and always the last."""
         kept = range(1, self.attempts + 1, self.log_every)
         return kept if kept[-1] == self.attempts else [*kept, self.attempts]
+
+    def least_log_every(self, fits: Callable[["Config"], bool]) -> int | None:
+        """The smallest log_every of 2 or more with which `fits(config)` holds, or None if even keeping
+        only the first and last attempts does not (fewer rows for a larger k: a bisection)."""
+        low, high = 2, max(2, self.attempts)
+        if not fits(dataclasses.replace(self, log_every=high)):
+            return None
+        while low < high:
+            middle = (low + high) // 2
+            if fits(dataclasses.replace(self, log_every=middle)):
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
     def replace(self, **changes: Any) -> "Config":
         """This config with some keys changed, as YAML values, and validated like any other:

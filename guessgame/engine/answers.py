@@ -43,14 +43,16 @@ def check_memory(config: Config, itemsize: int) -> None:
     """Refuse, before starting, a log this machine cannot hold; say what to change."""
     needed = log_bytes(config, itemsize)
     available = _available_memory()
-    if available and needed > 0.7 * available:
-        losses_alone = config.attempts * config.runs * itemsize
-        way_out = (f"keep every k-th attempt with log_every (e.g. log_every: "
-                   f"{max(2, int(needed / (0.3 * available)) + 1)}), or use fewer runs or attempts"
-                   if losses_alone < 0.3 * available else "use fewer runs or attempts")
+    if available and needed > SPARE * available:
+        every = config.least_log_every(lambda thinner: log_bytes(thinner, itemsize) <= SPARE * available)
+        way_out = (f"keep every k-th attempt with log_every (e.g. log_every: {every}), or use fewer runs or attempts"
+                   if every else "use fewer runs or attempts")
         raise ConfigError(
             f"{config.runs:,} runs x {config.attempts:,} attempts would keep {needed / 2**30:.1f} GiB of log, "
             f"more than this machine can spare ({available / 2**30:.1f} GiB free); {way_out}", key="log_every")
+
+
+SPARE = 0.6  # of the memory available, what a log may take: the work after the loop needs up to half as much
 
 
 def _available_memory() -> int | None:

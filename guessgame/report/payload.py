@@ -77,7 +77,7 @@ class _Curves:
     def __init__(self, view: View, values: np.ndarray, live: np.ndarray, column: int = 0) -> None:
         """`values` (rows, runs), or one run's (rows, 1) as run `column`."""
         self.view, self.column = view, column
-        self.shown, exits = marks.trace(view, values, live)
+        self.shown, exits = series.on_view(view, values, live)
         self.exits: dict[int, list[marks.Exit]] = {}
         for e in exits:
             self.exits.setdefault(e.series + column, []).append(e)
@@ -183,7 +183,7 @@ def _landscape(run: RunData, f) -> dict[str, Any]:
     """The loss curve over the path's frame, and where the answer (error 0) is."""
     grid = np.linspace(f.vx.low, f.vx.high, 401)
     curve = landscape(run, grid)
-    shown, _ = marks.trace(f.vy, curve[:, None], np.ones((len(grid), 1), bool))
+    shown, _ = series.on_view(f.vy, curve[:, None], np.ones((len(grid), 1), bool))
     return {"x": series.quantize(f.vx, f.vx.place(grid)), "y": series.quantize(f.vy, shown[:, 0]),
             "answer": series.quantize(f.vx, [f.vx.place(0.0)])[0], "label": f.space.curve}
 

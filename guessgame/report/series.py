@@ -89,8 +89,13 @@ def kept_rows(shown: np.ndarray, attempt: np.ndarray, events: list[int], budget:
 
 
 def on_view(view: View, values: np.ndarray, live: np.ndarray) -> tuple[np.ndarray, list[marks.Exit]]:
-    """`marks.trace`: the positions to draw (a run leaving the view runs to its edge, then a gap) and the exits."""
-    return marks.trace(view, values, live)
+    """`marks.trace` by row: the positions to draw (a run leaving the view runs to its edge, then a
+    gap) and the exits."""
+    traced = marks.trace(view, np.arange(len(values)), values, live)
+    shown = traced.points.copy()
+    for e in traced.exits:
+        shown[e.row, e.series] = view.edge(e.side)
+    return shown, traced.exits
 
 
 def deltas(values: np.ndarray) -> list[int]:

@@ -52,8 +52,9 @@ def check_disk(config: Config, out: Path) -> None:
     free = shutil.disk_usage(probe).free
     room = min(CSV_LIMIT, 0.8 * free)
     if size > room:
-        every = -(-size * config.log_every // int(room))  # the smallest k that fits
+        every = config.least_log_every(lambda thinner: csv_bytes(thinner) <= room)
+        way_out = f"keep every k-th attempt with log_every={every}, or use fewer runs or attempts" if every else \
+            "use fewer runs or attempts"
         raise ConfigError(f"attempts.csv would be about {size / 2**30:.1f} GiB ({config.runs:,} runs x "
                           f"{config.logged_rows:,} logged attempts; {free / 2**30:.1f} GiB free under "
-                          f"{probe}); keep every k-th attempt with log_every={every}, or use fewer runs or "
-                          "attempts", key="log_every")
+                          f"{probe}); {way_out}", key="log_every")
