@@ -326,3 +326,53 @@ def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         _Worker(slow_write, notify=print).wait(interrupted=True)
     assert not written  # it stopped waiting instead of letting the write finish
+
+
+_DRAWN_APART = """
+import json, sys
+from pathlib import Path
+from guessgame.rundir.drawer import Drawer
+from guessgame.rundir.save import save
+
+def report(source, run_dir):
+    if sys.argv[3] == "fail":
+        raise ValueError("no page today")
+    from guessgame.report import write_report
+    return write_report(source, run_dir)
+
+drawer = Drawer.start("png", report)  # before torch is loaded, as `guessgame run` does
+assert drawer is not None, "no drawing process"
+from guessgame import simulate
+saved = save(simulate(sys.argv[1]), Path(sys.argv[2]), report=report, drawer=drawer)
+print(json.dumps({"dir": str(saved.run_dir), "failures": [str(f) for f in saved.failures]}))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="drawn apart only where fork is")
+def test_a_second_process_draws_the_same_figures_and_page_and_names_what_failed(tmp_path):
+    """A small run's figures and page are drawn by a process forked before torch loads, from the
+    folder's files: byte for byte what the run's own process draws from the result."""
+    from guessgame import simulate
+    from guessgame.report import write_report
+    from guessgame.rundir.save import save
+
+    config = str(CONFIGS / "l1.yaml")
+    done = subprocess.run([sys.executable, "-c", _DRAWN_APART, config, str(tmp_path / "apart"), "ok"],
+                          capture_output=True, text=True, timeout=300, check=True)
+    apart = json.loads(done.stdout)
+    assert apart["failures"] == []
+    here = save(simulate(config), tmp_path / "here", report=write_report)
+    for name in ("plots/loss.png", "plots/trajectory.png", "plots/lr.png"):
+        assert (here.run_dir / name).read_bytes() == (tmp_path / apart["dir"] / name).read_bytes(), name
+    page = (here.run_dir / "report.html").read_text(encoding="utf-8").replace(here.run_dir.name, "RUN")
+    assert page == (tmp_path / apart["dir"] / "report.html").read_text(encoding="utf-8").replace(
+        os.path.basename(apart["dir"]), "RUN")
+
+    done = subprocess.run([sys.executable, "-c", _DRAWN_APART, config, str(tmp_path / "failing"), "fail"],
+                          capture_output=True, text=True, timeout=300, check=True)
+    failing = json.loads(done.stdout)
+    assert failing["failures"] == ["report.html could not be written: ValueError: no page today"]
+    run_dir = tmp_path / failing["dir"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert not (run_dir / "report.html").exists() and sorted(DATA) == sorted(
+        p.name for p in run_dir.iterdir() if p.is_file())

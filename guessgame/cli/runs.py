@@ -68,8 +68,8 @@ class Job(NamedTuple):
 
 
 def _simulate_and_save(config: Config, job: Job) -> None:
-    from guessgame.engine import Interrupted, simulate
-    from guessgame.report import write_report
+    from guessgame.report import prepare, write_report
+    from guessgame.rundir.drawer import SMALL, Drawer
     from guessgame.rundir.layout import check_disk
     from guessgame.rundir.save import Stopped, save
 
@@ -78,19 +78,29 @@ def _simulate_and_save(config: Config, job: Job) -> None:
 
         require()
     check_disk(config, job.out)
-    interrupts.work_begins()  # torch is loaded: from here Ctrl-C keeps what was computed
+    # A small run's figures are drawn by a process that loads matplotlib while this one loads torch.
+    small = config.logged_rows * config.runs * (1 + 3 * config.numel) <= SMALL
+    drawer = Drawer.start(job.fmt.value, write_report, prepare) if job.figures and small else None
     try:
-        with Progress(enabled=not job.quiet) as progress:
-            result = simulate(config, progress=progress.update)
-    except Interrupted as exc:
-        result = exc.result
-        err_console.print(f"[yellow]interrupted[/] after {max(result.attempts_run, default=0)} attempts; "
-                          "saving what was computed (Ctrl-C again to stop at once)", soft_wrap=True)
-    try:
-        saved = save(result, job.out, fmt=job.fmt.value, figures=job.figures, tensorboard=job.tensorboard,
-                     notify=lambda text: err_console.print(f"[yellow]{text}[/]", soft_wrap=True), report=write_report)
-    except Stopped as stop:
-        _stopped(stop)
+        from guessgame.engine import Interrupted, simulate
+
+        interrupts.work_begins()  # torch is loaded: from here Ctrl-C keeps what was computed
+        try:
+            with Progress(enabled=not job.quiet) as progress:
+                result = simulate(config, progress=progress.update)
+        except Interrupted as exc:
+            result = exc.result
+            err_console.print(f"[yellow]interrupted[/] after {max(result.attempts_run, default=0)} attempts; "
+                              "saving what was computed (Ctrl-C again to stop at once)", soft_wrap=True)
+        try:
+            saved = save(result, job.out, fmt=job.fmt.value, figures=job.figures, tensorboard=job.tensorboard,
+                         notify=lambda text: err_console.print(f"[yellow]{text}[/]", soft_wrap=True),
+                         report=write_report, drawer=drawer)
+        except Stopped as stop:
+            _stopped(stop)
+    finally:
+        if drawer is not None:
+            drawer.stop()
     _tell(result, saved, job)
 
 

@@ -40,6 +40,11 @@ def figure(source: Any) -> Page:
     return Page(render(run, config_text))
 
 
+def prepare() -> None:
+    """Load what writing a page needs, ahead of the page."""
+    import guessgame.report.page  # noqa: F401
+
+
 def write_report(source: Any, run_dir: str | Path) -> Path:
     """Write `run_dir/report.html` for `source` (a `Result`, a `RunData`, or `run_dir` itself when None),
     through a temporary file: a report that fails leaves no half page."""

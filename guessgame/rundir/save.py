@@ -60,9 +60,11 @@ class _Progress:
 
 
 def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboard: bool = False,
-         notify: Callable[[str], None] = print, report: Callable[[object, Path], Path] | None = None) -> Saved:
+         notify: Callable[[str], None] = print, report: Callable[[object, Path], Path] | None = None,
+         drawer=None) -> Saved:
     """Write a new run folder under `out` for `result`; `notify` is told when Ctrl-C is pressed while saving.
-    With `figures`, `report(result, run_dir)` writes the page of the run last, after the plots."""
+    With `figures`, `report(result, run_dir)` writes the page of the run last, after the plots -- both
+    in the `drawer.Drawer` process if one is given."""
     run_dir = create_run_dir(out, result.config.name)
     progress = _Progress()
 
@@ -71,6 +73,9 @@ def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboa
         progress.data_written.set()
         if tensorboard and not progress.stop.is_set():
             progress.failures += _write_events(run_dir, result)
+        if figures and drawer is not None and not progress.stop.is_set():
+            progress.failures += drawer.draw(run_dir)
+            return
         if figures and not progress.stop.is_set():
             progress.failures += draw_figures(result, run_dir / PLOTS, fmt, stop=progress.stop)[1]
         if figures and report is not None and not progress.stop.is_set():
@@ -81,6 +86,8 @@ def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboa
         interrupted = worker.wait(interrupted=result.interrupted)
     except KeyboardInterrupt:
         progress.stop.set()
+        if drawer is not None:
+            drawer.stop()
         kept = progress.data_written.is_set()
         for unfinished in ((PLOTS, TENSORBOARD) if kept else ("",)):
             remove(run_dir / unfinished)
