@@ -22,8 +22,13 @@ def until_work() -> None:
     signal.signal(signal.SIGINT, _end)
 
 
+def on_the_command_line() -> bool:
+    """Whether this process is the command line's (`until_work` took Ctrl-C), not a library caller's."""
+    return signal.getsignal(signal.SIGINT) is _end
+
+
 def work_begins() -> None:
     """From here Ctrl-C is KeyboardInterrupt (only if `until_work` had taken it: a library caller's own
     handler is left alone)."""
-    if signal.getsignal(signal.SIGINT) is _end:
+    if on_the_command_line():
         signal.signal(signal.SIGINT, signal.default_int_handler)

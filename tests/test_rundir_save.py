@@ -376,3 +376,17 @@ def test_a_second_process_draws_the_same_figures_and_page_and_names_what_failed(
     assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
     assert not (run_dir / "report.html").exists() and sorted(DATA) == sorted(
         p.name for p in run_dir.iterdir() if p.is_file())
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="drawn apart only where fork is")
+def test_the_command_line_draws_a_small_run_in_a_second_process(tmp_path):
+    script = ("import sys, atexit\n"
+              "atexit.register(lambda: print('matplotlib' in sys.modules, file=sys.stderr))\n"
+              f"sys.argv = ['guessgame', 'run', {str(CONFIGS / 'l1.yaml')!r}, '--out', {str(tmp_path)!r}, '-q']\n"
+              "from guessgame.launch import main\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "False"  # this process never loaded matplotlib: the other one drew
+    run_dir = tmp_path / done.stdout.strip().split("/")[-1]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert (run_dir / "report.html").is_file()

@@ -80,7 +80,8 @@ def _simulate_and_save(config: Config, job: Job) -> None:
     check_disk(config, job.out)
     # A small run's figures are drawn by a process that loads matplotlib while this one loads torch.
     small = config.logged_rows * config.runs * (1 + 3 * config.numel) <= SMALL
-    drawer = Drawer.start(job.fmt.value, write_report, prepare) if job.figures and small else None
+    apart = job.figures and small and interrupts.on_the_command_line()  # never fork a library caller's process
+    drawer = Drawer.start(job.fmt.value, write_report, prepare) if apart else None
     try:
         from guessgame.engine import Interrupted, simulate
 
