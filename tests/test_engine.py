@@ -200,3 +200,27 @@ def test_a_log_too_big_for_memory_is_refused_before_it_starts(monkeypatch):
     with pytest.raises(ConfigError, match="use fewer runs or attempts"):
         simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 100000})
     simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 100]}, "attempts": 100})
+
+
+@pytest.mark.parametrize("lrs", [[0.01], [0.01, 0.5, 2.0, 3.5] * 20], ids=["one-run", "eighty-runs"])
+@pytest.mark.parametrize("stop_at", [1, 255, 256, 300])
+def test_ctrl_c_keeps_exactly_the_attempts_computed(lrs, stop_at):
+    """Ctrl-C during the loop: the result holds the attempts done so far, each as the notebook's loop
+    computes it, and the guess after the last of them -- wherever the loop was cut."""
+    from guessgame.engine import Interrupted
+    import torch.nn.functional as F
+
+    def progress(t, total):
+        if t == stop_at:
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as cut:
+        simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": lrs, "attempts": 1000},
+                 progress=progress)
+    result = cut.value.result
+    assert result.interrupted and result.attempt.tolist() == list(range(1, stop_at + 1))
+    for r, lr in enumerate(lrs[:4]):
+        guess, loss, grad, step = notebook_loop([2.0, 77.0, 91.0], 50.0, F.mse_loss, lr, stop_at + 1)
+        assert torch.equal(result.guess[:, r], guess[:stop_at]) and torch.equal(result.grad[:, r], grad[:stop_at])
+        assert torch.equal(result.step[:, r], step[:stop_at]) and torch.equal(result.loss[:, r], loss[:stop_at])
+        assert torch.equal(result.final_guess[r], guess[stop_at])

@@ -12,6 +12,7 @@ from guessgame.config import Config
 from guessgame.status import verdicts
 
 _CHUNK = 1 << 20  # elements of guesses turned into losses at a time
+RING, RING_WIDTH = 256, 64  # slots of the ring, for attempts of at most this many values
 
 
 class Slots(NamedTuple):
@@ -30,6 +31,10 @@ class Log:
     inner reduction per attempt costs more than the whole update). Otherwise the loss is computed
     each attempt, as early stop and the verdicts need every loss while only every `log_every`-th
     guess is kept. Nothing is made per attempt before the loop: a row is found by arithmetic.
+
+    With few values per attempt (a long run of one lr), finding a row of the log costs more than the
+    update: attempts then write into a ring of RING slots made once, copied into the log a block at
+    a time (and when the loop ends or is cut short, by `final`).
     """
 
     def __init__(self, config: Config, start: Tensor) -> None:
@@ -45,6 +50,12 @@ class Log:
         if self.direct:
             self.guess[0].copy_(start)
         self.start = self.guess[0] if self.direct else start
+        self._ring: list[Slots] | None = None
+        if self.direct and runs * n <= RING_WIDTH:
+            size = min(RING, self.rows)
+            self._staged = tuple(torch.empty(size, runs, n, dtype=start.dtype, device=start.device) for _ in Slots._fields)
+            self._ring = [Slots(*views) for views in zip(*(staged.unbind(0) for staged in self._staged))]
+            self._flushed = 0  # attempts copied from the ring into the log
 
     def row(self, t: int) -> int | None:
         """The log row of attempt t, if it is kept: every `log_every`-th from the first, and the last."""
@@ -61,6 +72,8 @@ class Log:
 
     def slots(self, t: int) -> Slots:
         """In direct mode, where attempt t writes its gradient, step and next guess."""
+        if self._ring is not None:
+            return self._ring[(t - 1) % len(self._ring)]
         return Slots(self.grad[t - 1], self.step[t - 1], self.guess[t])
 
     def keep(self, t: int, slots: Slots, step: Tensor, new_guess: Tensor) -> Tensor:
@@ -71,7 +84,18 @@ class Log:
         if new_guess is not slots.guess:
             slots.guess.copy_(new_guess)
         self.done = t
+        if self._ring is not None and t % len(self._ring) == 0:
+            self._flush()
         return slots.guess
+
+    def _flush(self) -> None:
+        """Copy the attempts done since the last copy from the ring into the log."""
+        start, count = self._flushed, self.done - self._flushed
+        grad, step, guess = self._staged
+        self.grad[start:start + count].copy_(grad[:count])
+        self.step[start:start + count].copy_(step[:count])
+        self.guess[start + 1:start + 1 + count].copy_(guess[:count])
+        self._flushed = self.done
 
     def record(self, t: int, guess: Tensor, grad: Tensor, step: Tensor, new_guess: Tensor, loss: Tensor) -> Tensor:
         """Keep attempt t, whose loss was computed in the loop; returns the guess the next attempt starts from."""
@@ -86,6 +110,8 @@ class Log:
 
     def final(self, guess: Tensor) -> Tensor:
         """The guess after the last recorded step (in direct mode, read from the log)."""
+        if self._ring is not None:
+            self._flush()
         return self.guess[self.done] if self.direct else guess
 
     def note_lost(self, t: int, loss: Tensor, guess: Tensor) -> Tensor:
