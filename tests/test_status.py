@@ -156,6 +156,7 @@ def test_the_quick_paths_of_classify_agree_with_every_rule_applied_to_every_run(
     attempts_run = torch.tensor([steps if played[r] % 3 else min(played[r], steps) for r in range(len(runs))])
     rules = Rules(tolerance=1e-12, diverge_factor=1e6, has_minimum=has_minimum, slack=1e-9)
     reference = verdicts.outcome(verdicts._found(loss, attempts_run, lost_at, rules))
-    assert classify(loss, attempts_run, lost_at, rules) == reference
-    with patch.object(verdicts, "BLOCK", steps * 3):  # a few runs at a time, as a long sweep is judged
+    with patch.object(verdicts, "QUICK_FROM", 0):  # the quick paths, as for a sweep of thousands of runs
         assert classify(loss, attempts_run, lost_at, rules) == reference
+        with patch.object(verdicts, "BLOCK", steps * 3):  # a few runs at a time, as a long sweep is judged
+            assert classify(loss, attempts_run, lost_at, rules) == reference

@@ -1,12 +1,14 @@
 """Theory against closed-form gradient descent, and the engine's statuses against theory."""
 
 import math
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guessgame import load_config, simulate
+from guessgame.status import verdicts
 from guessgame.theory import predict, predict_runs
 
 
@@ -138,7 +140,8 @@ def test_a_sweep_is_predicted_run_for_run_as_each_run_alone(lrs, reduction, atte
     config = load_config({"answer": [0.0] * n, "guess": error, "loss": "mse", "reduction": reduction, "lr": lrs,
                           "attempts": attempts, "tolerance": tolerance, "diverge_factor": factor})
     errors = [error] * len(lrs)
-    together = predict_runs(config, errors, lr=lrs)
+    with patch.object(verdicts, "QUICK_FROM", 0):  # the shortcut, as for a sweep of thousands of runs
+        together = predict_runs(config, errors, lr=lrs)
     assert together == [predict(config, error=error, lr=lr) for lr in lrs]
     assert together == predict_runs(config, errors, lr=lrs, written_out=True)
 

@@ -92,6 +92,8 @@ def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) ->
     point where the fast-diverging ones are decided, then, for the few still open, over them all.
     """
     steps, runs = loss.shape
+    if steps * runs < QUICK_FROM:  # too few losses for the quick paths to pay for themselves
+        return _found(loss, attempts_run, lost_at, rules)
     found, done = _simple(loss, attempts_run, lost_at, rules)
     rest = (~done).nonzero().flatten()
     window = min(steps, _WINDOW)
@@ -111,6 +113,7 @@ def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) ->
 
 
 _WINDOW = 64  # attempts looked at first for the runs that are not simple: most diverge within them
+QUICK_FROM = 1 << 15  # losses from which the quick paths are taken
 
 
 def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> tuple[Found, Tensor]:

@@ -69,7 +69,8 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
     if momentum and path_of not in (closed_forms.quadratic, closed_forms.drift):
         return [Theory(note=f"no closed form for {config.loss} with momentum")] * runs
     rules = verdicts.Rules(config.tolerance, config.diverge_factor, kind.has_minimum, slack)
-    shortcut = path_of is closed_forms.quadratic and not momentum and not written_out
+    shortcut = path_of is closed_forms.quadratic and not momentum and not written_out and \
+        runs * attempts >= verdicts.QUICK_FROM  # a few losses are quicker written down
     blocks: list[Theory] = []
     step = runs if shortcut else max(1, verdicts.BLOCK // max(1, attempts))  # the losses written down at a time
     for start in range(0, runs, step):
