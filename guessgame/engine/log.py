@@ -130,11 +130,25 @@ class Log:
             return self.loss[:self.done]
         guesses = self.guess[:self.done]
         values = _losses_of(self.config, guesses, answers)
-        if not bool(torch.isfinite(values.sum(0)).all()):  # a finite sum: every loss finite (one pass)
-            odd = (~torch.isfinite(values)).any(0).cpu()
-            runs = odd.nonzero().flatten()  # only these runs' guesses need looking at
-            self.lost_at[runs] = verdicts._first(~torch.isfinite(guesses[:, runs.to(guesses.device)]).all(-1).cpu())
+        # A run whose losses sum to a finite number has every loss finite, so its guesses are finite:
+        # only the others' guesses need looking at (one pass over the losses).
+        odd = (~torch.isfinite(values.sum(0))).cpu()
+        if bool(odd.any()):
+            runs = odd.nonzero().flatten()
+            self.lost_at[runs] = verdicts._first(~_all_finite(guesses[:, runs.to(guesses.device)]).cpu())
         return values
+
+
+def _all_finite(guesses: Tensor) -> Tensor:
+    """Whether every element of each guess (..., N) is finite; element by element for a few of them
+    (a reduction over many short rows is slow)."""
+    finite = torch.isfinite(guesses)
+    if guesses.shape[-1] > 4:
+        return finite.all(-1)
+    every = finite[..., 0].clone()
+    for k in range(1, guesses.shape[-1]):
+        every &= finite[..., k]
+    return every
 
 
 def _losses_of(config: Config, guesses: Tensor, answers: Tensor) -> Tensor:
