@@ -35,10 +35,11 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     start = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, -1)
     log = Log(config, start.expand(config.runs, -1).clone())
     stop = EarlyStop(config, log.loss) if config.stop_early else None
-    optimizer = optimizers.make(config, lr.to(device).unsqueeze(1))
+    lrs = optimizers.scheduled_lrs(config, lr) if config.scheduled else None  # (attempts, runs)
+    optimizer = optimizers.make(config, lr.to(device).unsqueeze(1), lrs)
     final_guess, interrupted = _play(config, log, optimizer, stop, answer[:config.games], progress)
     attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
-    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted))
+    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs))
     if interrupted:
         raise Interrupted(result)
     return result

@@ -37,6 +37,8 @@ class Result:
     best_loss: list[float] = field(default_factory=list)  # the lowest loss each run reached
     final_loss: list[float] = field(default_factory=list)
     left_at: list[int | None] = field(default_factory=list)
+    lr_at: Tensor | None = None  # (attempts, runs) float64: the lr each logged attempt used, with a schedule
+    cell: Tensor | None = None  # (runs,) which cell of a grid (config.cells) each run belongs to
 
     @property
     def runs(self) -> int:
@@ -74,6 +76,7 @@ class Played:
     final_guess: Tensor  # (runs, N)
     attempts_run: Tensor  # (runs,)
     interrupted: bool
+    lrs: Tensor | None = None  # (attempts, runs) float64: every attempt's lr, with a schedule
 
 
 def build(config: Config, played: Played) -> Result:
@@ -88,7 +91,8 @@ def build(config: Config, played: Played) -> Result:
     final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
     start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
     predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
-                                    attempts=max(done if played.interrupted else config.attempts, 1), slack=rules.slack)
+                                    attempts=max(done if played.interrupted else config.attempts, 1), slack=rules.slack,
+                                    lrs=played.lrs)
 
     def view(tensor: Tensor) -> Tensor:
         return tensor[:rows].reshape(rows, runs, *shape)
@@ -100,7 +104,7 @@ def build(config: Config, played: Played) -> Result:
         final_guess=played.final_guess.reshape(runs, *shape), attempts_run=attempts_run.tolist(),
         status=outcome.status, converged_at=outcome.converged_at, diverged_at=outcome.diverged_at,
         theory=predicted, interrupted=played.interrupted, best_loss=best_loss, final_loss=final_loss,
-        left_at=outcome.left_at,
+        left_at=outcome.left_at, lr_at=None if played.lrs is None else played.lrs.index_select(0, attempts - 1),
     )
 
 
