@@ -48,12 +48,13 @@ class Result:
         """One record per run: what `summary.json` holds."""
         # Each tensor goes to Python once, not once per run: a sweep can have 10^5 runs.
         lr, game = self.lr.double().tolist(), self.game.tolist()
+        cell = [0] * self.runs if self.cell is None else self.cell.tolist()
         final_guess, answer = self.final_guess.double().tolist(), self.answer.double().tolist()
         return [
             RunSummary(run=r, lr=lr[r], game=game[r], status=self.status[r], attempts_run=self.attempts_run[r],
                        converged_at=self.converged_at[r], diverged_at=self.diverged_at[r], left_at=self.left_at[r],
                        final_loss=self.final_loss[r], best_loss=self.best_loss[r], final_guess=final_guess[r],
-                       answer=answer[r], theory=self.theory[r])
+                       answer=answer[r], theory=self.theory[r], cell=cell[r])
             for r in range(self.runs)
         ]
 
