@@ -151,10 +151,11 @@ class Score:
     games: int
     shares: dict[Status, float]  # the share of the games with each status
     attempts_to_converge: Spread | None  # None when no game converged
+    cell: int = 0  # the cell of a grid these games were played in
 
     def to_json(self) -> dict[str, Any]:
         spread = self.attempts_to_converge
-        return {"lr": encode(self.lr), "games": self.games,
+        return {"lr": encode(self.lr), "cell": self.cell, "games": self.games,
                 "shares": {status.value: share for status, share in self.shares.items()},
                 "attempts_to_converge": None if spread is None else dict(spread._asdict())}
 
