@@ -246,7 +246,14 @@ def _torch_optim(config: Config, lr: Tensor, options: dict[str, Any]) -> Optimiz
 
 
 def reference(config: Config, params: list[Tensor], lr: float) -> torch.optim.Optimizer:
-    """The same optimizer from `torch.optim`, for one game: what `explain` narrates a step of."""
+    """The same optimizer from `torch.optim`, for one game: what `explain` narrates a step of. With a
+    schedule, torch's own scheduler is attached to it, so it holds the first attempt's lr (and momentum)."""
     cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
            "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[config.optimizer]
-    return cls(params, lr=lr, **config.optimizer_options)
+    optimizer = cls(params, lr=lr, **config.optimizer_options)
+    if config.scheduled:
+        options = dict(config.schedule_options)
+        if config.schedule == "onecycle":
+            options.update(max_lr=lr, total_steps=schedules.total_steps(options, config.attempts))
+        getattr(torch.optim.lr_scheduler, schedules.CLASSES[config.schedule])(optimizer, **options)
+    return optimizer

@@ -160,3 +160,53 @@ def test_a_grid_config_reads_back_as_itself():
     config = load_config({**GAME, "optimizer": OPTIMIZERS, "schedule": ["none", {"name": "step", "step_size": 5}]})
     assert load_config(config.to_dict()) == config
     assert config.cell_labels()[:3] == ["sgd · constant lr", "sgd · step step_size=5", "sgd momentum=0.9 · constant lr"]
+
+
+def test_compare_builds_the_grid_from_the_command_line(tmp_path):
+    out = invoke("compare", CONFIGS / "mse.yaml", "--optimizer", "sgd", "--optimizer", "adam",
+                 "--optimizer", "{name: sgd, momentum: 0.9}", "--lr", "1", "--lr", "3.5", "--out", tmp_path,
+                 "--tensorboard")
+    assert out.exit_code == 0, out.output
+    (run_dir,) = tmp_path.iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert [cell["label"] for cell in summary["cells"]] == ["sgd", "adam", "sgd momentum=0.9"]
+    assert [(run["cell"], run["lr"]) for run in summary["runs"]] == [(0, 1), (0, 3.5), (1, 1), (1, 3.5), (2, 1), (2, 3.5)]
+    assert summary["runs"][1]["status"] == "diverged" and summary["runs"][5]["status"] != "diverged"  # momentum: N(1+mu)
+    assert summary["runs"][5]["theory"]["critical_lr"] == pytest.approx(3 * 1.9)
+    assert (run_dir / "plots" / "cells.png").is_file()
+    assert sorted(p.name for p in (run_dir / "tensorboard").iterdir()) == ["adam", "sgd", "sgd_momentum=0.9"]
+    assert sorted(p.name for p in (run_dir / "tensorboard" / "adam").iterdir()) == ["lr=1", "lr=3.5"]
+    for line in ("sgd momentum=0.9", "adam"):
+        assert line in out.output  # the summary's cell column
+    (run_dir / "plots" / "cells.png").unlink()
+    assert invoke("plot", run_dir).exit_code == 0 and (run_dir / "plots" / "cells.png").is_file()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--optimizer", "adamm"], "--optimizer adamm: optimizer.1: got 'adamm' (did you mean `adam`?)"),
+    (["--optimizer", "{name: sgd, momentum: -1}"], "--optimizer {name: sgd, momentum: -1}: optimizer.1.momentum: got -1"),
+    (["--loss", "{name: huber, delta: 0}"], "--loss {name: huber, delta: 0}: loss.1.delta: got 0"),
+    (["--schedule", "{name: cosine"], "--schedule {name: cosine"),
+    (["--optimizer", ""], "--optimizer: got an empty value"),
+])
+def test_a_bad_grid_option_names_the_option_typed(tmp_path, args, message):
+    first = {"--optimizer": "sgd", "--loss": "mse", "--schedule": "none"}[args[0]]
+    out = invoke("compare", CONFIGS / "mse.yaml", args[0], first, *args, "--out", tmp_path)
+    assert out.exit_code == 2 and message in out.output, out.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_compare_still_needs_some_lrs_or_a_grid(tmp_path):
+    out = invoke("compare", CONFIGS / "mse.yaml", "--out", tmp_path)
+    assert out.exit_code == 2 and "give either --lr" in out.output
+    out = invoke("compare", CONFIGS / "mse.yaml", "--loss", "mse", "--loss", "l1", "--out", tmp_path, "--no-plots")
+    assert out.exit_code == 0, out.output
+
+
+def test_explain_narrates_the_first_attempt_at_the_schedules_lr(write_config):
+    path = write_config("answer: [2, 77, 91]\nguess: 50\nlr: 3\noptimizer: adam\nschedule: {name: onecycle}\n")
+    out = invoke("explain", path)
+    assert out.exit_code == 0, out.output
+    holder = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=3.0)
+    torch.optim.lr_scheduler.OneCycleLR(holder, max_lr=3.0, total_steps=20)
+    assert f"adam(lr={holder.param_groups[0]['lr']:g})" in out.output
