@@ -120,3 +120,29 @@ def test_random_games_each_follow_the_schedule_alone():
 
 def test_no_schedule_logs_no_lr_per_attempt():
     assert simulate({"answer": 3, "lr": 0.1, "attempts": 5}).lr_at is None
+
+
+THEORY = [("l1", {"name": "exponential", "gamma": 0.95}), ("l1", {"name": "exponential", "gamma": 0.9}),
+          ("l1", {"name": "step", "step_size": 20, "gamma": 0.3}), ("mse", {"name": "cosine", "T_max": 60}),
+          ("mse", {"name": "linear", "start_factor": 1.0, "end_factor": 0.1, "total_iters": 30}),
+          ("mse", {"name": "onecycle"}), ("mse", {"name": "multistep", "milestones": [5, 10], "gamma": 0.2})]
+
+
+@pytest.mark.parametrize(("loss", "schedule"), THEORY, ids=[f"{l}-{s['name']}" for l, s in THEORY])
+def test_theory_with_a_schedule_predicts_the_verdicts_the_runs_reach(loss, schedule):
+    answer, guess, _ = GAMES[loss]
+    result = simulate({"answer": answer, "guess": guess, "loss": loss, "schedule": schedule, "attempts": 300,
+                       "lr": [0.3, 0.9, 2.0, 4.0, 8.0], "tolerance": 1e-6})
+    assert [t.predicted for t in result.theory] == result.status
+    for t, measured in zip(result.theory, result.converged_at):  # theory steps the error, the run the guess:
+        assert (t.predicted_converged_at is None) == (measured is None)  # a last-bit rounding apart
+        assert measured is None or abs(t.predicted_converged_at - measured) <= 1
+    if loss == "l1":  # the band at the end is the last attempt's step, lr(t)/N
+        assert [t.band for t in result.theory] == pytest.approx((result.lr_at[-1] / 3).tolist())
+    else:
+        assert {t.critical_lr for t in result.theory} == {3.0}
+
+
+def test_theory_says_no_closed_form_for_other_optimizers_with_a_schedule():
+    result = simulate({"answer": 3, "optimizer": "adam", "schedule": {"name": "exponential", "gamma": 0.9}})
+    assert result.theory[0].predicted is None and "no closed form for adam with a schedule" in result.theory[0].note
