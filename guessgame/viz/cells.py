@@ -75,6 +75,8 @@ def cells_figure(source: Any) -> Figure:
     right.set_ylabel("loss, at each cell's best lr")
     right.grid(True, alpha=0.3)
     right.set_title("the best lr of each, attempt by attempt", fontsize=11)
+    for ax in (left, right):
+        _ticks_inside(ax)
     legend = legend_outside(right, handles, texts)
     margins(fig, left=1.1, bottom=0.7, wspace=1.0, legend=legend)
     return fig
@@ -101,3 +103,15 @@ def _best(run: RunData, members: np.ndarray, final: np.ndarray, diverged: np.nda
     converged_at = np.array([run.summary[r].converged_at or np.inf for r in ok], dtype=float)
     order = np.lexsort((final[ok], converged_at))
     return int(ok[order[0]])
+
+
+def _ticks_inside(ax) -> None:
+    """Only the ticks within the view: a log locator also lists decades beyond it, whose labels would
+    sit outside the axes."""
+    ax.autoscale_view()
+    for axis, limits, set_ticks in ((ax.xaxis, ax.get_xlim(), ax.set_xticks), (ax.yaxis, ax.get_ylim(), ax.set_yticks)):
+        low, high = sorted(limits)
+        ticks = [t for t in axis.get_majorticklocs() if low <= t <= high]
+        if ticks:
+            set_ticks(ticks)
+            (ax.set_xlim if axis is ax.xaxis else ax.set_ylim)(*limits)
