@@ -41,6 +41,13 @@ def explain(config: Config) -> list[str]:
     """The lines of the first attempt: loss, gradient and step, with their ndim, shape and formula."""
     answer, guess, loss, grad, step, after, note = first_attempt(config)
     lr = config.lr[0]
+    if config.scheduled:  # the first attempt's lr, as the schedule set it
+        from guessgame.schedules import lrs
+
+        first = float(lrs(config.schedule, config.schedule_options, [lr], config.attempts)[0, 0])
+        note = "; ".join(filter(None, [f"lr {first:g} on the first attempt: the {config.schedule} schedule's, "
+                                       f"from the run's lr {lr:g}", note]))
+        lr = first
     loss_options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
     defaults = OPTIMIZERS[config.optimizer]
     options = "".join(f", {k}={_show(v)}" for k, v in config.optimizer_options.items() if v != defaults[k])
@@ -102,7 +109,8 @@ def first_attempt(config: Config) -> Attempt:
     loss.backward()
     note = None
     try:
-        optimizers.reference(config, [param], lr).step()
+        reference = optimizers.reference(config, [param], lr)  # held: a scheduler's step() refers to it weakly
+        reference.step()
         after = param.detach()
     except RuntimeError as exc:
         wide = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype

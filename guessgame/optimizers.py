@@ -25,7 +25,7 @@ from typing import Any, Callable, NamedTuple
 import torch
 from torch import Tensor
 
-from guessgame import perrun
+from guessgame import perrun, schedules
 from guessgame.config import Config
 
 _HALF = (torch.float16, torch.bfloat16)
@@ -60,6 +60,11 @@ class RmspropState(NamedTuple):
 class AdagradState(NamedTuple):
     count: int
     sum: Tensor
+
+
+class ScheduledState(NamedTuple):
+    count: int  # attempts done
+    inner: Any  # the scheduled optimizer's own state
 
 
 def plain(lr: Tensor) -> Optimizer:
@@ -188,12 +193,52 @@ def adagrad(lr: Tensor, lr_decay: float, initial_accumulator_value: float, eps: 
 _OPTIMIZERS = {"sgd": sgd, "adam": adam, "adamw": adam, "rmsprop": rmsprop, "adagrad": adagrad}
 
 
-def make(config: Config, lr: Tensor) -> Optimizer:
-    """The config's optimizer, for per-run learning rates `lr` (runs, 1) in float64."""
-    if config.plain_sgd:
-        dtype = getattr(torch, config.dtype)
-        return plain(lr.to(torch.float32 if dtype in _HALF else dtype))
+def scheduled(at: Callable[[int], Optimizer]) -> Optimizer:
+    """An lr schedule: attempt t updates as `at(t - 1)`, the optimizer built with that attempt's lr (and
+    momentum), carrying its state on -- what torch.optim does when a scheduler rewrites param_group['lr']."""
+
+    def update(grad: Tensor, guess: Tensor, state: ScheduledState, out: Any = None) -> tuple[Tensor, Tensor, Any]:
+        new_guess, step, inner = at(state.count).update(grad, guess, state.inner, out=out)
+        return new_guess, step, ScheduledState(state.count + 1, inner)
+
+    return Optimizer(lambda guess: ScheduledState(0, at(0).init(guess)), update)
+
+
+def make(config: Config, lr: Tensor, lrs: Tensor | None = None) -> Optimizer:
+    """The config's optimizer, for per-run learning rates `lr` (runs, 1) in float64; with its schedule,
+    whose lrs (attempts, runs) are `scheduled_lrs(config, lr)` unless given."""
+    dtype = getattr(torch, config.dtype)
+    plain_dtype = torch.float32 if dtype in _HALF else dtype
+    if not config.scheduled:
+        return plain(lr.to(plain_dtype)) if config.plain_sgd else _torch_optim(config, lr, config.optimizer_options)
+    table = (scheduled_lrs(config, lr[:, 0]) if lrs is None else lrs).to(lr.device).unsqueeze(-1)
+    if config.plain_sgd:  # the notebook's loop takes the scheduler's lr; it has no momentum to cycle
+        table = table.to(plain_dtype)
+        return scheduled(lambda k: plain(table[k]))
+    momenta = schedules.momenta(config.schedule, config.schedule_options, config.attempts)
+    if momenta is None:
+        return scheduled(lambda k: _torch_optim(config, table[k], config.optimizer_options))
+    return scheduled(lambda k: _torch_optim(config, table[k], _cycled(config, momenta[k])))
+
+
+def scheduled_lrs(config: Config, lr: Tensor) -> Tensor:
+    """The lr each run (runs,) uses at each attempt: (attempts, runs) float64, on lr's device."""
+    table = schedules.lrs(config.schedule, config.schedule_options, lr.double().cpu().numpy(), config.attempts)
+    return torch.from_numpy(table).to(lr.device)
+
+
+def _cycled(config: Config, momentum: float) -> dict[str, Any]:
+    """OneCycleLR's momentum for one attempt: SGD's and RMSprop's `momentum`, Adam's beta1."""
     options = dict(config.optimizer_options)
+    if "betas" in options:
+        options["betas"] = (momentum, options["betas"][1])
+    else:
+        options["momentum"] = momentum
+    return options
+
+
+def _torch_optim(config: Config, lr: Tensor, options: dict[str, Any]) -> Optimizer:
+    options = dict(options)
     weight_decay = options.pop("weight_decay")
     inner = _OPTIMIZERS[config.optimizer](lr, **options)
     chained = shrunk(lr, weight_decay, inner) if config.optimizer == "adamw" else decayed(weight_decay, inner)
@@ -201,7 +246,14 @@ def make(config: Config, lr: Tensor) -> Optimizer:
 
 
 def reference(config: Config, params: list[Tensor], lr: float) -> torch.optim.Optimizer:
-    """The same optimizer from `torch.optim`, for one game: what `explain` narrates a step of."""
+    """The same optimizer from `torch.optim`, for one game: what `explain` narrates a step of. With a
+    schedule, torch's own scheduler is attached to it, so it holds the first attempt's lr (and momentum)."""
     cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
            "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[config.optimizer]
-    return cls(params, lr=lr, **config.optimizer_options)
+    optimizer = cls(params, lr=lr, **config.optimizer_options)
+    if config.scheduled:
+        options = dict(config.schedule_options)
+        if config.schedule == "onecycle":
+            options.update(max_lr=lr, total_steps=schedules.total_steps(options, config.attempts))
+        getattr(torch.optim.lr_scheduler, schedules.CLASSES[config.schedule])(optimizer, **options)
+    return optimizer

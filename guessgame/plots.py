@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from guessgame import viz
 from guessgame.viz import DPI, STATUS_COLORS, landscape_figure
 
-__all__ = ["DPI", "FIGURES", "STATUS_COLORS", "animate", "as_run", "landscape_figure", "loss_figure", "lr_figure",
+__all__ = ["DPI", "FIGURES", "STATUS_COLORS", "animate", "as_run", "cells_figure", "landscape_figure", "loss_figure", "lr_figure",
            "path_figure", "score_figure", "trajectory_figure"]
 
 
@@ -45,5 +45,6 @@ lr_figure = _reading(viz.lr_figure)
 path_figure = _reading(viz.path_figure)
 score_figure = _reading(viz.score_figure)
 animate = _reading(viz.animate)
+cells_figure = _reading(viz.cells_figure)
 FIGURES = {"loss": loss_figure, "trajectory": trajectory_figure, "lr": lr_figure, "path": path_figure,
-           "score": score_figure}
+           "score": score_figure, "cells": cells_figure}

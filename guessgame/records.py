@@ -96,6 +96,7 @@ class RunSummary:
     final_guess: Any  # the guess after the last step applied (nested lists, like the answer)
     answer: Any
     theory: Theory | None
+    cell: int = 0  # which cell of a grid (the config's `cells`, in order); 0 without a grid
 
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -106,6 +107,8 @@ class RunSummary:
         where.expect(isinstance(value, dict), value, "each run is a JSON object")
         v = decode(value)
         v.setdefault("game", 0)
+        v.setdefault("cell", 0)
+        where.at("cell").expect(_integer(v["cell"]) and v["cell"] >= 0, v["cell"], "a whole number >= 0 (the run's cell)")
         where.at("run").expect(v.get("run") == where.index and _integer(v.get("run")), v.get("run"),
                                f"runs are listed in order, so this one is run {where.index}")
         where.at("lr").expect(_number(v.get("lr")) and math.isfinite(v["lr"]) and v["lr"] > 0, v.get("lr"),
@@ -125,7 +128,8 @@ class RunSummary:
                    attempts_run=v["attempts_run"], converged_at=v.get("converged_at"),
                    diverged_at=v.get("diverged_at"), left_at=v.get("left_at"), final_loss=float(v["final_loss"]),
                    best_loss=float(v.get("best_loss", math.nan)), final_guess=v.get("final_guess"),
-                   answer=v["answer"], theory=Theory.from_json(value.get("theory"), where.at("theory")))
+                   answer=v["answer"], theory=Theory.from_json(value.get("theory"), where.at("theory")),
+                   cell=v["cell"])
 
 
 class Spread(NamedTuple):
@@ -147,10 +151,11 @@ class Score:
     games: int
     shares: dict[Status, float]  # the share of the games with each status
     attempts_to_converge: Spread | None  # None when no game converged
+    cell: int = 0  # the cell of a grid these games were played in
 
     def to_json(self) -> dict[str, Any]:
         spread = self.attempts_to_converge
-        return {"lr": encode(self.lr), "games": self.games,
+        return {"lr": encode(self.lr), "cell": self.cell, "games": self.games,
                 "shares": {status.value: share for status, share in self.shares.items()},
                 "attempts_to_converge": None if spread is None else dict(spread._asdict())}
 

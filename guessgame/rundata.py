@@ -25,6 +25,8 @@ class RunData:
     guess: np.ndarray  # (rows, runs, N): the flattened guess before its step
     answer: np.ndarray  # (runs, N)
     summary: list[RunSummary]
+    lr_at: np.ndarray | None = None  # (rows, runs): the lr each logged attempt used, with a schedule
+    cell: np.ndarray | None = None  # (runs,): each run's cell of a grid (config.cells)
 
     @property
     def name(self) -> str:
@@ -56,4 +58,11 @@ class RunData:
             guess=result.guess.double().cpu().reshape(rows, runs, -1).numpy(),
             answer=result.answer.double().cpu().reshape(runs, -1).numpy(),
             summary=result.summary(),
+            lr_at=None if result.lr_at is None else result.lr_at.double().cpu().numpy(),
+            cell=None if result.cell is None else result.cell.numpy(),
         )
+
+    @property
+    def cells(self) -> np.ndarray:
+        """Each run's cell (all 0 without a grid)."""
+        return np.zeros(self.runs, dtype=int) if self.cell is None else self.cell

@@ -13,14 +13,14 @@ from guessgame.status import Status
 
 
 def scores(runs: list[RunSummary]) -> list[Score]:
-    """One score per learning rate, in the order the learning rates first appear."""
-    by_lr: dict[float, list[RunSummary]] = {}
+    """One score per learning rate (per cell of a grid), in the order they first appear."""
+    by_lr: dict[tuple[int, float], list[RunSummary]] = {}
     for run in runs:
-        by_lr.setdefault(float(run.lr), []).append(run)
-    return [_score(lr, games) for lr, games in by_lr.items()]
+        by_lr.setdefault((run.cell, float(run.lr)), []).append(run)
+    return [_score(lr, games, cell) for (cell, lr), games in by_lr.items()]
 
 
-def _score(lr: float, games: list[RunSummary]) -> Score:
+def _score(lr: float, games: list[RunSummary], cell: int = 0) -> Score:
     count = len(games)
     shares = {status: sum(game.status == status for game in games) / count for status in Status}
     took = np.array([game.converged_at for game in games if game.status == Status.CONVERGED], dtype=float)
@@ -28,4 +28,4 @@ def _score(lr: float, games: list[RunSummary]) -> Score:
     if took.size:
         q1, median, q3 = np.percentile(took, [25, 50, 75])
         spread = Spread(int(took.min()), float(q1), float(median), float(q3), int(took.max()), float(took.mean()))
-    return Score(lr=lr, games=count, shares=shares, attempts_to_converge=spread)
+    return Score(lr=lr, games=count, shares=shares, attempts_to_converge=spread, cell=cell)

@@ -72,3 +72,62 @@ def settled_at(losses, tolerance=1e-12):
 
 def _stack(rows):
     return tuple(torch.stack([row[i] for row in rows]) for i in range(4))
+
+
+SCHEDULERS = {"step": torch.optim.lr_scheduler.StepLR, "multistep": torch.optim.lr_scheduler.MultiStepLR,
+              "exponential": torch.optim.lr_scheduler.ExponentialLR,
+              "cosine": torch.optim.lr_scheduler.CosineAnnealingLR, "linear": torch.optim.lr_scheduler.LinearLR,
+              "onecycle": torch.optim.lr_scheduler.OneCycleLR}
+
+
+def scheduler(opt, name, options, lr, attempts):
+    """torch's own scheduler class on `opt`; OneCycleLR's max_lr is the run's lr, total_steps the attempts."""
+    options = dict(options)
+    if name == "onecycle":
+        options["max_lr"] = lr
+        options["total_steps"] = options.get("total_steps") or attempts
+    return SCHEDULERS[name](opt, **options)
+
+
+def scheduled_notebook_loop(answer, guess, loss_fn, lr, attempts, schedule, dtype=torch.float64):
+    """The notebook's loop with its lr read, each attempt, from a torch scheduler: the scheduler drives a
+    torch.optim.SGD that only holds the lr (its one parameter never has a gradient, so it never moves)."""
+    name, options = schedule
+    holder = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    sched = scheduler(holder, name, options, lr, attempts)
+    answer = torch.as_tensor(answer, dtype=dtype)
+    guess = torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone()
+    guess.requires_grad_()
+    rows, lrs = [], []
+    for attempt in range(attempts):
+        lr_now = holder.param_groups[0]["lr"]
+        loss = loss_fn(guess, answer)
+        loss.backward()
+        step = lr_now * guess.grad.data
+        rows.append((guess.data.clone(), loss.data.clone(), guess.grad.data.clone(), step.clone()))
+        guess.data -= step
+        guess.grad = None
+        holder.step()
+        sched.step()
+        lrs.append(lr_now)
+    return _stack(rows), lrs
+
+
+def scheduled_torch_optim_loop(answer, guess, loss_fn, optimizer, options, lr, attempts, schedule,
+                               dtype=torch.float64):
+    """torch.optim with a torch.optim.lr_scheduler: `scheduler.step()` after each `optimizer.step()`."""
+    answer = torch.as_tensor(answer, dtype=dtype)
+    guess = torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone().requires_grad_()
+    opt = OPTIMIZERS[optimizer]([guess], lr=lr, **options)
+    sched = scheduler(opt, *schedule, lr, attempts)
+    rows, lrs = [], []
+    for _ in range(attempts):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.zero_grad()
+        loss = loss_fn(guess, answer)
+        loss.backward()
+        before = guess.detach().clone()
+        opt.step()
+        sched.step()
+        rows.append((before, loss.detach().clone(), guess.grad.detach().clone(), before - guess.detach()))
+    return _stack(rows), lrs

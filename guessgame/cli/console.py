@@ -39,45 +39,54 @@ def attempts_table(result, run: int) -> Table:
     return table
 
 
-def summary_table(runs: list[RunSummary], limit: int = 40) -> Table:
-    """lr, status, attempts, final loss, theory's prediction: one row per run."""
+def summary_table(runs: list[RunSummary], limit: int = 40, cells: list[str] | None = None) -> Table:
+    """lr, status, attempts, final loss, theory's prediction: one row per run; a grid's runs grouped by
+    cell (`cells`: each cell's label), one section each."""
     table = Table(title="summary", title_justify="left", header_style="bold")
     games = any(run.game for run in runs)
-    columns = ["run", "lr"] + (["game"] if games else []) + ["status", "attempts", "final loss", "theory predicts"]
+    grid = cells is not None and len(cells) > 1
+    columns = (["run"] + (["cell"] if grid else []) + ["lr"] + (["game"] if games else [])
+               + ["status", "attempts", "final loss", "theory predicts"])
     for name in columns:
         table.add_column(name, justify="left" if name in ("status", "theory") else "right")
     shown = runs if len(runs) <= limit else runs[: limit // 2] + [None] + runs[-limit // 2:]
-    for run in shown:
+    for k, run in enumerate(shown):
         if run is None:
             table.add_row(*_texts("...", f"({len(runs) - 2 * (limit // 2)} runs not shown)",
                                   *[""] * (len(columns) - 2)))
             continue
-        cells = _texts(str(run.run), number(run.lr), *([str(run.game)] if games else []))
-        cells += [Text(run.status.value, style=STATUS_STYLE[run.status]),
-                  *_texts(attempts_text(run), number(run.final_loss), theory_text(run.theory))]
-        table.add_row(*cells)
+        row = _texts(str(run.run), *([cells[run.cell]] if grid else []), number(run.lr),
+                     *([str(run.game)] if games else []))
+        row += [Text(run.status.value, style=STATUS_STYLE[run.status]),
+                *_texts(attempts_text(run), number(run.final_loss), theory_text(run.theory))]
+        following = shown[k + 1] if k + 1 < len(shown) else None
+        table.add_row(*row, end_section=grid and following is not None and following.cell != run.cell)
     return table
 
 
-def score_table(scores: list[Score]) -> Table:
-    """Random games scored per lr: shares of each status and the attempts its games took to converge."""
+def score_table(scores: list[Score], cells: list[str] | None = None) -> Table:
+    """Random games scored per lr (per cell of a grid): shares of each status and the attempts its games
+    took to converge."""
     table = Table(title="score: attempts to converge, per learning rate", title_justify="left",
                   header_style="bold")
+    grid = cells is not None and len(cells) > 1
+    if grid:
+        table.add_column("cell")
     for name in ("lr", "games", "converged", "diverged", "other", "median attempts", "middle half",
                  "fewest-most"):
         table.add_column(name, justify="right")
     for score in scores:
         shares, took = score.shares, score.attempts_to_converge
         converged, diverged = shares[Status.CONVERGED], shares[Status.DIVERGED]
-        cells = [*_texts(number(score.lr), str(score.games)),
+        row = [*_texts(*([cells[score.cell]] if grid else []), number(score.lr), str(score.games)),
                  Text(f"{converged:.0%}", style=STATUS_STYLE[Status.CONVERGED] if converged else ""),
                  Text(f"{diverged:.0%}", style=STATUS_STYLE[Status.DIVERGED] if diverged else ""),
                  Text(f"{shares[Status.OSCILLATING] + shares[Status.UNFINISHED]:.0%}")]
         if took:
-            cells += _texts(f"{took.median:g}", f"{took.q1:g}-{took.q3:g}", f"{took.min}-{took.max}")
+            row += _texts(f"{took.median:g}", f"{took.q1:g}-{took.q3:g}", f"{took.min}-{took.max}")
         else:
-            cells += _texts("-", "-", "-")
-        table.add_row(*cells)
+            row += _texts("-", "-", "-")
+        table.add_row(*row)
     return table
 
 

@@ -37,23 +37,50 @@ def compare(
     lrs: Annotated[Optional[str], typer.Option("--lrs", metavar="LOW:HIGH:COUNT",
                                                help="COUNT log-spaced learning rates from LOW to HIGH.",
                                                show_default=False)] = None,
+    optimizer: Annotated[Optional[list[str]], typer.Option(
+        "--optimizer", metavar="OPTIMIZER", show_default=False,
+        help="An optimizer to compare, a name or a YAML mapping: adam, '{name: sgd, momentum: 0.9}'; repeat for more.")] = None,
+    loss: Annotated[Optional[list[str]], typer.Option(
+        "--loss", metavar="LOSS", show_default=False,
+        help="A loss to compare: l1, '{name: huber, delta: 2}'; repeat for more.")] = None,
+    schedule: Annotated[Optional[list[str]], typer.Option(
+        "--schedule", metavar="SCHEDULE", show_default=False,
+        help="An lr schedule to compare: none, '{name: cosine, T_max: 50}'; repeat for more.")] = None,
     set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
     no_plots: NoPlotsOpt = False, quiet: QuietOpt = False, tensorboard: TensorBoardOpt = False,
 ) -> None:
-    """Replay a config over several learning rates and compare them, the comparison first.
+    """Replay a config over several learning rates -- and optimizers, losses or schedules, every
+    combination -- and compare them, the comparison first.
 
-    Example: [bold]guessgame compare configs/mse.yaml --lrs 0.01:10:40[/]
+    Example: [bold]guessgame compare configs/mse.yaml --lrs 0.01:10:40 --optimizer sgd --optimizer adam[/]
     """
-    if bool(lr) == (lrs is not None):
-        fail("give either --lr (repeatable) or --lrs LOW:HIGH:COUNT, e.g. --lr 0.1 --lr 1 or --lrs 0.01:10:40")
+    grid = [_grid_option(key, values) for key, values in
+            (("optimizer", optimizer), ("loss", loss), ("schedule", schedule)) if values]
+    if lr and lrs is not None or not (lr or lrs or grid):
+        fail("give either --lr (repeatable) or --lrs LOW:HIGH:COUNT, e.g. --lr 0.1 --lr 1 or --lrs 0.01:10:40 "
+             "(or compare --optimizer, --loss or --schedule at the config's lrs)")
+    chosen = []
     if lr:
         values = [_learning_rate(text, f"--lr: got {_typed(text)}") for text in lr]
-        chosen = Override(f"lr=[{', '.join(repr(v) for v in values)}]", " ".join(f"--lr {text}" for text in lr))
-    else:
+        chosen = [Override(f"lr=[{', '.join(repr(v) for v in values)}]", " ".join(f"--lr {text}" for text in lr))]
+    elif lrs is not None:
         low, high, count = _lr_sweep(lrs)
-        chosen = Override(f"lr={{logspace: [{low!r}, {high!r}, {count}]}}", f"--lrs {lrs}")
-    _simulate_and_save(load_config(config, [*(set_ or []), chosen]),
+        chosen = [Override(f"lr={{logspace: [{low!r}, {high!r}, {count}]}}", f"--lrs {lrs}")]
+    _simulate_and_save(load_config(config, [*(set_ or []), *chosen, *grid]),
                        Job(out, format, not no_plots, quiet, tensorboard, compare=True))
+
+
+def _grid_option(key: str, values: list[str]) -> Override:
+    """`--optimizer sgd --optimizer adam` -> optimizer=[sgd, adam]; each item's errors name its option."""
+    from guessgame.config.yamlsafe import load_yaml
+
+    typed = [f"--{key} {text}" for text in values]
+    for text, where in zip(values, typed):
+        if not text.strip():
+            fail(f"--{key}: got an empty value; a name or a YAML mapping, e.g. --{key} "
+                 + {"optimizer": "adam", "loss": "l1", "schedule": "'{name: cosine, T_max: 50}'"}[key])
+        load_yaml(text, where)  # a YAML mistake names the one option it is in
+    return Override(f"{key}=[{', '.join(values)}]", " ".join(typed), tuple(typed))
 
 
 class Job(NamedTuple):
@@ -148,16 +175,17 @@ def _report(result, compare: bool) -> None:
     from guessgame.score import scores
 
     summary = result.summary()
-    scored = [console.score_table(scores(summary))] if result.config.games > 1 else []
+    cells = result.config.cell_labels()
+    scored = [console.score_table(scores(summary), cells)] if result.config.games > 1 else []
     if compare:
-        out_console.print(*scored, console.summary_table(summary))
+        out_console.print(*scored, console.summary_table(summary, cells=cells))
     if result.runs <= 3:
         for r in range(result.runs):
             out_console.print(console.attempts_table(result, r))
     else:
         out_console.print(f"[dim]{result.runs} runs: attempt tables are in attempts.csv[/]")
     if not compare:
-        out_console.print(console.summary_table(summary), *scored)
+        out_console.print(console.summary_table(summary, cells=cells), *scored)
 
 
 def _typed(text: str) -> str:

@@ -14,11 +14,12 @@ class Override(NamedTuple):
 
     text: str  # "lr=[0.1, 1.0]"
     origin: str  # "--lr 0.1 --lr 1"
+    items: tuple[str, ...] = ()  # for a list: what set each item ("--optimizer adam"), named in its errors
 
 
 def apply_override(raw: dict, override: str | Override, setters: dict[tuple, str]) -> None:
     """Apply `dotted.key=yaml-value` to the raw mapping, turning `loss: mse` into `{name: mse}` on the way."""
-    text_, where = override if isinstance(override, Override) else (override, f"--set {override}")
+    text_, where, items = override if isinstance(override, Override) else (override, f"--set {override}", ())
     key, sep, text = text_.partition("=")
     key = key.strip()
     if not sep or not key or any(not part for part in key.split(".")):
@@ -40,3 +41,5 @@ def apply_override(raw: dict, override: str | Override, setters: dict[tuple, str
         node = child
     node[parts[-1]] = value
     setters[tuple(parts)] = where
+    for i, item in enumerate(items):
+        setters[(*parts, i)] = item

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from guessgame import losses
+from guessgame import losses, schedules
 
 LOSSES: dict[str, dict[str, float]] = {name: dict(loss.defaults) for name, loss in losses.LOSSES.items()}
 # torch.optim's own names and defaults.
@@ -20,6 +21,8 @@ OPTIMIZERS: dict[str, dict[str, Any]] = {
     "rmsprop": {"alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False},
     "adagrad": {"lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0, "eps": 1e-10},
 }
+SCHEDULES: dict[str, dict[str, Any]] = schedules.SCHEDULES
+GRID_KEYS = ("loss", "optimizer", "schedule")  # the keys a list of makes a grid, in the order cells vary
 REDUCTIONS = ("mean", "sum")
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 # The largest finite number of each dtype (torch.finfo(...).max), without importing torch.
@@ -44,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "diverge_factor": 1e6,
     "log_every": 1,
     "device": "cpu",
+    "schedule": "none",
 }
 KEYS = ("name", "answer", *DEFAULTS)
 # Words people reach for first, mapped to guessgame's.
@@ -91,6 +95,11 @@ class Config:
     log_every: int
     device: str
     source: str | None = field(default=None, compare=False)
+    schedule: str = "none"
+    schedule_options: dict[str, Any] = field(default_factory=dict)
+    # A grid: for each of GRID_KEYS given as a list, its items as (name, options). The fields above
+    # then hold the first cell's; `cells` are the single-cell configs, every combination in order.
+    grid: tuple[tuple[str, tuple[tuple[str, dict], ...]], ...] = ()
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -104,7 +113,43 @@ class Config:
 
     @property
     def runs(self) -> int:
+        """Every run of the config: its cells x learning rates x games."""
+        return self.cell_count * len(self.lr) * self.games
+
+    @property
+    def runs_per_cell(self) -> int:
         return len(self.lr) * self.games
+
+    @property
+    def cell_count(self) -> int:
+        return math.prod(len(items) for _, items in self.grid)
+
+    @property
+    def cells(self) -> list["Config"]:
+        """The single-cell configs of a grid (each one batch), every combination of its lists in
+        order (the last key varying fastest); [self] when nothing is a list."""
+        if not self.grid:
+            return [self]
+        keys = [key for key, _ in self.grid]
+        out = []
+        for combination in itertools.product(*(items for _, items in self.grid)):
+            changes: dict[str, Any] = {}
+            for key, (name, options) in zip(keys, combination):
+                changes[key], changes[f"{key}_options"] = name, dict(options)
+            out.append(dataclasses.replace(self, grid=(), **changes))
+        return out
+
+    def cell_labels(self) -> list[str]:
+        """Each cell in words, naming only what varies: `sgd`, `sgd momentum=0.9`, `adam · cosine T_max=50`."""
+        if not self.grid:
+            return [""]
+        return [" · ".join(item_label(key, name, options) for key, (name, options) in zip(
+                    [key for key, _ in self.grid], combination))
+                for combination in itertools.product(*(items for _, items in self.grid))]
+
+    @property
+    def scheduled(self) -> bool:
+        return self.schedule != "none"
 
     @property
     def heavy_ball(self) -> float | None:
@@ -160,19 +205,53 @@ class Config:
         if isinstance(answer, RandomAnswer):
             answer = {"random": {"low": answer.low, "high": answer.high,
                                  "shape": list(answer.shape), "integer": answer.integer}}
-        options = {k: list(v) if isinstance(v, tuple) else v for k, v in self.optimizer_options.items()}
+        axes = dict(self.grid)
+
+        def item(key: str) -> Any:
+            if key in axes:
+                return [_item_dict(key, name, options) for name, options in axes[key]]
+            return _item_dict(key, getattr(self, key), getattr(self, f"{key}_options"))
+
         return {
             "name": self.name,
             "answer": answer,
             "guess": self.guess,
-            "loss": {"name": self.loss, **self.loss_options},
+            "loss": item("loss"),
             "reduction": self.reduction,
-            "optimizer": {"name": self.optimizer, **options},
+            "optimizer": item("optimizer"),
             "lr": list(self.lr),
             **{key: getattr(self, key) for key in
                ("attempts", "dtype", "games", "seed", "tolerance", "stop_early",
                 "diverge_factor", "log_every", "device")},
+            "schedule": item("schedule"),
         }
+
+
+def _item_dict(key: str, name: str, options: dict) -> Any:
+    """A loss, optimizer or schedule as YAML: `{name: ..., options...}`; no schedule is `none`."""
+    if key == "schedule" and name == "none":
+        return "none"
+    return {"name": name, **{k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}}
+
+
+def item_label(key: str, name: str, options: dict) -> str:
+    """`sgd momentum=0.9`: the name and the options that differ from their defaults."""
+    if key == "schedule" and name == "none":
+        return "constant lr"
+    defaults = {"loss": LOSSES, "optimizer": OPTIMIZERS, "schedule": SCHEDULES}[key][name]
+    changed = [f"{k}={_word(v)}" for k, v in options.items() if defaults.get(k) is schedules.REQUIRED
+               or (defaults.get(k) != v and not (k == "total_steps" and defaults.get(k) is None))]
+    return " ".join([name, *changed])
+
+
+def _word(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_word(v) for v in value) + "]"
+    return str(value)
 
 
 def shape_of(value: Any) -> tuple[int, ...]:

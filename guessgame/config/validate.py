@@ -7,9 +7,10 @@ from typing import Any
 
 from guessgame.config.fields import Fields, Range
 from guessgame.config.schema import (
-    DEFAULTS, DEVICES, DTYPES, KEYS, LARGEST, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
-    Config, RandomAnswer, _NAME, is_number, shape_of, show, suggest,
+    DEFAULTS, DEVICES, DTYPES, GRID_KEYS, KEYS, LARGEST, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
+    SCHEDULES, Config, RandomAnswer, _NAME, is_number, shape_of, show, suggest,
 )
+from guessgame.config.schedule import ScheduleChecks
 
 # Hyper-parameters as torch.optim checks them -- and stricter where a value would make the update
 # meaningless: eps divides (0 gives 0/0 at a zero gradient), and huber with delta 0 is 0 everywhere.
@@ -23,7 +24,7 @@ _RANGES: dict[str, Range] = {
 _EXACT_INTEGERS = 2.0**53
 
 
-class Validator(Fields):
+class Validator(ScheduleChecks, Fields):
     """One method per key of a config; `Fields` checks the single values they are made of."""
 
     def config(self, raw: dict, default_name: str) -> Config:
@@ -36,8 +37,11 @@ class Validator(Fields):
         values = {**DEFAULTS, **raw}
         answer = self.answer(values["answer"])
         shape = answer.shape if isinstance(answer, RandomAnswer) else shape_of(answer)
-        loss, loss_options = self.named(values["loss"], "loss", LOSSES)
-        optimizer, optimizer_options = self.named(values["optimizer"], "optimizer", OPTIMIZERS)
+        attempts = self.integer(("attempts",), values["attempts"], 1, MAX_ATTEMPTS)
+        items = {"loss": self.items(values["loss"], "loss", LOSSES),
+                 "optimizer": self.items(values["optimizer"], "optimizer", OPTIMIZERS),
+                 "schedule": self.items(values["schedule"], "schedule", SCHEDULES, attempts=attempts)}
+        (loss, loss_options), (optimizer, optimizer_options) = items["loss"][0], items["optimizer"][0]
         config = Config(
             name=self.name(raw.get("name", default_name)),
             answer=answer,
@@ -48,7 +52,7 @@ class Validator(Fields):
             optimizer=optimizer,
             optimizer_options=optimizer_options,
             lr=self.lr(values["lr"]),
-            attempts=self.integer(("attempts",), values["attempts"], 1, MAX_ATTEMPTS),
+            attempts=attempts,
             dtype=self.choice(("dtype",), values["dtype"], DTYPES),
             games=self.integer(("games",), values["games"], 1, MAX_RUNS),
             seed=self.integer(("seed",), values["seed"], 0, 2**63 - 1),
@@ -60,8 +64,13 @@ class Validator(Fields):
             log_every=self.integer(("log_every",), values["log_every"], 1, MAX_ATTEMPTS),
             device=self.choice(("device",), values["device"], DEVICES),
             source=self.origin,
+            schedule=items["schedule"][0][0],
+            schedule_options=items["schedule"][0][1],
+            grid=tuple((key, tuple(items[key])) for key in GRID_KEYS if isinstance(values[key], list)
+                       and len(items[key]) > 1),
         )
         self.consistent(config)
+        self.schedules_fit(values, items)
         return config
 
     def consistent(self, config: Config) -> None:
@@ -71,7 +80,8 @@ class Validator(Fields):
             self.bad(("games",), config.games, "games > 1 needs a random answer: "
                      "answer: {random: {low: 0, high: 100, shape: [3]}}")
         if config.runs > MAX_RUNS:
-            self.bad(("lr",), f"{len(config.lr)} learning rates x {config.games} games",
+            cells = f"{config.cell_count} cells x " if config.grid else ""
+            self.bad(("lr",), f"{cells}{len(config.lr)} learning rates x {config.games} games",
                      f"at most {MAX_RUNS:,} runs in one batch")
 
     def representable(self, config: Config) -> None:
@@ -157,25 +167,38 @@ class Validator(Fields):
                      f"(this one has shape {list(shape_of(guess))})")
         return guess
 
-    def named(self, value: Any, key: str, table: dict) -> tuple[str, dict]:
+    def items(self, value: Any, key: str, table: dict, **context: Any) -> list[tuple[str, dict]]:
+        """One item (`mse`, `{name: huber, delta: 2}`) or a list of them (a grid): [(name, options)]."""
+        if not isinstance(value, list):
+            return [self.named(value, (key,), table, **context)]
+        if not value:
+            self.bad((key,), value, f"one {key}, or a non-empty list of them to compare (a grid)")
+        return [self.named(item, (key, i), table, **context) for i, item in enumerate(value)]
+
+    def named(self, value: Any, path: tuple, table: dict, **context: Any) -> tuple[str, dict]:
         """`mse` or `{name: huber, delta: 2}` -> ('huber', {'delta': 2.0}), defaults filled in."""
+        key = path[0]
+        if key == "schedule" and value is None:
+            value = "none"
         options: dict = {}
         if isinstance(value, dict):
             options = dict(value)
             if "name" not in options:
-                self.fail((key,), f"a mapping needs `name`, e.g. {{name: {next(iter(table))}}}")
+                self.fail(path, f"a mapping needs `name`, e.g. {{name: {next(iter(table))}}}")
             value = options.pop("name")
-        name = self.choice((key, "name") if options or isinstance(value, dict) else (key,), value, table)
+        name = self.choice(path + ("name",) if options or isinstance(value, dict) else path, value, table)
         defaults = table[name]
         for option in options:
             if option not in defaults:
                 allowed = ", ".join(defaults) or "none"
-                self.fail((key, option), f"{name} has no option `{option}`{suggest(option, defaults)}; "
-                                         f"its options: {allowed}")
-        resolved = {k: self.option((key, k), options.get(k, default), default)
+                self.fail(path + (option,), f"{name} has no option `{option}`{suggest(str(option), defaults)}; "
+                                            f"its options: {allowed}")
+        if key == "schedule":
+            return name, self.schedule_options(path, name, options, **context)
+        resolved = {k: self.option(path + (k,), options.get(k, default), default)
                     for k, default in defaults.items()}
         if key == "optimizer":
-            self.optimizer_rules(name, resolved)
+            self.optimizer_rules(path, name, resolved)
         return name, resolved
 
     def option(self, path: tuple, value: Any, default: Any) -> Any:
@@ -189,9 +212,9 @@ class Validator(Fields):
                          for i, v in enumerate(value))
         return self.number(path, value, _RANGES[name], _RANGES[name].allowed())
 
-    def optimizer_rules(self, name: str, options: dict) -> None:
+    def optimizer_rules(self, path: tuple, name: str, options: dict) -> None:
         if name == "sgd" and options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
-            self.bad(("optimizer", "nesterov"), True, "nesterov needs momentum > 0 and dampening 0")
+            self.bad(path + ("nesterov",), True, "nesterov needs momentum > 0 and dampening 0")
 
     def lr(self, value: Any) -> tuple[float, ...]:
         allowed = ("a positive finite number, a list of them, {logspace: [low, high, count]} "

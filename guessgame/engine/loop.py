@@ -22,11 +22,24 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
              progress: Progress | None = None) -> Result:
     """Play every run of a config as one batch and return the full log.
 
+    A grid (`optimizer`, `loss` or `schedule` given as a list) plays one batch per cell, every
+    combination, and returns their runs together, cell after cell (`result.cell`).
+
     >>> result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [0.1, 10]})
     >>> result.status
     ['unfinished', 'diverged']
     """
     config = load_config(source, overrides)
+    if config.grid:
+        from guessgame.engine.grid import play_cells
+
+        check_memory(config, getattr(torch, config.dtype).itemsize)
+        return play_cells(config, lambda cell, report: _simulate_cell(cell, report), progress)
+    return _simulate_cell(config, progress)
+
+
+def _simulate_cell(config: Config, progress: Progress | None) -> Result:
+    """One batch: every lr (x game) of a config with one loss, optimizer and schedule."""
     device = device_of(config)
     dtype = getattr(torch, config.dtype)
     check_memory(config, dtype.itemsize)
@@ -35,10 +48,11 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     start = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, -1)
     log = Log(config, start.expand(config.runs, -1).clone())
     stop = EarlyStop(config, log.loss) if config.stop_early else None
-    optimizer = optimizers.make(config, lr.to(device).unsqueeze(1))
+    lrs = optimizers.scheduled_lrs(config, lr) if config.scheduled else None  # (attempts, runs)
+    optimizer = optimizers.make(config, lr.to(device).unsqueeze(1), lrs)
     final_guess, interrupted = _play(config, log, optimizer, stop, answer[:config.games], progress)
     attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
-    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted))
+    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs))
     if interrupted:
         raise Interrupted(result)
     return result

@@ -37,6 +37,8 @@ class Result:
     best_loss: list[float] = field(default_factory=list)  # the lowest loss each run reached
     final_loss: list[float] = field(default_factory=list)
     left_at: list[int | None] = field(default_factory=list)
+    lr_at: Tensor | None = None  # (attempts, runs) float64: the lr each logged attempt used, with a schedule
+    cell: Tensor | None = None  # (runs,) which cell of a grid (config.cells) each run belongs to
 
     @property
     def runs(self) -> int:
@@ -46,12 +48,13 @@ class Result:
         """One record per run: what `summary.json` holds."""
         # Each tensor goes to Python once, not once per run: a sweep can have 10^5 runs.
         lr, game = self.lr.double().tolist(), self.game.tolist()
+        cell = [0] * self.runs if self.cell is None else self.cell.tolist()
         final_guess, answer = self.final_guess.double().tolist(), self.answer.double().tolist()
         return [
             RunSummary(run=r, lr=lr[r], game=game[r], status=self.status[r], attempts_run=self.attempts_run[r],
                        converged_at=self.converged_at[r], diverged_at=self.diverged_at[r], left_at=self.left_at[r],
                        final_loss=self.final_loss[r], best_loss=self.best_loss[r], final_guess=final_guess[r],
-                       answer=answer[r], theory=self.theory[r])
+                       answer=answer[r], theory=self.theory[r], cell=cell[r])
             for r in range(self.runs)
         ]
 
@@ -74,6 +77,7 @@ class Played:
     final_guess: Tensor  # (runs, N)
     attempts_run: Tensor  # (runs,)
     interrupted: bool
+    lrs: Tensor | None = None  # (attempts, runs) float64: every attempt's lr, with a schedule
 
 
 def build(config: Config, played: Played) -> Result:
@@ -88,7 +92,8 @@ def build(config: Config, played: Played) -> Result:
     final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
     start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
     predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
-                                    attempts=max(done if played.interrupted else config.attempts, 1), slack=rules.slack)
+                                    attempts=max(done if played.interrupted else config.attempts, 1), slack=rules.slack,
+                                    lrs=played.lrs)
 
     def view(tensor: Tensor) -> Tensor:
         return tensor[:rows].reshape(rows, runs, *shape)
@@ -100,7 +105,7 @@ def build(config: Config, played: Played) -> Result:
         final_guess=played.final_guess.reshape(runs, *shape), attempts_run=attempts_run.tolist(),
         status=outcome.status, converged_at=outcome.converged_at, diverged_at=outcome.diverged_at,
         theory=predicted, interrupted=played.interrupted, best_loss=best_loss, final_loss=final_loss,
-        left_at=outcome.left_at,
+        left_at=outcome.left_at, lr_at=None if played.lrs is None else played.lrs.index_select(0, attempts - 1),
     )
 
 

@@ -9,6 +9,7 @@ carries the four scalars. Needs the optional extra: `pip install "guessgame[tens
 from __future__ import annotations
 
 import os
+import re
 import socket
 import struct
 import time
@@ -31,9 +32,12 @@ def require() -> None:
                            f"install it with: {INSTALL}") from None
 
 
-def run_names(lr: list[float], game: list[int], games: int) -> list[str]:
-    """A TensorBoard run name per run: `lr=0.1`, or `lr=0.1/game=3` with random games."""
+def run_names(lr: list[float], game: list[int], games: int, cells: list[str] | None = None) -> list[str]:
+    """A TensorBoard run name per run: `lr=0.1`, or `lr=0.1/game=3` with random games; a grid's cell
+    first, `cells` holding each run's cell label: `sgd_momentum=0.9/lr=0.1`."""
     names = [f"lr={value:.6g}" + (f"/game={g}" if games > 1 else "") for value, g in zip(lr, game)]
+    if cells is not None:
+        names = [f"{_folder(cell)}/{name}" for cell, name in zip(cells, names)]
     if len(set(names)) < len(names):  # the same lr twice, or lrs equal to 6 digits
         names = [f"run={r}-{name}" for r, name in enumerate(names)]
     return names
@@ -54,12 +58,19 @@ def write_events(run_dir: Path, result) -> Path:
     columns = [result.loss.double().T.tolist(), norm(result.guess.reshape(rows, runs, -1) - answer),
                norm(result.grad), norm(result.step)]
     steps = result.attempt.tolist()
-    names = run_names(result.lr.tolist(), result.game.tolist(), result.config.games)
+    labels = result.config.cell_labels()
+    cells = [labels[k] for k in result.cell.tolist()] if result.config.grid else None
+    names = run_names(result.lr.tolist(), result.game.tolist(), result.config.games, cells)
     now = time.time()
     for r, name in enumerate(names):
         values = zip(*(column[r] for column in columns))
         _write_file(folder / name, now, steps, values)
     return folder
+
+
+def _folder(label: str) -> str:
+    """A cell's label as a folder name: `adam · cosine T_max=50` -> `adam,cosine_T_max=50`."""
+    return re.sub(r"[^\w.=,+-]+", "_", label.replace(" · ", ","))
 
 
 def _write_file(logdir: Path, wall_time: float, steps: list[int], values) -> None:

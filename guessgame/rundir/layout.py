@@ -2,7 +2,7 @@
 
     <out>/<name>-<YYYYmmdd-HHMMSS>[-N]/
         config.yaml       the resolved config
-        attempts.csv      run, lr, [game,] attempt, loss, guess_0.., grad_0.., step_0..
+        attempts.csv      run, [cell,] lr, [game,] attempt, loss, guess_0.., grad_0.., step_0..
         summary.json      per run: status, attempts, losses, final guess, answer, theory; scores
         plots/            the figures, and guesses.gif with `plot --animate`
         report.html       the interactive page: one file, everything inline, opens offline
@@ -21,7 +21,7 @@ CONFIG, ATTEMPTS, SUMMARY = "config.yaml", "attempts.csv", "summary.json"
 DATA = (CONFIG, ATTEMPTS, SUMMARY)  # complete before anything is drawn; never removed after
 PLOTS, TENSORBOARD, ANIMATION = "plots", "tensorboard", "guesses.gif"
 REPORT = "report.html"  # the interactive page, written last
-WHOLE = ("run", "game", "attempt")  # the columns that hold whole numbers
+WHOLE = ("run", "cell", "game", "attempt")  # the columns that hold whole numbers
 # Past this many columns attempts.csv is written and read a line at a time: polars keeps a buffer per
 # column (reading a 256 x 256 answer's 196,613 columns took 8.8 GB).
 WIDE = 1000
@@ -34,9 +34,10 @@ def element_columns(what: str, n: int) -> list[str]:
     return [f"{what}_{i}" for i in range(n)]
 
 
-def attempt_columns(n: int, games: bool) -> list[str]:
-    """attempts.csv's header for answers of n elements (and a `game` column with random games)."""
-    names = ["run", "lr", *(["game"] if games else []), "attempt", "loss"]
+def attempt_columns(n: int, games: bool, cells: bool = False) -> list[str]:
+    """attempts.csv's header for answers of n elements (and a `cell` column with a grid, a `game` column
+    with random games). `lr` is the lr the attempt used: the run's own, or its schedule's."""
+    names = ["run", *(["cell"] if cells else []), "lr", *(["game"] if games else []), "attempt", "loss"]
     return names + [column for what in ("guess", "grad", "step") for column in element_columns(what, n)]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from guessgame import schedules
 from guessgame.config import Config, load_config
 from guessgame.config.schema import kind
 from guessgame.errors import RunFolderError
@@ -39,16 +40,22 @@ def read_run(run_dir: str | Path) -> RunData:
     answer = np.array([np.ravel(np.array(run.answer, dtype=float)) for run in summary], dtype=float)
     runs, n = answer.shape
     games = config.games > 1 or any(run.game for run in summary)
-    wanted = ["run", "lr", *(["game"] if games else []), "attempt", "loss", *element_columns("guess", n)]
-    table = read_columns(run_dir / ATTEMPTS, attempt_columns(n, games), wanted, explain=(
-        f"summary.json has {runs} run(s) and an answer of {n} element(s)"))
+    grid = bool(config.grid)
+    wanted = ["run", *(["cell"] if grid else []), "lr", *(["game"] if games else []), "attempt", "loss",
+              *element_columns("guess", n)]
+    table = read_columns(run_dir / ATTEMPTS, attempt_columns(n, games, grid), wanted, explain=(
+        f"summary.json has {runs} run(s) and an answer of {n} element(s)"
+        + (f", and config.yaml a grid of {config.cell_count} cells" if grid else "")))
     attempt = _check_layout(table, summary, config, str(run_dir / ATTEMPTS))
     rows = len(attempt)
+    scheduled = any(cell.scheduled for cell in config.cells)
     return RunData(
         config=config, attempt=attempt, lr=np.array([run.lr for run in summary], dtype=float),
         game=np.array([run.game for run in summary], dtype=int),
         loss=table["loss"].reshape(runs, rows).T.copy(),
         guess=table["guess"].reshape(runs, rows, n).transpose(1, 0, 2).copy(), answer=answer, summary=summary,
+        lr_at=table["lr"].reshape(runs, rows).T.copy() if scheduled else None,
+        cell=np.array([run.cell for run in summary], dtype=int) if grid else None,
     )
 
 
@@ -103,8 +110,12 @@ def _check_layout(table: dict, summary: list[RunSummary], config: Config, source
     rows = total // runs
     _same_as(table["run"], np.repeat(np.arange(runs), rows), "run", source,
              f"one block of {rows:,} rows per run, runs in order 0 to {runs - 1} as in summary.json")
-    _same_as(table["lr"], np.repeat([run.lr for run in summary], rows), "lr", source,
-             "each run's learning rate from summary.json")
+    if "cell" in table:
+        cells = [run.cell for run in summary]
+        if max(cells) >= config.cell_count:
+            raise RunFolderError(f"says a run is in cell {max(cells)}, but config.yaml's grid has "
+                                 f"{config.cell_count} cells", source=str(Path(source).with_name(SUMMARY)))
+        _same_as(table["cell"], np.repeat(cells, rows), "cell", source, "each run's cell from summary.json")
     if "game" in table:
         _same_as(table["game"], np.repeat([run.game for run in summary], rows), "game", source,
                  "each run's game from summary.json")
@@ -119,7 +130,22 @@ def _check_layout(table: dict, summary: list[RunSummary], config: Config, source
         raise RunFolderError(f"has {rows:,} rows per run where {len(expected):,} were expected ({rule})",
                              source=source)
     _same_as(table["attempt"], np.tile(expected, runs), "attempt", source, rule)
+    _same_as(table["lr"], _lrs(summary, config, expected.astype(int)).T.ravel(), "lr", source,
+             "each run's learning rate from summary.json, or its schedule's at each attempt")
     return expected.astype(int)
+
+
+def _lrs(summary: list[RunSummary], config: Config, attempts: np.ndarray) -> np.ndarray:
+    """The lr each run used at each of `attempts` (rows, runs): its own, or its cell's schedule's."""
+    base = np.array([run.lr for run in summary], dtype=float)
+    out = np.repeat(base[None, :], len(attempts), axis=0)
+    cells = config.cells
+    for k, cell in enumerate(cells):
+        runs = [r for r, run in enumerate(summary) if run.cell == k]
+        if cell.scheduled and runs:
+            table = schedules.lrs(cell.schedule, cell.schedule_options, base[runs], config.attempts)
+            out[:, runs] = table[attempts - 1]
+    return out
 
 
 def _same_as(values: np.ndarray, expected: np.ndarray, column: str, source: str, rule: str) -> None:

@@ -110,6 +110,7 @@ def draw_figures(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_FI
         folder.mkdir(exist_ok=True)
         data = viz.as_run(source)
         names = (*names, "score") if data.games > 1 else names
+        names = (*names, "cells") if data.config.grid else names  # a grid's cells side by side
     except Exception as exc:  # noqa: BLE001 - no figure can be drawn; the data files stand
         return [], [Failure(f"{folder.name}/{name}.{fmt}", exc) for name in names]
     written, failures = [], []

@@ -93,8 +93,11 @@ def write_attempts(path: Path, result, *, append: bool = False) -> None:
     def per_row(values: torch.Tensor) -> torch.Tensor:  # (attempts, runs, ...) -> (runs*attempts, ...)
         return values.reshape(rows, runs, -1).transpose(0, 1).reshape(runs * rows, -1).double().cpu()
 
-    columns: dict[str, Any] = {"run": torch.arange(runs).repeat_interleave(rows).numpy(),
-                               "lr": result.lr.double().repeat_interleave(rows).numpy()}
+    columns: dict[str, Any] = {"run": torch.arange(runs).repeat_interleave(rows).numpy()}
+    if result.config.grid:
+        columns["cell"] = result.cell.repeat_interleave(rows).numpy()
+    columns["lr"] = (result.lr.double().repeat_interleave(rows).numpy() if result.lr_at is None
+                     else per_row(result.lr_at)[:, 0].numpy())
     if games:
         columns["game"] = result.game.repeat_interleave(rows).numpy()
     columns["attempt"] = result.attempt.repeat(runs).numpy()
@@ -128,6 +131,15 @@ def _write_lines(path: Path, columns: dict[str, Any], mode: str, header: bool) -
             handle.write(",".join(str(int(v)) if w else t for v, t, w in zip(row.tolist(), text, whole)) + "\n")
 
 
+def cells(config) -> list[dict[str, Any]]:
+    """summary.json's `cells`: each cell of a grid, its label and its loss, optimizer and schedule."""
+    out = []
+    for k, (cell, label) in enumerate(zip(config.cells, config.cell_labels())):
+        resolved = cell.to_dict()
+        out.append({"cell": k, "label": label, **{key: resolved[key] for key in ("loss", "optimizer", "schedule")}})
+    return out
+
+
 def write_run(run_dir: Path, result, *, extra: dict[str, Any] | None = None) -> None:
     """config.yaml, attempts.csv and summary.json of a result, each through a temporary file and a rename."""
     write_config(run_dir, result.config.to_dict())
@@ -135,6 +147,8 @@ def write_run(run_dir: Path, result, *, extra: dict[str, Any] | None = None) -> 
         write_attempts(tmp, result)
     runs = result.summary()
     summary = {"name": result.config.name, "interrupted": result.interrupted, "runs": runs}
+    if result.config.grid:
+        summary["cells"] = cells(result.config)
     if result.config.games > 1:
         summary["scores"] = scores(runs)
     write_summary(run_dir, {**summary, **(extra or {})})

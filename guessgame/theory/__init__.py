@@ -28,11 +28,11 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from guessgame import losses
+from guessgame import losses, schedules
 from guessgame.config import Config, load_config  # noqa: F401  (load_config: the doctest)
 from guessgame.records import Theory
 from guessgame.status import Status, verdicts
-from guessgame.theory import closed_forms
+from guessgame.theory import closed_forms, scheduled
 from guessgame.theory.games import Games
 
 
@@ -51,15 +51,25 @@ def predict(config: Config, *, error: Sequence[float] | None = None, lr: float |
 
 
 def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr: Sequence[float] | Tensor,
-                 attempts: int | None = None, slack: float = 1e-9, written_out: bool = False) -> list[Theory]:
+                 attempts: int | None = None, slack: float = 1e-9, written_out: bool = False,
+                 lrs: Tensor | None = None) -> list[Theory]:
     """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start,
     over `attempts` (the config's budget by default).
 
     Plain gradient descent on mse is judged without writing every attempt's loss down
     (`closed_forms.quadratic_verdicts`); `written_out` writes them all down and reads them, as
-    every other closed form is read -- the reference that shortcut is tested against.
+    every other closed form is read -- the reference that shortcut is tested against. With a schedule,
+    `lrs` (attempts, runs) is each attempt's lr (`scheduled`).
     """
     runs = len(lr)
+    if config.scheduled:
+        steps = config.attempts if attempts is None else attempts
+        rules = verdicts.Rules(config.tolerance, config.diverge_factor, losses.LOSSES[config.loss].has_minimum, slack)
+        if lrs is None:
+            lrs = torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options,
+                                                 torch.as_tensor(lr, dtype=torch.float64).numpy(), steps))
+        return scheduled.predict(config, torch.as_tensor(errors, dtype=torch.float64).reshape(runs, -1),
+                                 lrs[:steps].cpu(), rules)
     momentum = config.heavy_ball
     if momentum is None:
         return [Theory(note=f"no closed form for {config.optimizer} with these options")] * runs

@@ -7,6 +7,7 @@ figures are sized so that a PNG is at least 1200 px wide there.
 """
 
 from guessgame.viz.animate import animate
+from guessgame.viz.cells import cells_figure
 from guessgame.viz.landscape import landscape_figure
 from guessgame.viz.loss import loss_figure
 from guessgame.viz.lrs import lr_figure
@@ -16,7 +17,7 @@ from guessgame.viz.style import DPI, STATUS_COLORS, as_run
 from guessgame.viz.trajectory import trajectory_figure
 
 FIGURES = {"loss": loss_figure, "trajectory": trajectory_figure, "lr": lr_figure, "path": path_figure,
-           "score": score_figure}
+           "score": score_figure, "cells": cells_figure}
 
-__all__ = ["DPI", "FIGURES", "STATUS_COLORS", "animate", "as_run", "landscape_figure", "loss_figure", "lr_figure",
+__all__ = ["DPI", "FIGURES", "STATUS_COLORS", "animate", "as_run", "cells_figure", "landscape_figure", "loss_figure", "lr_figure",
            "path_figure", "score_figure", "trajectory_figure"]

@@ -20,16 +20,19 @@ def score_figure(source: Any) -> Figure:
     from guessgame.score import scores
 
     run = as_run(source)
-    table = sorted(scores(run.summary), key=lambda s: s.lr)
+    table = sorted(scores(run.summary), key=lambda s: (s.cell, s.lr))  # a grid: each cell's lrs in turn
     lrs = np.array([s.lr for s in table])
+    cells = run.config.cell_labels() if run.config.grid else None
     slots = np.arange(len(table))
     fig = figure(max(WIDTH, min(16.0, 4.5 + 0.45 * len(table))), 7.0)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     _attempts(top, run, table, slots)
     _shares(bottom, table, slots)
-    _critical_lr(run, (top, bottom), lrs, slots)
+    if cells is None:  # a grid's columns are not one lr axis
+        _critical_lr(run, (top, bottom), lrs, slots)
     every = max(1, len(table) // 20)
-    bottom.set_xticks(slots[::every], [f"{lr:.3g}" for lr in lrs[::every]],
+    names = [f"{s.lr:.3g}" + (f"\n{cells[s.cell]}" if cells else "") for s in table]
+    bottom.set_xticks(slots[::every], names[::every],
                       rotation=45 if len(table) > 8 else 0, ha="right" if len(table) > 8 else "center")
     bottom.set_xlim(-0.6, len(table) - 0.4)
     top.grid(True, axis="y", alpha=0.3)
@@ -47,11 +50,11 @@ def score_figure(source: Any) -> Figure:
 def _attempts(top, run, table, slots) -> None:
     """Each converged game's attempts as a dot in its lr's column, with the spread of the column."""
     rng = np.random.default_rng(0)  # jitter only: where a dot sits inside its column
-    slot_of = {s.lr: x for x, s in zip(slots, table)}
+    slot_of = {(s.cell, s.lr): x for x, s in zip(slots, table)}
     xs, took = [], []
     for r in run.summary:
         if r.status == Status.CONVERGED:
-            xs.append(slot_of[float(r.lr)])
+            xs.append(slot_of[(r.cell, float(r.lr))])
             took.append(r.converged_at)
     scored = [(x, s.attempts_to_converge) for x, s in zip(slots, table) if s.attempts_to_converge]
     if scored:  # one artist per kind, not per column: a sweep of a thousand lrs draws as fast as ten

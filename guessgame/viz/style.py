@@ -78,7 +78,12 @@ def run_colors(run: RunData) -> list[tuple]:
 
 def title(run: RunData, what: str) -> str:
     c = run.config
-    return f"{run.name}: {what}\n({c.loss}, {c.reduction}, {c.optimizer}, {c.dtype})"
+    axes = {key: len(items) for key, items in c.grid}  # a grid names how many of each it compares
+    loss = f"{axes['loss']} losses" if "loss" in axes else c.loss
+    optimizer = f"{axes['optimizer']} optimizers" if "optimizer" in axes else c.optimizer
+    schedule = (f", {axes['schedule']} schedules" if "schedule" in axes
+                else f", {c.schedule} schedule" if c.scheduled else "")
+    return f"{run.name}: {what}\n({loss}, {c.reduction}, {optimizer}{schedule}, {c.dtype})"
 
 
 def shared_theory(run: RunData) -> Theory:
@@ -91,8 +96,9 @@ def lr_text(lr: float) -> str:
 
 
 def run_name(run: RunData, r: int) -> str:
-    """`lr 0.5`, or `lr 0.5, game 3` with random games."""
-    return lr_text(run.lr[r]) + (f", game {run.game[r]}" if run.games > 1 else "")
+    """`lr 0.5`, or `lr 0.5, game 3` with random games; a grid's cell after it: `lr 0.5 (adam)`."""
+    cell = f" ({run.config.cell_labels()[run.cells[r]]})" if run.config.grid else ""
+    return lr_text(run.lr[r]) + (f", game {run.game[r]}" if run.games > 1 else "") + cell
 
 
 def side(run: RunData, r: int) -> str:

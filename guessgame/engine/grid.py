@@ -1,0 +1,87 @@
+"""A grid: every cell (a loss x optimizer x schedule of the config's lists) played as its own batch, and
+the cells' runs put together, cell after cell, into one Result that says each run's cell.
+
+A cell that stopped early before the others (every run of it decided, with `stop_early`) is padded
+to the others' attempts as a stopped run is: NaN losses, gradients and steps, its last guess.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from guessgame import optimizers
+from guessgame.config import Config
+from guessgame.engine.result import Interrupted, Result
+
+
+def play_cells(config: Config, play: Callable, progress: Callable[[int, int], None] | None) -> Result:
+    """`play(cell_config, progress)` each cell in turn; Ctrl-C keeps the cells played so far."""
+    cells, results = config.cells, []
+    for k, cell in enumerate(cells):
+        report = None if progress is None else (
+            lambda t, total, k=k: progress(k * total + t, len(cells) * total))
+        try:
+            results.append(play(cell, report))
+        except Interrupted as stop:
+            results.append(stop.result)
+            raise Interrupted(combine(config, results)) from None
+    return combine(config, results)
+
+
+def combine(config: Config, results: list[Result]) -> Result:
+    """The runs of every cell's result as one Result of the grid config."""
+    longest = max(results, key=lambda r: len(r.attempt))
+    rows = len(longest.attempt)
+    padded = [_padded(r, rows) for r in results]
+
+    def cat(name: str) -> Tensor:
+        return torch.cat([getattr(r, name) for r in padded], dim=1)
+
+    def joined(name: str) -> list:
+        return [value for r in results for value in getattr(r, name)]
+
+    scheduled = any(r.config.scheduled for r in results)
+    return Result(
+        config=config, attempt=longest.attempt, guess=cat("guess"), loss=cat("loss"), grad=cat("grad"),
+        step=cat("step"), lr=torch.cat([r.lr for r in results]), game=torch.cat([r.game for r in results]),
+        answer=torch.cat([r.answer for r in results]), final_guess=torch.cat([r.final_guess for r in results]),
+        attempts_run=joined("attempts_run"), status=joined("status"), converged_at=joined("converged_at"),
+        diverged_at=joined("diverged_at"), theory=joined("theory"),
+        interrupted=any(r.interrupted for r in results), best_loss=joined("best_loss"),
+        final_loss=joined("final_loss"), left_at=joined("left_at"),
+        lr_at=torch.cat([_lr_at(r, rows) for r in results], dim=1) if scheduled else None,
+        cell=torch.cat([torch.full((r.runs,), k, dtype=torch.long) for k, r in enumerate(results)]),
+    )
+
+
+class _Padded:
+    def __init__(self, **tensors: Tensor) -> None:
+        self.__dict__.update(tensors)
+
+
+def _padded(result: Result, rows: int) -> _Padded:
+    """The result's log with rows up to `rows`: NaN losses, gradients and steps, its last guess."""
+    have = len(result.attempt)
+    if have == rows:
+        return _Padded(guess=result.guess, loss=result.loss, grad=result.grad, step=result.step)
+    extra = rows - have
+
+    def nan(values: Tensor) -> Tensor:
+        return torch.cat([values, torch.full((extra, *values.shape[1:]), float("nan"), dtype=values.dtype,
+                                             device=values.device)])
+
+    last = result.final_guess.unsqueeze(0).expand(extra, *result.final_guess.shape)
+    return _Padded(guess=torch.cat([result.guess, last]), loss=nan(result.loss), grad=nan(result.grad),
+                   step=nan(result.step))
+
+
+def _lr_at(result: Result, rows: int) -> Tensor:
+    """Each logged attempt's lr (rows, runs): the schedule's, or the run's own lr throughout."""
+    config = result.config
+    kept = torch.tensor(list(config.logged_attempts), dtype=torch.long)[:rows] - 1
+    if not config.scheduled:
+        return result.lr.double().unsqueeze(0).expand(rows, -1)
+    return optimizers.scheduled_lrs(config, result.lr.double()).index_select(0, kept)

@@ -1,0 +1,117 @@
+"""A grid's cells compared: which optimizer (loss, schedule) tolerates the largest lr, and how the best
+lr of each one gets there.
+
+Left: each cell's final loss against lr, one curve per cell; a diverged run sits on the top edge (▲)
+and the dotted line of its cell's colour marks its cliff, the smallest lr that diverged; a hollow
+diamond on the bottom edge marks theory's critical lr, where theory has one (plain and heavy-ball SGD). Right: the
+loss per attempt of each cell's best lr (the first to converge; else the lowest final loss of those that did not diverge).
+With random games, each lr's median over its games.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from guessgame.rundata import RunData
+from guessgame.status import Status
+from guessgame.viz.style import as_run, figure, legend_outside, margins, title
+
+_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+            "#7f7f7f", "#bcbd22")
+
+
+def cells_figure(source: Any) -> Figure:
+    """Final loss against lr per cell (left), and the best lr of each cell's loss per attempt (right)."""
+    run = as_run(source)
+    labels = run.config.cell_labels()
+    fig = figure(14.0, 5.8)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1]})
+    final = np.array([s.final_loss for s in run.summary], dtype=float)
+    diverged = np.array([s.status == Status.DIVERGED for s in run.summary])
+    shown = final[np.isfinite(final) & (final > 0) & ~diverged]
+    top = float(shown.max()) * 10 if shown.size else 1.0
+    floor = float(shown.min()) / 10 if shown.size else 1e-12
+    handles, texts = [], []
+    for k, label in enumerate(labels):
+        color = _PALETTE[k % len(_PALETTE)]
+        members = np.flatnonzero(run.cells == k)
+        if not members.size:
+            continue
+        lrs, loss, lost = _per_lr(run, members, final, diverged)
+        y = np.clip(np.where(lost, top, loss), floor, top)
+        left.plot(lrs, y, "-", color=color, lw=1.8, alpha=0.85)
+        left.scatter(lrs[~lost], y[~lost], color=color, s=18, zorder=3)
+        left.scatter(lrs[lost], y[lost], color=color, marker="^", s=46, zorder=3, clip_on=False)
+        cliff = lrs[lost].min() if lost.any() else None
+        if cliff is not None:
+            left.axvline(cliff, color=color, ls=":", lw=1.4)
+        best = _best(run, members, final, diverged)
+        if best is not None:
+            curve = run.loss[:, best].copy()
+            curve[~np.isfinite(curve) | (curve <= 0)] = np.nan
+            right.plot(run.attempt, curve, color=color, lw=1.8)
+        critical = next((run.summary[r].theory.critical_lr for r in members
+                         if run.summary[r].theory is not None and run.summary[r].theory.critical_lr), None)
+        if critical is not None:  # theory's cliff: a hollow diamond on the bottom edge
+            left.scatter([critical], [floor], marker="D", s=60, facecolors="none", edgecolors=color, lw=1.8,
+                         zorder=4, clip_on=False)
+        handles.append(Line2D([], [], color=color, lw=2.5))
+        texts.append(f"{label}\n  cliff: " + (f"lr {cliff:.4g}" if cliff is not None else "none in this sweep")
+                     + (f" (theory ◇ {critical:.4g})" if critical is not None else "")
+                     + (f"; best lr {run.lr[best]:.4g}: {run.summary[best].status.value}" if best is not None else ""))
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_ylim(floor, top)
+    left.set_xlabel("learning rate (log scale)")
+    left.set_ylabel("final loss (▲ diverged, dotted: the cliff;\nexact zeros on the floor)")
+    left.grid(True, alpha=0.3)
+    left.set_title(title(run, "which tolerates the largest lr"), fontsize=11)
+    right.set_yscale("log")
+    right.set_xlabel("attempt")
+    right.set_ylabel("loss, at each cell's best lr")
+    right.grid(True, alpha=0.3)
+    right.set_title("the best lr of each, attempt by attempt", fontsize=11)
+    for ax in (left, right):
+        _ticks_inside(ax)
+    legend = legend_outside(right, handles, texts)
+    margins(fig, left=1.1, bottom=0.7, wspace=1.0, legend=legend)
+    return fig
+
+
+def _per_lr(run: RunData, members: np.ndarray, final: np.ndarray, diverged: np.ndarray):
+    """The cell's lrs in order, each one's (median) final loss, and whether most of its games diverged."""
+    lrs = np.unique(run.lr[members])
+    loss, lost = np.empty(len(lrs)), np.zeros(len(lrs), dtype=bool)
+    for i, lr in enumerate(lrs):
+        games = members[run.lr[members] == lr]
+        lost[i] = diverged[games].mean() > 0.5
+        with np.errstate(invalid="ignore"):
+            loss[i] = np.nanmedian(final[games]) if np.isfinite(final[games]).any() else np.nan
+    return lrs, loss, lost
+
+
+def _best(run: RunData, members: np.ndarray, final: np.ndarray, diverged: np.ndarray) -> int | None:
+    """The cell's best run: the one that converged first (the lower final loss on a tie); if none
+    converged, the lowest final loss of those that did not diverge."""
+    ok = members[~diverged[members] & np.isfinite(final[members])]
+    if not ok.size:
+        return None
+    converged_at = np.array([run.summary[r].converged_at or np.inf for r in ok], dtype=float)
+    order = np.lexsort((final[ok], converged_at))
+    return int(ok[order[0]])
+
+
+def _ticks_inside(ax) -> None:
+    """Only the ticks within the view: a log locator also lists decades beyond it, whose labels would
+    sit outside the axes."""
+    ax.autoscale_view()
+    for axis, limits, set_ticks in ((ax.xaxis, ax.get_xlim(), ax.set_xticks), (ax.yaxis, ax.get_ylim(), ax.set_yticks)):
+        low, high = sorted(limits)
+        ticks = [t for t in axis.get_majorticklocs() if low <= t <= high]
+        if ticks:
+            set_ticks(ticks)
+            (ax.set_xlim if axis is ax.xaxis else ax.set_ylim)(*limits)
