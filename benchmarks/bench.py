@@ -147,12 +147,23 @@ def startup(repeat: int) -> None:
 
 
 _PEAK = """
-import json, resource, sys
+import json, sys
 sys.path.insert(0, sys.argv[1])
-from guessgame import simulate
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+from guessgame import simulate, load_config
+load_config(json.loads(sys.argv[2]))
+import torch  # loaded before the measurement starts, as simulate would load it
+
+
+def status(key):
+    with open("/proc/self/status") as lines:
+        return next(int(line.split()[1]) for line in lines if line.startswith(key + ":"))
+
+
+with open("/proc/self/clear_refs", "w") as reset:  # the peak (VmHWM) starts again from now
+    reset.write("5")
+before = status("VmRSS")
 simulate(json.loads(sys.argv[2]))
-print(json.dumps([before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+print(json.dumps([before, status("VmHWM")]))
 """
 
 

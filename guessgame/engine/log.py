@@ -11,7 +11,7 @@ from guessgame import losses
 from guessgame.config import Config
 from guessgame.status import verdicts
 
-_CHUNK = 1 << 20  # elements of guesses turned into losses at a time
+_CHUNK = 1 << 18  # elements of guesses turned into losses at a time
 RING, RING_WIDTH = 256, 64  # slots of the ring, for attempts of at most this many values
 
 

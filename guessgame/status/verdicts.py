@@ -126,7 +126,7 @@ def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -
     if not rules.has_minimum or steps < 2:
         return found, done
     value = loss.double()
-    size = value.abs()
+    size = value if bool(value.amin() >= 0) else value.abs()  # no copy for a loss that is never below 0
     candidate = torch.isfinite(size.sum(0)) & (attempts_run >= steps) & (lost_at >= steps)  # every loss finite
     within = size <= rules.tolerance
     outside = steps - within.sum(0)
