@@ -41,8 +41,10 @@ def figure(source: Any) -> Page:
 
 
 def prepare() -> None:
-    """Load what writing a page needs, ahead of the page."""
-    import guessgame.report.page  # noqa: F401
+    """Load what writing a page needs, ahead of the page: its code and plotly.js."""
+    from guessgame.report import page
+
+    page._plotly()
 
 
 def write_report(source: Any, run_dir: str | Path) -> Path:

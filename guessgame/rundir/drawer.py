@@ -93,6 +93,7 @@ def _child(order: int, answer: int, fmt: str, report: Callable | None, prepare: 
         from guessgame import viz  # noqa: F401 - matplotlib and the figures, loaded while the run plays
         from guessgame.rundir.read import read_run
         from guessgame.rundir.save import draw_figures, write_page
+        import polars  # noqa: F401 - what reads attempts.csv back
 
         prepare()
         line = b""
