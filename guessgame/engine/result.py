@@ -128,9 +128,10 @@ def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], li
     block = max(1, verdicts.BLOCK // steps)
     for start in range(0, runs, block):
         part, played = loss[:, start:start + block], attempts_run[start:start + block]
-        if bool((played >= steps).all()) and bool(torch.isfinite(part.sum(0)).all()):
-            lowest = part.amin(0).double()  # every loss played and finite (a finite sum says so): no copy
-        else:
-            lowest = torch.where((index < played) & torch.isfinite(part), part, torch.inf).amin(0).double()
+        lowest = part.amin(0).double()  # right, with no copy, where every loss was played and is finite ...
+        odd = ((played < steps) | ~torch.isfinite(part.sum(0))).nonzero().flatten()
+        if len(odd):  # ... the others: only the played, finite losses count
+            sub = part[:, odd]
+            lowest[odd] = torch.where((index < played[odd]) & torch.isfinite(sub), sub, torch.inf).amin(0).double()
         best[start:start + block] = torch.where(torch.isfinite(lowest), lowest, torch.nan)
     return final.tolist(), best.tolist()
