@@ -212,10 +212,11 @@ def make(config: Config, lr: Tensor, lrs: Tensor | None = None) -> Optimizer:
     if not config.scheduled:
         return plain(lr.to(plain_dtype)) if config.plain_sgd else _torch_optim(config, lr, config.optimizer_options)
     table = (scheduled_lrs(config, lr[:, 0]) if lrs is None else lrs).to(lr.device).unsqueeze(-1)
-    if config.plain_sgd:  # the notebook's loop takes the scheduler's lr; it has no momentum to cycle
+    momenta = schedules.momenta(config.schedule, config.schedule_options, config.attempts)
+    if config.plain_sgd and momenta is None:  # the notebook's loop, taking the scheduler's lr
         table = table.to(plain_dtype)
         return scheduled(lambda k: plain(table[k]))
-    momenta = schedules.momenta(config.schedule, config.schedule_options, config.attempts)
+    # OneCycleLR cycles SGD's momentum as torch does -- plain SGD's too, which then has momentum
     if momenta is None:
         return scheduled(lambda k: _torch_optim(config, table[k], config.optimizer_options))
     return scheduled(lambda k: _torch_optim(config, table[k], _cycled(config, momenta[k])))

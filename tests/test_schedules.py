@@ -71,7 +71,9 @@ def _config(schedule, optimizer, dtype, game, **extra):
 def alone(schedule, optimizer, dtype, game, lr):
     (answer, guess, loss), (opt, options) = GAMES[game], OPTIMIZERS[optimizer]
     fn, torch_dtype = loss_fn(loss), getattr(torch, dtype)
-    if optimizer == "sgd":
+    name, options_ = SCHEDULES[schedule]
+    cycles = name == "onecycle" and options_.get("cycle_momentum", True)
+    if optimizer == "sgd" and not cycles:  # the notebook's loop; OneCycleLR gives torch's SGD momentum
         return scheduled_notebook_loop(answer, guess, fn, lr, ATTEMPTS, SCHEDULES[schedule], dtype=torch_dtype)
     return scheduled_torch_optim_loop(answer, guess, fn, opt, options, lr, ATTEMPTS, SCHEDULES[schedule],
                                       dtype=torch_dtype)
@@ -125,7 +127,8 @@ def test_no_schedule_logs_no_lr_per_attempt():
 THEORY = [("l1", {"name": "exponential", "gamma": 0.95}), ("l1", {"name": "exponential", "gamma": 0.9}),
           ("l1", {"name": "step", "step_size": 20, "gamma": 0.3}), ("mse", {"name": "cosine", "T_max": 60}),
           ("mse", {"name": "linear", "start_factor": 1.0, "end_factor": 0.1, "total_iters": 30}),
-          ("mse", {"name": "onecycle"}), ("mse", {"name": "multistep", "milestones": [5, 10], "gamma": 0.2})]
+          ("mse", {"name": "onecycle", "cycle_momentum": False}),
+          ("mse", {"name": "multistep", "milestones": [5, 10], "gamma": 0.2})]
 
 
 @pytest.mark.parametrize(("loss", "schedule"), THEORY, ids=[f"{l}-{s['name']}" for l, s in THEORY])
@@ -146,3 +149,5 @@ def test_theory_with_a_schedule_predicts_the_verdicts_the_runs_reach(loss, sched
 def test_theory_says_no_closed_form_for_other_optimizers_with_a_schedule():
     result = simulate({"answer": 3, "optimizer": "adam", "schedule": {"name": "exponential", "gamma": 0.9}})
     assert result.theory[0].predicted is None and "no closed form for adam with a schedule" in result.theory[0].note
+    cycled = simulate({"answer": 3, "schedule": "onecycle"})  # plain SGD given OneCycleLR's momentum
+    assert cycled.theory[0].predicted is None and "momentum" in cycled.theory[0].note

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from guessgame import losses
+from guessgame import losses, schedules
 from guessgame.config import Config
 from guessgame.records import Theory
 from guessgame.status import verdicts
@@ -29,6 +29,8 @@ def predict(config: Config, errors: Tensor, lrs: Tensor, rules: verdicts.Rules) 
     loss, options = losses.effective(config.loss, config.loss_options)
     if not config.plain_sgd:
         return [Theory(note=f"no closed form for {config.optimizer} with a schedule")] * runs
+    if schedules.momenta(config.schedule, config.schedule_options, config.attempts) is not None:
+        return [Theory(note=f"no closed form for {config.schedule} cycling SGD's momentum")] * runs
     if loss.name not in ("l1", "mse"):
         return [Theory(note=f"no closed form for {loss.name} with a schedule")] * runs
     n = errors.shape[1]
