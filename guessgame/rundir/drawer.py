@@ -43,9 +43,14 @@ class Drawer:
         answer_read, answer_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the drawing process: it never returns
+            os.setpgid(0, 0)  # a group of its own, with the helper it forks: `stop` ends them together
             os.close(order_write)
             os.close(answer_read)
             _child(order_read, answer_write, fmt, report, prepare)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:  # it is already its own group
+            pass
         os.close(order_read)
         os.close(answer_write)
         return cls(pid, order_write, answer_read)
@@ -56,17 +61,12 @@ class Drawer:
 
         os.write(self._order, json.dumps({"run_dir": str(run_dir)}).encode() + b"\n")
         os.close(self._order)
-        chunks = []
-        while chunk := os.read(self._answer, 1 << 16):
-            chunks.append(chunk)
-        os.close(self._answer)
+        answer = _receive(self._answer)
         os.waitpid(self.pid, 0)
         self._done = True
-        try:
-            answer = json.loads(b"".join(chunks))
-        except ValueError:
+        if answer is None:
             return [Failure(f"{PLOTS}/", RuntimeError("the drawing process ended before it had drawn them"))]
-        return [Failure(what, type(kind, (Exception,), {})(message)) for what, kind, message in answer]
+        return answer
 
     def stop(self) -> None:
         """End the drawing process at once, wherever it is."""
@@ -79,9 +79,9 @@ class Drawer:
             except OSError:
                 pass
         try:
-            os.kill(self.pid, signal.SIGKILL)
+            os.killpg(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
+        except (ProcessLookupError, ChildProcessError, PermissionError):
             pass
 
 
@@ -103,16 +103,72 @@ def _child(order: int, answer: int, fmt: str, report: Callable | None, prepare: 
                 os._exit(0)
             line += chunk
         run_dir = Path(json.loads(line)["run_dir"])
-        data = read_run(run_dir)
-        failures = draw_figures(data, run_dir / PLOTS, fmt)[1]
-        if report is not None:
-            failures += write_page(report, data, run_dir)
+
+        def draw(names: tuple[str, ...], extras: bool, page: Callable | None) -> list:
+            data = read_run(run_dir)
+            drawn = draw_figures(data, run_dir / PLOTS, fmt, names, extras=extras)[1]
+            return drawn + (write_page(page, data, run_dir) if page is not None else [])
+
+        if (os.cpu_count() or 1) > 1:  # the run waits: the lr figure and the page on its core
+            helper = _beside(lambda: draw(("lr",), False, report))
+            failures = draw(("loss", "trajectory"), True, None)
+            failures += helper()
+        else:
+            failures = draw(("loss", "trajectory", "lr"), True, report)
     except BaseException as exc:  # noqa: BLE001 - told to the run, which names it
         failures.append(_failure(f"{PLOTS}/", exc))
     try:
-        os.write(answer, json.dumps([[f.what, type(f.error).__name__, str(f.error)] for f in failures]).encode())
+        _send(answer, failures)
     finally:
         os._exit(0)
+
+
+def _beside(work: Callable[[], list]) -> Callable[[], list]:
+    """`work` in a forked helper; calling what this returns waits for the helper's failures."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            failures = work()
+        except BaseException as exc:  # noqa: BLE001 - told to the drawing process
+            failures = [_failure(f"{PLOTS}/", exc)]
+        try:
+            _send(write, failures)
+        finally:
+            os._exit(0)
+    os.close(write)
+
+    def wait() -> list:
+        answer = _receive(read)
+        os.waitpid(pid, 0)
+        return answer if answer is not None else [
+            _failure(f"{PLOTS}/", RuntimeError("the drawing helper ended before it had drawn"))]
+
+    return wait
+
+
+def _send(fd: int, failures: list) -> None:
+    """The failures, as JSON, down a pipe, then closed."""
+    data = json.dumps([[f.what, type(f.error).__name__, str(f.error)] for f in failures]).encode()
+    while data:
+        data = data[os.write(fd, data):]
+    os.close(fd)
+
+
+def _receive(fd: int) -> list | None:
+    """What `_send` sent, as `save.Failure`s; None if the other end ended without sending."""
+    from guessgame.rundir.save import Failure
+
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    os.close(fd)
+    try:
+        answer = json.loads(b"".join(chunks))
+    except ValueError:
+        return None
+    return [Failure(what, type(kind, (Exception,), {})(message)) for what, kind, message in answer]
 
 
 def _failure(what: str, error: BaseException):

@@ -102,15 +102,16 @@ def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboa
 
 
 def draw_figures(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_FIGURES,
-                 stop: threading.Event | None = None) -> tuple[list[Path], list[Failure]]:
-    """Draw and save each figure into `folder`: the files written, and each figure that failed."""
+                 stop: threading.Event | None = None, extras: bool = True) -> tuple[list[Path], list[Failure]]:
+    """Draw and save each figure into `folder`: the files written, and each figure that failed. With
+    `extras`, also the score of random games and the cells of a grid."""
     from guessgame import viz
 
     try:
         folder.mkdir(exist_ok=True)
         data = viz.as_run(source)
-        names = (*names, "score") if data.games > 1 else names
-        names = (*names, "cells") if data.config.grid else names  # a grid's cells side by side
+        names = (*names, "score") if extras and data.games > 1 else names
+        names = (*names, "cells") if extras and data.config.grid else names  # a grid's cells side by side
     except Exception as exc:  # noqa: BLE001 - no figure can be drawn; the data files stand
         return [], [Failure(f"{folder.name}/{name}.{fmt}", exc) for name in names]
     written, failures = [], []
