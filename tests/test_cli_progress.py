@@ -68,12 +68,19 @@ def python_start():
 def test_ctrl_c_at_any_moment_of_start_up_exits_130_without_a_traceback(tmp_path, python_start, after):
     """From the command line still loading, through torch's import, to the run."""
     delay = 1.5 * python_start + after
-    process = subprocess.Popen([sys.executable, "-m", "guessgame", "run", str(CONFIGS / "l1.yaml"), "--out",
-                                str(tmp_path / "runs"), "--no-plots"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    for _ in range(3):
+        process = subprocess.Popen([sys.executable, "-m", "guessgame", "run", str(CONFIGS / "l1.yaml"), "--out",
+                                    str(tmp_path / "runs"), "--no-plots"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+        # On a busy machine the signal can come before the first line of guessgame ran, where no
+        # program can catch it yet: then try again a little later.
+        if process.returncode == -signal.SIGINT and 'guessgame/__main__.py", line 1,' in stderr:
+            delay += python_start
+            continue
+        break
     if process.returncode == 0:  # it finished before the signal came
         return
     assert process.returncode == 130, stderr
