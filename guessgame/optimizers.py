@@ -72,8 +72,10 @@ def plain(lr: Tensor) -> Optimizer:
     float multiplies in: float32 for a half precision guess (its opmath), else the guess's dtype."""
 
     def update(grad: Tensor, guess: Tensor, state: NoState, out: Any = None) -> tuple[Tensor, Tensor, NoState]:
-        if out is not None:  # the same arithmetic, into the caller's tensors
+        if out is not None:  # the same arithmetic, into the caller's tensors (the step into its own if none)
             step = torch.mul(lr, grad, out=out.step)
+            if out.step is None and step.dtype != guess.dtype:
+                step = step.to(guess.dtype)
             return torch.sub(guess, step, out=out.guess), step, state
         step = torch.mul(lr, grad).to(guess.dtype)
         return guess - step, step, state

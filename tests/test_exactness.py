@@ -180,5 +180,19 @@ def test_many_runs_of_a_few_elements_each_equal_their_game_played_alone(dtype, l
         expected = alone(loss, reduction, "sgd", dtype, answer, lrs[run])
         kept = (result.attempt - 1).tolist()
         played = [k for k, attempt in enumerate(kept) if attempt < result.attempts_run[run]]
-        got, want = result.loss[played, run], expected[1][[kept[k] for k in played]]
-        assert_bitwise_equal(got, want, f"loss of lr {lrs[run]:g}")
+        got = (result.guess[played, run], result.loss[played, run], result.grad[played, run],
+               result.step[played, run])
+        for what, ours, theirs in zip(("guess", "loss", "grad", "step"), got, expected):
+            assert_bitwise_equal(ours, theirs[[kept[k] for k in played]], f"{what} of lr {lrs[run]:g}")
+
+
+@pytest.mark.parametrize(("dtype", "loss"), list(itertools.product(DTYPES, ["l1", "mse", "bad"])))
+def test_many_runs_of_random_games_of_a_few_elements_each_equal_their_game_played_alone(dtype, loss):
+    """Plain SGD keeps only the guesses of such runs, one column per element, and works out their
+    gradients and steps afterwards: each must be what the notebook's loop records for that game."""
+    lrs = torch.linspace(0.01, 4.0, 100).tolist()
+    result = simulate({"answer": {"random": {"low": -100, "high": 100, "shape": [3]}}, "games": 3, "seed": 2,
+                       "guess": GUESS, "loss": loss, "lr": lrs, "attempts": ATTEMPTS, "dtype": dtype})
+    for run in range(0, result.runs, 17):
+        expected = alone(loss, "mean", "sgd", dtype, result.answer[run], float(result.lr[run]))
+        assert_run_equals(result, run, expected)

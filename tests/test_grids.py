@@ -2,6 +2,7 @@
 each cell's runs equal that cell played alone, the folder says each run's cell and lr per attempt,
 re-plotting reads it back, and bad input is one message with exit 2, nothing written."""
 
+import dataclasses
 import csv
 import json
 import shutil
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from files import CONFIGS
 from guessgame import load_config, simulate
 from guessgame.cli import app
+from guessgame.engine.result import Moves
 from guessgame.errors import ConfigError
 from guessgame.rundir import read_run
 from reference import loss_fn, scheduled_notebook_loop
@@ -58,8 +60,9 @@ def test_each_cell_of_a_grid_equals_its_single_cell_run(grid, dtype):
         assert result.cell[runs].tolist() == [k] * per
         single = simulate(cell)
         rows = len(single.attempt)
-        assert_same_runs(result.__class__(**{**result.__dict__, "guess": result.guess[:rows], "loss": result.loss[:rows],
-                                            "grad": result.grad[:rows], "step": result.step[:rows]}), k, runs, single)
+        first_rows = dataclasses.replace(result, guess=result.guess[:rows], loss=result.loss[:rows],
+                                         moves=Moves(result.grad[:rows], result.step[:rows]))
+        assert_same_runs(first_rows, k, runs, single)
         assert torch.isnan(result.loss[rows:, runs]).all()  # a cell that stopped before the others: padded
 
 

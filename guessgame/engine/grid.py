@@ -14,7 +14,7 @@ from torch import Tensor
 
 from guessgame import optimizers
 from guessgame.config import Config
-from guessgame.engine.result import Interrupted, Result
+from guessgame.engine.result import Interrupted, Moves, Result
 
 
 def play_cells(config: Config, play: Callable, progress: Callable[[int, int], None] | None) -> Result:
@@ -38,15 +38,15 @@ def combine(config: Config, results: list[Result]) -> Result:
     padded = [_padded(r, rows) for r in results]
 
     def cat(name: str) -> Tensor:
-        return torch.cat([getattr(r, name) for r in padded], dim=1)
+        return torch.cat([r[name]() for r in padded], dim=1)
 
     def joined(name: str) -> list:
         return [value for r in results for value in getattr(r, name)]
 
     scheduled = any(r.config.scheduled for r in results)
     return Result(
-        config=config, attempt=longest.attempt, guess=cat("guess"), loss=cat("loss"), grad=cat("grad"),
-        step=cat("step"), lr=torch.cat([r.lr for r in results]), game=torch.cat([r.game for r in results]),
+        config=config, attempt=longest.attempt, guess=cat("guess"), loss=cat("loss"),
+        moves=Moves(later=lambda: (cat("grad"), cat("step"))), lr=torch.cat([r.lr for r in results]), game=torch.cat([r.game for r in results]),
         answer=torch.cat([r.answer for r in results]), final_guess=torch.cat([r.final_guess for r in results]),
         attempts_run=joined("attempts_run"), status=joined("status"), converged_at=joined("converged_at"),
         diverged_at=joined("diverged_at"), theory=joined("theory"),
@@ -57,25 +57,22 @@ def combine(config: Config, results: list[Result]) -> Result:
     )
 
 
-class _Padded:
-    def __init__(self, **tensors: Tensor) -> None:
-        self.__dict__.update(tensors)
+def _padded(result: Result, rows: int) -> dict[str, Callable[[], Tensor]]:
+    """The result's log with rows up to `rows`: NaN losses, gradients and steps, its last guess (each
+    made when asked for: gradients and steps may not have been worked out yet)."""
+    extra = rows - len(result.attempt)
 
+    def nan(name: str) -> Callable[[], Tensor]:
+        def padded() -> Tensor:
+            values = getattr(result, name)
+            return torch.cat([values, values.new_full((extra, *values.shape[1:]), float("nan"))]) if extra else values
+        return padded
 
-def _padded(result: Result, rows: int) -> _Padded:
-    """The result's log with rows up to `rows`: NaN losses, gradients and steps, its last guess."""
-    have = len(result.attempt)
-    if have == rows:
-        return _Padded(guess=result.guess, loss=result.loss, grad=result.grad, step=result.step)
-    extra = rows - have
+    def guess() -> Tensor:
+        last = result.final_guess.unsqueeze(0).expand(extra, *result.final_guess.shape)
+        return torch.cat([result.guess, last]) if extra else result.guess
 
-    def nan(values: Tensor) -> Tensor:
-        return torch.cat([values, torch.full((extra, *values.shape[1:]), float("nan"), dtype=values.dtype,
-                                             device=values.device)])
-
-    last = result.final_guess.unsqueeze(0).expand(extra, *result.final_guess.shape)
-    return _Padded(guess=torch.cat([result.guess, last]), loss=nan(result.loss), grad=nan(result.grad),
-                   step=nan(result.step))
+    return {"guess": guess, **{name: nan(name) for name in ("loss", "grad", "step")}}
 
 
 def _lr_at(result: Result, rows: int) -> Tensor:

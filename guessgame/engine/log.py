@@ -13,13 +13,16 @@ from guessgame.status import verdicts
 
 _CHUNK = 1 << 18  # elements of guesses turned into losses at a time
 RING, RING_WIDTH = 256, 64  # slots of the ring, for attempts of at most this many values
+# Losses whose gradient is written out element by element (`losses.batched`): the same bits whatever
+# the memory layout, so their guesses may be kept one column per element (see `Log`).
+_ELEMENTWISE = ("l1", "mse", "bad")
 
 
 class Slots(NamedTuple):
     """Where attempt t's gradient, step and next guess go in the log, to be written in place."""
 
-    grad: Tensor
-    step: Tensor
+    grad: Tensor | None  # None: not kept, only the next guess is (`Log.guesses_only`)
+    step: Tensor | None
     guess: Tensor
 
 
@@ -32,6 +35,13 @@ class Log:
     each attempt, as early stop and the verdicts need every loss while only every `log_every`-th
     guess is kept. Nothing is made per attempt before the loop: a row is found by arithmetic.
 
+    Plain SGD in direct mode keeps the guesses only (`guesses_only`): its gradient and step are the
+    loss's gradient at the guess times lr, the same arithmetic on the same numbers whenever it is
+    done, so they are worked out from the guesses when first asked for (`Result.grad`), and each
+    attempt writes one tensor, as the bare update does. With a few elements per guess and losses
+    computed element by element, those guesses are laid out one column per element,
+    (N, attempts, runs) seen as (attempts, runs, N): each attempt then works on N rows of runs.
+
     With few values per attempt (a long run of one lr), finding a row of the log costs more than the
     update: attempts then write into a ring of RING slots made once, copied into the log a block at
     a time (and when the loop ends or is cut short, by `final`).
@@ -41,9 +51,16 @@ class Log:
         runs, n = start.shape
         self.config, self.every = config, config.log_every
         self.direct = config.log_every == 1 and not config.stop_early
+        self.guesses_only = self.direct and config.plain_sgd and not config.scheduled
         self.rows = config.logged_rows
-        self.guess = torch.empty(self.rows + self.direct, runs, n, dtype=start.dtype, device=start.device)
-        self.grad, self.step = torch.empty_like(self.guess[:self.rows]), torch.empty_like(self.guess[:self.rows])
+        shape, place = (self.rows + self.direct, runs, n), {"dtype": start.dtype, "device": start.device}
+        if self.guesses_only and config.loss in _ELEMENTWISE and n <= 4 and runs * n > RING_WIDTH:
+            self.guess = torch.empty(n, *shape[:2], **place).permute(1, 2, 0)
+        else:
+            self.guess = torch.empty(shape, **place)
+        kept = () if self.guesses_only else ("grad", "step")
+        self.grad, self.step = (torch.empty(self.rows, runs, n, **place) if name in kept else None
+                                for name in ("grad", "step"))
         self.loss = None if self.direct else torch.empty(config.attempts, runs, dtype=start.dtype, device=start.device)
         self.lost_at = torch.full((runs,), config.attempts, dtype=torch.long)  # first attempt (0-based) not finite
         self.done = 0
@@ -53,8 +70,10 @@ class Log:
         self._ring: list[Slots] | None = None
         if self.direct and runs * n <= RING_WIDTH:
             size = min(RING, self.rows)
-            self._staged = tuple(torch.empty(size, runs, n, dtype=start.dtype, device=start.device) for _ in Slots._fields)
-            self._ring = [Slots(*views) for views in zip(*(staged.unbind(0) for staged in self._staged))]
+            self._staged = tuple(torch.empty(size, runs, n, **place) if name in (*kept, "guess") else None
+                                 for name in Slots._fields)
+            self._ring = [Slots(*(None if staged is None else staged[k] for staged in self._staged))
+                          for k in range(size)]
             self._flushed = 0  # attempts copied from the ring into the log
 
     def row(self, t: int) -> int | None:
@@ -74,12 +93,14 @@ class Log:
         """In direct mode, where attempt t writes its gradient, step and next guess."""
         if self._ring is not None:
             return self._ring[(t - 1) % len(self._ring)]
+        if self.guesses_only:
+            return Slots(None, None, self.guess[t])
         return Slots(self.grad[t - 1], self.step[t - 1], self.guess[t])
 
     def keep(self, t: int, slots: Slots, step: Tensor, new_guess: Tensor) -> Tensor:
         """In direct mode, keep attempt t: its gradient is in its slot, and its step and next guess too
         unless the optimizer made its own. Returns the guess the next attempt starts from."""
-        if step is not slots.step:
+        if slots.step is not None and step is not slots.step:
             slots.step.copy_(step)
         if new_guess is not slots.guess:
             slots.guess.copy_(new_guess)
@@ -92,8 +113,9 @@ class Log:
         """Copy the attempts done since the last copy from the ring into the log."""
         start, count = self._flushed, self.done - self._flushed
         grad, step, guess = self._staged
-        self.grad[start:start + count].copy_(grad[:count])
-        self.step[start:start + count].copy_(step[:count])
+        if grad is not None:
+            self.grad[start:start + count].copy_(grad[:count])
+            self.step[start:start + count].copy_(step[:count])
         self.guess[start + 1:start + 1 + count].copy_(guess[:count])
         self._flushed = self.done
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import torch
@@ -50,18 +51,19 @@ def _simulate_cell(config: Config, progress: Progress | None) -> Result:
     stop = EarlyStop(config, log.loss) if config.stop_early else None
     lrs = optimizers.scheduled_lrs(config, lr) if config.scheduled else None  # (attempts, runs)
     optimizer = optimizers.make(config, lr.to(device).unsqueeze(1), lrs)
-    final_guess, interrupted = _play(config, log, optimizer, stop, answer[:config.games], progress)
+    loss_fn = batched.bind(config.loss, config.loss_options, answer[:config.games], config.reduction)
+    final_guess, interrupted = _play(config, log, optimizer, stop, loss_fn, progress)
     attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
-    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs))
+    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs,
+                                  moves=functools.partial(_moves, loss_fn, optimizer)))
     if interrupted:
         raise Interrupted(result)
     return result
 
 
-def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: EarlyStop | None, answers: Tensor,
-          progress: Progress | None) -> tuple[Tensor, bool]:
+def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: EarlyStop | None,
+          loss_fn: batched.Bound, progress: Progress | None) -> tuple[Tensor, bool]:
     """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short."""
-    loss_fn = batched.bind(config.loss, config.loss_options, answers, config.reduction)
     if log.direct:
         return _play_direct(config, log, optimizer, loss_fn, progress)
     guess = log.start
@@ -90,7 +92,8 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
 def _play_direct(config: Config, log: Log, optimizer: optimizers.Optimizer, loss_fn: batched.Bound,
                  progress: Progress | None) -> tuple[Tensor, bool]:
     """Every attempt kept and no early stop: each attempt writes its gradient, step and next guess
-    straight into its slots of the log; the losses are computed from the log afterwards."""
+    (or, for plain SGD, its next guess only) straight into its slots of the log; the losses are
+    computed from the log afterwards."""
     guess = log.start
     state = optimizer.init(guess)
     try:
@@ -103,3 +106,12 @@ def _play_direct(config: Config, log: Log, optimizer: optimizers.Optimizer, loss
     except KeyboardInterrupt:
         return log.final(guess), True
     return log.final(guess), False
+
+
+def _moves(loss_fn: batched.Bound, optimizer: optimizers.Optimizer, guesses: Tensor) -> tuple[Tensor, Tensor]:
+    """Plain SGD's gradients and steps at logged guesses (rows, runs, N): the loop's own arithmetic again,
+    on all of them at once -- each element's value is what it was in the loop."""
+    rows, runs, n = guesses.shape
+    grad = loss_fn.grad(guesses.reshape(rows * runs, n)).view(rows, runs, n)
+    return grad, optimizer.update(grad, guesses, optimizer.init(guesses))[1]
+

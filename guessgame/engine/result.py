@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -10,35 +12,59 @@ from torch import Tensor
 from guessgame import theory
 from guessgame.config import Config
 from guessgame.engine.log import Log
-from guessgame.records import RunSummary, Theory
+from guessgame.records import Later, RunSummary, Theory
 from guessgame.status import Status, verdicts
+
+
+class Moves:
+    """The gradient and the step of every logged attempt: kept by the loop, or worked out the first
+    time they are asked for (`later`, returning both)."""
+
+    def __init__(self, grad: Tensor | None = None, step: Tensor | None = None,
+                 later: Callable[[], tuple[Tensor, Tensor]] | None = None) -> None:
+        self._grad, self._step, self._later = grad, step, later
+
+    def both(self) -> tuple[Tensor, Tensor]:
+        if self._grad is None:
+            self._grad, self._step = self._later()
+            self._later = None
+        return self._grad, self._step
 
 
 @dataclass
 class Result:
-    """Tensors are indexed [attempt, run, *answer_shape]."""
+    """Tensors are indexed [attempt, run, *answer_shape]. `grad` and `step` are like `guess`: the
+    gradient at the guess, and the step taken, guess(t+1) = guess(t) - step(t). The per-run lists
+    (a `Later` from `simulate`) are made from the verdicts' tensors the first time they are read."""
 
     config: Config
     attempt: Tensor  # (attempts,) the 1-based attempt number of each logged row
     guess: Tensor  # (attempts, runs, *shape): the guess before its step
     loss: Tensor  # (attempts, runs)
-    grad: Tensor  # like guess
-    step: Tensor  # like guess: guess(t+1) = guess(t) - step(t)
+    moves: Moves  # `grad` and `step`
     lr: Tensor  # (runs,)
     game: Tensor  # (runs,) which hidden answer of its learning rate
     answer: Tensor  # (runs, *shape)
     final_guess: Tensor  # (runs, *shape): the guess after the last step
     attempts_run: list[int]
-    status: list[Status]
-    converged_at: list[int | None]
-    diverged_at: list[int | None]
-    theory: list[Theory]
+    status: Sequence[Status]
+    converged_at: Sequence[int | None]
+    diverged_at: Sequence[int | None]
+    theory: Sequence[Theory]
     interrupted: bool = False
-    best_loss: list[float] = field(default_factory=list)  # the lowest loss each run reached
-    final_loss: list[float] = field(default_factory=list)
-    left_at: list[int | None] = field(default_factory=list)
+    best_loss: Sequence[float] = field(default_factory=list)  # the lowest loss each run reached
+    final_loss: Sequence[float] = field(default_factory=list)
+    left_at: Sequence[int | None] = field(default_factory=list)
     lr_at: Tensor | None = None  # (attempts, runs) float64: the lr each logged attempt used, with a schedule
     cell: Tensor | None = None  # (runs,) which cell of a grid (config.cells) each run belongs to
+
+    @property
+    def grad(self) -> Tensor:
+        return self.moves.both()[0]
+
+    @property
+    def step(self) -> Tensor:
+        return self.moves.both()[1]
 
     @property
     def runs(self) -> int:
@@ -78,6 +104,8 @@ class Played:
     attempts_run: Tensor  # (runs,)
     interrupted: bool
     lrs: Tensor | None = None  # (attempts, runs) float64: every attempt's lr, with a schedule
+    moves: Callable[[Tensor], tuple[Tensor, Tensor]] | None = None  # guesses -> their gradients and steps,
+    # when the log kept only the guesses
 
 
 def build(config: Config, played: Played) -> Result:
@@ -88,24 +116,30 @@ def build(config: Config, played: Played) -> Result:
     loss = log.losses(played.answer[:config.games])
     attempts_run, lost_at = played.attempts_run.clamp(max=done), log.lost_at.clamp(max=done)
     rules = verdicts.Rules.of(config, loss.dtype)
-    outcome = verdicts.classify(loss.cpu(), attempts_run, lost_at, rules)
+    # Every verdict is reached now, for all runs at once; the lists of one entry per run are made
+    # when first read.
+    found = verdicts.judge(loss.cpu(), attempts_run, lost_at, rules)
+    outcome = functools.cache(lambda: verdicts.outcome(found))
     final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
     start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
     predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
                                     attempts=max(done if played.interrupted else config.attempts, 1), slack=rules.slack,
-                                    lrs=played.lrs)
+                                    lrs=played.lrs, later=True)
 
     def view(tensor: Tensor) -> Tensor:
         return tensor[:rows].reshape(rows, runs, *shape)
 
     return Result(
         config=config, attempt=attempts,
-        guess=view(log.guess), loss=_rows(loss, attempts), grad=view(log.grad), step=view(log.step),
+        guess=view(log.guess), loss=_rows(loss, attempts),
+        moves=Moves(later=lambda: tuple(map(view, played.moves(log.guess[:rows])))) if log.grad is None
+        else Moves(view(log.grad), view(log.step)),
         lr=played.lr, game=torch.arange(runs) % config.games, answer=played.answer.reshape(runs, *shape),
         final_guess=played.final_guess.reshape(runs, *shape), attempts_run=attempts_run.tolist(),
-        status=outcome.status, converged_at=outcome.converged_at, diverged_at=outcome.diverged_at,
-        theory=predicted, interrupted=played.interrupted, best_loss=best_loss, final_loss=final_loss,
-        left_at=outcome.left_at, lr_at=None if played.lrs is None else played.lrs.index_select(0, attempts - 1),
+        status=Later(lambda: outcome().status), converged_at=Later(lambda: outcome().converged_at),
+        diverged_at=Later(lambda: outcome().diverged_at), theory=predicted, interrupted=played.interrupted,
+        best_loss=Later(best_loss.tolist), final_loss=Later(final_loss.tolist),
+        left_at=Later(lambda: outcome().left_at), lr_at=None if played.lrs is None else played.lrs.index_select(0, attempts - 1),
     )
 
 
@@ -116,12 +150,11 @@ def _rows(loss: Tensor, attempts: Tensor) -> Tensor:
     return loss.index_select(0, (attempts - 1).to(loss.device))
 
 
-def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], list[float]]:
-    """Each run's last loss, and its lowest finite one (nan if none), a block of runs at a time."""
+def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[Tensor, Tensor]:
+    """Each run's last loss, and its lowest finite one (nan if none), in float64, a block of runs at a time."""
     steps, runs = loss.shape
     if steps == 0:
-        nan = [float("nan")] * runs
-        return nan, list(nan)
+        return torch.full((runs,), torch.nan, dtype=torch.float64), torch.full((runs,), torch.nan, dtype=torch.float64)
     final = loss.gather(0, (attempts_run - 1).clamp_min(0).unsqueeze(0).to(loss.device))[0].double()
     best = torch.empty(runs, dtype=torch.float64)
     index = torch.arange(steps).unsqueeze(1)
@@ -134,4 +167,4 @@ def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[list[float], li
             sub = part[:, odd]
             lowest[odd] = torch.where((index < played[odd]) & torch.isfinite(sub), sub, torch.inf).amin(0).double()
         best[start:start + block] = torch.where(torch.isfinite(lowest), lowest, torch.nan)
-    return final.tolist(), best.tolist()
+    return final, best

@@ -30,7 +30,7 @@ from torch import Tensor
 
 from guessgame import losses, schedules
 from guessgame.config import Config, load_config  # noqa: F401  (load_config: the doctest)
-from guessgame.records import Theory
+from guessgame.records import Later, Theory
 from guessgame.status import Status, verdicts
 from guessgame.theory import closed_forms, scheduled
 from guessgame.theory.games import Games
@@ -52,7 +52,7 @@ def predict(config: Config, *, error: Sequence[float] | None = None, lr: float |
 
 def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr: Sequence[float] | Tensor,
                  attempts: int | None = None, slack: float = 1e-9, written_out: bool = False,
-                 lrs: Tensor | None = None) -> list[Theory]:
+                 lrs: Tensor | None = None, later: bool = False) -> Sequence[Theory]:
     """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start,
     over `attempts` (the config's budget by default).
 
@@ -60,7 +60,25 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
     (`closed_forms.quadratic_verdicts`); `written_out` writes them all down and reads them, as
     every other closed form is read -- the reference that shortcut is tested against. With a schedule,
     `lrs` (attempts, runs) is each attempt's lr (`scheduled`).
+
+    The verdicts are reached for all runs at once, as tensors; with `later`, the blocks (one Python
+    object per run) are made the first time they are read.
     """
+    parts = _predicted(config, errors, lr=lr, attempts=attempts, slack=slack, written_out=written_out, lrs=lrs)
+    if isinstance(parts, list):
+        return parts
+
+    def blocks() -> list[Theory]:
+        return [block for shared, each, found in parts for block in _blocks(shared, each, verdicts.outcome(found))]
+
+    return Later(blocks) if later else blocks()
+
+
+def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr: Sequence[float] | Tensor,
+               attempts: int | None, slack: float, written_out: bool,
+               lrs: Tensor | None) -> list[Theory] | tuple[tuple[dict, dict, verdicts.Found], ...]:
+    """`predict_runs`' blocks where no verdict is read, else what each block of runs shares, each run's
+    own values, and the runs' verdicts."""
     runs = len(lr)
     if config.scheduled:
         steps = config.attempts if attempts is None else attempts
@@ -81,17 +99,16 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
     rules = verdicts.Rules(config.tolerance, config.diverge_factor, kind.has_minimum, slack)
     shortcut = path_of is closed_forms.quadratic and not momentum and not written_out and \
         runs * attempts >= verdicts.QUICK_FROM  # a few losses are quicker written down
-    blocks: list[Theory] = []
+    parts = []
     step = runs if shortcut else max(1, verdicts.BLOCK // max(1, attempts))  # the losses written down at a time
     for start in range(0, runs, step):
         games = Games(config, lr[start:start + step], errors[start:start + step], attempts)
         if shortcut:
-            shared, each, found = closed_forms.quadratic_verdicts(games, rules)
+            parts.append(closed_forms.quadratic_verdicts(games, rules))
         else:
             shared, each, (loss, lost_at) = path_of(games)
-            found = verdicts.judge(loss, torch.full((games.runs,), attempts), lost_at, rules)
-        blocks += _blocks(shared, each, verdicts.outcome(found))
-    return blocks
+            parts.append((shared, each, verdicts.judge(loss, torch.full((games.runs,), attempts), lost_at, rules)))
+    return tuple(parts)
 
 
 def _blocks(shared: dict, each: dict, outcome: verdicts.Outcome) -> list[Theory]:
