@@ -143,10 +143,8 @@ def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -
     found.settled[lasting] = first[lasting]
     found.decided_conv[lasting] = end[lasting]
     open_ = candidate & (outside == steps)  # never within tolerance: no verdict, compare the halves
-    if bool(open_.any()):
-        every = bool(open_.all())  # then no copy of the losses
-        found.moving[open_] = _still_moving(value if every else value[:, open_], size if every else size[:, open_],
-                                            rules.tolerance, True, rules.slack)
+    if bool(open_.any()):  # every loss of these is finite: the halves of all runs, no copy, then theirs
+        found.moving[open_] = _still_moving(value, size, rules.tolerance, True, rules.slack, finite=True)[open_]
     return found, lasting | open_
 
 
@@ -287,23 +285,29 @@ def _settled(size: Tensor, tolerance: float) -> Tensor:
     return at
 
 
-def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float) -> Tensor:
+def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float,
+                  finite: bool = False) -> Tensor:
     """No verdict yet: did the second half reach a lower or a higher loss than the first half did --
-    unless the last losses repeat exactly, with period 1 or 2?"""
+    unless the last losses repeat exactly, with period 1 or 2? (`finite`: every loss is.)"""
     steps, runs = loss.shape
     if steps < 2:
         return torch.ones(runs, dtype=torch.bool)
     half = (steps + 1) // 2
     value = loss.double()
-    finite = torch.isfinite(value)
-    low = torch.where(finite, value, torch.full_like(value, torch.inf))
-    high = torch.where(finite, value, torch.full_like(value, -torch.inf))
-    first_low, second_low = low[:half].amin(0), low[half:].amin(0)
-    first_high, second_high = high[:half].amax(0), high[half:].amax(0)
+    if finite:
+        (first_low, first_high), (second_low, second_high) = (torch.aminmax(part, dim=0)
+                                                              for part in (value[:half], value[half:]))
+    else:
+        is_finite = torch.isfinite(value)
+        low = torch.where(is_finite, value, torch.full_like(value, torch.inf))
+        high = torch.where(is_finite, value, torch.full_like(value, -torch.inf))
+        first_low, second_low = low[:half].amin(0), low[half:].amin(0)
+        first_high, second_high = high[:half].amax(0), high[half:].amax(0)
     improving = second_low < first_low - slack * first_low.abs().nan_to_num(posinf=0.0)
     improving |= torch.isinf(first_low) & torch.isfinite(second_low)
     growing = second_high > first_high + slack * first_high.abs().nan_to_num(posinf=0.0)
-    pending = ~finite[half:].all(0)  # an overflowing loss in the second half: nothing to compare
+    # an overflowing loss in the second half: nothing to compare
+    pending = torch.zeros(runs, dtype=torch.bool) if finite else ~is_finite[half:].all(0)
     if has_minimum:
         pending |= size[-1] <= tolerance
     return pending | ((improving | growing) & ~repeating(value))
@@ -321,5 +325,7 @@ def repeating(loss: Tensor) -> Tensor:
 def _first(mask: Tensor) -> Tensor:
     """Index of the first True along dim 0, or len if none."""
     steps = mask.shape[0]
-    hit = mask.any(0)
-    return torch.where(hit, mask.to(torch.uint8).argmax(0), torch.full_like(hit, steps, dtype=torch.long))
+    if steps == 0:
+        return torch.zeros(mask.shape[1:], dtype=torch.long)
+    hit, at = mask.view(torch.uint8).max(0)  # torch.max gives the first of equal maxima: one pass for both
+    return torch.where(hit.bool(), at, steps)

@@ -71,9 +71,9 @@ def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict,
         end = enters + verdicts._window(enters) - 1
         converged = end < steps
         half = (steps + 1) // 2
-        last = loss_at(rows, torch.full_like(enters, steps - 1))
-        middle = loss_at(rows, torch.full_like(enters, half - 1))
-        tail = torch.stack([loss_at(rows, torch.full_like(enters, t)) for t in range(max(0, steps - REPEATS - 2), steps)])
+        at = torch.tensor([half - 1, *range(max(0, steps - REPEATS - 2), steps)], dtype=torch.float64)
+        looked_at = _loss_of(start[rows], _power(factor[rows], at.unsqueeze(1)))  # (1 + tail, rows)
+        middle, tail, last = looked_at[0], looked_at[1:], looked_at[-1]
         moving = (last <= rules.tolerance) | ((last < middle - rules.slack * middle.abs()) & ~verdicts.repeating(tail))
         found.converged[rows] = converged
         found.settled[rows] = torch.where(converged, enters, steps)
