@@ -27,19 +27,23 @@ def loss_fn(name, options=None, reduction="mean"):
     return lambda guess, answer: LOSSES[name](guess, answer, reduction=reduction, **(options or {}))
 
 
-def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64):
-    """The notebook's guessing game, verbatim apart from recording what it prints."""
+def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64, after_step=None):
+    """The notebook's guessing game, verbatim apart from recording what it prints. `lr` may be a
+    function of nothing, read each attempt; `after_step()` runs after each step."""
     answer = torch.as_tensor(answer, dtype=dtype)
     guess = torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone()
     guess.requires_grad_()
     rows = []
     for attempt in range(attempts):
+        lr_now = lr() if callable(lr) else lr
         loss = loss_fn(guess, answer)
         loss.backward()
-        step = lr * guess.grad.data
+        step = lr_now * guess.grad.data
         rows.append((guess.data.clone(), loss.data.clone(), guess.grad.data.clone(), step.clone()))
         guess.data -= step
         guess.grad = None
+        if after_step is not None:
+            after_step()
     return _stack(rows)
 
 
@@ -95,22 +99,17 @@ def scheduled_notebook_loop(answer, guess, loss_fn, lr, attempts, schedule, dtyp
     name, options = schedule
     holder = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
     sched = scheduler(holder, name, options, lr, attempts)
-    answer = torch.as_tensor(answer, dtype=dtype)
-    guess = torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone()
-    guess.requires_grad_()
-    rows, lrs = [], []
-    for attempt in range(attempts):
-        lr_now = holder.param_groups[0]["lr"]
-        loss = loss_fn(guess, answer)
-        loss.backward()
-        step = lr_now * guess.grad.data
-        rows.append((guess.data.clone(), loss.data.clone(), guess.grad.data.clone(), step.clone()))
-        guess.data -= step
-        guess.grad = None
+    lrs = []
+
+    def lr_now():
+        lrs.append(holder.param_groups[0]["lr"])
+        return lrs[-1]
+
+    def after_step():
         holder.step()
         sched.step()
-        lrs.append(lr_now)
-    return _stack(rows), lrs
+
+    return notebook_loop(answer, guess, loss_fn, lr_now, attempts, dtype=dtype, after_step=after_step), lrs
 
 
 def scheduled_torch_optim_loop(answer, guess, loss_fn, optimizer, options, lr, attempts, schedule,

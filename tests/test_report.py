@@ -270,16 +270,20 @@ def test_the_slider_changes_the_selected_run_s_sentence_and_loss(opened, sweep):
     assert opened.loss_curve() != curve
 
 
+# Where the first converged run's point of the comparison chart is on screen, and its lr.
+FIRST_CONVERGED_POINT = """(() => {
+    const gd = document.getElementById('compare');
+    const k = gd.data.findIndex(t => t.name.startsWith('converged'));
+    const node = gd.querySelectorAll('.scatterlayer .trace')[k].querySelectorAll('path.point');
+    node[0].scrollIntoView({block: "center"});
+    const box = node[0].getBoundingClientRect();
+    return {x: box.x + box.width / 2, y: box.y + box.height / 2, lr: node[0].__data__.x};
+})()"""
+
+
 def test_clicking_a_comparison_point_selects_its_run(opened, sweep):
     summary = json.loads((sweep / "summary.json").read_text())["runs"]
-    point = opened.page.evaluate("""(() => {
-        const gd = document.getElementById('compare');
-        const k = gd.data.findIndex(t => t.name.startsWith('converged'));
-        const node = gd.querySelectorAll('.scatterlayer .trace')[k].querySelectorAll('path.point');
-        node[0].scrollIntoView({block: "center"});
-        const box = node[0].getBoundingClientRect();
-        return {x: box.x + box.width / 2, y: box.y + box.height / 2, lr: node[0].__data__.x};
-    })()""")
+    point = opened.page.evaluate(FIRST_CONVERGED_POINT)
     opened.page.mouse.click(point["x"], point["y"])
     opened.page.wait_for_timeout(200)
     run = min(summary, key=lambda r: abs(r["lr"] - point["lr"]))

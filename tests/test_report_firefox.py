@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from firefox import ARROW_RIGHT, Firefox, executable
-from test_report import make_run
+from test_report import FIRST_CONVERGED_POINT, make_run
 
 INSTALL = ("needs headless Firefox and the websockets package: apt-get install -y firefox-esr && "
            "pip install -e '.[test]'  (CI=true makes a missing browser a failure)")
@@ -70,14 +70,7 @@ def test_the_slider_changes_the_selected_run_s_sentence_and_loss(page, sweep):
 
 def test_clicking_a_comparison_point_selects_its_run(page, sweep):
     summary = json.loads((sweep / "summary.json").read_text())["runs"]
-    point = page.evaluate("""(() => {
-        const gd = document.getElementById('compare');
-        const k = gd.data.findIndex(t => t.name.startsWith('converged'));
-        const node = gd.querySelectorAll('.scatterlayer .trace')[k].querySelectorAll('path.point');
-        node[0].scrollIntoView({block: "center"});
-        const box = node[0].getBoundingClientRect();
-        return {x: box.x + box.width / 2, y: box.y + box.height / 2, lr: node[0].__data__.x};
-    })()""")
+    point = page.evaluate(FIRST_CONVERGED_POINT)
     page.click(point["x"], point["y"])
     run = min(summary, key=lambda r: abs(r["lr"] - point["lr"]))
     assert run["status"] == "converged"
