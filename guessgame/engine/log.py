@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import sys
+import threading
 from typing import NamedTuple
 
 import torch
@@ -61,7 +65,9 @@ class Log:
         kept = () if self.guesses_only else ("grad", "step")
         self.grad, self.step = (torch.empty(self.rows, runs, n, **place) if name in kept else None
                                 for name in ("grad", "step"))
-        self.loss = None if self.direct else torch.empty(config.attempts, runs, dtype=start.dtype, device=start.device)
+        # In direct mode the losses are computed after the loop, into this.
+        self.loss = torch.empty(self.rows if self.direct else config.attempts, runs, **place)
+        populate(self.guess, self.grad, self.step, self.loss)
         self.lost_at = torch.full((runs,), config.attempts, dtype=torch.long)  # first attempt (0-based) not finite
         self.done = 0
         if self.direct:
@@ -151,7 +157,7 @@ class Log:
         if not self.direct:
             return self.loss[:self.done]
         guesses = self.guess[:self.done]
-        values = _losses_of(self.config, guesses, answers)
+        values = _losses_of(self.config, guesses, answers, self.loss[:self.done])
         # A run whose losses sum to a finite number has every loss finite, so its guesses are finite:
         # only the others' guesses need looking at (one pass over the losses).
         odd = (~torch.isfinite(values.sum(0))).cpu()
@@ -173,18 +179,49 @@ def _all_finite(guesses: Tensor) -> Tensor:
     return every
 
 
-def _losses_of(config: Config, guesses: Tensor, answers: Tensor) -> Tensor:
-    """The loss at every logged guess (attempts, runs, N) -> (attempts, runs), a chunk at a time."""
+def _losses_of(config: Config, guesses: Tensor, answers: Tensor, out: Tensor) -> Tensor:
+    """The loss at every logged guess (attempts, runs, N) into `out` (attempts, runs), a chunk at a time."""
     attempts, runs, n = guesses.shape
     per = max(1, _CHUNK // max(1, runs * n))
-
-    def value(block: Tensor) -> Tensor:
-        values = losses.value(config.loss, config.loss_options, block.reshape(-1, n), answers, config.reduction)
-        return values.reshape(block.shape[0], runs)
-
-    if per >= attempts:
-        return value(guesses)
-    out = torch.empty(attempts, runs, dtype=guesses.dtype, device=guesses.device)
     for start in range(0, attempts, per):
-        out[start:start + per] = value(guesses[start:start + per])
+        block = guesses[start:start + per]
+        values = losses.value(config.loss, config.loss_options, block.reshape(-1, n), answers, config.reduction)
+        out[start:start + per] = values.reshape(block.shape[0], runs)
     return out
+
+
+# Fresh memory costs a page fault at its first write, which on a virtual machine can take as long as
+# the attempts' arithmetic. The attempts of a big log leave the other core idle: there a helper thread
+# has the kernel map the log's pages before the attempts reach them (madvise MADV_POPULATE_WRITE,
+# Linux 5.14 on), which never changes what they hold.
+_POPULATE_WRITE, _PAGE = 23, 4096
+POPULATE_FROM = 1 << 20  # bytes of log from which the pages are mapped ahead
+
+
+def populate(*tensors: Tensor | None) -> None:
+    """Map the pages of big CPU tensors on another thread (nothing where the kernel cannot)."""
+    tensors = tuple(t for t in tensors if t is not None and t.device.type == "cpu")
+    if sys.platform != "linux" or sum(t.untyped_storage().nbytes() for t in tensors) < POPULATE_FROM:
+        return
+    madvise = _madvise()
+    if madvise is not None:
+        threading.Thread(target=_map_pages, args=(madvise, tensors), name="guessgame-pages", daemon=True).start()
+
+
+def _map_pages(madvise, tensors: tuple[Tensor, ...]) -> None:
+    for tensor in tensors:  # held here until mapped: their memory cannot go away meanwhile
+        begin = tensor.untyped_storage().data_ptr()
+        first = -(-begin // _PAGE) * _PAGE
+        last = (begin + tensor.untyped_storage().nbytes()) // _PAGE * _PAGE
+        if last > first and madvise(first, last - first, _POPULATE_WRITE) != 0:
+            return  # an older kernel: the attempts take the faults themselves, as without this
+
+
+@functools.lru_cache(maxsize=1)
+def _madvise():
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes, madvise.restype = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int], ctypes.c_int
+    return madvise
