@@ -126,13 +126,16 @@ def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -
     if not rules.has_minimum or steps < 2:
         return found, done
     value = loss.double()
-    size = value if bool(value.amin() >= 0) else value.abs()  # no copy for a loss that is never below 0
-    candidate = torch.isfinite(size.sum(0)) & (attempts_run >= steps) & (lost_at >= steps)  # every loss finite
+    halves = _halves(value)  # each run's lowest and highest loss in each half (NaN if any is NaN)
+    low, high = torch.minimum(halves[0], halves[2]), torch.maximum(halves[1], halves[3])
+    candidate = torch.isfinite(low) & torch.isfinite(high) & (attempts_run >= steps) & (lost_at >= steps)
+    negative = bool((low < 0).any())
+    size = value.abs() if negative else value  # no copy for a loss that is never below 0
+    candidate &= (size.amax(0) if negative else high) <= size[0]  # never above its first loss: its reference
     within = size <= rules.tolerance
-    outside = steps - within.sum(0)
     first = _first(within)
-    candidate &= size.amax(0) <= size[0]  # never above its first loss: never past its reference
-    stays = candidate & (first == outside)  # outside tolerance up to t0, within from there on
+    last_outside = steps - 1 - _first((~within).flip(0))  # (a candidate's losses are never NaN)
+    stays = candidate & (last_outside < first)  # outside tolerance up to t0, within from there on
     end = first + _window(first) - 1
     lasting = stays & (end < steps)
     if bool(lasting.any()):
@@ -142,9 +145,9 @@ def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -
     found.converged[lasting] = True
     found.settled[lasting] = first[lasting]
     found.decided_conv[lasting] = end[lasting]
-    open_ = candidate & (outside == steps)  # never within tolerance: no verdict, compare the halves
-    if bool(open_.any()):  # every loss of these is finite: the halves of all runs, no copy, then theirs
-        found.moving[open_] = _still_moving(value, size, rules.tolerance, True, rules.slack, finite=True)[open_]
+    open_ = candidate & (first == steps)  # never within tolerance: no verdict, compare the halves
+    if bool(open_.any()):  # every loss of these is finite: the halves of all runs, then theirs
+        found.moving[open_] = _compared(value, size, rules.tolerance, True, rules.slack, halves, finite=True)[open_]
     return found, lasting | open_
 
 
@@ -285,29 +288,38 @@ def _settled(size: Tensor, tolerance: float) -> Tensor:
     return at
 
 
-def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float,
-                  finite: bool = False) -> Tensor:
+def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float) -> Tensor:
     """No verdict yet: did the second half reach a lower or a higher loss than the first half did --
-    unless the last losses repeat exactly, with period 1 or 2? (`finite`: every loss is.)"""
+    unless the last losses repeat exactly, with period 1 or 2?"""
     steps, runs = loss.shape
     if steps < 2:
         return torch.ones(runs, dtype=torch.bool)
-    half = (steps + 1) // 2
     value = loss.double()
-    if finite:
-        (first_low, first_high), (second_low, second_high) = (torch.aminmax(part, dim=0)
-                                                              for part in (value[:half], value[half:]))
-    else:
-        is_finite = torch.isfinite(value)
-        low = torch.where(is_finite, value, torch.full_like(value, torch.inf))
-        high = torch.where(is_finite, value, torch.full_like(value, -torch.inf))
-        first_low, second_low = low[:half].amin(0), low[half:].amin(0)
-        first_high, second_high = high[:half].amax(0), high[half:].amax(0)
+    finite = torch.isfinite(value)
+    low = torch.where(finite, value, torch.full_like(value, torch.inf))
+    high = torch.where(finite, value, torch.full_like(value, -torch.inf))
+    half = (steps + 1) // 2
+    halves = (low[:half].amin(0), high[:half].amax(0), low[half:].amin(0), high[half:].amax(0))
+    return _compared(value, size, tolerance, has_minimum, slack, halves, finite=finite[half:].all(0))
+
+
+def _halves(value: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Each run's lowest and highest loss in the first half of the attempts, then in the second."""
+    half = (value.shape[0] + 1) // 2
+    (first_low, first_high), (second_low, second_high) = (torch.aminmax(part, dim=0)
+                                                          for part in (value[:half], value[half:]))
+    return first_low, first_high, second_low, second_high
+
+
+def _compared(value: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float,
+              halves: tuple[Tensor, Tensor, Tensor, Tensor], finite: Tensor | bool) -> Tensor:
+    """`_still_moving` from the halves' lowest and highest finite losses; `finite`: whether each run's
+    second half is finite (an overflowing loss there leaves nothing to compare)."""
+    first_low, first_high, second_low, second_high = halves
     improving = second_low < first_low - slack * first_low.abs().nan_to_num(posinf=0.0)
     improving |= torch.isinf(first_low) & torch.isfinite(second_low)
     growing = second_high > first_high + slack * first_high.abs().nan_to_num(posinf=0.0)
-    # an overflowing loss in the second half: nothing to compare
-    pending = torch.zeros(runs, dtype=torch.bool) if finite else ~is_finite[half:].all(0)
+    pending = torch.zeros(value.shape[1], dtype=torch.bool) if finite is True else ~finite
     if has_minimum:
         pending |= size[-1] <= tolerance
     return pending | ((improving | growing) & ~repeating(value))
