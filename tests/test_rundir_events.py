@@ -86,3 +86,26 @@ def test_runs_with_the_same_name_stay_apart(lrs):
 
     names = run_names(lrs, [0, 0], 1)
     assert len(set(names)) == 2 and all("lr=0.1" in n for n in names)
+
+
+def test_the_command_ends_with_everything_written_and_said(tmp_path):
+    """The command ends its process without taking the interpreter apart: the events, the data and
+    the figures are complete, what it printed reached the pipe, and its exit code is the command's."""
+    import json
+    import subprocess
+
+    config = tmp_path / "game.yaml"
+    config.write_text(f"answer: {ANSWER}\nguess: 50\nloss: mse\nlr: [0.5, 10]\nattempts: 30\n")
+    done = subprocess.run([sys.executable, "-m", "guessgame", "run", str(config), "--out", str(tmp_path / "runs"),
+                           "--tensorboard"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert str(run_dir) in done.stdout and "tensorboard --logdir" in done.stdout
+    guess, loss, grad, step = notebook_loop(ANSWER, 50.0, loss_fn("mse"), 0.5, 30)
+    assert [e.value for e in read_back(run_dir / "tensorboard" / "lr=0.5")["loss"]] == as_float32(loss.tolist()).tolist()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert [r["status"] for r in summary["runs"]] == ["unfinished", "diverged"]
+    assert all((run_dir / "plots" / f"{name}.png").stat().st_size > 0 for name in ("loss", "trajectory", "lr"))
+    refused = subprocess.run([sys.executable, "-m", "guessgame", "run", str(config), "--set", "attempts=0"],
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "attempts" in refused.stderr
