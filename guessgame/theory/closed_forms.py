@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Callable
 
 import torch
 from torch import Tensor
@@ -61,13 +62,21 @@ def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict,
     start, biggest = games.start_loss(), games.e0.abs().amax(1)
     found = verdicts.Found.none(runs, steps)
 
-    def loss_at(rows: Tensor, t: Tensor) -> Tensor:
-        return _loss_of(start[rows], _power(factor[rows], t.double()))
+    def loss_at(rows: Tensor) -> Callable[[Tensor], Tensor]:
+        first, base = start[rows], factor[rows]
+        return lambda t: _loss_of(first, _power(base, t.double()))
+
+    def near(rows: Tensor, ratio: Tensor) -> Tensor:
+        """Where loss(1) factor^(2t) meets loss(1) x ratio, in floating point: where the search starts."""
+        t = torch.log(ratio) / (2 * torch.log(factor[rows].abs()))
+        return t.nan_to_num(nan=steps, posinf=steps, neginf=0).clamp(0, steps).ceil().long()
 
     falls = torch.isfinite(start) & (factor.abs() <= 1) & (steps >= 3)
     rows = falls.nonzero().flatten()
     if len(rows):
-        enters = _bisect(lambda t: loss_at(rows, t) <= rules.tolerance, len(rows), steps)
+        at_row = loss_at(rows)
+        enters = _bisect(lambda t: at_row(t) <= rules.tolerance, len(rows), steps,
+                         near(rows, rules.tolerance / start[rows]))
         end = enters + verdicts._window(enters) - 1
         converged = end < steps
         half = (steps + 1) // 2
@@ -83,8 +92,9 @@ def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict,
     passes = torch.full((runs,), steps - 1, dtype=torch.long)
     if bool(grows.any()):
         rows = grows.nonzero().flatten()
-        limit = rules.diverge_factor * start[rows]
-        passes[rows] = _bisect(lambda t: ~(loss_at(rows, t) <= limit), len(rows), steps).clamp(max=steps - 1)
+        limit, at_row = rules.diverge_factor * start[rows], loss_at(rows)
+        passes[rows] = _bisect(lambda t: ~(at_row(t) <= limit), len(rows), steps,
+                               near(rows, torch.full_like(limit, rules.diverge_factor))).clamp(max=steps - 1)
     rest = (~falls).nonzero().flatten()
     quick = passes[rest] < verdicts._WINDOW
     for group in (rest[quick], rest[~quick]):
@@ -95,16 +105,25 @@ def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict,
     return shared, {"rate": factor.abs().tolist()}, found
 
 
-def _bisect(holds, runs: int, steps: int) -> Tensor:
+def _bisect(holds: Callable[[Tensor], Tensor], runs: int, steps: int, near: Tensor | None = None) -> Tensor:
     """Per run, the first attempt t in [0, steps) at which `holds(t)` (runs,) is true, or `steps`:
-    `holds` must stay true once it is."""
+    `holds` must stay true once it is. `near` (runs,), a guess at the answer, is tried first with its
+    two neighbours: when it is right to within one, no halving is needed."""
     low = torch.zeros(runs, dtype=torch.long)
     high = torch.full((runs,), steps, dtype=torch.long)
+
+    def narrow(t: Tensor, live: Tensor) -> None:
+        nonlocal low, high
+        yes = holds(t.clamp(0, steps - 1)) & live
+        high = torch.where(yes, t, high)
+        low = torch.where(~yes & live, t + 1, low)
+
+    if near is not None:
+        for t in (near, near - 1, near + 1):
+            inside = (t >= low) & (t < high)  # a probe outside what is left says nothing new
+            narrow(t.clamp(0, steps - 1), inside)
     while bool((low < high).any()):
-        middle = torch.div(low + high, 2, rounding_mode="floor")
-        yes = holds(middle.clamp(max=steps - 1)) & (low < high)
-        high = torch.where(yes, middle, high)
-        low = torch.where(~yes & (low < high), middle + 1, low)
+        narrow(torch.div(low + high, 2, rounding_mode="floor"), low < high)
     return low
 
 
