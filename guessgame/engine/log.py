@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import os
+import queue
 import sys
 import threading
 from typing import NamedTuple
@@ -203,25 +205,30 @@ def populate(*tensors: Tensor | None) -> None:
     tensors = tuple(t for t in tensors if t is not None and t.device.type == "cpu")
     if sys.platform != "linux" or sum(t.untyped_storage().nbytes() for t in tensors) < POPULATE_FROM:
         return
-    madvise = _madvise()
-    if madvise is not None:
-        threading.Thread(target=_map_pages, args=(madvise, tensors), name="guessgame-pages", daemon=True).start()
-
-
-def _map_pages(madvise, tensors: tuple[Tensor, ...]) -> None:
-    for tensor in tensors:  # held here until mapped: their memory cannot go away meanwhile
-        begin = tensor.untyped_storage().data_ptr()
-        first = -(-begin // _PAGE) * _PAGE
-        last = (begin + tensor.untyped_storage().nbytes()) // _PAGE * _PAGE
-        if last > first and madvise(first, last - first, _POPULATE_WRITE) != 0:
-            return  # an older kernel: the attempts take the faults themselves, as without this
+    pages = _mapper(os.getpid())  # a forked child has no thread of its parent's: its own
+    if pages is not None:
+        pages.put(tensors)  # held by the queue until mapped: their memory cannot go away meanwhile
 
 
 @functools.lru_cache(maxsize=1)
-def _madvise():
+def _mapper(pid: int) -> queue.SimpleQueue | None:
+    """The queue of a thread that maps what it is given, made once (starting a thread per run costs
+    milliseconds); None where the kernel has no madvise."""
     try:
         madvise = ctypes.CDLL(None, use_errno=True).madvise
     except (OSError, AttributeError):
         return None
     madvise.argtypes, madvise.restype = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int], ctypes.c_int
-    return madvise
+    work: queue.SimpleQueue = queue.SimpleQueue()
+
+    def serve() -> None:
+        while True:
+            for tensor in work.get():
+                begin = tensor.untyped_storage().data_ptr()
+                first = -(-begin // _PAGE) * _PAGE
+                last = (begin + tensor.untyped_storage().nbytes()) // _PAGE * _PAGE
+                if last > first and madvise(first, last - first, _POPULATE_WRITE) != 0:
+                    break  # an older kernel: the attempts take the faults themselves, as without this
+
+    threading.Thread(target=serve, name="guessgame-pages", daemon=True).start()
+    return work
