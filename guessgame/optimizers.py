@@ -34,6 +34,8 @@ _HALF = (torch.float16, torch.bfloat16)
 class Optimizer(NamedTuple):
     init: Callable[[Tensor], Any]
     update: Callable[..., tuple[Tensor, Tensor, Any]]  # (grad, guess, state, out=None); out: .step, .guess
+    step: Callable[[Tensor, Tensor], Tensor] | None = None  # (grad, guess) -> the step alone, where it needs
+    # no state (plain SGD)
 
 
 class NoState(NamedTuple):
@@ -77,10 +79,13 @@ def plain(lr: Tensor) -> Optimizer:
             if out.step is None and step.dtype != guess.dtype:
                 step = step.to(guess.dtype)
             return torch.sub(guess, step, out=out.guess), step, state
-        step = torch.mul(lr, grad).to(guess.dtype)
+        step = step_of(grad, guess)
         return guess - step, step, state
 
-    return Optimizer(lambda guess: NoState(), update)
+    def step_of(grad: Tensor, guess: Tensor) -> Tensor:
+        return torch.mul(lr, grad).to(guess.dtype)
+
+    return Optimizer(lambda guess: NoState(), update, step_of)
 
 
 def _stepped(new_guess: Tensor, guess: Tensor) -> tuple[Tensor, Tensor]:

@@ -113,5 +113,5 @@ def _moves(loss_fn: batched.Bound, optimizer: optimizers.Optimizer, guesses: Ten
     on all of them at once -- each element's value is what it was in the loop."""
     rows, runs, n = guesses.shape
     grad = loss_fn.grad(guesses.reshape(rows * runs, n)).view(rows, runs, n)
-    return grad, optimizer.update(grad, guesses, optimizer.init(guesses))[1]
+    return grad, optimizer.step(grad, guesses)  # (the next guesses are in the log already)
 
