@@ -81,7 +81,7 @@ def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict,
         converged = end < steps
         half = (steps + 1) // 2
         at = torch.tensor([half - 1, *range(max(0, steps - REPEATS - 2), steps)], dtype=torch.float64)
-        looked_at = _loss_of(start[rows], _power(factor[rows], at.unsqueeze(1)))  # (1 + tail, rows)
+        looked_at = at_row(at.unsqueeze(1))  # (1 + tail, rows)
         middle, tail, last = looked_at[0], looked_at[1:], looked_at[-1]
         moving = (last <= rules.tolerance) | ((last < middle - rules.slack * middle.abs()) & ~verdicts.repeating(tail))
         found.converged[rows] = converged
@@ -105,7 +105,7 @@ def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict,
     return shared, {"rate": factor.abs().tolist()}, found
 
 
-def _bisect(holds: Callable[[Tensor], Tensor], runs: int, steps: int, near: Tensor | None = None) -> Tensor:
+def _bisect(holds: Callable[[Tensor], Tensor], runs: int, steps: int, near: Tensor) -> Tensor:
     """Per run, the first attempt t in [0, steps) at which `holds(t)` (runs,) is true, or `steps`:
     `holds` must stay true once it is. `near` (runs,), a guess at the answer, is tried first with its
     two neighbours: when it is right to within one, no halving is needed."""
@@ -118,10 +118,9 @@ def _bisect(holds: Callable[[Tensor], Tensor], runs: int, steps: int, near: Tens
         high = torch.where(yes, t, high)
         low = torch.where(~yes & live, t + 1, low)
 
-    if near is not None:
-        for t in (near, near - 1, near + 1):
-            inside = (t >= low) & (t < high)  # a probe outside what is left says nothing new
-            narrow(t.clamp(0, steps - 1), inside)
+    for t in (near, near - 1, near + 1):
+        inside = (t >= low) & (t < high)  # a probe outside what is left says nothing new
+        narrow(t.clamp(0, steps - 1), inside)
     while bool((low < high).any()):
         narrow(torch.div(low + high, 2, rounding_mode="floor"), low < high)
     return low
