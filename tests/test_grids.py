@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from files import CONFIGS
 from guessgame import load_config, simulate
 from guessgame.cli import app
-from guessgame.engine.result import Moves
 from guessgame.errors import ConfigError
 from guessgame.rundir import read_run
 from reference import loss_fn, scheduled_notebook_loop
@@ -61,7 +60,7 @@ def test_each_cell_of_a_grid_equals_its_single_cell_run(grid, dtype):
         single = simulate(cell)
         rows = len(single.attempt)
         first_rows = dataclasses.replace(result, guess=result.guess[:rows], loss=result.loss[:rows],
-                                         moves=Moves(result.grad[:rows], result.step[:rows]))
+                                         moves=lambda: (result.grad[:rows], result.step[:rows]))
         assert_same_runs(first_rows, k, runs, single)
         assert torch.isnan(result.loss[rows:, runs]).all()  # a cell that stopped before the others: padded
 

@@ -7,6 +7,7 @@ to the others' attempts as a stopped run is: NaN losses, gradients and steps, it
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import torch
@@ -14,7 +15,7 @@ from torch import Tensor
 
 from guessgame import optimizers
 from guessgame.config import Config
-from guessgame.engine.result import Interrupted, Moves, Result
+from guessgame.engine.result import Interrupted, Result
 
 
 def play_cells(config: Config, play: Callable, progress: Callable[[int, int], None] | None) -> Result:
@@ -46,7 +47,8 @@ def combine(config: Config, results: list[Result]) -> Result:
     scheduled = any(r.config.scheduled for r in results)
     return Result(
         config=config, attempt=longest.attempt, guess=cat("guess"), loss=cat("loss"),
-        moves=Moves(later=lambda: (cat("grad"), cat("step"))), lr=torch.cat([r.lr for r in results]), game=torch.cat([r.game for r in results]),
+        moves=functools.cache(lambda: (cat("grad"), cat("step"))), lr=torch.cat([r.lr for r in results]),
+        game=torch.cat([r.game for r in results]),
         answer=torch.cat([r.answer for r in results]), final_guess=torch.cat([r.final_guess for r in results]),
         attempts_run=joined("attempts_run"), status=joined("status"), converged_at=joined("converged_at"),
         diverged_at=joined("diverged_at"), theory=joined("theory"),

@@ -16,21 +16,6 @@ from guessgame.records import Later, RunSummary, Theory
 from guessgame.status import Status, verdicts
 
 
-class Moves:
-    """The gradient and the step of every logged attempt: kept by the loop, or worked out the first
-    time they are asked for (`later`, returning both)."""
-
-    def __init__(self, grad: Tensor | None = None, step: Tensor | None = None,
-                 later: Callable[[], tuple[Tensor, Tensor]] | None = None) -> None:
-        self._grad, self._step, self._later = grad, step, later
-
-    def both(self) -> tuple[Tensor, Tensor]:
-        if self._grad is None:
-            self._grad, self._step = self._later()
-            self._later = None
-        return self._grad, self._step
-
-
 @dataclass
 class Result:
     """Tensors are indexed [attempt, run, *answer_shape]. `grad` and `step` are like `guess`: the
@@ -41,7 +26,7 @@ class Result:
     attempt: Tensor  # (attempts,) the 1-based attempt number of each logged row
     guess: Tensor  # (attempts, runs, *shape): the guess before its step
     loss: Tensor  # (attempts, runs)
-    moves: Moves  # `grad` and `step`
+    moves: Callable[[], tuple[Tensor, Tensor]]  # `grad` and `step`, worked out (once) when first asked for
     lr: Tensor  # (runs,)
     game: Tensor  # (runs,) which hidden answer of its learning rate
     answer: Tensor  # (runs, *shape)
@@ -60,11 +45,11 @@ class Result:
 
     @property
     def grad(self) -> Tensor:
-        return self.moves.both()[0]
+        return self.moves()[0]
 
     @property
     def step(self) -> Tensor:
-        return self.moves.both()[1]
+        return self.moves()[1]
 
     @property
     def runs(self) -> int:
@@ -132,8 +117,8 @@ def build(config: Config, played: Played) -> Result:
     return Result(
         config=config, attempt=attempts,
         guess=view(log.guess), loss=_rows(loss, attempts),
-        moves=Moves(later=lambda: tuple(map(view, played.moves(log.guess[:rows])))) if log.grad is None
-        else Moves(view(log.grad), view(log.step)),
+        moves=functools.cache(lambda: tuple(map(view, played.moves(log.guess[:rows]) if log.grad is None
+                                                    else (log.grad, log.step)))),
         lr=played.lr, game=torch.arange(runs) % config.games, answer=played.answer.reshape(runs, *shape),
         final_guess=played.final_guess.reshape(runs, *shape), attempts_run=attempts_run.tolist(),
         status=Later(lambda: outcome().status), converged_at=Later(lambda: outcome().converged_at),
