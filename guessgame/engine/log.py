@@ -84,6 +84,11 @@ class Log:
                           for k in range(size)]
             self._flushed = 0  # attempts copied from the ring into the log
 
+    @property
+    def ringed(self) -> bool:
+        """Whether attempts are written into the ring first."""
+        return self._ring is not None
+
     def row(self, t: int) -> int | None:
         """The log row of attempt t, if it is kept: every `log_every`-th from the first, and the last."""
         if (t - 1) % self.every == 0:

@@ -64,6 +64,8 @@ def _simulate_cell(config: Config, progress: Progress | None) -> Result:
 def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: EarlyStop | None,
           loss_fn: batched.Bound, progress: Progress | None) -> tuple[Tensor, bool]:
     """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short."""
+    if log.guesses_only and not log.ringed:
+        return _play_guesses(config, log, optimizer.stepping(loss_fn.at, log.guess.dtype), progress)
     if log.direct:
         return _play_direct(config, log, optimizer, loss_fn, progress)
     guess = log.start
@@ -84,6 +86,25 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
                 progress(t, config.attempts)
             if stop is not None and stop.finished:
                 break
+    except KeyboardInterrupt:
+        return log.final(guess), True
+    return log.final(guess), False
+
+
+def _play_guesses(config: Config, log: Log, step_of: Callable[[Tensor], Tensor],
+                  progress: Progress | None) -> tuple[Tensor, bool]:
+    """Plain SGD with every attempt kept: each attempt is the bare update, its next guess written
+    straight into its row of the log, and nothing else."""
+    guesses = log.guess
+    guess = guesses[0]
+    try:
+        for t in range(1, config.attempts + 1):
+            after = guesses[t]
+            torch.sub(guess, step_of(guess), out=after)
+            guess = after
+            log.done = t
+            if progress is not None:
+                progress(t, config.attempts)
     except KeyboardInterrupt:
         return log.final(guess), True
     return log.final(guess), False

@@ -215,6 +215,8 @@ class Bound(NamedTuple):
     value: Callable[[Tensor], Tensor]  # guess (rows, N) -> loss (rows,)
     grad: Callable[..., Tensor]  # guess, out=None -> gradient (rows, N), written into `out` if given
     both: Callable[[Tensor], tuple[Tensor, Tensor]]  # the two, sharing guess - answer where they can
+    at: Callable[[Tensor], Tensor]  # guess -> gradient, the same arithmetic as `grad` with its constants
+    # worked out once: what a loop that keeps nothing else calls every attempt
 
 
 def bind(name: str, options: dict, answers: Tensor, reduction: str) -> Bound:
@@ -227,7 +229,25 @@ def bind(name: str, options: dict, answers: Tensor, reduction: str) -> Bound:
     else:
         def both(guess: Tensor) -> tuple[Tensor, Tensor]:
             return value_of(guess), grad_of(guess)
-    return Bound(value_of, grad_of, both)
+    return Bound(value_of, grad_of, both, _bound_grad(loss.name, answers, reduction) or grad_of)
+
+
+def _bound_grad(name: str, answers: Tensor, reduction: str) -> Callable[[Tensor], Tensor] | None:
+    """`l1_grad`, `mse_grad` and `bad_grad` for one game, their factor computed once (a loop's attempt
+    costs little more than its arithmetic); None for the others."""
+    games, n = answers.shape
+    if games != 1:
+        return None
+    if name == "mse":
+        two = _norm(n, reduction, answers.dtype, 2.0)
+        return lambda guess: (guess - answers) * two
+    if name == "l1":
+        one = _norm(n, reduction, answers.dtype)
+        return lambda guess: (guess - answers).sign_() * one
+    if name == "bad":
+        one = _norm(n, reduction, answers.dtype)
+        return lambda guess: torch.full_like(guess, one)
+    return None
 
 
 def functional(name: str, options: dict, reduction: str):
