@@ -170,8 +170,24 @@ class Log:
         odd = (~torch.isfinite(values.sum(0))).cpu()
         if bool(odd.any()):
             runs = odd.nonzero().flatten()
-            self.lost_at[runs] = verdicts._first(~_all_finite(guesses[:, runs.to(guesses.device)]).cpu())
+            self.lost_at[runs] = first_lost(guesses, runs.to(guesses.device)).cpu()
         return values
+
+
+def first_lost(guesses: Tensor, runs: Tensor) -> Tensor:
+    """The first attempt at which each of `runs`' guesses (attempts, runs, N) is not finite, or the
+    number of attempts: found by halving, a few guesses looked at per run. A guess that is not finite
+    never is again: every update subtracts a step from it or scales it, and inf and nan stay inf or
+    nan through both."""
+    attempts = guesses.shape[0]
+    low = torch.zeros(len(runs), dtype=torch.long, device=guesses.device)
+    high = torch.full_like(low, attempts)
+    while bool((low < high).any()):
+        middle = torch.div(low + high, 2, rounding_mode="floor")
+        lost = ~_all_finite(guesses[middle.clamp(max=attempts - 1), runs]) & (low < high)
+        high = torch.where(lost, middle, high)
+        low = torch.where(lost | (low >= high), low, middle + 1)
+    return low
 
 
 def _all_finite(guesses: Tensor) -> Tensor:
@@ -190,10 +206,11 @@ def _losses_of(config: Config, guesses: Tensor, answers: Tensor, out: Tensor) ->
     """The loss at every logged guess (attempts, runs, N) into `out` (attempts, runs), a chunk at a time."""
     attempts, runs, n = guesses.shape
     per = max(1, _CHUNK // max(1, runs * n))
+    scratch = torch.empty(min(per, attempts) * runs * n, dtype=guesses.dtype, device=guesses.device)
     for start in range(0, attempts, per):
         block = guesses[start:start + per]
-        values = losses.value(config.loss, config.loss_options, block.reshape(-1, n), answers, config.reduction)
-        out[start:start + per] = values.reshape(block.shape[0], runs)
+        losses.value(config.loss, config.loss_options, block.reshape(-1, n), answers, config.reduction,
+                     out=out[start:start + per].view(-1), scratch=scratch)
     return out
 
 

@@ -19,6 +19,7 @@ depends on N and the CPU), and the half precision kernels keep some steps in flo
 from __future__ import annotations
 
 import functools
+import math
 from typing import Callable, NamedTuple
 
 import torch
@@ -38,23 +39,35 @@ _SERIAL_LIMIT = 32768
 _BY_COLUMN = 4
 
 
-def _reduce(values: Tensor, reduction: str, dim: int = 1) -> Tensor:
-    return values.mean(dim=dim) if reduction == "mean" else values.sum(dim=dim)
+def _reduce(values: Tensor, reduction: str, dim: int = 1, out: Tensor | None = None) -> Tensor:
+    return torch.mean(values, dim=dim, out=out) if reduction == "mean" else torch.sum(values, dim=dim, out=out)
 
 
 def _by_column(guess: Tensor, answers: Tensor) -> bool:
     return answers.shape[1] <= _BY_COLUMN and guess.shape[0] > 1
 
 
-def _reduced(values_of: Callable[[Tensor], Tensor], guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
+def _reduced(values_of: Callable[[Tensor], Tensor], guess: Tensor, answers: Tensor, reduction: str,
+             out: Tensor | None = None, scratch: Tensor | None = None) -> Tensor:
     """Each run's reduction of `values_of(guess - answer)`, an elementwise function that may work in
-    place. With a few elements per run, the differences are laid out one column per element."""
+    place, into `out` if given. With a few elements per run, the differences are laid out one column
+    per element. `scratch`, of at least as many elements as `guess`, holds them if given."""
     games, n = answers.shape
-    if not _by_column(guess, answers):
-        return _reduce(values_of(_diff(guess, answers)), reduction)
-    diff = torch.empty(n, guess.shape[0], dtype=guess.dtype, device=guess.device)
+    by_column = _by_column(guess, answers)
+    shape = (n, guess.shape[0]) if by_column else guess.shape
+    diff = _room(shape, guess, scratch)
+    if not by_column:
+        torch.sub(guess.reshape(-1, games, n), answers, out=diff.view(-1, games, n))
+        return _reduce(values_of(diff), reduction, out=out)
     torch.sub(guess.reshape(-1, games, n).permute(2, 0, 1), answers.T.unsqueeze(1), out=diff.view(n, -1, games))
-    return _reduce(values_of(diff), reduction, dim=0)
+    return _reduce(values_of(diff), reduction, dim=0, out=out)
+
+
+def _room(shape: tuple[int, ...], like: Tensor, scratch: Tensor | None) -> Tensor:
+    """A tensor of `shape` to work in: the start of `scratch`, or a new one."""
+    if scratch is None:
+        return torch.empty(shape, dtype=like.dtype, device=like.device)
+    return scratch.view(-1)[:math.prod(shape)].view(shape)
 
 
 def _norm(n: int, reduction: str, dtype: torch.dtype, numerator: float = 1.0) -> float:
@@ -76,8 +89,9 @@ def _diff(guess: Tensor, answers: Tensor) -> Tensor:
     return (guess.reshape(-1, games, n) - answers).view(-1, n)
 
 
-def l1(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
-    return _reduced(Tensor.abs_, guess, answers, reduction)
+def l1(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
+       scratch: Tensor | None = None) -> Tensor:
+    return _reduced(Tensor.abs_, guess, answers, reduction, out, scratch)
 
 
 def l1_grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
@@ -91,8 +105,9 @@ def l1_both(guess: Tensor, answers: Tensor, reduction: str) -> tuple[Tensor, Ten
     return loss, diff.sign() * _norm(diff.shape[1], reduction, diff.dtype)
 
 
-def mse(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
-    return _reduced(_squared, guess, answers, reduction)
+def mse(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
+        scratch: Tensor | None = None) -> Tensor:
+    return _reduced(_squared, guess, answers, reduction, out, scratch)
 
 
 def _squared(diff: Tensor) -> Tensor:
@@ -110,16 +125,20 @@ def mse_both(guess: Tensor, answers: Tensor, reduction: str) -> tuple[Tensor, Te
     return loss, diff * _norm(diff.shape[1], reduction, diff.dtype, 2.0)
 
 
-def huber(guess: Tensor, answers: Tensor, reduction: str, delta: float) -> Tensor:
-    return _reduce(_by_run(_huber_values(delta), answers, guess), reduction)
+def huber(guess: Tensor, answers: Tensor, reduction: str, delta: float, out: Tensor | None = None,
+          scratch: Tensor | None = None) -> Tensor:
+    values = _by_run(_huber_values(delta), answers, guess, _room(guess.shape, guess, scratch))
+    return _reduce(values, reduction, out=out)
 
 
 def huber_grad(guess: Tensor, answers: Tensor, reduction: str, delta: float, out: Tensor | None = None) -> Tensor:
     return _by_run(_huber_grads(reduction, delta), -answers, guess.neg(), out)
 
 
-def smooth_l1(guess: Tensor, answers: Tensor, reduction: str, beta: float) -> Tensor:
-    return _reduce(_by_run(_smooth_l1_values(beta), answers, guess), reduction)
+def smooth_l1(guess: Tensor, answers: Tensor, reduction: str, beta: float, out: Tensor | None = None,
+              scratch: Tensor | None = None) -> Tensor:
+    values = _by_run(_smooth_l1_values(beta), answers, guess, _room(guess.shape, guess, scratch))
+    return _reduce(values, reduction, out=out)
 
 
 def smooth_l1_grad(guess: Tensor, answers: Tensor, reduction: str, beta: float,
@@ -127,8 +146,9 @@ def smooth_l1_grad(guess: Tensor, answers: Tensor, reduction: str, beta: float,
     return _by_run(_smooth_l1_grads(reduction, beta), -answers, guess.neg(), out)
 
 
-def bad(guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
-    return _reduced(lambda diff: diff, guess, answers, reduction)
+def bad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
+        scratch: Tensor | None = None) -> Tensor:
+    return _reduced(lambda diff: diff, guess, answers, reduction, out, scratch)
 
 
 def bad_grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
@@ -192,10 +212,12 @@ GRAD = {"l1": l1_grad, "mse": mse_grad, "huber": huber_grad, "smooth_l1": smooth
 BOTH = {"l1": l1_both, "mse": mse_both}
 
 
-def value(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
-    """The loss (rows,) of `name` at `guess` (rows, N); row r plays answers[r % games], answers (games, N)."""
+def value(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str, *, out: Tensor | None = None,
+          scratch: Tensor | None = None) -> Tensor:
+    """The loss (rows,) of `name` at `guess` (rows, N); row r plays answers[r % games], answers (games, N).
+    Written into `out` (rows,) if given; `scratch`, of at least rows x N elements, is worked in if given."""
     loss, options = effective(name, options)
-    return VALUE[loss.name](guess, answers, reduction, **options)
+    return VALUE[loss.name](guess, answers, reduction, **options, out=out, scratch=scratch)
 
 
 def grad(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str) -> Tensor:
