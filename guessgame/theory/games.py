@@ -37,12 +37,10 @@ class Games:
     def linear(self, a: Fraction, b: Fraction) -> Tensor:
         """a + b lr for each run in rational arithmetic, then rounded once to float64 (in integers:
         Python's int / int rounds correctly)."""
-        an, ad, bn, bd = a.numerator, a.denominator, b.numerator, b.denominator
-        values = []
-        for v in self.lr.tolist():
-            n, d = v.as_integer_ratio()
-            values.append((an * bd * d + bn * ad * n) / (ad * bd * d))
-        return torch.tensor(values, dtype=torch.float64)
+        # lr = n / d: a + b lr = (an bd d + bn ad n) / (ad bd d)
+        top, side, under = a.numerator * b.denominator, b.numerator * a.denominator, a.denominator * b.denominator
+        ratios = map(float.as_integer_ratio, self.lr.tolist())
+        return torch.tensor([(top * d + side * n) / (under * d) for n, d in ratios], dtype=torch.float64)
 
     def start_loss(self) -> Tensor:
         return self.loss_at(self.e0)
