@@ -98,18 +98,20 @@ def build(config: Config, played: Played) -> Result:
     log, done = played.log, played.log.done
     attempts = log.attempts()
     rows, runs, shape = len(attempts), config.runs, config.shape
-    loss = log.losses(played.answer[:config.games])
-    attempts_run, lost_at = played.attempts_run.clamp(max=done), log.lost_at.clamp(max=done)
-    rules = verdicts.Rules.of(config, loss.dtype)
+    attempts_run = played.attempts_run.clamp(max=done)
     # Every verdict is reached now, for all runs at once; the lists of one entry per run are made
-    # when first read.
-    found = verdicts.judge(loss.cpu(), attempts_run, lost_at, rules)
+    # when first read. None of the tensors made for that is handed out: they are made without
+    # autograd's bookkeeping (the losses go into the log's own tensor).
+    with torch.inference_mode():
+        loss = log.losses(played.answer[:config.games])
+        rules = verdicts.Rules.of(config, loss.dtype)
+        found = verdicts.judge(loss.cpu(), attempts_run, log.lost_at.clamp(max=done), rules)
+        final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
+        start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
+        predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
+                                        attempts=max(done if played.interrupted else config.attempts, 1),
+                                        slack=rules.slack, lrs=played.lrs, later=True)
     outcome = functools.cache(lambda: verdicts.outcome(found))
-    final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
-    start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
-    predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
-                                    attempts=max(done if played.interrupted else config.attempts, 1), slack=rules.slack,
-                                    lrs=played.lrs, later=True)
 
     def view(tensor: Tensor) -> Tensor:
         return tensor[:rows].reshape(rows, runs, *shape)
