@@ -36,8 +36,8 @@ class Optimizer(NamedTuple):
     update: Callable[..., tuple[Tensor, Tensor, Any]]  # (grad, guess, state, out=None); out: .step, .guess
     step: Callable[[Tensor, Tensor], Tensor] | None = None  # (grad, guess) -> the step alone, where it needs
     # no state (plain SGD)
-    stepping: Callable[..., Callable[[Tensor], Tensor]] | None = None  # (gradient of a guess, dtype) ->
-    # guess -> its step: `step` with nothing looked up per call, for a loop (plain SGD)
+    stepping: Callable[..., Callable[[Tensor], Tensor]] | None = None  # (guess -> a new tensor of its
+    # gradient) -> (guess -> its step): `step` with nothing looked up per call, for a loop (plain SGD)
 
 
 class NoState(NamedTuple):
@@ -87,10 +87,10 @@ def plain(lr: Tensor) -> Optimizer:
     def step_of(grad: Tensor, guess: Tensor) -> Tensor:
         return torch.mul(lr, grad).to(guess.dtype)
 
-    def stepping(grad: Callable[[Tensor], Tensor], dtype: torch.dtype) -> Callable[[Tensor], Tensor]:
-        if lr.dtype == dtype:  # `.to(dtype)` would change nothing
-            return lambda guess: lr * grad(guess)
-        return lambda guess: (lr * grad(guess)).to(dtype)
+    def stepping(grad: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+        # the step is worked out in the gradient's new tensor, in place: the product is rounded to the
+        # guess's dtype as `.to` rounds it
+        return lambda guess: grad(guess).mul_(lr)
 
     return Optimizer(lambda guess: NoState(), update, step_of, stepping)
 

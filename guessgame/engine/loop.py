@@ -65,7 +65,7 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
           loss_fn: batched.Bound, progress: Progress | None) -> tuple[Tensor, bool]:
     """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short."""
     if log.guesses_only and not log.ringed:
-        return _play_guesses(config, log, optimizer.stepping(loss_fn.at, log.guess.dtype), progress)
+        return _play_guesses(config, log, optimizer.stepping(loss_fn.at), progress)
     if log.direct:
         return _play_direct(config, log, optimizer, loss_fn, progress)
     guess = log.start

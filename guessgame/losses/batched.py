@@ -238,7 +238,8 @@ class Bound(NamedTuple):
     grad: Callable[..., Tensor]  # guess, out=None -> gradient (rows, N), written into `out` if given
     both: Callable[[Tensor], tuple[Tensor, Tensor]]  # the two, sharing guess - answer where they can
     at: Callable[[Tensor], Tensor]  # guess -> gradient, the same arithmetic as `grad` with its constants
-    # worked out once: what a loop that keeps nothing else calls every attempt
+    # worked out once, in a new tensor the caller may write over: what a loop that keeps nothing else
+    # calls every attempt
 
 
 def bind(name: str, options: dict, answers: Tensor, reduction: str) -> Bound:
@@ -262,10 +263,10 @@ def _bound_grad(name: str, answers: Tensor, reduction: str) -> Callable[[Tensor]
         return None
     if name == "mse":
         two = _norm(n, reduction, answers.dtype, 2.0)
-        return lambda guess: (guess - answers) * two
+        return lambda guess: (guess - answers).mul_(two)
     if name == "l1":
         one = _norm(n, reduction, answers.dtype)
-        return lambda guess: (guess - answers).sign_() * one
+        return lambda guess: (guess - answers).sign_().mul_(one)
     if name == "bad":
         one = _norm(n, reduction, answers.dtype)
         return lambda guess: torch.full_like(guess, one)
