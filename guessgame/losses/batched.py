@@ -47,20 +47,32 @@ def _by_column(guess: Tensor, answers: Tensor) -> bool:
     return answers.shape[1] <= _BY_COLUMN and guess.shape[0] > 1
 
 
-def _reduced(values_of: Callable[[Tensor], Tensor], guess: Tensor, answers: Tensor, reduction: str,
+def _reduced(values_into: Callable[[Tensor, Tensor, Tensor], Tensor], guess: Tensor, answers: Tensor, reduction: str,
              out: Tensor | None = None, scratch: Tensor | None = None) -> Tensor:
-    """Each run's reduction of `values_of(guess - answer)`, an elementwise function that may work in
-    place, into `out` if given. With a few elements per run, the differences are laid out one column
-    per element. `scratch`, of at least as many elements as `guess`, holds them if given."""
+    """Each run's reduction of `values_into(guess, answer, out)`, an elementwise function of guess -
+    answer, into `out` if given. With a few elements per run, the values are laid out one column per
+    element. `scratch`, of at least as many elements as `guess`, holds them if given."""
     games, n = answers.shape
     by_column = _by_column(guess, answers)
-    shape = (n, guess.shape[0]) if by_column else guess.shape
-    diff = _room(shape, guess, scratch)
+    values = _room((n, guess.shape[0]) if by_column else guess.shape, guess, scratch)
     if not by_column:
-        torch.sub(guess.reshape(-1, games, n), answers, out=diff.view(-1, games, n))
-        return _reduce(values_of(diff), reduction, out=out)
-    torch.sub(guess.reshape(-1, games, n).permute(2, 0, 1), answers.T.unsqueeze(1), out=diff.view(n, -1, games))
-    return _reduce(values_of(diff), reduction, dim=0, out=out)
+        values_into(guess.reshape(-1, games, n), answers, values.view(-1, games, n))
+        return _reduce(values, reduction, out=out)
+    values_into(guess.reshape(-1, games, n).permute(2, 0, 1), answers.T.unsqueeze(1), values.view(n, -1, games))
+    return _reduce(values, reduction, dim=0, out=out)
+
+
+def _difference(guess: Tensor, answer: Tensor, out: Tensor) -> Tensor:
+    return torch.sub(guess, answer, out=out)
+
+
+def _absolute_difference(guess: Tensor, answer: Tensor, out: Tensor) -> Tensor:
+    return torch.sub(guess, answer, out=out).abs_()
+
+
+def _squared_difference(guess: Tensor, answer: Tensor, out: Tensor) -> Tensor:
+    """(guess - answer)^2 by the kernel of `F.mse_loss` itself, in one pass."""
+    return torch.ops.aten.mse_loss.out(guess, answer.expand_as(guess), _REDUCTION["none"], out=out)
 
 
 def _room(shape: tuple[int, ...], like: Tensor, scratch: Tensor | None) -> Tensor:
@@ -91,7 +103,7 @@ def _diff(guess: Tensor, answers: Tensor) -> Tensor:
 
 def l1(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
        scratch: Tensor | None = None) -> Tensor:
-    return _reduced(Tensor.abs_, guess, answers, reduction, out, scratch)
+    return _reduced(_absolute_difference, guess, answers, reduction, out, scratch)
 
 
 def l1_grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
@@ -107,11 +119,7 @@ def l1_both(guess: Tensor, answers: Tensor, reduction: str) -> tuple[Tensor, Ten
 
 def mse(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
         scratch: Tensor | None = None) -> Tensor:
-    return _reduced(_squared, guess, answers, reduction, out, scratch)
-
-
-def _squared(diff: Tensor) -> Tensor:
-    return diff.mul_(diff)
+    return _reduced(_squared_difference, guess, answers, reduction, out, scratch)
 
 
 def mse_grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
@@ -148,7 +156,7 @@ def smooth_l1_grad(guess: Tensor, answers: Tensor, reduction: str, beta: float,
 
 def bad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
         scratch: Tensor | None = None) -> Tensor:
-    return _reduced(lambda diff: diff, guess, answers, reduction, out, scratch)
+    return _reduced(_difference, guess, answers, reduction, out, scratch)
 
 
 def bad_grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
