@@ -164,15 +164,14 @@ class Log:
         """Every loss (attempts done, runs); in direct mode computed now from the logged guesses."""
         if not self.direct:
             return self.loss[:self.done]
-        guesses = self.guess[:self.done]
-        values = _losses_of(self.config, guesses, answers, self.loss[:self.done])
-        # A run whose losses sum to a finite number has every loss finite, so its guesses are finite:
-        # only the others' guesses need looking at (one pass over the losses).
-        odd = (~torch.isfinite(values.sum(0))).cpu()
-        if bool(odd.any()):
+        return _losses_of(self.config, self.guess[:self.done], answers, self.loss[:self.done])
+
+    def note_lost_among(self, odd: Tensor) -> None:
+        """In direct mode, where the guesses of the runs `odd` (runs,) marks stopped being finite: runs
+        whose losses are all finite have all their guesses finite, and are not looked at."""
+        if self.direct and self.done and bool(odd.any()):
             runs = odd.nonzero().flatten()
-            self.lost_at[runs] = first_lost(guesses, runs.to(guesses.device)).cpu()
-        return values
+            self.lost_at[runs.cpu()] = first_lost(self.guess[:self.done], runs.to(self.guess.device)).cpu()
 
 
 def first_lost(guesses: Tensor, runs: Tensor) -> Tensor:

@@ -103,10 +103,13 @@ def build(config: Config, played: Played) -> Result:
     # when first read. None of the tensors made for that is handed out: they are made without
     # autograd's bookkeeping (the losses go into the log's own tensor).
     with torch.inference_mode():
-        loss = log.losses(played.answer[:config.games])
+        loss = log.losses(played.answer[:config.games]).cpu()
+        halves = verdicts.Halves.of(loss)  # read by the verdicts, the best losses and the search for lost guesses
+        lowest, highest = halves.lowest, halves.highest
+        log.note_lost_among(~(torch.isfinite(lowest) & torch.isfinite(highest)))
         rules = verdicts.Rules.of(config, loss.dtype)
-        found = verdicts.judge(loss.cpu(), attempts_run, log.lost_at.clamp(max=done), rules)
-        final_loss, best_loss = _final_and_best(loss.cpu(), attempts_run)
+        found = verdicts.judge(loss, attempts_run, log.lost_at.clamp(max=done), rules, halves)
+        final_loss, best_loss = _final_and_best(loss, attempts_run, lowest)
         start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
         predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
                                         attempts=max(done if played.interrupted else config.attempts, 1),
@@ -137,8 +140,9 @@ def _rows(loss: Tensor, attempts: Tensor) -> Tensor:
     return loss.index_select(0, (attempts - 1).to(loss.device))
 
 
-def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[Tensor, Tensor]:
-    """Each run's last loss, and its lowest finite one (nan if none), in float64, a block of runs at a time."""
+def _final_and_best(loss: Tensor, attempts_run: Tensor, lowest: Tensor) -> tuple[Tensor, Tensor]:
+    """Each run's last loss, and its lowest finite one (nan if none), in float64, a block of runs at a
+    time; `lowest` (runs,) is each run's lowest loss, NaN if one is NaN."""
     steps, runs = loss.shape
     if steps == 0:
         return torch.full((runs,), torch.nan, dtype=torch.float64), torch.full((runs,), torch.nan, dtype=torch.float64)
@@ -148,12 +152,12 @@ def _final_and_best(loss: Tensor, attempts_run: Tensor) -> tuple[Tensor, Tensor]
     block = max(1, verdicts.BLOCK // steps)
     for start in range(0, runs, block):
         part, played = loss[:, start:start + block], attempts_run[start:start + block]
-        # Right, with no copy, where every loss was played and the lowest is finite: amin passes a NaN
-        # on, so there is none, and an inf is above it ...
-        lowest = part.amin(0).double()
-        odd = ((played < steps) | ~torch.isfinite(lowest)).nonzero().flatten()
+        # Right where every loss was played and the lowest is finite: a NaN would make it NaN, and an
+        # inf is above it ...
+        low = lowest[start:start + block].clone()
+        odd = ((played < steps) | ~torch.isfinite(low)).nonzero().flatten()
         if len(odd):  # ... the others: only the played, finite losses count
             sub = part[:, odd]
-            lowest[odd] = torch.where((index < played[odd]) & torch.isfinite(sub), sub, torch.inf).amin(0).double()
-        best[start:start + block] = torch.where(torch.isfinite(lowest), lowest, torch.nan)
+            low[odd] = torch.where((index < played[odd]) & torch.isfinite(sub), sub, torch.inf).amin(0).double()
+        best[start:start + block] = torch.where(torch.isfinite(low), low, torch.nan)
     return final, best

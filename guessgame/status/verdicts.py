@@ -63,24 +63,61 @@ def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) 
     return outcome(judge(loss, attempts_run, lost_at, rules))
 
 
-def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Found:
+def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, halves: Halves | None = None) -> Found:
     """The verdicts of all runs from their losses (attempts, runs), a block of runs at a time so that
-    what the rules work with stays small beside the losses themselves."""
+    what the rules work with stays small beside the losses themselves. `halves`, the losses' own
+    (`Halves.of`), saves a pass over them where the caller has them already."""
     steps, runs = loss.shape
     block = max(1, BLOCK // max(1, steps))
     if runs <= block:
-        return _judge(loss, attempts_run, lost_at, rules)
+        return _judge(loss, attempts_run, lost_at, rules, halves)
     found = Found.none(runs, steps)
     for start in range(0, runs, block):
         cols = torch.arange(start, min(start + block, runs))
-        merge(found, cols, _judge(loss[:, start:start + block], attempts_run[cols], lost_at[cols], rules))
+        part = None if halves is None else halves.of_runs(slice(start, start + block))
+        merge(found, cols, _judge(loss[:, start:start + block], attempts_run[cols], lost_at[cols], rules, part))
     return found
+
+
+class Halves(NamedTuple):
+    """Each run's lowest and highest loss in the first half of its attempts, then in the second, in
+    float64: NaN where one of them is NaN (an empty half has none: +inf, -inf)."""
+
+    first_low: Tensor
+    first_high: Tensor
+    second_low: Tensor
+    second_high: Tensor
+
+    @classmethod
+    def of(cls, loss: Tensor) -> Halves:
+        """Of losses (attempts, runs). (Two passes of amin and amax take a quarter of the time of one
+        of aminmax along the attempts.)"""
+        half = (loss.shape[0] + 1) // 2
+
+        def extremes(part: Tensor) -> tuple[Tensor, Tensor]:
+            if part.shape[0] == 0:
+                return (torch.full(part.shape[1:], torch.inf, dtype=torch.float64, device=part.device),
+                        torch.full(part.shape[1:], -torch.inf, dtype=torch.float64, device=part.device))
+            return part.amin(0).double(), part.amax(0).double()
+
+        return cls(*extremes(loss[:half]), *extremes(loss[half:]))
+
+    def of_runs(self, runs: slice | Tensor) -> Halves:
+        return Halves(*(part[runs] for part in self))
+
+    @property
+    def lowest(self) -> Tensor:
+        return torch.minimum(self.first_low, self.second_low)
+
+    @property
+    def highest(self) -> Tensor:
+        return torch.maximum(self.first_high, self.second_high)
 
 
 BLOCK = 1 << 21  # losses judged at a time
 
 
-def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Found:
+def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, halves: Halves | None) -> Found:
     """The verdicts of some runs from their losses (attempts, runs).
 
     `attempts_run` (runs,) is how many attempts each run played; `lost_at` (runs,) the 0-based
@@ -94,7 +131,7 @@ def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) ->
     steps, runs = loss.shape
     if steps * runs < QUICK_FROM:  # too few losses for the quick paths to pay for themselves
         return _found(loss, attempts_run, lost_at, rules)
-    found, done = _simple(loss, attempts_run, lost_at, rules)
+    found, done = _simple(loss, attempts_run, lost_at, rules, halves)
     rest = (~done).nonzero().flatten()
     window = min(steps, _WINDOW)
     if window < steps and len(rest):
@@ -116,7 +153,8 @@ _WINDOW = 64  # attempts looked at first for the runs that are not simple: most 
 QUICK_FROM = 1 << 15  # losses from which the quick paths are taken
 
 
-def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> tuple[Found, Tensor]:
+def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules,
+            halves: Halves | None = None) -> tuple[Found, Tensor]:
     """The verdicts of the simple runs, and which runs those are: played to the end with a finite loss
     that never rises above its first, and either within tolerance from attempt t0 to the end (then
     converged at t0, if settle(t0) fits and the loss is no higher at its end) or never within it."""
@@ -126,8 +164,8 @@ def _simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -
     if not rules.has_minimum or steps < 2:
         return found, done
     value = loss.double()
-    halves = _halves(value)  # each run's lowest and highest loss in each half (NaN if any is NaN)
-    low, high = torch.minimum(halves[0], halves[2]), torch.maximum(halves[1], halves[3])
+    halves = Halves.of(loss) if halves is None else halves
+    low, high = halves.lowest, halves.highest
     candidate = torch.isfinite(low) & torch.isfinite(high) & (attempts_run >= steps) & (lost_at >= steps)
     negative = bool((low < 0).any())
     size = value.abs() if negative else value  # no copy for a loss that is never below 0
@@ -303,14 +341,6 @@ def _still_moving(loss: Tensor, size: Tensor, tolerance: float, has_minimum: boo
     half = (steps + 1) // 2
     halves = (low[:half].amin(0), high[:half].amax(0), low[half:].amin(0), high[half:].amax(0))
     return _compared(value, size, tolerance, has_minimum, slack, halves, finite=finite[half:].all(0))
-
-
-def _halves(value: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Each run's lowest and highest loss in the first half of the attempts, then in the second."""
-    half = (value.shape[0] + 1) // 2
-    first, second = value[:half], value[half:]
-    # (two passes of amin and amax take a quarter of the time of one of aminmax along this dim)
-    return first.amin(0), first.amax(0), second.amin(0), second.amax(0)
 
 
 def _compared(value: Tensor, size: Tensor, tolerance: float, has_minimum: bool, slack: float,
