@@ -57,13 +57,13 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def side_by_side(ours, baseline, repeat: int) -> tuple[list[float], list[float]]:
-    """Times of `ours` and `baseline`, run in alternation."""
-    mine, theirs = [], []
+def side_by_side(*fns, repeat: int) -> list[list[float]]:
+    """The times of each of `fns`, run in turn, `repeat` rounds."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        mine.append(timed(ours))
-        theirs.append(timed(baseline))
-    return mine, theirs
+        for fn, kept in zip(fns, times):
+            kept.append(timed(fn))
+    return times
 
 
 def notebook_loop(lr: float, attempts: int) -> None:
@@ -90,14 +90,15 @@ def floor_loop(lrs: torch.Tensor, attempts: int) -> None:
 
 
 def keeping_floor(lrs: torch.Tensor, attempts: int) -> torch.Tensor:
-    """The strict floor writing every guess into a log made for the call, one column per element (the
-    quickest layout): what keeping every attempt costs at least, page faults of fresh memory included."""
+    """The same four kernels writing every guess into a log made for the call, one row of runs per
+    element (the quickest layout), the step worked out in place in its one new tensor: what keeping
+    every attempt costs at least, page faults of fresh memory included."""
     answer = torch.tensor(ANSWER, dtype=torch.float64).unsqueeze(1)
     log = torch.empty(3, attempts + 1, len(lrs), dtype=torch.float64)
     log[:, 0] = 50.0
     for t in range(attempts):
         g = log[:, t]
-        torch.sub(g, lrs * (g - answer) * (2 / 3), out=log[:, t + 1])
+        torch.sub(g, (g - answer).mul_(2 / 3).mul_(lrs), out=log[:, t + 1])
     return log
 
 
@@ -109,16 +110,18 @@ def sweep(runs: int, attempts: int, sample: int, repeat: int) -> None:
     config = sweep_config(runs, attempts)
     lrs = torch.tensor(load_config(config).lr, dtype=torch.float64)
     simulate(config)  # warm-up
-    mine, floor = side_by_side(lambda: simulate(config), lambda: floor_loop(lrs, attempts), repeat)
-    _, keeping = side_by_side(lambda: None, lambda: keeping_floor(lrs, attempts), repeat)
+    mine, floor, keeping = side_by_side(lambda: simulate(config), lambda: floor_loop(lrs, attempts),
+                                        lambda: keeping_floor(lrs, attempts), repeat=repeat)
     picked = lrs[:: max(1, runs // sample)].tolist()[:sample]
     notebook = timed(lambda: [notebook_loop(lr, attempts) for lr in picked]) / len(picked) * runs
-    print(f"sweep: {runs} lrs x {attempts} attempts (N=3, float64, every attempt kept)")
+    print(f"sweep: {runs} lrs x {attempts} attempts (N=3, float64, every attempt kept; {repeat} rounds)")
     print(f"  simulate {statistics.median(mine) * 1e3:.1f} ms, strict floor {statistics.median(floor) * 1e3:.1f} ms, "
           f"notebook loop {notebook * 1e3:.0f} ms (timed on {len(picked)} lrs, scaled to {runs})")
     print(f"  simulate / strict floor: {spread([m / f for m, f in zip(mine, floor)])}" + goal("<= 2x"))
-    print(f"  (the strict floor keeping every guess in a fresh log takes {statistics.median(keeping) * 1e3:.1f} ms, "
-          f"{spread([k / f for k, f in zip(keeping, floor)])} the strict floor)")
+    print(f"  (the same kernels keeping every guess in a fresh log, one row of runs per element, the step "
+          f"worked out in place: {statistics.median(keeping) * 1e3:.1f} ms, "
+          f"{spread([k / f for k, f in zip(keeping, floor)])} the strict floor; "
+          f"simulate / that: {spread([m / k for m, k in zip(mine, keeping)])})")
     print(f"  notebook loop / simulate: {spread([notebook / m for m in mine])}" + goal(">= 1000x"))
 
 
@@ -131,7 +134,7 @@ def long_run(attempts: int, repeat: int) -> None:
         start = time.perf_counter()
         simulate(config, progress=lambda t, total: first.append(time.perf_counter() - start) if t == 1 else None)
 
-    mine, bare = side_by_side(ours, lambda: floor_loop(lrs, attempts), repeat)
+    mine, bare = side_by_side(ours, lambda: floor_loop(lrs, attempts), repeat=repeat)
     print(f"long run: one lr x {attempts:,} attempts (every attempt kept)")
     print(f"  simulate {statistics.median(mine):.2f} s, bare loop {statistics.median(bare):.2f} s; "
           f"first attempt after {statistics.median(first) * 1e3:.0f} ms")
@@ -203,12 +206,12 @@ def main() -> None:
     torch.set_num_threads(2)
     SHOW_GOALS = not args.quick
     if args.quick:
-        sweep(100, 100, 5, 3)
+        sweep(100, 100, 5, 5)
         long_run(20_000, 2)
         startup(1)
         memory({"sweep 100 x 1000": sweep_config(100, 1000)})
         return
-    sweep(1000, 1000, 20, 7)
+    sweep(1000, 1000, 20, 15)
     long_run(1_000_000, 3)
     startup(5)
     memory({"sweep 1000 x 1000": sweep_config(1000, 1000),
