@@ -196,10 +196,11 @@ def test_a_log_too_big_for_memory_is_refused_before_it_starts(monkeypatch):
     answers.check_memory(load_config({**big, "log_every": every}), itemsize)
     with pytest.raises(ConfigError):
         answers.check_memory(load_config({**big, "log_every": every - 1}), itemsize)
-    # the log is what a run keeps: guess, gradient and step per kept row and the guess after, every loss
+    # the log is what a run keeps: guess, gradient and step per kept row and the guess after, every loss,
+    # and each run's records
     kept = len(range(1, 2001, every)) + ((2000 - 1) % every != 0)
     assert answers.log_bytes(load_config({**big, "log_every": every}), itemsize) == \
-        ((kept + 1) * 3 * 3 + 2000) * 10000 * itemsize
+        ((kept + 1) * 3 * 3 + 2000) * 10000 * itemsize + 10000 * (answers.RECORD + 2 * 3 * answers.FLOAT)
     with pytest.raises(ConfigError, match="use fewer runs or attempts"):
         simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 100000})
     simulate({"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 100]}, "attempts": 100})

@@ -34,9 +34,16 @@ def device_of(config: Config) -> torch.device:
 
 
 def log_bytes(config: Config, itemsize: int = 8) -> int:
-    """Memory the log of a config takes: guess, gradient and step per kept attempt, and every loss."""
+    """Memory the log of a config takes: guess, gradient and step per kept attempt, every loss, and
+    each run's summary and theory as Python objects (made when its run folder is written)."""
     rows = config.logged_rows + 1  # the guess after the last step too
-    return rows * config.runs * config.numel * itemsize * 3 + config.attempts * config.runs * itemsize
+    return (rows * config.runs * config.numel * itemsize * 3 + config.attempts * config.runs * itemsize
+            + config.runs * (RECORD + 2 * config.numel * FLOAT))
+
+
+# A run's records in Python: its summary and theory (measured: about 550 to 820 bytes), with its final
+# guess and its answer as lists of floats (32 bytes an element: the float and its place in the list).
+RECORD, FLOAT = 1024, 32
 
 
 def check_memory(config: Config, itemsize: int) -> None:

@@ -77,44 +77,75 @@ def write_config(run_dir: Path, resolved: dict[str, Any]) -> None:
 
 
 def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
-    """summary.json, its records encoded as `records` encodes them (JSON has no NaN)."""
-    write_atomic(run_dir / SUMMARY, json.dumps(encode(summary), indent=2, allow_nan=False) + "\n")
+    """summary.json, its records encoded as `records` encodes them (JSON has no NaN). Each item of a
+    list of records (the runs, the scores, the cells) is written on a line of its own, one at a time:
+    a sweep of a million runs is written in bounded memory."""
+    with replacing(run_dir / SUMMARY) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        fields = list(summary.items())
+        handle.write("{\n")
+        for k, (key, value) in enumerate(fields):
+            handle.write(f"  {json.dumps(key)}: ")
+            if isinstance(value, list) and value:
+                handle.write("[\n")
+                for i, item in enumerate(value):
+                    comma = "," if i < len(value) - 1 else ""
+                    handle.write(f"    {json.dumps(encode(item), allow_nan=False)}{comma}\n")
+                handle.write("  ]")
+            else:
+                handle.write(json.dumps(encode(value), indent=2, allow_nan=False).replace("\n", "\n  "))
+            handle.write(",\n" if k < len(fields) - 1 else "\n")
+        handle.write("}\n")
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
-def write_attempts(path: Path, result, *, append: bool = False) -> None:
-    """attempts.csv, one row per run per logged attempt, runs in order; floats round-trip exactly."""
-    import polars as pl
+LINES = 1 << 18  # lines of attempts.csv made at a time: what writing it needs stays small beside the log
+
+
+def write_attempts(path: Path, result) -> None:
+    """attempts.csv, one row per run per logged attempt, runs in order; floats round-trip exactly.
+    Written a block of runs at a time."""
+    rows, runs = result.loss.shape
+    block = max(1, LINES // max(1, rows))
+    with path.open("wb") as handle:
+        for start in range(0, max(runs, 1), block):
+            columns = _attempt_columns(result, slice(start, min(start + block, runs)))
+            if len(columns) > WIDE:
+                _write_lines(handle, columns, header=start == 0)
+            else:
+                import polars as pl
+
+                pl.DataFrame(columns).write_csv(handle, include_header=start == 0)
+
+
+def _attempt_columns(result, runs: slice) -> dict[str, Any]:
+    """attempts.csv's columns for some runs: one value per run per logged attempt."""
     import torch
 
-    rows, runs = result.loss.shape
-    n = result.config.numel
-    games = result.config.games > 1
+    rows, count = result.loss.shape[0], len(range(result.runs)[runs])
 
     def per_row(values: torch.Tensor) -> torch.Tensor:  # (attempts, runs, ...) -> (runs*attempts, ...)
-        return values.reshape(rows, runs, -1).transpose(0, 1).reshape(runs * rows, -1).double().cpu()
+        return values[:, runs].reshape(rows, count, -1).transpose(0, 1).reshape(count * rows, -1).double().cpu()
 
-    columns: dict[str, Any] = {"run": torch.arange(runs).repeat_interleave(rows).numpy()}
+    def each_row(values: torch.Tensor) -> Any:  # one value per run, repeated for each of its rows
+        return values[runs].repeat_interleave(rows).numpy()
+
+    columns: dict[str, Any] = {"run": each_row(torch.arange(result.runs))}
     if result.config.grid:
-        columns["cell"] = result.cell.repeat_interleave(rows).numpy()
-    columns["lr"] = (result.lr.double().repeat_interleave(rows).numpy() if result.lr_at is None
-                     else per_row(result.lr_at)[:, 0].numpy())
-    if games:
-        columns["game"] = result.game.repeat_interleave(rows).numpy()
-    columns["attempt"] = result.attempt.repeat(runs).numpy()
+        columns["cell"] = each_row(result.cell)
+    columns["lr"] = each_row(result.lr.double()) if result.lr_at is None else per_row(result.lr_at)[:, 0].numpy()
+    if result.config.games > 1:
+        columns["game"] = each_row(result.game)
+    columns["attempt"] = result.attempt.repeat(count).numpy()
     columns["loss"] = per_row(result.loss)[:, 0].numpy()
     for name, values in (("guess", result.guess), ("grad", result.grad), ("step", result.step)):
         block = per_row(values).numpy()
-        for i, column in enumerate(element_columns(name, n)):
+        for i, column in enumerate(element_columns(name, result.config.numel)):
             columns[column] = block[:, i]
-    mode = "ab" if append else "wb"
-    if len(columns) > WIDE:
-        _write_lines(path, columns, mode, header=not append)
-        return
-    with path.open(mode) as handle:
-        pl.DataFrame(columns).write_csv(handle, include_header=not append)
+    return columns
 
 
-def _write_lines(path: Path, columns: dict[str, Any], mode: str, header: bool) -> None:
+def _write_lines(handle, columns: dict[str, Any], header: bool) -> None:
     """A wide attempts.csv (a big answer) a line at a time, numbers spelled as polars spells them:
     a DataFrame of 196,613 columns took 870 MB and 10 s to write."""
     import numpy as np
@@ -123,12 +154,11 @@ def _write_lines(path: Path, columns: dict[str, Any], mode: str, header: bool) -
     names = list(columns)
     whole = [name in WHOLE for name in names]
     table = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in names])
-    with path.open(mode.replace("b", ""), encoding="utf-8", newline="") as handle:
-        if header:
-            handle.write(",".join(names) + "\n")
-        for row in table:
-            text = pl.Series(row).cast(pl.String).to_list()  # shortest exact spelling, NaN and inf as polars
-            handle.write(",".join(str(int(v)) if w else t for v, t, w in zip(row.tolist(), text, whole)) + "\n")
+    if header:
+        handle.write((",".join(names) + "\n").encode())
+    for row in table:
+        text = pl.Series(row).cast(pl.String).to_list()  # shortest exact spelling, NaN and inf as polars
+        handle.write((",".join(str(int(v)) if w else t for v, t, w in zip(row.tolist(), text, whole)) + "\n").encode())
 
 
 def cells(config) -> list[dict[str, Any]]:
