@@ -141,23 +141,22 @@ def _rows(loss: Tensor, attempts: Tensor) -> Tensor:
 
 
 def _final_and_best(loss: Tensor, attempts_run: Tensor, lowest: Tensor) -> tuple[Tensor, Tensor]:
-    """Each run's last loss, and its lowest finite one (nan if none), in float64, a block of runs at a
-    time; `lowest` (runs,) is each run's lowest loss, NaN if one is NaN."""
+    """Each run's last loss, and its lowest finite one (nan if none), in float64; `lowest` (runs,) is
+    each run's lowest loss, NaN if one is NaN."""
     steps, runs = loss.shape
     if steps == 0:
         return torch.full((runs,), torch.nan, dtype=torch.float64), torch.full((runs,), torch.nan, dtype=torch.float64)
     final = loss.gather(0, (attempts_run - 1).clamp_min(0).unsqueeze(0).to(loss.device))[0].double()
-    best = torch.empty(runs, dtype=torch.float64)
-    index = torch.arange(steps).unsqueeze(1)
+    # `lowest` is right where every loss was played and it is finite: a NaN would have made it NaN, and
+    # an inf is above it. The others, a block of them at a time: only their played, finite losses count.
+    best = lowest.clone()
+    odd = ((attempts_run < steps) | ~torch.isfinite(best)).nonzero().flatten()
     block = max(1, verdicts.BLOCK // steps)
-    for start in range(0, runs, block):
-        part, played = loss[:, start:start + block], attempts_run[start:start + block]
-        # Right where every loss was played and the lowest is finite: a NaN would make it NaN, and an
-        # inf is above it ...
-        low = lowest[start:start + block].clone()
-        odd = ((played < steps) | ~torch.isfinite(low)).nonzero().flatten()
-        if len(odd):  # ... the others: only the played, finite losses count
-            sub = part[:, odd]
-            low[odd] = torch.where((index < played[odd]) & torch.isfinite(sub), sub, torch.inf).amin(0).double()
-        best[start:start + block] = torch.where(torch.isfinite(low), low, torch.nan)
-    return final, best
+    for start in range(0, len(odd), block):
+        runs_ = odd[start:start + block]
+        finite = torch.nan_to_num(loss[:, runs_.to(loss.device)], nan=torch.inf, posinf=torch.inf, neginf=torch.inf)
+        short = attempts_run[runs_] < steps
+        if bool(short.any()):
+            finite[torch.arange(steps).unsqueeze(1) >= attempts_run[runs_]] = torch.inf
+        best[runs_] = finite.amin(0).double().cpu()
+    return final, torch.where(torch.isfinite(best), best, torch.nan)
