@@ -16,7 +16,7 @@ with the min and max. Baselines are the fastest honest way to do the same work:
    `python -c "import torch"` and `python -c "import torch, matplotlib.pyplot"`.
 4. Memory: the peak of a process running each size against the log size the check before a run
    predicts (`engine.log_bytes`), for the sweep, the long run and 100,000 runs x 1,000 attempts
-   (log_every 10).
+   (log_every 10); and of a whole `guessgame compare` of 1,000,000 runs writing its run folder.
 """
 
 from __future__ import annotations
@@ -198,6 +198,23 @@ def memory(sizes: dict[str, dict]) -> None:
               + goal("<= 1.5x"))
 
 
+def command_memory(runs: int) -> None:
+    """`guessgame compare configs/mse.yaml --lrs 0.01:10:RUNS --no-plots` (20 attempts), the run folder
+    written too: its peak above the same command's for two runs, against what the check predicts."""
+    def peak(count: int) -> int:
+        command = [sys.executable, "-c", "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+                   "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+                   sys.executable, "-m", "guessgame", "compare", "configs/mse.yaml", "--lrs", f"0.01:10:{count}",
+                   "--no-plots", "--quiet", "--out", out]
+        return int(subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout) * 1024
+
+    with tempfile.TemporaryDirectory() as out:
+        used = peak(runs) - peak(2)
+    predicted = log_bytes(load_config(str(ROOT / "configs/mse.yaml"), [f"lr={{logspace: [0.01, 10, {runs}]}}"]))
+    print(f"  {runs:,} runs x 20, the whole command with its run folder (--no-plots): peak {used / 2**20:.0f} MiB, "
+          f"log {predicted / 2**20:.0f} MiB => {used / predicted:.2f}x" + goal("<= 1.5x"))
+
+
 def main() -> None:
     global SHOW_GOALS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -210,6 +227,7 @@ def main() -> None:
         long_run(20_000, 2)
         startup(1)
         memory({"sweep 100 x 1000": sweep_config(100, 1000)})
+        command_memory(20_000)
         return
     sweep(1000, 1000, 20, 15)
     long_run(1_000_000, 3)
@@ -217,6 +235,7 @@ def main() -> None:
     memory({"sweep 1000 x 1000": sweep_config(1000, 1000),
             "one lr x 1,000,000": {"answer": ANSWER, "guess": 50, "lr": 0.01, "attempts": 1_000_000},
             "100,000 runs x 1,000 (log_every 10)": {**sweep_config(100_000, 1000), "log_every": 10}})
+    command_memory(1_000_000)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
         os.fsync(handle.fileno())
 
 
-LINES = 1 << 18  # lines of attempts.csv made at a time: what writing it needs stays small beside the log
+LINES = 1 << 16  # lines of attempts.csv made at a time: what writing it needs stays small beside the log
 
 
 def write_attempts(path: Path, result) -> None:
