@@ -93,12 +93,14 @@ def keeping_floor(lrs: torch.Tensor, attempts: int) -> torch.Tensor:
     """The same four kernels writing every guess into a log made for the call, one row of runs per
     element (the quickest layout), the step worked out in place in its one new tensor: what keeping
     every attempt costs at least, page faults of fresh memory included."""
-    answer = torch.tensor(ANSWER, dtype=torch.float64).unsqueeze(1)
-    log = torch.empty(3, attempts + 1, len(lrs), dtype=torch.float64)
-    log[:, 0] = 50.0
-    for t in range(attempts):
-        g = log[:, t]
-        torch.sub(g, (g - answer).mul_(2 / 3).mul_(lrs), out=log[:, t + 1])
+    answer = torch.tensor(ANSWER, dtype=torch.float64)
+    log = torch.empty(3, attempts + 1, len(lrs), dtype=torch.float64).permute(1, 2, 0)  # (attempts + 1, runs, 3)
+    log[0] = 50.0
+    lr, g = lrs.unsqueeze(1), log[0]
+    for t in range(1, attempts + 1):
+        after = log[t]
+        torch.sub(g, (g - answer).mul_(2 / 3).mul_(lr), out=after)
+        g = after
     return log
 
 
