@@ -17,6 +17,7 @@ from torch import Tensor
 
 from guessgame import losses
 from guessgame.status import REPEATS, Status, verdicts
+from guessgame.theory import exact
 from guessgame.theory.games import Games, never
 
 
@@ -174,7 +175,7 @@ def _heavy_ball_path(games: Games, h: Fraction):
     twice = torch.where(k >= 2, big_d((k - 1).clamp(min=1)), torch.zeros_like(k))  # D(t - 2)
     twice = torch.where(k == 0, torch.full_like(twice, -1 / m), twice)  # D(-1) = -1/mu
     p = p2 * once - m * twice
-    at_edge = torch.tensor([lr == critical for lr in games.exact])  # roots -1 and -mu: radius 1 exactly
+    at_edge = exact.equal_to(games.lr, critical)  # roots -1 and -mu: radius 1 exactly
     shared = {"critical_lr": float(critical),
               "note": f"heavy ball, momentum {m:g}: converges for lr < {float(critical):g}"}
     return shared, {"rate": torch.where(at_edge, torch.ones_like(rate), rate).tolist()}, _scaled_losses(games, p)
@@ -226,7 +227,7 @@ def piecewise(games: Games):
     each: dict[str, list] = {"rate": factor.abs().tolist()}
     size = games.e0.abs()
     every_lands = _lands(size, s.unsqueeze(1)).all(1)
-    unstable = torch.tensor([lr >= critical for lr in games.exact]) & ~every_lands
+    unstable = exact.at_least(games.lr, critical) & ~every_lands
     if bool(unstable.any()):
         # The core is unstable and the arms bring the guess back: a bounded bounce, no closed form.
         approach = torch.clamp(torch.ceil((size - float(width)) / s.unsqueeze(1)), min=0).amax(1)

@@ -1,9 +1,8 @@
-"""The runs theory predicts: their learning rates (exact rationals too), starting errors and budget."""
+"""The runs theory predicts: their learning rates, starting errors and budget."""
 
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import cached_property
 from typing import Callable, Sequence
 
 import torch
@@ -11,12 +10,13 @@ from torch import Tensor
 
 from guessgame import losses
 from guessgame.config import Config
+from guessgame.theory import exact
 
 _CHUNK = 1 << 22  # elements of closed-form errors evaluated at a time
 
 
 class Games:
-    """The runs of one config: their lrs (exact rationals too) and starting errors."""
+    """The runs of one config: their lrs and starting errors."""
 
     def __init__(self, config: Config, lr: Sequence[float] | Tensor, errors: Sequence[Sequence[float]] | Tensor,
                  attempts: int) -> None:
@@ -29,18 +29,9 @@ class Games:
         self.scale = Fraction(1, self.n) if self.reduction == "mean" else Fraction(1)  # d(reduction)/d(element)
         self.t = torch.arange(attempts, dtype=torch.float64).unsqueeze(1)  # t - 1 for attempt t, (attempts, 1)
 
-    @cached_property
-    def exact(self) -> list[Fraction]:
-        """The lrs as the rationals their floats are."""
-        return [Fraction(v) for v in self.lr.tolist()]
-
     def linear(self, a: Fraction, b: Fraction) -> Tensor:
-        """a + b lr for each run in rational arithmetic, then rounded once to float64 (in integers:
-        Python's int / int rounds correctly)."""
-        # lr = n / d: a + b lr = (an bd d + bn ad n) / (ad bd d)
-        top, side, under = a.numerator * b.denominator, b.numerator * a.denominator, a.denominator * b.denominator
-        ratios = map(float.as_integer_ratio, self.lr.tolist())
-        return torch.tensor([(top * d + side * n) / (under * d) for n, d in ratios], dtype=torch.float64)
+        """a + b lr for each run in rational arithmetic, then rounded once to float64."""
+        return exact.linear(self.lr, a, b)
 
     def start_loss(self) -> Tensor:
         return self.loss_at(self.e0)
