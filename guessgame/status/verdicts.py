@@ -136,7 +136,7 @@ def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, ha
     window = min(steps, _WINDOW)
     if window < steps and len(rest):
         early = _found(loss[:window, rest], attempts_run[rest].clamp(max=window), lost_at[rest].clamp(max=window),
-                       rules)
+                       rules, verdicts_only=True)
         final = early.converged | early.diverged  # decided within the window: more attempts change nothing
         merge(found, rest[final], early, final)
         if bool(final.any()):
@@ -201,8 +201,11 @@ def merge(found: Found, runs: Tensor, part: Found, rows: Tensor | None = None) -
         mine[runs] = theirs
 
 
-def _found(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Found:
-    """Every rule for every run: the reference the quick paths of `classify` must agree with."""
+def _found(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, verdicts_only: bool = False) -> Found:
+    """Every rule for every run: the reference the quick paths of `classify` must agree with. With
+    `verdicts_only`, the runs with no verdict are not compared half against half (`moving` is False)
+    and converged ones are not followed after it (`left` is never): a first look reads only the
+    verdicts."""
     tolerance, diverge_factor, has_minimum, slack = rules
     steps, runs = loss.shape
     size = _size(loss)
@@ -220,10 +223,10 @@ def _found(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) ->
     diverged = ~converged & (diverged_at < steps)
     open_ = ~converged & ~diverged
     moving = torch.zeros(runs, dtype=torch.bool)
-    if bool(open_.any()):
+    if not verdicts_only and bool(open_.any()):
         moving[open_] = _still_moving(loss[:, open_], size[:, open_], tolerance, has_minimum, slack)
     left = never.clone()
-    if bool(converged.any()):
+    if not verdicts_only and bool(converged.any()):
         left[converged] = _left(size[:, converged], decided_conv[converged], tolerance, attempts_run[converged])
     return Found(converged, diverged, moving, settled, decided_conv, diverged_at, left, steps)
 
@@ -279,18 +282,14 @@ def _growing(size: Tensor) -> Tensor:
     """True at attempt t when |loss| was multiplied by the same factor >= GROWTH at t and the
     GROWING_FOR - 1 attempts before."""
     steps = size.shape[0]
-    ratio = torch.full_like(size, torch.nan)
-    ratio[1:] = size[1:] / size[:-1]
+    hit = torch.zeros(size.shape, dtype=torch.bool, device=size.device)
+    if steps <= GROWING_FOR:  # the first attempt has no factor: the first that can be a hit is GROWING_FOR
+        return hit
+    ratio = size[1:] / size[:-1]  # the factor at attempts 1, 2, ...
     grows = ratio >= GROWTH
-    steady = torch.zeros_like(grows)
-    steady[1:] = (ratio[1:] / ratio[:-1] - 1).abs() <= STEADY
-    hit = torch.zeros_like(grows)
-    if steps >= GROWING_FOR:
-        run = grows[GROWING_FOR - 1:].clone()
-        for k in range(1, GROWING_FOR):
-            run &= grows[GROWING_FOR - 1 - k: steps - k]
-            run &= steady[GROWING_FOR - k: steps - k + 1]
-        hit[GROWING_FOR - 1:] = run
+    steady = grows[1:] & ((ratio[1:] / ratio[:-1] - 1).abs() <= STEADY)  # growing by the factor before, at 2, 3, ...
+    # at t: growing by the same factor at t - GROWING_FOR + 2 .. t, and growing at t - GROWING_FOR + 1
+    hit[GROWING_FOR:] = steady.unfold(0, GROWING_FOR - 1, 1).all(-1) & grows[:steps - GROWING_FOR]
     return hit
 
 
