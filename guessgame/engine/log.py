@@ -16,7 +16,6 @@ from torch import Tensor
 
 from guessgame import losses
 from guessgame.config import Config
-from guessgame.status import verdicts
 
 _CHUNK = 1 << 18  # elements of guesses turned into losses at a time
 RING, RING_WIDTH = 256, 64  # slots of the ring, for attempts of at most this many values
@@ -195,18 +194,6 @@ def first_lost(guesses: Tensor, runs: Tensor) -> Tensor:
 
 _EXPONENT = {torch.float64: (torch.int64, 0x7FF << 52), torch.float32: (torch.int32, 0xFF << 23),
              torch.float16: (torch.int16, 0x1F << 10), torch.bfloat16: (torch.int16, 0xFF << 7)}
-
-
-def _all_finite(guesses: Tensor) -> Tensor:
-    """Whether every element of each guess (..., N) is finite; element by element for a few of them
-    (a reduction over many short rows is slow)."""
-    finite = torch.isfinite(guesses)
-    if guesses.shape[-1] > 4:
-        return finite.all(-1)
-    every = finite[..., 0].clone()
-    for k in range(1, guesses.shape[-1]):
-        every &= finite[..., k]
-    return every
 
 
 def _losses_of(config: Config, guesses: Tensor, answers: Tensor, out: Tensor) -> Tensor:

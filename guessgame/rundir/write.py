@@ -105,6 +105,8 @@ LINES = 1 << 16  # lines of attempts.csv made at a time: what writing it needs s
 def write_attempts(path: Path, result) -> None:
     """attempts.csv, one row per run per logged attempt, runs in order; floats round-trip exactly.
     Written a block of runs at a time."""
+    import polars as pl
+
     rows, runs = result.loss.shape
     block = max(1, LINES // max(1, rows))
     with path.open("wb") as handle:
@@ -113,8 +115,6 @@ def write_attempts(path: Path, result) -> None:
             if len(columns) > WIDE:
                 _write_lines(handle, columns, header=start == 0)
             else:
-                import polars as pl
-
                 pl.DataFrame(columns).write_csv(handle, include_header=start == 0)
 
 
