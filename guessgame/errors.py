@@ -4,6 +4,7 @@
       ConfigError      a bad config value (file, line, key) or override
       RunFolderError   a run folder that is damaged or inconsistent (the file and what is wrong)
       OutputError      where output was to go cannot be made or used
+        DiskFull       the disk filled while the run folder was written (exit 1: not the input's fault)
       MissingExtra     an optional part of guessgame is not installed
 
 Lower layers name only what they know (a key, a file, a folder); the command line adds the option
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 class GuessgameError(ValueError):
     """A mistake in what guessgame was given; the message names the place, the key, the value and what is allowed."""
+
+    exit_code = 2  # what the command line exits with: bad input or usage
 
     def __init__(self, message: str, *, key: str | None = None, source: str | None = None,
                  line: int | None = None) -> None:
@@ -42,6 +45,12 @@ class RunFolderError(GuessgameError):
 
 class OutputError(GuessgameError):
     """The folder that output was to go to cannot be made or used (`source` is that folder)."""
+
+
+class DiskFull(OutputError):
+    """The disk filled up while the run folder was written; the message names the disk and the folder."""
+
+    exit_code = 1
 
 
 class MissingExtra(GuessgameError):

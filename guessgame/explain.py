@@ -52,6 +52,7 @@ def explain(config: Config) -> list[str]:
     defaults = OPTIMIZERS[config.optimizer]
     options = "".join(f", {k}={_show(v)}" for k, v in config.optimizer_options.items() if v != defaults[k])
     return [
+        *_which_cell(config),
         f"answer = {answer!s}",
         f"guess  = {guess!s}",
         "",
@@ -75,6 +76,22 @@ def explain(config: Config) -> list[str]:
         "",
         f"next guess = guess - step = {after!s}",
     ]
+
+
+def _which_cell(config: Config) -> list[str]:
+    """For a grid, which of its cells is narrated (the first), and how to narrate another."""
+    if not config.grid:
+        return []
+    from guessgame.config.schema import item_label
+
+    key, items = config.grid[0]
+    name, options = items[1]
+    label = item_label(key, name, options).split(" ")
+    other = name if len(label) == 1 else "{" + ", ".join([f"name: {name}", *(
+        part.replace("=", ": ") for part in label[1:])]) + "}"
+    keys = " and ".join(k for k, _ in config.grid)
+    return [f"cell 1 of {config.cell_count} of the grid ({config.cell_labels()[0]}): the first is narrated; for "
+            f"another, give {keys} one value with --set, e.g. --set \"{key}={other}\"", ""]
 
 
 class Attempt(NamedTuple):

@@ -155,12 +155,32 @@ class RunSummary:
             where.at(key).expect(_number(v.get(key, math.nan)), v.get(key), 'a number, or "inf", "-inf" or "nan"')
         where.at("answer").expect(shape_of(v.get("answer")) is not None, v.get("answer"),
                                   "a finite number or a rectangular list of them")
+        _agrees(v, where)
+        where.at("theory").expect(isinstance(value.get("theory"), dict), value.get("theory"),
+                                  "an object of theory's fields (each null where no closed form applies)")
         return cls(run=v["run"], lr=float(v["lr"]), game=v["game"], status=Status(v["status"]),
                    attempts_run=v["attempts_run"], converged_at=v.get("converged_at"),
                    diverged_at=v.get("diverged_at"), left_at=v.get("left_at"), final_loss=float(v["final_loss"]),
                    best_loss=float(v.get("best_loss", math.nan)), final_guess=v.get("final_guess"),
                    answer=v["answer"], theory=Theory.from_json(value.get("theory"), where.at("theory")),
                    cell=v["cell"])
+
+
+def _agrees(v: dict, where: _Where) -> None:
+    """A run's status and the attempts it names agree: a converged run says where (and no other status
+    does), likewise a diverged one; each attempt is one the run played, left_at after converged_at."""
+    status, played = Status(v["status"]), v["attempts_run"]
+    for key, own in (("converged_at", Status.CONVERGED), ("diverged_at", Status.DIVERGED)):
+        given = v.get(key) is not None
+        where.at(key).expect(given == (status is own), v.get(key),
+                             f"an attempt, as the run is {own}" if status is own else f"null: the run is {status}")
+        where.at(key).expect(not given or v[key] <= played, v.get(key),
+                             f"an attempt the run played, at most attempts_run ({played})")
+    left = v.get("left_at")
+    if left is not None:
+        where.at("left_at").expect(status is Status.CONVERGED and v["converged_at"] < left <= played, left,
+                                   "null, or for a converged run an attempt after converged_at and at most "
+                                   "attempts_run")
 
 
 class Spread(NamedTuple):

@@ -44,7 +44,13 @@ def lrs(name: str, options: dict[str, Any], base, attempts: int):
     """The lr of each run at each attempt: (attempts, runs) float64, from the runs' own lrs `base` (runs,)."""
     import numpy as np
 
-    base = np.asarray(base, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # an lr that overflows is inf, as in Python's floats
+        return _lrs(name, options, np.asarray(base, dtype=np.float64), attempts)
+
+
+def _lrs(name: str, options: dict[str, Any], base, attempts: int):
+    import numpy as np
+
     out = np.empty((attempts, base.shape[0]), dtype=np.float64)
     if name == "onecycle":
         phases = _phases(options, attempts)

@@ -2,6 +2,7 @@
 the command starts."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -39,6 +40,14 @@ def test_a_long_run_shows_a_progress_bar_on_a_terminal(tmp_path):
     code, stderr = _run_with_stderr(tmp_path, LONG_RUN, terminal=True)
     assert code == 0, stderr
     assert "attempts" in stderr and "%" in stderr  # rich's bar: description, bar, percentage
+
+
+def test_a_grid_of_many_cells_shows_which_cell_it_plays(tmp_path):
+    momenta = ", ".join(f"{{name: sgd, momentum: {k / 2000:.5f}}}" for k in range(2000))
+    grid = f"answer: [2, 77, 91]\nguess: 50\nlr: 0.1\nattempts: 10\noptimizer: [{momenta}]\n"
+    code, stderr = _run_with_stderr(tmp_path, grid, terminal=True)
+    assert code == 0, stderr
+    assert re.search(r"cell [\d,]+ of 2,000", stderr), stderr[-500:]
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):

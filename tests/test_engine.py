@@ -1,6 +1,8 @@
 """The batched engine against independent references, run by run and attempt by attempt."""
 
 import itertools
+import os
+import signal
 import warnings
 
 import re
@@ -216,7 +218,7 @@ def test_ctrl_c_keeps_exactly_the_attempts_computed(lrs, stop_at):
 
     def progress(t, total):
         if t == stop_at:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
 
     with pytest.raises(Interrupted) as cut:
         simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": lrs, "attempts": 1000},
@@ -253,18 +255,26 @@ def test_the_first_guess_lost_found_by_halving_is_the_first_a_scan_finds(optimiz
 @pytest.mark.parametrize("dtype", ["float16", "float64"])
 @pytest.mark.parametrize("stop_early", [False, True])
 def test_best_and_final_losses_are_the_notebook_loops(dtype, stop_early):
-    """Each run's best loss is the lowest finite loss it played, and its final loss the last it played:
-    across the critical lr, through overflow (inf, then nan) and runs stopped early."""
+    """Each run's best loss is the lowest loss it played (NaN aside: inf when every loss overflowed), and
+    its final loss the last it played: across the critical lr, through overflow (inf, then nan), from a
+    first loss that already overflows, and runs stopped early."""
     import math
     import torch.nn.functional as F
 
     lrs = [0.01, 1.0, 2.9, 3.5, 10.0, 4000.0] * 20
-    result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": lrs, "attempts": 60,
-                       "dtype": dtype, "stop_early": stop_early})
-    for run, lr in enumerate(lrs[:6]):
-        played = result.attempts_run[run]
-        _, loss, _, _ = notebook_loop([2, 77, 91], 50, F.mse_loss, lr, played, dtype=getattr(torch, dtype))
-        best = min((v for v in loss.double().tolist() if math.isfinite(v)), default=math.nan)
-        last = loss[-1].double().item()
-        for ours, theirs in ((result.best_loss[run], best), (result.final_loss[run], last)):
-            assert ours == theirs or (math.isnan(ours) and math.isnan(theirs)), (lr, ours, theirs)
+    for guess in (50, 60000):  # (60000 - 2)^2 overflows float16 at the first attempt
+        result = simulate({"answer": [2, 77, 91], "guess": guess, "loss": "mse", "lr": lrs, "attempts": 60,
+                           "dtype": dtype, "stop_early": stop_early})
+        for run, lr in enumerate(lrs[:6]):
+            played = result.attempts_run[run]
+            _, loss, _, _ = notebook_loop([2, 77, 91], guess, F.mse_loss, lr, played, dtype=getattr(torch, dtype))
+            _assert_best_and_final(result, run, loss)
+
+
+def _assert_best_and_final(result, run, loss):
+    import math
+
+    best = min((v for v in loss.double().tolist() if not math.isnan(v)), default=math.nan)
+    last = loss[-1].double().item()
+    for ours, theirs in ((result.best_loss[run], best), (result.final_loss[run], last)):
+        assert ours == theirs or (math.isnan(ours) and math.isnan(theirs)), (run, ours, theirs)

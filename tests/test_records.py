@@ -29,7 +29,8 @@ def same(a, b):
     return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
 
 
-@pytest.mark.parametrize("record", [summary(), summary(theory=None, status=Status.CONVERGED, converged_at=3,
+@pytest.mark.parametrize("record", [summary(), summary(theory=Theory(note="no closed form for adam with these options"),
+                                                       status=Status.CONVERGED, converged_at=3, diverged_at=None,
                                                        final_loss=0.0, best_loss=0.0, final_guess=[2.0, 77.0, 91.0])],
                          ids=["diverged-nonfinite", "converged-no-theory"])
 def test_a_summary_survives_json(record):

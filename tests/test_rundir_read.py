@@ -5,6 +5,7 @@ an intact folder reads back what was simulated; reading a big answer takes bound
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -142,7 +143,7 @@ DAMAGES = [
     ("summary-ragged-answer", edit_summary(lambda s: s["runs"][2].update(answer=[[1, 2], [3]])), "summary.json",
      "runs.2.answer"),
     ("summary-attempts-run-beyond-the-csv", edit_summary(lambda s: s["runs"][0].update(attempts_run=20)),
-     "summary.json", "says 20 attempts were run, but config.yaml has attempts: 12"),
+     "summary.json", "runs.0.attempts_run: got 20; an attempt from 1 to config.yaml's attempts, 12"),
     ("config-missing", lambda d: (d / "config.yaml").unlink(), "config.yaml", "missing"),
     ("config-not-a-mapping", write("config.yaml", "- 1\n- 2\n"), "config.yaml", "must be a mapping"),
     ("config-invalid-yaml", write("config.yaml", "loss: [mse\n"), "config.yaml", "invalid YAML"),
@@ -150,6 +151,33 @@ DAMAGES = [
     ("config-log-every-disagrees", replace_in("config.yaml", "log_every: 1", "log_every: 5"), "attempts.csv",
      "has 12 rows per run where 4 were expected"),
     ("plots-is-a-file", plots_as_a_file, "plots", "is a file, not a folder"),
+    # the files agree with each other, not only each with itself
+    ("config-more-attempts-than-played", replace_in("config.yaml", "attempts: 12", "attempts: 13"), "summary.json",
+     "runs.0.attempts_run: got 12; config.yaml's attempts, 13: the run was not interrupted"),
+    ("summary-no-attempt-played", edit_summary(lambda s: s["runs"][0].update(attempts_run=0)), "summary.json",
+     "runs.0.attempts_run: got 0; an attempt from 1"),
+    ("summary-diverged-past-its-attempts", edit_summary(lambda s: s["runs"][2].update(diverged_at=13)),
+     "summary.json", "runs.2.diverged_at: got 13; an attempt the run played, at most attempts_run (12)"),
+    ("summary-converged-without-an-attempt", edit_summary(lambda s: s["runs"][0].update(status="converged")),
+     "summary.json", "runs.0.converged_at: got None; an attempt, as the run is converged"),
+    ("summary-converged-at-1e20", edit_summary(lambda s: s["runs"][0].update(status="converged",
+                                                                              converged_at=10**20)),
+     "summary.json", "runs.0.converged_at: got 100000000000000000000; an attempt the run played"),
+    ("summary-converged-at-a-float", edit_summary(lambda s: s["runs"][0].update(status="converged",
+                                                                                 converged_at=1e20)),
+     "summary.json", "runs.0.converged_at: got 1e+20; null or an attempt number >= 1"),
+    ("summary-final-loss-edited", edit_summary(lambda s: s["runs"][2].update(final_loss=12345)), "summary.json",
+     "runs.2.final_loss: got 12345.0; the loss of its last attempt in attempts.csv"),
+    ("summary-theory-null", edit_summary(lambda s: s["runs"][1].update(theory=None)), "summary.json",
+     "runs.1.theory: got None; an object of theory's fields"),
+    ("summary-nested-deep", write("summary.json", "[" * 100_000 + "]" * 100_000), "summary.json",
+     "nests its JSON too deep"),
+    ("summary-interrupted-text", edit_summary(lambda s: s.update(interrupted="no")), "summary.json",
+     "interrupted: got 'no'; true or false"),
+    ("csv-text-in-a-step-column", edit_lines("attempts.csv", set_field(5, "step_1", "hello")), "attempts.csv",
+     "line 5: step_1 is 'hello', not a number"),
+    ("csv-text-in-a-gradient-column", edit_lines("attempts.csv", set_field(30, "grad_0", "")), "attempts.csv",
+     "line 30: grad_0 has no value"),
 ]
 
 
@@ -176,6 +204,25 @@ def assert_refused(run_dir, name, fragment):
 def test_a_damaged_run_folder_is_refused_with_one_message(run_dir, damage, name, fragment):
     damage(run_dir)
     assert_refused(run_dir, name, fragment)
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_a_damaged_folder_is_refused_by_report_as_by_plot(run_dir, command):
+    replace_in("config.yaml", "attempts: 12", "attempts: 13")(run_dir)
+    result = runner.invoke(app, [command, str(run_dir)], env={"COLUMNS": "400"})
+    assert result.exit_code == 2 and "runs.0.attempts_run: got 12" in result.output
+    assert not (run_dir / "report.html").exists() and not (run_dir / "plots").exists()
+
+
+@pytest.mark.parametrize("command", [["plot"], ["plot", "--animate"]])
+def test_plot_never_writes_through_a_link_out_of_the_run_folder(run_dir, tmp_path, command):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (run_dir / "plots").symlink_to(elsewhere)
+    result = runner.invoke(app, [*command, str(run_dir)], env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert "plots: is a link" in result.output
+    assert list(elsewhere.iterdir()) == []
 
 
 WIDE_DAMAGES = [
@@ -211,7 +258,7 @@ def test_plot_refuses_what_is_not_a_folder(tmp_path, where):
 def interrupted_at_five(config):
     def progress(done, total):
         if done == 5:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
 
     with pytest.raises(Interrupted) as stop:
         simulate(config, progress=progress)

@@ -93,8 +93,11 @@ def test_a_failing_plot_is_named_and_costs_nothing_else(tmp_path, monkeypatch, c
     out = tmp_path / "runs"
     args = [command, str(CONFIGS / config), "--out", str(out), "--format", fmt]
     for override in overrides:
-        args += ["--set", override]
-    if command == "compare":
+        if command == "compare" and override.startswith("lr="):  # compare takes its lrs as --lr
+            args += [part for lr in yaml.safe_load(override[3:]) for part in ("--lr", str(lr))]
+        else:
+            args += ["--set", override]
+    if command == "compare" and not any(o.startswith("lr=") for o in overrides):
         args += ["--lr", "0.5", "--lr", "10"]
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
@@ -260,20 +263,42 @@ def test_a_second_ctrl_c_before_the_data_is_written_removes_the_unfinished_folde
         write(path, result, **kwargs)
 
     def ctrl_c_twice():
-        started.wait(30)
+        assert started.wait(30), "the CSV writer was never reached"
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(guessgame.rundir.write, "write_attempts", slow_write)
-    threading.Thread(target=ctrl_c_twice, daemon=True).start()
+    presser = threading.Thread(target=ctrl_c_twice, daemon=True)
+    presser.start()
     try:
         result = runner.invoke(app, ["run", str(CONFIGS / "mse.yaml"), "--out", str(tmp_path / "runs")])
     finally:
         release.set()
+        presser.join(35)  # no Ctrl-C of this test may land in another
+    assert started.is_set()
     assert result.exit_code == 130, result.output
     assert "the unfinished run folder" in result.stderr and "was removed" in result.stderr
     assert list((tmp_path / "runs").iterdir()) == []
+
+
+def test_a_keyboardinterrupt_raised_by_a_library_while_saving_is_not_a_ctrl_c(tmp_path, monkeypatch):
+    """A KeyboardInterrupt that no Ctrl-C sent (polars raises its own) neither stops the save nor loses
+    the folder: the data files are written again."""
+    import guessgame.rundir.write
+
+    write, raised = guessgame.rundir.write.write_attempts, []
+
+    def interrupted_once(path, result, **kwargs):
+        if not raised:
+            raised.append(True)
+            raise KeyboardInterrupt
+        write(path, result, **kwargs)
+
+    monkeypatch.setattr(guessgame.rundir.write, "write_attempts", interrupted_once)
+    result = runner.invoke(app, ["run", str(CONFIGS / "mse.yaml"), "--out", str(tmp_path / "runs"), "--no-plots"])
+    assert raised and result.exit_code == 0, result.output
+    assert_data_complete(run_dir_of(tmp_path / "runs"), 1, 20)
 
 
 def test_sigint_keeps_the_attempts_so_far_and_exits_130(tmp_path):
@@ -308,24 +333,64 @@ def test_sigint_keeps_the_attempts_so_far_and_exits_130(tmp_path):
     assert str(run_dir.name) in stdout
 
 
-def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(tmp_path):
+@pytest.fixture
+def command_line_ctrl_c():
+    """Ctrl-C counted as the command line counts it, for a test in this process; Python's own handling after."""
+    from guessgame import interrupts
+
+    interrupts.until_work()
+    interrupts.work_begins()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        interrupts._presses = 0
+
+
+def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(command_line_ctrl_c):
     from guessgame.rundir.save import _Worker
 
-    started, written = threading.Event(), []
+    started, release, written = threading.Event(), threading.Event(), []
 
     def slow_write():
         started.set()
-        time.sleep(30)
+        release.wait(30)
         written.append(True)
 
     def ctrl_c():
-        started.wait(10)
+        assert started.wait(10)
         os.kill(os.getpid(), signal.SIGINT)
 
-    threading.Thread(target=ctrl_c, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        _Worker(slow_write, notify=print).wait(interrupted=True)
-    assert not written  # it stopped waiting instead of letting the write finish
+    os.kill(os.getpid(), signal.SIGINT)  # the Ctrl-C that stopped the simulation
+    presser = threading.Thread(target=ctrl_c, daemon=True)
+    presser.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _Worker(slow_write, notify=print).wait()
+        assert not written  # it stopped waiting instead of letting the write finish
+    finally:
+        release.set()
+        presser.join(15)
+
+
+def test_one_ctrl_c_while_saving_lets_the_save_finish_and_says_so(command_line_ctrl_c):
+    from guessgame.rundir.save import _Worker
+
+    started, told = threading.Event(), []
+
+    def slow_write():
+        started.set()
+        time.sleep(1)
+
+    def ctrl_c():
+        assert started.wait(10)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=ctrl_c, daemon=True)
+    presser.start()
+    assert _Worker(slow_write, notify=told.append).wait() is True
+    presser.join(15)
+    assert told == ["interrupted while saving; finishing the run folder (Ctrl-C again to stop at once)"]
 
 
 _DRAWN_APART = """

@@ -64,7 +64,7 @@ def guarded(command):
             return command(*args, **kwargs)
         except GuessgameError as exc:
             flag = _FLAG.get(type(exc))
-            fail(f"{flag}: {exc}" if flag else str(exc))
+            fail(f"{flag}: {exc}" if flag else str(exc), code=exc.exit_code)
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/]")
             raise typer.Exit(130) from None

@@ -59,6 +59,15 @@ def compare(
     if lr and lrs is not None or not (lr or lrs or grid):
         fail("give either --lr (repeatable) or --lrs LOW:HIGH:COUNT, e.g. --lr 0.1 --lr 1 or --lrs 0.01:10:40 "
              "(or compare --optimizer, --loss or --schedule at the config's lrs)")
+    replaced = {key: f"--{key}" for key, values in (("optimizer", optimizer), ("loss", loss), ("schedule", schedule))
+                if values}
+    if lr or lrs is not None:
+        replaced["lr"] = "--lr" if lr else "--lrs"
+    for text in set_ or []:
+        key = text.partition("=")[0].strip().split(".")[0]
+        if key in replaced:
+            fail(f"--set {text}: compare's {replaced[key]} replaces the config's {key}, so this would be ignored; "
+                 f"give it in {replaced[key]} instead (or leave {replaced[key]} out)")
     chosen = []
     if lr:
         values = [_learning_rate(text, f"--lr: got {_typed(text)}") for text in lr]
@@ -114,12 +123,13 @@ def _simulate_and_save(config: Config, job: Job) -> None:
 
         interrupts.work_begins()  # torch is loaded: from here Ctrl-C keeps what was computed
         try:
-            with Progress(enabled=not job.quiet) as progress:
+            with Progress(enabled=not job.quiet, cells=config.cell_count) as progress:
                 result = simulate(config, progress=progress.update)
         except Interrupted as exc:
             result = exc.result
-            err_console.print(f"[yellow]interrupted[/] after {max(result.attempts_run, default=0)} attempts; "
-                              "saving what was computed (Ctrl-C again to stop at once)", soft_wrap=True)
+        if interrupts.requested():
+            err_console.print(f"[yellow]interrupted[/] {_where_stopped(result)}; saving what was computed "
+                              "(Ctrl-C again to stop at once)", soft_wrap=True)
         try:
             saved = save(result, job.out, fmt=job.fmt.value, figures=job.figures, tensorboard=job.tensorboard,
                          notify=lambda text: err_console.print(f"[yellow]{text}[/]", soft_wrap=True),
@@ -153,10 +163,22 @@ def _tell(result, saved, job: Job) -> None:
             ("plot", any(f.what.startswith("plots/") for f in saved.failures)),
             ("report", any(f.what == REPORT for f in saved.failures))) if failed_)
         complain(failed(saved.failures, f"the run's data is in {where}{retry}"))
-    if result.interrupted or saved.interrupted:
+    if result.interrupted or saved.interrupted or interrupts.requested():
         raise typer.Exit(130)
     if saved.failures:
         raise typer.Exit(1)
+
+
+def _where_stopped(result) -> str:
+    """`after attempt 401 of 5,000 of cell 2 of 12 (adam)`: where a Ctrl-C stopped the attempts."""
+    config, at = result.config, result.stopped_at()
+    if not result.interrupted:
+        return f"after the last attempt ({at['attempt']:,} of {config.attempts:,})"
+    where = f"after attempt {at['attempt']:,} of {config.attempts:,}"
+    if "cell" not in at:
+        return where
+    label = config.cell_labels()[at["cell"]]
+    return f"{where} of cell {at['cell'] + 1} of {config.cell_count} ({label}); the cells after it were not played"
 
 
 def _stopped(stop) -> None:

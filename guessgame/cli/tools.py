@@ -4,6 +4,7 @@ attempt, and play the game by hand."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -47,6 +48,9 @@ def plot(
 
     data = read_run(run_dir)
     folder = run_dir / PLOTS
+    if folder.is_symlink():
+        fail(f"{folder}: is a link (to {os.readlink(folder)}); guessgame writes only inside the run folder, "
+             "so remove the link (or copy the folder it points to in its place)")
     if folder.exists() and not folder.is_dir():
         fail(f"{folder}: is a file, not a folder; the plots go in this folder, so move the file away")
     written, failures = draw_figures(data, folder, format.value, ALL_FIGURES)

@@ -52,8 +52,8 @@ class Fields:
         return self.number(path, value, Range(0.0, low_ok=False), allowed)
 
     def number(self, path: tuple, value: Any, range_: Range, allowed: str) -> float:
-        if not is_number(value) or not math.isfinite(value) or not range_.holds(value):
-            self.bad(path, value, allowed)
+        if not is_number(value) or not finite(value) or not range_.holds(value):
+            self.bad(path, value, allowed + beyond_floats(value))
         return float(value)
 
     def integer(self, path: tuple, value: Any, low: int, high: int) -> int:
@@ -73,6 +73,21 @@ class Fields:
             hint = suggest(value, allowed) if isinstance(value, str) else ""
             self.fail(path, f"got {show(value)}{hint}; allowed: {', '.join(allowed)}")
         return value
+
+
+def finite(value: float) -> bool:
+    """Whether a number is finite as a float: a whole number past float64's range is not."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def beyond_floats(value: Any) -> str:
+    """What to add to a message about a whole number too big for any float: it is not inf, but as good."""
+    if is_number(value) and isinstance(value, int) and not finite(value):
+        return f" (this whole number of {len(str(abs(value)))} digits is beyond the largest float, 1.8e308)"
+    return ""
 
 
 def _dotted(path: tuple) -> str:

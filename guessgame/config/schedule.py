@@ -60,16 +60,22 @@ class ScheduleChecks:
         return self.boolean(path, value)  # cycle_momentum, three_phase
 
     def schedules_fit(self, values: dict, items: dict) -> None:
-        """OneCycleLR cycles momentum (or Adam's beta1): an optimizer with neither cannot take it."""
+        """OneCycleLR cycles momentum (or Adam's beta1): an optimizer with neither cannot take it, and the
+        values it cycles through must be ones the optimizer takes (beta1 below 1)."""
         listed = isinstance(values["schedule"], list)
         for i, (name, options) in enumerate(items["schedule"]):
             if name != "onecycle" or not options["cycle_momentum"]:
                 continue
-            for optimizer, _ in items["optimizer"]:
+            path = ("schedule", *((i,) if listed else ()))
+            for optimizer, optimizer_options in items["optimizer"]:
                 if optimizer == "adagrad":
-                    path = ("schedule", *((i,) if listed else ()), "cycle_momentum")
-                    self.bad(path, True, "adagrad has no momentum or beta1 for onecycle to cycle (torch's "
-                                         "OneCycleLR refuses it); set cycle_momentum: false")
+                    self.bad(path + ("cycle_momentum",), True, "adagrad has no momentum or beta1 for onecycle to "
+                                                               "cycle (torch's OneCycleLR refuses it); set "
+                                                               "cycle_momentum: false")
+                for key in ("base_momentum", "max_momentum"):
+                    if "betas" in optimizer_options and not options[key] < 1:
+                        self.bad(path + (key,), options[key], f"a number in [0, 1): onecycle cycles {optimizer}'s "
+                                                              "beta1 through it, and betas are below 1")
 
 
 def _example(key: str, attempts: int) -> str:

@@ -8,7 +8,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from guessgame import losses, schedules
 
@@ -59,7 +59,14 @@ ALIASES = {
     "loss_fn": "loss", "criterion": "loss", "optim": "optimizer", "opt": "optimizer",
     "precision": "dtype", "tol": "tolerance", "random_seed": "seed",
 }
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
+# A run's name, also the start of its folder's: letters of any alphabet, digits, '_', '.' and '-', not
+# starting with '.' or '-'; at most 100 characters and 200 bytes (a file name holds 255).
+NAME = re.compile(r"\w[\w.-]{0,99}")
+NAME_BYTES = 200
+
+
+def is_name(value: Any) -> bool:
+    return isinstance(value, str) and NAME.fullmatch(value) is not None and len(value.encode()) <= NAME_BYTES
 
 
 @dataclass(frozen=True)
@@ -128,16 +135,19 @@ class Config:
     def cells(self) -> list["Config"]:
         """The single-cell configs of a grid (each one batch), every combination of its lists in
         order (the last key varying fastest); [self] when nothing is a list."""
+        return list(self.iter_cells())
+
+    def iter_cells(self) -> Iterator["Config"]:
+        """`cells`, one at a time: a grid of many cells starts its first without making the others."""
         if not self.grid:
-            return [self]
+            yield self
+            return
         keys = [key for key, _ in self.grid]
-        out = []
         for combination in itertools.product(*(items for _, items in self.grid)):
             changes: dict[str, Any] = {}
             for key, (name, options) in zip(keys, combination):
                 changes[key], changes[f"{key}_options"] = name, dict(options)
-            out.append(dataclasses.replace(self, grid=(), **changes))
-        return out
+            yield dataclasses.replace(self, grid=(), **changes)
 
     def cell_labels(self) -> list[str]:
         """Each cell in words, naming only what varies: `sgd`, `sgd momentum=0.9`, `adam · cosine T_max=50`."""

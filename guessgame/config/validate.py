@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from guessgame.config.fields import Fields, Range
+from guessgame.config.fields import Fields, Range, beyond_floats, finite
 from guessgame.config.schema import (
     DEFAULTS, DEVICES, DTYPES, GRID_KEYS, KEYS, LARGEST, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
-    SCHEDULES, Config, RandomAnswer, _NAME, is_number, shape_of, show, suggest,
+    SCHEDULES, Config, RandomAnswer, is_name, is_number, shape_of, show, suggest,
 )
 from guessgame.config.schedule import ScheduleChecks
 
@@ -97,9 +97,9 @@ class Validator(ScheduleChecks, Fields):
                                       f"(choose a wider dtype, e.g. dtype: float32)")
 
     def name(self, value: Any) -> str:
-        if not isinstance(value, str) or not _NAME.match(value):
-            self.bad(("name",), value, "a name of letters, digits, '.', '_' and '-' "
-                     "(at most 100, not starting with '.' or '-')")
+        if not is_name(value):
+            self.bad(("name",), value, "a name of letters (of any alphabet), digits, '.', '_' and '-', "
+                     "at most 100 of them, not starting with '.' or '-'")
         return value
 
     def answer(self, value: Any):
@@ -148,8 +148,8 @@ class Validator(ScheduleChecks, Fields):
     def numbers(self, path: tuple, value: Any, shape: tuple | None):
         """A number or a rectangular nested list of finite numbers; floats out."""
         if is_number(value):
-            if not math.isfinite(value):
-                self.bad(path, value, "a finite number")
+            if not finite(value):
+                self.bad(path, value, "a finite number" + beyond_floats(value))
             return float(value)
         if not isinstance(value, list) or not value:
             self.bad(path, value, "a number or a non-empty (nested) list of numbers, e.g. [2, 77, 91]")

@@ -1,39 +1,51 @@
 """A grid: every cell (a loss x optimizer x schedule of the config's lists) played as its own batch, and
 the cells' runs put together, cell after cell, into one Result that says each run's cell.
 
-A cell that stopped early before the others (every run of it decided, with `stop_early`) is padded
-to the others' attempts as a stopped run is: NaN losses, gradients and steps, its last guess.
+A cell that played fewer attempts than the others (every run of it decided, with `stop_early`, or
+cut short by Ctrl-C) is padded in memory to the others' attempts as a stopped run is: NaN losses,
+gradients and steps, its last guess. Its runs' `attempts_run` say what it played, and the run folder
+holds only that.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import Callable
 
 import torch
 from torch import Tensor
 
-from guessgame import optimizers
+from guessgame import interrupts, optimizers
 from guessgame.config import Config
+from guessgame.engine.answers import check_memory, device_of, hidden_answers
 from guessgame.engine.result import Interrupted, Result
 
 
 def play_cells(config: Config, play: Callable, progress: Callable[[int, int], None] | None) -> Result:
-    """`play(cell_config, progress)` each cell in turn; Ctrl-C keeps the cells played so far."""
-    cells, results = config.cells, []
-    for k, cell in enumerate(cells):
+    """`play(cell_config, progress)` each cell in turn. Ctrl-C stops the cell being played after its
+    attempt (or, between two cells, before the next one) and keeps the cells played so far."""
+    cells, results = config.iter_cells(), []
+    first = next(cells)
+    dtype = getattr(torch, config.dtype)
+    check_memory(config, dtype.itemsize)
+    answer = hidden_answers(first, dtype, device_of(first))  # every cell plays the same games
+    for k, cell in enumerate(itertools.chain([first], cells)):
+        if k and interrupts.requested():
+            raise Interrupted(combine(config, results, interrupted=True))
         report = None if progress is None else (
-            lambda t, total, k=k: progress(k * total + t, len(cells) * total))
+            lambda t, total, k=k: progress(k * total + t, config.cell_count * total))
         try:
-            results.append(play(cell, report))
+            results.append(play(cell, report, answer))
         except Interrupted as stop:
             results.append(stop.result)
             raise Interrupted(combine(config, results)) from None
     return combine(config, results)
 
 
-def combine(config: Config, results: list[Result]) -> Result:
-    """The runs of every cell's result as one Result of the grid config."""
+def combine(config: Config, results: list[Result], interrupted: bool = False) -> Result:
+    """The runs of every cell's result (the first cells of the grid, all of them unless it was
+    `interrupted`) as one Result of the grid config."""
     longest = max(results, key=lambda r: len(r.attempt))
     rows = len(longest.attempt)
     padded = [_padded(r, rows) for r in results]
@@ -52,7 +64,7 @@ def combine(config: Config, results: list[Result]) -> Result:
         answer=torch.cat([r.answer for r in results]), final_guess=torch.cat([r.final_guess for r in results]),
         attempts_run=joined("attempts_run"), status=joined("status"), converged_at=joined("converged_at"),
         diverged_at=joined("diverged_at"), theory=joined("theory"),
-        interrupted=any(r.interrupted for r in results), best_loss=joined("best_loss"),
+        interrupted=interrupted or any(r.interrupted for r in results), best_loss=joined("best_loss"),
         final_loss=joined("final_loss"), left_at=joined("left_at"),
         lr_at=torch.cat([_lr_at(r, rows) for r in results], dim=1) if scheduled else None,
         cell=torch.cat([torch.full((r.runs,), k, dtype=torch.long) for k, r in enumerate(results)]),

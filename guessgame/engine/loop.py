@@ -8,7 +8,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from guessgame import optimizers
+from guessgame import interrupts, optimizers
 from guessgame.losses import batched
 from guessgame.config import Config, load_config
 from guessgame.engine.answers import check_memory, device_of, hidden_answers
@@ -31,21 +31,24 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
     ['unfinished', 'diverged']
     """
     config = load_config(source, overrides)
-    if config.grid:
-        from guessgame.engine.grid import play_cells
+    with interrupts.watching():  # one Ctrl-C stops the attempts and keeps them (`Interrupted`)
+        if config.grid:
+            from guessgame.engine.grid import play_cells
 
-        check_memory(config, getattr(torch, config.dtype).itemsize)
-        return play_cells(config, lambda cell, report: _simulate_cell(cell, report), progress)
-    return _simulate_cell(config, progress)
+            return play_cells(config, _simulate_cell, progress)
+        return _simulate_cell(config, progress)
 
 
-def _simulate_cell(config: Config, progress: Progress | None) -> Result:
-    """One batch: every lr (x game) of a config with one loss, optimizer and schedule."""
+def _simulate_cell(config: Config, progress: Progress | None, answer: Tensor | None = None) -> Result:
+    """One batch: every lr (x game) of a config with one loss, optimizer and schedule. `answer`, the
+    hidden answers (runs, N), is given by a grid, which made them, and checked the memory, once for
+    all its cells."""
     device = device_of(config)
     dtype = getattr(torch, config.dtype)
-    check_memory(config, dtype.itemsize)
+    if answer is None:
+        check_memory(config, dtype.itemsize)
+        answer = hidden_answers(config, dtype, device)  # (runs, N)
     lr = torch.tensor(config.lr, dtype=torch.float64).repeat_interleave(config.games)
-    answer = hidden_answers(config, dtype, device)  # (runs, N)
     start = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, -1)
     log = Log(config, start.expand(config.runs, -1).clone())
     stop = EarlyStop(config, log.loss) if config.stop_early else None
@@ -70,24 +73,23 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
         return _play_direct(config, log, optimizer, loss_fn, progress)
     guess = log.start
     state = optimizer.init(guess)
-    try:
-        for t in range(1, config.attempts + 1):
-            loss, grad = loss_fn.both(guess)
-            new_guess, step, state = optimizer.update(grad, guess, state)
-            if stop is None:
-                log.note_lost(t, loss, guess)
-                guess = log.record(t, guess, grad, step, new_guess, loss)
-            else:
-                finite = log.note_lost(t, loss, guess)
-                loss, grad, step = stop.mask(loss, grad, step)
-                log.record(t, guess, grad, step, new_guess, loss)
-                guess = stop.decide(t, loss, finite, guess, new_guess)
-            if progress is not None:
-                progress(t, config.attempts)
-            if stop is not None and stop.finished:
-                break
-    except KeyboardInterrupt:
-        return log.final(guess), True
+    for t in range(1, config.attempts + 1):
+        loss, grad = loss_fn.both(guess)
+        new_guess, step, state = optimizer.update(grad, guess, state)
+        if stop is None:
+            log.note_lost(t, loss, guess)
+            guess = log.record(t, guess, grad, step, new_guess, loss)
+        else:
+            finite = log.note_lost(t, loss, guess)
+            loss, grad, step = stop.mask(loss, grad, step)
+            log.record(t, guess, grad, step, new_guess, loss)
+            guess = stop.decide(t, loss, finite, guess, new_guess)
+        if progress is not None:
+            progress(t, config.attempts)
+        if t < config.attempts and interrupts.requested():
+            return log.final(guess), True
+        if stop is not None and stop.finished:
+            break
     return log.final(guess), False
 
 
@@ -97,16 +99,15 @@ def _play_guesses(config: Config, log: Log, step_of: Callable[[Tensor], Tensor],
     straight into its row of the log, and nothing else."""
     guesses = log.guess
     guess = guesses[0]
-    try:
-        for t in range(1, config.attempts + 1):
-            after = guesses[t]
-            torch.sub(guess, step_of(guess), out=after)
-            guess = after
-            log.done = t
-            if progress is not None:
-                progress(t, config.attempts)
-    except KeyboardInterrupt:
-        return log.final(guess), True
+    for t in range(1, config.attempts + 1):
+        after = guesses[t]
+        torch.sub(guess, step_of(guess), out=after)
+        guess = after
+        log.done = t
+        if progress is not None:
+            progress(t, config.attempts)
+        if t < config.attempts and interrupts.requested():
+            return log.final(guess), True
     return log.final(guess), False
 
 
@@ -117,15 +118,14 @@ def _play_direct(config: Config, log: Log, optimizer: optimizers.Optimizer, loss
     computed from the log afterwards."""
     guess = log.start
     state = optimizer.init(guess)
-    try:
-        for t in range(1, config.attempts + 1):
-            slots = log.slots(t)
-            new_guess, step, state = optimizer.update(loss_fn.grad(guess, out=slots.grad), guess, state, out=slots)
-            guess = log.keep(t, slots, step, new_guess)
-            if progress is not None:
-                progress(t, config.attempts)
-    except KeyboardInterrupt:
-        return log.final(guess), True
+    for t in range(1, config.attempts + 1):
+        slots = log.slots(t)
+        new_guess, step, state = optimizer.update(loss_fn.grad(guess, out=slots.grad), guess, state, out=slots)
+        guess = log.keep(t, slots, step, new_guess)
+        if progress is not None:
+            progress(t, config.attempts)
+        if t < config.attempts and interrupts.requested():
+            return log.final(guess), True
     return log.final(guess), False
 
 

@@ -55,6 +55,14 @@ class Result:
     def runs(self) -> int:
         return int(self.lr.shape[0])
 
+    def stopped_at(self) -> dict[str, int]:
+        """Where the attempts ended: the last attempt played, and with a grid, in which cell (0-based) --
+        what an interrupted run folder says."""
+        if self.cell is None:
+            return {"attempt": max(self.attempts_run)}
+        cell = int(self.cell[-1])
+        return {"cell": cell, "attempt": max(a for a, k in zip(self.attempts_run, self.cell.tolist()) if k == cell)}
+
     def summary(self) -> list[RunSummary]:
         """One record per run: what `summary.json` holds."""
         # Each tensor goes to Python once, not once per run: a sweep can have 10^5 runs.
@@ -141,22 +149,24 @@ def _rows(loss: Tensor, attempts: Tensor) -> Tensor:
 
 
 def _final_and_best(loss: Tensor, attempts_run: Tensor, lowest: Tensor) -> tuple[Tensor, Tensor]:
-    """Each run's last loss, and its lowest finite one (nan if none), in float64; `lowest` (runs,) is
-    each run's lowest loss, NaN if one is NaN."""
+    """Each run's last loss, and the lowest it reached (NaN losses aside: inf if every loss overflowed,
+    NaN only if every one is NaN), in float64; `lowest` (runs,) is each run's lowest loss, NaN if one is NaN."""
     steps, runs = loss.shape
     if steps == 0:
         return torch.full((runs,), torch.nan, dtype=torch.float64), torch.full((runs,), torch.nan, dtype=torch.float64)
     final = loss.gather(0, (attempts_run - 1).clamp_min(0).unsqueeze(0).to(loss.device))[0].double()
-    # `lowest` is right where every loss was played and it is finite: a NaN would have made it NaN, and
-    # an inf is above it. The others, a block of them at a time: only their played, finite losses count.
+    # `lowest` is right where every loss was played and none is NaN (a NaN would have made it NaN).
+    # The others, a block of them at a time: only their played losses that are not NaN count.
     best = lowest.clone()
-    odd = ((attempts_run < steps) | ~torch.isfinite(best)).nonzero().flatten()
+    odd = ((attempts_run < steps) | torch.isnan(best)).nonzero().flatten()
     block = max(1, verdicts.BLOCK // steps)
     for start in range(0, len(odd), block):
         runs_ = odd[start:start + block]
-        finite = torch.nan_to_num(loss[:, runs_.to(loss.device)], nan=torch.inf, posinf=torch.inf, neginf=torch.inf)
+        values = loss[:, runs_.to(loss.device)]
+        ignored = torch.isnan(values)
         short = attempts_run[runs_] < steps
         if bool(short.any()):
-            finite[torch.arange(steps).unsqueeze(1) >= attempts_run[runs_]] = torch.inf
-        best[runs_] = finite.amin(0).double().cpu()
-    return final, torch.where(torch.isfinite(best), best, torch.nan)
+            ignored |= (torch.arange(steps).unsqueeze(1) >= attempts_run[runs_]).to(values.device)
+        lowest_ = values.masked_fill(ignored, torch.inf).amin(0).double()
+        best[runs_] = torch.where(ignored.all(0), torch.nan, lowest_).cpu()
+    return final, best

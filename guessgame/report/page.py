@@ -87,8 +87,14 @@ def render(run: RunData, config_text: str) -> str:
 
 
 def _json(value: Any) -> str:
-    """JSON for inside a <script> element: no NaN (it is not JSON), and no `</` to end the element early."""
-    return json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    """JSON for inside a <script> element, inert whatever text it carries: no NaN (it is not JSON), and
+    `<`, `>`, `&` and the line separators U+2028 and U+2029 written as \\u escapes, so no `</script>`,
+    `<!--` or `<script>` in a name, a label or a config can change how the page parses."""
+    text = json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+    return text.translate(_INERT)
+
+
+_INERT = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
 
 
 @lru_cache(maxsize=1)

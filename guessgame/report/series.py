@@ -62,8 +62,9 @@ def _scratch():
 
 
 def floor_band(view: View) -> list[float] | None:
-    """Where the grey break below a log axis's data lies (exact zeros sit under it), in axis units."""
-    if view.floor is None:
+    """Where the grey break below a log axis's data lies (exact zeros sit under it), in axis units; None
+    without one (a linear axis of nothing but exact zeros has its floor at 0, and no break)."""
+    if view.floor is None or view.scale != "log":
         return None
     gap = float(np.log10(view.low / view.floor))
     return [0.0, float(quantize(view, [float(view.u(view.low)) - 0.4 * gap])[0])]

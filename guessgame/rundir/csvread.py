@@ -29,6 +29,7 @@ def read_columns(path: Path, columns: list[str], wanted: list[str], explain: str
         values = _read_lines(path, header, wanted)
     else:
         values = _read_columns(path, wanted)
+        _all_numbers(path, [name for name in header if name not in wanted])
     first = next(k for k, name in enumerate(wanted) if name.startswith("guess_"))  # the guesses come last
     table: dict[str, Any] = {name: values[:, k] for k, name in enumerate(wanted[:first])}
     table["guess"] = values[:, first:]
@@ -101,6 +102,28 @@ def _read_columns(path: Path, wanted: list[str]):
     return frame.select(wanted).to_numpy()
 
 
+def _all_numbers(path: Path, columns: list[str]) -> None:
+    """The columns not read are numbers too (a damaged gradient or step is refused, not ignored): one
+    streaming pass that reads them as text and counts what is not a number."""
+    import polars as pl
+
+    if not columns:
+        return
+    scan = pl.scan_csv(path, infer_schema=False).select(columns)
+    try:
+        bad = scan.select(pl.all().cast(pl.Float64, strict=False).is_null().sum()).collect(engine="streaming")
+    except pl.exceptions.PolarsError as exc:
+        problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RunFolderError(f"cannot be read as numbers ({problem}); the file is damaged", source=str(path)) from None
+    column = next((name for name in columns if bad[name][0]), None)
+    if column is None:
+        return
+    values = scan.select(pl.col(column)).collect()[column]
+    k = int(values.cast(pl.Float64, strict=False).is_null().arg_true()[0])
+    what = "has no value" if values[k] is None else f"is {values[k][:40]!r}, not a number"
+    raise RunFolderError(f"line {k + 2:,}: {column} {what}; the file is damaged", source=str(path))
+
+
 def _read_lines(path: Path, header: list[str], wanted: list[str]):
     """A wide file (a big answer): one line at a time, so memory holds the wanted numbers and one line."""
     import numpy as np
@@ -117,8 +140,9 @@ def _read_lines(path: Path, header: list[str], wanted: list[str]):
                                   f"{len(header):,} columns; the file is damaged", source=str(path))
             try:
                 rows.append(np.array([float(fields[i]) for i in index]))
+                np.array(fields, dtype=np.float64)  # the columns not read are numbers too
             except ValueError:
-                bad = next(i for i in index if not _is_float(fields[i]))
+                bad = next(i for i in range(len(fields)) if not _is_float(fields[i]))
                 raise RunFolderError(f"line {number:,}: {header[bad]} is {fields[bad][:40]!r}, not a number; "
                                   "the file is damaged", source=str(path)) from None
     return np.stack(rows) if rows else np.empty((0, len(wanted)))

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from guessgame.config import Config
-from guessgame.errors import ConfigError
+from guessgame.errors import ConfigError, OutputError
 
 CONFIG, ATTEMPTS, SUMMARY = "config.yaml", "attempts.csv", "summary.json"
 DATA = (CONFIG, ATTEMPTS, SUMMARY)  # complete before anything is drawn; never removed after
@@ -47,15 +47,30 @@ def csv_bytes(config: Config) -> int:
 
 
 def check_disk(config: Config, out: Path) -> None:
-    """Refuse, before anything runs, an attempts.csv too big to write or to read, with the way out."""
+    """Refuse, before anything runs, an attempts.csv too big to read, or to write on the disk `out` is on,
+    with the way out."""
     size = csv_bytes(config)
     probe = next((p for p in [out, *out.absolute().parents] if p.exists()), Path("."))
     free = shutil.disk_usage(probe).free
-    room = min(CSV_LIMIT, 0.8 * free)
-    if size > room:
-        every = config.least_log_every(lambda thinner: csv_bytes(thinner) <= room)
-        way_out = f"keep every k-th attempt with log_every={every}, or use fewer runs or attempts" if every else \
-            "use fewer runs or attempts"
-        raise ConfigError(f"attempts.csv would be about {size / 2**30:.1f} GiB ({config.runs:,} runs x "
-                          f"{config.logged_rows:,} logged attempts; {free / 2**30:.1f} GiB free under "
-                          f"{probe}); {way_out}", key="log_every")
+    if size <= min(CSV_LIMIT, 0.8 * free):
+        return
+    every = config.least_log_every(lambda thinner: csv_bytes(thinner) <= min(CSV_LIMIT, 0.8 * free))
+    thinner = f"keep every k-th attempt with log_every={every}, or use fewer runs or attempts" if every else \
+        "use fewer runs or attempts"
+    what = f"attempts.csv would be about {file_size(size)} ({config.runs:,} run{'s' * (config.runs != 1)} x {config.logged_rows:,} logged attempts)"
+    if size > CSV_LIMIT:
+        raise ConfigError(f"{what}, more than can be read back ({file_size(CSV_LIMIT)}); {thinner}", key="log_every")
+    way_out = f"; or {thinner}" if size >= THINNER_FROM and every else ""
+    raise OutputError(f"{what} but the disk under {probe} has {file_size(free)} free; free some space there or "
+                      f"choose another --out{way_out}", source=str(out))
+
+
+THINNER_FROM = 64 * 2**20  # an attempts.csv from which keeping fewer attempts is worth suggesting
+
+
+def file_size(count: float) -> str:
+    """`1.2 GiB`, `340 KiB`, `12 bytes`."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{int(count)} bytes"

@@ -10,13 +10,16 @@ folder; after, it keeps them and removes only what was still being drawn.
 
 from __future__ import annotations
 
+import errno
 import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from guessgame.rundir.layout import ANIMATION, PLOTS, REPORT, TENSORBOARD
+from guessgame import interrupts
+from guessgame.errors import DiskFull, OutputError
+from guessgame.rundir.layout import ANIMATION, PLOTS, REPORT, TENSORBOARD, file_size
 from guessgame.rundir.write import create_run_dir, replacing, write_run
 
 # What a run draws (and `score` with random games); re-plotting adds the path over the loss landscape.
@@ -69,36 +72,79 @@ def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboa
     progress = _Progress()
 
     def write() -> None:
-        write_run(run_dir, result)
+        _write_data(run_dir, result)
         progress.data_written.set()
+        try:
+            extras()
+        except BaseException as exc:  # noqa: BLE001 - the data files stand; named like a figure that failed
+            progress.failures.append(Failure(f"{PLOTS}/", exc))
+
+    def extras() -> None:
         if tensorboard and not progress.stop.is_set():
             progress.failures += _write_events(run_dir, result)
-        if figures and drawer is not None and not progress.stop.is_set():
+        if not figures or progress.stop.is_set() or not len(result.attempt):
+            return
+        if drawer is not None:
             progress.failures += drawer.draw(run_dir)
             return
-        if figures and not progress.stop.is_set():
-            progress.failures += draw_figures(result, run_dir / PLOTS, fmt, stop=progress.stop)[1]
-        if figures and report is not None and not progress.stop.is_set():
+        progress.failures += draw_figures(result, run_dir / PLOTS, fmt, stop=progress.stop)[1]
+        if report is not None and not progress.stop.is_set():
             progress.failures += write_page(report, result, run_dir)
 
-    worker = _Worker(write, notify)
-    try:
-        interrupted = worker.wait(interrupted=result.interrupted)
-    except KeyboardInterrupt:
-        progress.stop.set()
-        if drawer is not None:
-            drawer.stop()
-        kept = progress.data_written.is_set()
-        for unfinished in ((PLOTS, TENSORBOARD) if kept else ("",)):
-            remove(run_dir / unfinished)
-        for half in run_dir.glob(f".{REPORT}.*"):  # the page's temporary file, if it was being written
-            half.unlink(missing_ok=True)
-        raise Stopped(run_dir, kept, worker.busy) from None
-    except BaseException:
-        if not progress.data_written.is_set():
-            remove(run_dir)
-        raise
+    with interrupts.watching():
+        worker = _Worker(write, notify)
+        try:
+            interrupted = worker.wait()
+        except KeyboardInterrupt:  # the second Ctrl-C: stop at once
+            progress.stop.set()
+            if drawer is not None:
+                drawer.stop()
+            kept = progress.data_written.is_set()
+            for unfinished in ((PLOTS, TENSORBOARD) if kept else ("",)):
+                remove(run_dir / unfinished)
+            for half in run_dir.glob(f".{REPORT}.*"):  # the page's temporary file, if it was being written
+                half.unlink(missing_ok=True)
+            raise Stopped(run_dir, kept, worker.busy) from None
+        except BaseException as exc:
+            if not progress.data_written.is_set():
+                remove(run_dir)
+                if isinstance(exc, OSError):
+                    raise unwritable(run_dir, exc) from None
+            raise
     return Saved(run_dir, progress.failures, interrupted)
+
+
+def _write_data(run_dir: Path, result) -> None:
+    """config.yaml, attempts.csv and summary.json, written again should a library cut them short with a
+    KeyboardInterrupt of its own (the user's Ctrl-C is counted in the main thread, never raised here)."""
+    for _ in range(3):
+        try:
+            write_run(run_dir, result)
+            return
+        except KeyboardInterrupt:
+            continue
+    raise RuntimeError("writing the data files was cut short three times by a KeyboardInterrupt that was not "
+                       "a Ctrl-C")
+
+
+def unwritable(run_dir: Path, exc: OSError) -> OutputError | DiskFull:
+    """The error to show when the run folder's data files could not be written (the folder is removed)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        disk = _mount_point(run_dir.parent)
+        free = shutil.disk_usage(disk).free
+        return DiskFull(f"the disk mounted at {disk} is full ({file_size(free)} free): the run folder {run_dir} "
+                        "could not be written and was removed; free some space or choose another --out",
+                        source=str(run_dir.parent))
+    return OutputError(f"the run folder {run_dir} could not be written ({exc.strerror or exc}) and was removed",
+                       source=str(run_dir.parent))
+
+
+def _mount_point(path: Path) -> Path:
+    """The folder where the file system holding `path` is mounted."""
+    path = path.resolve()
+    while path.parent != path and path.parent.stat().st_dev == path.stat().st_dev:
+        path = path.parent
+    return path
 
 
 def draw_figures(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_FIGURES,
@@ -177,7 +223,8 @@ def remove(folder: Path) -> None:
 
 
 class _Worker:
-    """`work` in a daemon thread; Ctrl-C once lets it finish, twice (counting `interrupted`) stops waiting."""
+    """`work` in a daemon thread, waited for by the caller, whom Ctrl-C reaches at once: a first press is
+    told to `notify` and the work goes on; a second raises KeyboardInterrupt in the waiting thread."""
 
     def __init__(self, work: Callable[[], None], notify: Callable[[str], None]) -> None:
         self.failure: list[BaseException] = []
@@ -198,17 +245,14 @@ class _Worker:
     def busy(self) -> bool:
         return not self.finished.is_set()
 
-    def wait(self, *, interrupted: bool) -> bool:
+    def wait(self) -> bool:
         """Wait for the work; returns whether Ctrl-C was pressed (once) meanwhile."""
-        asked = interrupted
+        start = told = interrupts.presses()
         while not self.finished.is_set():
-            try:
-                self.finished.wait(0.05)
-            except KeyboardInterrupt:
-                if asked:
-                    raise
-                asked = True
+            self.finished.wait(0.05)
+            if interrupts.presses() > told:
+                told = interrupts.presses()
                 self.notify("interrupted while saving; finishing the run folder (Ctrl-C again to stop at once)")
         if self.failure:
             raise self.failure[0]
-        return asked and not interrupted
+        return told > start

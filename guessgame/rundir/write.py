@@ -6,6 +6,7 @@ file is written to a hidden temporary name and renamed, so a crash never leaves 
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import secrets
@@ -103,29 +104,43 @@ LINES = 1 << 16  # lines of attempts.csv made at a time: what writing it needs s
 
 
 def write_attempts(path: Path, result) -> None:
-    """attempts.csv, one row per run per logged attempt, runs in order; floats round-trip exactly.
-    Written a block of runs at a time."""
+    """attempts.csv, one row per run per logged attempt it played, runs in order; floats round-trip
+    exactly. Written a block of runs at a time."""
     import polars as pl
 
-    rows, runs = result.loss.shape
-    block = max(1, LINES // max(1, rows))
     with path.open("wb") as handle:
-        for start in range(0, max(runs, 1), block):
-            columns = _attempt_columns(result, slice(start, min(start + block, runs)))
+        for k, (runs, rows) in enumerate(played_blocks(result)):
+            columns = _attempt_columns(result, runs, rows)
             if len(columns) > WIDE:
-                _write_lines(handle, columns, header=start == 0)
+                _write_lines(handle, columns, header=k == 0)
             else:
-                pl.DataFrame(columns).write_csv(handle, include_header=start == 0)
+                pl.DataFrame(columns).write_csv(handle, include_header=k == 0)
 
 
-def _attempt_columns(result, runs: slice) -> dict[str, Any]:
-    """attempts.csv's columns for some runs: one value per run per logged attempt."""
+def played_blocks(result) -> list[tuple[slice, int]]:
+    """The runs in blocks of at most LINES lines of attempts.csv, each block (runs, rows) of runs that
+    played the same logged rows: every run's attempts up to the last its batch played (a grid's cells
+    may have played different attempts: one stopped early, or Ctrl-C cut one short)."""
+    attempts_run, attempt = result.attempts_run, result.attempt.tolist()
+    cells = [0] * result.runs if result.cell is None else result.cell.tolist()
+    bounds = [r for r in range(1, result.runs) if cells[r] != cells[r - 1]]
+    blocks = []
+    for first, end in zip([0, *bounds], [*bounds, result.runs]):
+        last = max(attempts_run[first:end])
+        rows = bisect.bisect_right(attempt, last)
+        step = max(1, LINES // max(1, rows))
+        blocks += [(slice(start, min(start + step, end)), rows) for start in range(first, end, step)]
+    return blocks
+
+
+def _attempt_columns(result, runs: slice, rows: int) -> dict[str, Any]:
+    """attempts.csv's columns for some runs: one value per run per logged attempt of the first `rows`."""
     import torch
 
-    rows, count = result.loss.shape[0], len(range(result.runs)[runs])
+    count = len(range(result.runs)[runs])
 
     def per_row(values: torch.Tensor) -> torch.Tensor:  # (attempts, runs, ...) -> (runs*attempts, ...)
-        return values[:, runs].reshape(rows, count, -1).transpose(0, 1).reshape(count * rows, -1).double().cpu()
+        return values[:rows, runs].reshape(rows, count, -1).transpose(0, 1).reshape(count * rows, -1).double().cpu()
 
     def each_row(values: torch.Tensor) -> Any:  # one value per run, repeated for each of its rows
         return values[runs].repeat_interleave(rows).numpy()
@@ -136,7 +151,7 @@ def _attempt_columns(result, runs: slice) -> dict[str, Any]:
     columns["lr"] = each_row(result.lr.double()) if result.lr_at is None else per_row(result.lr_at)[:, 0].numpy()
     if result.config.games > 1:
         columns["game"] = each_row(result.game)
-    columns["attempt"] = result.attempt.repeat(count).numpy()
+    columns["attempt"] = result.attempt[:rows].repeat(count).numpy()
     columns["loss"] = per_row(result.loss)[:, 0].numpy()
     for name, values in (("guess", result.guess), ("grad", result.grad), ("step", result.step)):
         block = per_row(values).numpy()
@@ -176,7 +191,8 @@ def write_run(run_dir: Path, result, *, extra: dict[str, Any] | None = None) -> 
     with replacing(run_dir / ATTEMPTS) as tmp:
         write_attempts(tmp, result)
     runs = result.summary()
-    summary = {"name": result.config.name, "interrupted": result.interrupted, "runs": runs}
+    summary = {"name": result.config.name, "interrupted": result.interrupted,
+               **({"stopped_at": result.stopped_at()} if result.interrupted else {}), "runs": runs}
     if result.config.grid:
         summary["cells"] = cells(result.config)
     if result.config.games > 1:

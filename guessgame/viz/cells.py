@@ -35,17 +35,20 @@ def cells_figure(source: Any) -> Figure:
     shown = final[np.isfinite(final) & (final > 0) & ~diverged]
     top = float(shown.max()) * 10 if shown.size else 1.0
     floor = float(shown.min()) / 10 if shown.size else 1e-12
-    handles, texts = [], []
+    handles, texts, drawn = [], [], False
     for k, label in enumerate(labels):
         color = _PALETTE[k % len(_PALETTE)]
         members = np.flatnonzero(run.cells == k)
         if not members.size:
             continue
         lrs, loss, lost = _per_lr(run, members, final, diverged)
-        y = np.clip(np.where(lost, top, loss), floor, top)
+        overflowed = ~lost & np.isnan(loss)  # no finite final loss, yet not diverged: drawn hollow on the top edge
+        y = np.clip(np.where(lost | overflowed, top, loss), floor, top)
         left.plot(lrs, y, "-", color=color, lw=1.8, alpha=0.85)
-        left.scatter(lrs[~lost], y[~lost], color=color, s=18, zorder=3)
+        left.scatter(lrs[~lost & ~overflowed], y[~lost & ~overflowed], color=color, s=18, zorder=3)
         left.scatter(lrs[lost], y[lost], color=color, marker="^", s=46, zorder=3, clip_on=False)
+        left.scatter(lrs[overflowed], y[overflowed], marker="^", s=46, zorder=3, clip_on=False,
+                     facecolors="none", edgecolors=color)
         cliff = lrs[lost].min() if lost.any() else None
         if cliff is not None:
             left.axvline(cliff, color=color, ls=":", lw=1.4)
@@ -54,6 +57,7 @@ def cells_figure(source: Any) -> Figure:
             curve = run.loss[:, best].copy()
             curve[~np.isfinite(curve) | (curve <= 0)] = np.nan
             right.plot(run.attempt, curve, color=color, lw=1.8)
+            drawn |= bool(np.isfinite(curve).any())
         critical = next((run.summary[r].theory.critical_lr for r in members
                          if run.summary[r].theory is not None and run.summary[r].theory.critical_lr), None)
         if critical is not None:  # theory's cliff: a hollow diamond on the bottom edge
@@ -65,12 +69,18 @@ def cells_figure(source: Any) -> Figure:
                      + (f"; best lr {run.lr[best]:.4g}: {run.summary[best].status.value}" if best is not None else ""))
     left.set_xscale("log")
     left.set_yscale("log")
+    left.set_xlim(run.lr.min() / 1.3, run.lr.max() * 1.3)  # the lrs played, whether or not a loss is drawn
     left.set_ylim(floor, top)
     left.set_xlabel("learning rate (log scale)")
-    left.set_ylabel("final loss (▲ diverged, dotted: the cliff;\nexact zeros on the floor)")
+    left.set_ylabel("final loss (▲ diverged, △ not finite, dotted: the cliff;\nexact zeros on the floor)")
     left.grid(True, alpha=0.3)
     left.set_title(title(run, "which tolerates the largest lr"), fontsize=11)
     right.set_yscale("log")
+    if not drawn:  # no best run has a loss above 0 that the dtype could hold: nothing to draw on a log scale
+        right.set_ylim(floor, top)
+        right.text(0.5, 0.5, "no best run has a finite loss above 0 to draw", transform=right.transAxes,
+                   ha="center", va="center", color="0.4")
+    right.set_xlim(0.5 if len(run.attempt) == 1 else run.attempt[0], run.attempt[-1] + (len(run.attempt) == 1) / 2)
     right.set_xlabel("attempt")
     right.set_ylabel("loss, at each cell's best lr")
     right.grid(True, alpha=0.3)
