@@ -338,3 +338,28 @@ def test_random_games_page_has_a_game_selector_and_the_score(browser, tmp_path):
     run = next(r for r in summary if r["game"] == 3 and f"{r['lr']:.4g}" == f"{lr:.4g}")
     assert run["status"] in sentence
     assert opened.requests == [] and opened.errors == []
+
+
+HOSTILE = "</script><!--<script> </script>\u2028\u2029 & <b>"
+
+
+def test_text_that_looks_like_html_cannot_change_how_the_page_parses(browser, tmp_path):
+    """<!--, <script>, </script>, U+2028 and & in every text field of a folder (config.yaml's comments,
+    each run's theory note): the page still draws every chart, and shows the text as text."""
+    run_dir = make_run(tmp_path, "optimizers.yaml", "--set", "attempts=30")
+    config = run_dir / "config.yaml"
+    comment = HOSTILE.replace("\u2028\u2029", "")  # YAML reads U+2028 as a line break: not in a comment
+    config.write_text(f"# {comment}\n" + config.read_text().replace("\n", f"  # {comment}\n", 3), encoding="utf-8")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for run in summary["runs"]:
+        run["theory"]["note"] = HOSTILE
+    (run_dir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    result = runner.invoke(app, ["report", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    opened = Opened(browser, run_dir / "report.html")
+    drawn = opened.page.evaluate("['loss', 'trajectory', 'path', 'compare'].map("
+                                 "(id) => document.getElementById(id).data.length)")
+    assert all(count > 0 for count in drawn), drawn
+    assert comment in opened.page.text_content("#config")
+    assert opened.page.locator("script").count() == 4  # plotly, the data, the figures, the glue: none added
+    assert opened.requests == [] and opened.errors == []
