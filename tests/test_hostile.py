@@ -220,9 +220,10 @@ def test_a_float16_grid_whose_losses_all_overflow_draws_every_figure(tmp_path, w
                                                                       "trajectory.png"]
 
 
-@pytest.mark.parametrize("loss", ["mse", "l1", "huber"])
-def test_every_loss_exactly_zero_draws_and_writes_its_page(tmp_path, write_config, loss):
-    path = write_config(f"answer: 0\nguess: 0\nloss: {loss}\nlr: [0.5, 2.9]\nattempts: 6\n")
+@pytest.mark.parametrize(("answer", "loss"), [(0, "mse"), (0, "l1"), (0, "huber"), (9.514930500376536e-145, "mse")],
+                         ids=["zero-mse", "zero-l1", "zero-huber", "a-loss-of-1e-289-then-0"])
+def test_every_loss_exactly_zero_draws_and_writes_its_page(tmp_path, write_config, answer, loss):
+    path = write_config(f"answer: {answer}\nguess: {answer and 50}\nloss: {loss}\nlr: [0.5, 2.9]\nattempts: 6\n")
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "runs"), "-q"])
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "runs").iterdir()

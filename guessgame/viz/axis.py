@@ -168,8 +168,8 @@ def _log_view(positive: np.ndarray, zeros: bool, room: tuple[bool, bool]) -> Vie
     if room[0]:
         a = max(-DECADES + 2, a - _extra(span))
     floor = None
-    if zeros:  # a break of a tenth of the axis, whatever its span, then the floor
-        a = max(a, -DECADES + 2)
+    if zeros:  # a break of a tenth of the axis, whatever its span, then the floor -- at 1e-300 at the lowest
+        a = max(a, -DECADES + 2, int(np.ceil((-DECADES + 0.12 * b) / 1.12)))
         floor = 10.0 ** (a - 0.12 * (b - a))
     return View("log", 10.0 ** a, 10.0 ** b, floor=floor)
 

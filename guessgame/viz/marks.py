@@ -104,13 +104,13 @@ def trace(view: View, x: np.ndarray, values: np.ndarray, live: np.ndarray) -> Tr
     # each segment, row k to k+1, clipped to the band [bottom, top] (1-D Liang-Barsky)
     p, q = u[:-1], u[1:]
     both = live[:-1] & live[1:]
-    d = q - p
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # a segment from or to a value off the axis (inf)
+        d = q - p
         ta, tb = (bottom - p) / d, (top - p) / d
-    flat = d == 0
-    t0 = np.where(flat, 0.0, np.maximum(0.0, np.minimum(ta, tb)))
-    t1 = np.where(flat, 1.0, np.minimum(1.0, np.maximum(ta, tb)))
-    middle = p + 0.5 * (t0 + t1) * d
+        flat = d == 0
+        t0 = np.where(flat, 0.0, np.maximum(0.0, np.minimum(ta, tb)))
+        t1 = np.where(flat, 1.0, np.minimum(1.0, np.maximum(ta, tb)))
+        middle = p + 0.5 * (t0 + t1) * d
     seen = both & (t0 <= t1) & (inside[:-1] | inside[1:] | ((t0 < t1) & (middle > bottom) & (middle < top)))
     xx = np.broadcast_to(np.asarray(x, dtype=float)[:, None], values.shape)
     dx = xx[1:] - xx[:-1]
