@@ -9,32 +9,15 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from guessgame.config import Config
-from guessgame.config.schema import OPTIMIZERS
 from guessgame.losses import LOSSES
+from guessgame.optimizers import OPTIMIZERS
 
 
 def step_formula(optimizer: str, options: dict[str, Any]) -> str:
-    """What `optimizer` changes on its first attempt, in terms of the gradient g and the guess.
-
-    On the first attempt every optimizer's state is fresh: momentum buffers hold g itself, Adam's
-    bias-corrected averages are g and g^2, RMSprop's and Adagrad's sums hold one g^2.
-    """
-    decay = options.get("weight_decay", 0)
-    g = "(g + weight_decay * guess)" if decay and optimizer != "adamw" else "g"
-    if optimizer == "sgd":
-        if options["momentum"] and options["nesterov"]:
-            return f"lr * (1 + momentum) * {g}   (the momentum buffer starts as {g})"
-        return f"lr * {g}" + ("   (the momentum buffer starts as the gradient)" if options["momentum"] else "")
-    if optimizer in ("adam", "adamw"):
-        shrink = "lr * weight_decay * guess + " if optimizer == "adamw" and decay else ""
-        return (f"{shrink}lr * {g} / (|{g}| + eps)   (Adam's first step: the bias-corrected averages "
-                f"are {g} and {g}^2, so each element moves by about lr)")
-    if optimizer == "rmsprop":
-        square = f"(1 - alpha) {g}^2" + (f" - ((1 - alpha) {g})^2" if options["centered"] else "")
-        return f"lr * {g} / (sqrt({square}) + eps)"
-    if optimizer == "adagrad":
-        return f"lr * {g} / (sqrt(initial_accumulator_value + {g}^2) + eps)"
-    raise ValueError(f"no first-step formula for {optimizer!r}")
+    """What `optimizer` changes on its first attempt, in terms of the gradient g and the guess: its
+    record's formula. On the first attempt every optimizer's state is fresh: momentum buffers hold g
+    itself, Adam's bias-corrected averages are g and g^2, RMSprop's and Adagrad's sums hold one g^2."""
+    return OPTIMIZERS[optimizer].formula(options)
 
 
 def explain(config: Config) -> list[str]:
@@ -49,7 +32,7 @@ def explain(config: Config) -> list[str]:
                                        f"from the run's lr {lr:g}", note]))
         lr = first
     loss_options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
-    defaults = OPTIMIZERS[config.optimizer]
+    defaults = OPTIMIZERS[config.optimizer].defaults
     options = "".join(f", {k}={_show(v)}" for k, v in config.optimizer_options.items() if v != defaults[k])
     return [
         *_which_cell(config),
@@ -62,7 +45,8 @@ def explain(config: Config) -> list[str]:
         f"loss Shape: {loss.shape}",
         f"{loss!s}",
         "",
-        f"gradient g = d loss / d guess = {LOSSES[config.loss].gradient_text(config.reduction)}   (N = {answer.numel()})",
+        f"gradient g = d loss / d guess = {LOSSES[config.loss].gradient_text(config.reduction)}"
+        f"   (N = {answer.numel()})",
         f"Gradient Dimensions: {grad.ndim}",
         f"Gradient Shape: {grad.shape}",
         f"{grad!s}",
@@ -113,8 +97,8 @@ def first_attempt(config: Config) -> Attempt:
     """
     import torch
 
-    from guessgame import optimizers
     from guessgame.engine import hidden_answers
+    from guessgame.engine.optimizer import optimizer_for, torch_optimizer
     from guessgame.losses import functional
 
     dtype = getattr(torch, config.dtype)
@@ -126,12 +110,12 @@ def first_attempt(config: Config) -> Attempt:
     loss.backward()
     note = None
     try:
-        reference = optimizers.reference(config, [param], lr)  # held: a scheduler's step() refers to it weakly
+        reference = torch_optimizer(config, [param], lr)  # held: a scheduler's step() refers to it weakly
         reference.step()
         after = param.detach()
     except RuntimeError as exc:
         wide = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
-        update = optimizers.make(config, torch.tensor([[lr]], dtype=torch.float64))
+        update = optimizer_for(config, torch.tensor([[lr]], dtype=torch.float64))
         flat = guess.reshape(1, -1)
         after = update.update(param.grad.reshape(1, -1), flat, update.init(flat))[0].reshape(config.shape)
         note = (f"torch.optim cannot take this step in {config.dtype} ({exc}); shown is the run's step, "

@@ -16,6 +16,7 @@ from guessgame import losses
 from guessgame.config import Config, RandomAnswer
 from guessgame.formatting import number, vector
 from guessgame.engine import hidden_answers, simulate
+from guessgame.status import Status
 
 QUIT = {"q", "quit", "exit", "give up"}
 # The built-in game of `guessgame play` without a config: higher or lower, told by the L1 gradient.
@@ -126,8 +127,8 @@ def _plain_sgd(config: Config, answer) -> list[dict]:
 
 def _sgd_line(config: Config, run: dict) -> str:
     head = f"Plain SGD at lr {number(run['lr'])} from {vector(config.guess)}"
-    if run["status"] == "converged":
+    if run["status"] == Status.CONVERGED:
         return f"{head} needed {run['converged_at']} attempts."
-    if run["status"] == "diverged":
+    if run["status"] == Status.DIVERGED:
         return f"{head} diverged (stopped at attempt {run['attempts_run']})."
     return f"{head} did not converge in {run['attempts_run']} attempts: {run['status']}."

@@ -1,10 +1,12 @@
 """Figures that explain a run, for the Python API and notebooks: each takes a `Result`, a `RunData` or
-the path of a saved run folder and returns a matplotlib `Figure`.
+the path of a saved run folder and returns a matplotlib `Figure`; loss, lr and path also draw into a
+given matplotlib Axes (`ax=`) and return its figure.
 
     >>> from guessgame.plots import loss_figure
     >>> loss_figure("runs/mse-20260101-120000")  # doctest: +SKIP
 
-The figures themselves live in `guessgame.viz`; this module only reads a run folder for them.
+The figures themselves live in `guessgame.viz`, and `FIGURES` (the same list) says which of them a run
+folder holds; this module only reads a run folder for them.
 """
 
 from __future__ import annotations
@@ -16,19 +18,19 @@ from typing import Any, Callable
 from matplotlib.figure import Figure
 
 from guessgame import viz
-from guessgame.viz import DPI, STATUS_COLORS, landscape_figure
+from guessgame.viz import DPI, FIGURES, STATUS_COLORS, landscape_figure
 
-__all__ = ["DPI", "FIGURES", "STATUS_COLORS", "animate", "as_run", "cells_figure", "landscape_figure", "loss_figure", "lr_figure",
-           "path_figure", "score_figure", "trajectory_figure"]
+__all__ = ["DPI", "FIGURES", "STATUS_COLORS", "animate", "as_run", "cells_figure", "landscape_figure",
+           "loss_figure", "lr_figure", "path_figure", "score_figure", "trajectory_figure"]
 
 
 def as_run(source: Any):
-    """A `RunData` from a `Result`, a `RunData` or a run folder."""
+    """The `RunData` of a `Result`, a `RunData`, or a saved run folder (its path), which is read."""
     if isinstance(source, (str, Path)):
         from guessgame.rundir import read_run
 
         return read_run(source)
-    return viz.as_run(source)
+    return viz.run_data(source)
 
 
 def _reading(draw: Callable[..., Any]) -> Callable[..., Any]:
@@ -46,5 +48,3 @@ path_figure = _reading(viz.path_figure)
 score_figure = _reading(viz.score_figure)
 animate = _reading(viz.animate)
 cells_figure = _reading(viz.cells_figure)
-FIGURES = {"loss": loss_figure, "trajectory": trajectory_figure, "lr": lr_figure, "path": path_figure,
-           "score": score_figure, "cells": cells_figure}

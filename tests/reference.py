@@ -1,7 +1,9 @@
 """Independent references: the notebook's own loop, and torch.optim driving autograd, one game at a time.
 
-Nothing here comes from guessgame: the losses are `torch.nn.functional`'s (and the notebook's bad
-loss written out), the optimizers are `torch.optim`'s, and each game is played on its own.
+Nothing here computes with guessgame: the losses are `torch.nn.functional`'s (and the notebook's bad
+loss written out), the optimizers are `torch.optim`'s, and each game is played on its own. Only the
+names of each loss's torch.nn.functional function and each optimizer's torch.optim class are read from
+their guessgame records (test_registries checks those names, and the defaults beside them, against torch).
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-              "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
-LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss, "huber": F.huber_loss, "smooth_l1": F.smooth_l1_loss}
+from guessgame.losses import LOSSES as LOSS_RECORDS
+from guessgame.optimizers import OPTIMIZERS as OPTIMIZER_RECORDS
+
+OPTIMIZERS = {name: getattr(torch.optim, record.torch) for name, record in OPTIMIZER_RECORDS.items()}
+LOSSES = {name: getattr(F, record.torch) for name, record in LOSS_RECORDS.items() if record.torch is not None}
 
 
 def bad_loss(guess, answer, reduction="mean"):
@@ -34,7 +38,7 @@ def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64, aft
     guess = torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone()
     guess.requires_grad_()
     rows = []
-    for attempt in range(attempts):
+    for _ in range(attempts):
         lr_now = lr() if callable(lr) else lr
         loss = loss_fn(guess, answer)
         loss.backward()

@@ -5,9 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame import ConfigError, load_config, simulate
 from guessgame.cli import app
+
+from files import CONFIGS
 
 runner = CliRunner()
 
@@ -31,7 +32,8 @@ def test_learning_rate_forms():
 
 
 def test_named_losses_and_optimizers_take_torch_options():
-    config = load_config({"answer": 1, "loss": {"name": "huber", "delta": 2}, "optimizer": {"name": "adam", "betas": [0.8, 0.9]}})
+    config = load_config({"answer": 1, "loss": {"name": "huber", "delta": 2},
+                          "optimizer": {"name": "adam", "betas": [0.8, 0.9]}})
     assert config.loss_options == {"delta": 2.0}
     assert config.optimizer_options["betas"] == (0.8, 0.9)
     assert config.optimizer_options["eps"] == 1e-8
@@ -164,6 +166,35 @@ def test_bad_overrides_exit_2(tmp_path, override, fragment):
     assert not (tmp_path / "runs").exists()
 
 
+OPTION_ERRORS = [  # each optimizer's options, checked against the ranges and rules of its record
+    ({"name": "nadam", "eps": 0}, "optimizer.eps: got 0; a finite number > 0"),
+    ({"name": "nadam", "momentum_decay": -1}, "optimizer.momentum_decay: got -1; a finite number >= 0"),
+    ({"name": "nadam", "decoupled_weight_decay": 1}, "optimizer.decoupled_weight_decay: got 1; true or false"),
+    ({"name": "adamax", "betas": [0.9, 1]}, "optimizer.betas.1: got 1; a number in [0, 1)"),
+    ({"name": "adamax", "betas": [0.9]}, "optimizer.betas: got [0.9]; two numbers in [0, 1), e.g. [0.9, 0.999]"),
+    ({"name": "adamax", "momentum": 0.9}, "adamax has no option `momentum`; its options: betas, eps, weight_decay"),
+    ({"name": "sgd", "momentum": 0.9, "dampening": 0.5, "nesterov": True},
+     "optimizer.nesterov: got True; nesterov needs momentum > 0 and dampening 0"),
+    ({"name": "sgd", "dampening": 1.5}, "optimizer.dampening: got 1.5; a finite number >= 0 and <= 1"),
+]
+
+
+@pytest.mark.parametrize(("optimizer", "message"), OPTION_ERRORS, ids=[m.split(";")[0] for _, m in OPTION_ERRORS])
+def test_optimizer_options_are_checked_as_their_record_declares(optimizer, message):
+    with pytest.raises(ConfigError) as info:
+        load_config({"answer": 1, "optimizer": optimizer})
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "nadam", "adamax"])
+def test_onecycle_cycles_beta1_of_the_optimizers_with_betas_and_keeps_it_below_1(optimizer):
+    config = load_config({"answer": 1, "optimizer": optimizer, "schedule": "onecycle"})
+    assert config.schedule == "onecycle"
+    with pytest.raises(ConfigError, match=f"schedule.max_momentum: got 1.0; a number in \\[0, 1\\): onecycle "
+                                          f"cycles {optimizer}'s beta1"):
+        load_config({"answer": 1, "optimizer": optimizer, "schedule": {"name": "onecycle", "max_momentum": 1.0}})
+
+
 def test_a_directory_is_not_a_config(tmp_path):
     result = runner.invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "runs")])
     assert result.exit_code == 2 and "directory" in result.output
@@ -173,8 +204,9 @@ def mangle(config, key, value):
     return {**config, key: value}
 
 
-bad_values = st.one_of(st.none(), st.text(max_size=5), st.floats(), st.integers(-5, 0), st.lists(st.integers(), max_size=2),
-                       st.booleans(), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+bad_values = st.one_of(st.none(), st.text(max_size=5), st.floats(), st.integers(-5, 0),
+                       st.lists(st.integers(), max_size=2), st.booleans(),
+                       st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
 @settings(max_examples=1500, deadline=None)

@@ -186,7 +186,7 @@ def test_random_valid_configs_keep_the_invariants(config):
 
 
 def test_a_log_too_big_for_memory_is_refused_before_it_starts(monkeypatch):
-    from guessgame.engine import answers
+    from guessgame.engine import memory as answers
 
     monkeypatch.setattr(answers, "_available_memory", lambda: 2**30)
     big = {"answer": [1, 2, 3], "lr": {"logspace": [0.001, 10, 10000]}, "attempts": 2000}
@@ -238,7 +238,7 @@ def test_ctrl_c_keeps_exactly_the_attempts_computed(lrs, stop_at):
                                              ("mse", "bfloat16"), ("mse", "float32"), ("mse", "float64")])
 def test_the_first_guess_lost_found_by_halving_is_the_first_a_scan_finds(optimizer, loss, dtype):
     """Where a run's guess stops being a finite number is found by halving; a scan of every guess agrees."""
-    from guessgame.engine.log import first_lost
+    from guessgame.engine.lost import first_lost
 
     largest = max(1e6, torch.finfo(getattr(torch, dtype)).max / 100)  # steps that overflow the guess
     result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": loss, "optimizer": optimizer, "dtype": dtype,

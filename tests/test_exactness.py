@@ -6,9 +6,9 @@ compared with `torch.equal` at every attempt: the guess, the loss, the gradient 
 reference (tests/reference.py) shares no code with guessgame. Plain SGD is the notebook's loop;
 every other optimizer setting is torch.optim's.
 
-The table crosses all 10 loss settings, all 13 optimizer settings and all 4 dtypes; reduction and
+The table crosses all 10 loss settings, all 18 optimizer settings and all 4 dtypes; reduction and
 shape (6 pairs) rotate through it, so every loss setting and every optimizer setting meets every
-reduction and every shape in every dtype (520 batches instead of 3,120).
+reduction and every shape in every dtype (720 batches instead of 4,320).
 """
 
 import functools
@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from guessgame import simulate
+
 from reference import loss_fn, notebook_loop, torch_optim_loop
 
 LOSSES = {
@@ -44,6 +45,12 @@ OPTIMIZERS = {
     "adagrad": ("adagrad", {}),
     "adagrad_lr_decay_init_wd": ("adagrad", {"lr_decay": 0.01, "initial_accumulator_value": 0.1,
                                              "weight_decay": 0.1}),
+    "nadam": ("nadam", {}),
+    "nadam_wd_momentum_decay": ("nadam", {"weight_decay": 0.1, "momentum_decay": 0.01}),
+    "nadam_decoupled_wd_betas": ("nadam", {"weight_decay": 0.3, "decoupled_weight_decay": True,
+                                           "betas": (0.8, 0.99)}),
+    "adamax": ("adamax", {}),
+    "adamax_wd_betas_eps": ("adamax", {"weight_decay": 0.1, "betas": (0.8, 0.99), "eps": 1e-3}),
 }
 DTYPES = ["float16", "bfloat16", "float32", "float64"]
 ANSWERS = {
@@ -59,9 +66,9 @@ ATTEMPTS = 30
 
 def _table():
     rows = []
-    for (d, dtype), (l, loss), (o, optimizer) in itertools.product(enumerate(DTYPES), enumerate(LOSSES),
+    for (d, dtype), (k, loss), (o, optimizer) in itertools.product(enumerate(DTYPES), enumerate(LOSSES),
                                                                     enumerate(OPTIMIZERS)):
-        reduction, shape = REDUCTION_SHAPES[(l + o + d) % len(REDUCTION_SHAPES)]
+        reduction, shape = REDUCTION_SHAPES[(k + o + d) % len(REDUCTION_SHAPES)]
         rows += [(loss, reduction, optimizer, dtype, shape, lr) for lr in LRS]
     return rows
 
@@ -123,8 +130,17 @@ def test_the_table_covers_every_setting_in_every_dtype():
                                             DTYPES))
 
 
+def test_the_table_plays_every_optimizer_and_every_loss_guessgame_has():
+    from guessgame.losses import LOSSES as LOSS_RECORDS
+    from guessgame.optimizers import OPTIMIZERS as OPTIMIZER_RECORDS
+
+    assert {name for name, _ in OPTIMIZERS.values()} == set(OPTIMIZER_RECORDS)
+    assert {name for name, _ in LOSSES.values()} == set(LOSS_RECORDS)
+
+
 OTHER_PATH = list(itertools.product(DTYPES, ["huber_d0.3", "smooth_l1_b2.5", "mse"],
-                                    ["sgd_nesterov_wd", "adamw_wd0.3_amsgrad", "adagrad_lr_decay_init_wd"]))
+                                    ["sgd_nesterov_wd", "adamw_wd0.3_amsgrad", "adagrad_lr_decay_init_wd",
+                                     "nadam_decoupled_wd_betas"]))
 
 
 @pytest.mark.parametrize(("dtype", "loss", "optimizer"), OTHER_PATH, ids=["-".join(case) for case in OTHER_PATH])
@@ -145,7 +161,7 @@ RANDOM = list(itertools.product(["float16", "float64"], ["huber_d0.3", "smooth_l
 
 @pytest.mark.parametrize(("dtype", "loss", "optimizer"), RANDOM, ids=["-".join(case) for case in RANDOM])
 def test_random_games_each_equal_their_game_played_alone(dtype, loss, optimizer):
-    (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
+    (name, loss_options), (opt, _) = LOSSES[loss], OPTIMIZERS[optimizer]
     result = simulate({"answer": {"random": {"low": -10, "high": 10, "shape": [3, 5]}}, "games": 3, "seed": 4,
                        "guess": GUESS, "loss": {"name": name, **loss_options}, "optimizer": opt,
                        "lr": [0.5, 3.0], "attempts": ATTEMPTS, "dtype": dtype})
@@ -167,7 +183,7 @@ SHORT = list(itertools.product(DTYPES, ["l1", "mse", "bad"], ["mean", "sum"], [2
 
 
 @pytest.mark.parametrize(("dtype", "loss", "reduction", "n", "thinned"), SHORT,
-                         ids=[f"{d}-{l}-{r}-n{n}" + ("-thinned" if t else "") for d, l, r, n, t in SHORT])
+                         ids=[f"{d}-{s}-{r}-n{n}" + ("-thinned" if t else "") for d, s, r, n, t in SHORT])
 def test_many_runs_of_a_few_elements_each_equal_their_game_played_alone(dtype, loss, reduction, n, thinned):
     """A few elements per run are reduced a column at a time, over thousands of rows at once and in
     the loop; every run's loss must still be the one it gets alone."""

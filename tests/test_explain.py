@@ -7,17 +7,16 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-
-from guessgame import ConfigError, load_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from guessgame import ConfigError, load_config
 from guessgame.cli import app
 
+from reference import OPTIMIZERS as OPTIM
+
 runner = CliRunner()
-OPTIM = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-         "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
 
 # (id, answer, guess, loss, reduction, optimizer and its options, lr, dtype)
 CASES = [
@@ -36,6 +35,12 @@ CASES = [
     ("adagrad", [2, 77, 91], 50, "mse", "mean", {"name": "adagrad", "lr_decay": 0.5,
                                                  "initial_accumulator_value": 3.0}, 1.0, "float64"),
     ("bad-loss-adam", [2, 5, 9], 0, "bad", "mean", {"name": "adam"}, 0.5, "float64"),
+    ("nadam", [2, 77, 91], 50, "mse", "mean", {"name": "nadam"}, 1.0, "float64"),
+    ("nadam-decoupled-decay", [1, -1], [0.5, 4], "l1", "sum", {"name": "nadam", "weight_decay": 0.2,
+                                                              "decoupled_weight_decay": True}, 0.3, "float64"),
+    ("adamax-decay", [2, 77, 91], 50, "huber", "mean", {"name": "adamax", "weight_decay": 0.1, "betas": [0.5, 0.9]},
+     2.0, "float64"),
+    ("float32-nadam-decay", [2, 77, 91], 50, "mse", "mean", {"name": "nadam", "weight_decay": 0.5}, 1.0, "float32"),
     ("float32-sgd-decay", [2, 77, 91], 50, "mse", "mean", {"name": "sgd", "weight_decay": 0.5}, 1.0, "float32"),
 ]
 
@@ -117,6 +122,9 @@ optimizers = st.one_of(
     st.builds(lambda c, m: {"name": "rmsprop", "centered": c, "momentum": m}, st.booleans(), st.sampled_from([0, 0.9])),
     st.builds(lambda d, i: {"name": "adagrad", "lr_decay": d, "initial_accumulator_value": i},
               st.sampled_from([0, 0.5]), st.sampled_from([0, 2])),
+    st.builds(lambda w, c: {"name": "nadam", "weight_decay": w, "decoupled_weight_decay": c},
+              st.sampled_from([0, 0.1]), st.booleans()),
+    st.builds(lambda w: {"name": "adamax", "weight_decay": w}, st.sampled_from([0, 0.1])),
 )
 answers = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False),  # past float16's 65504 too
@@ -148,3 +156,14 @@ def test_explain_never_fails_on_a_valid_config(answer, guess, optimizer, loss, r
             return
     assert result.exit_code == 0, result.output
     assert "next guess = guess - step = tensor(" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(OPTIM))
+def test_every_optimizer_is_narrated_with_its_records_formula(write_config, name):
+    from guessgame.optimizers import OPTIMIZERS
+
+    path = write_config(f"answer: [2, 77, 91]\nguess: 50\noptimizer: {name}\nlr: 0.5\n")
+    result = runner.invoke(app, ["explain", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    record = OPTIMIZERS[name]
+    assert f"on its first attempt = {record.formula(record.defaults)}" in " ".join(result.output.split("\n"))

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from guessgame import losses
+
 from reference import loss_fn
 
 LOSSES = [("l1", {}), ("mse", {}), ("huber", {"delta": 1.5}), ("huber", {"delta": 0.3}),
@@ -35,8 +36,8 @@ def games(shape, dtype, runs, answers, edge=1.0, seed=0):
 
 
 @pytest.mark.parametrize(("loss", "reduction", "shape", "dtype"), CASES,
-                         ids=[f"{l[0]}{''.join(f'_{v:g}' for v in l[1].values())}-{r}-{s}-{str(d)[6:]}"
-                              for l, r, s, d in CASES])
+                         ids=[f"{o[0]}{''.join(f'_{v:g}' for v in o[1].values())}-{r}-{s}-{str(d)[6:]}"
+                              for o, r, s, d in CASES])
 def test_loss_and_gradient_of_every_run_equal_autograd(loss, reduction, shape, dtype):
     name, options = loss
     for answers in (1, 3):  # one hidden answer for all runs, or one per game (run r plays r % 3)
@@ -67,8 +68,45 @@ def test_a_batch_too_big_for_one_thread_still_equals_each_run_alone(loss, dtype,
         assert torch.equal(grad[run], expected_grad), run
 
 
+BOUND = list(itertools.product(LOSSES, ["mean", "sum"], DTYPES))
+
+
+@pytest.mark.parametrize(("loss", "reduction", "dtype"), BOUND,
+                         ids=[f"{o[0]}{''.join(f'_{v:g}' for v in o[1].values())}-{r}-{str(d)[6:]}"
+                              for o, r, d in BOUND])
+def test_a_bound_gradient_equals_the_gradient(loss, reduction, dtype):
+    # the loop's shortcut (a loss's own one-game gradient where it offers one) against the plain kernel
+    from guessgame.losses import batched
+
+    name, options = loss
+    for answers in (1, 3):
+        guess, answer = games((7,), dtype, 6, answers, edge=options.get("delta", options.get("beta", 1.0)))
+        bound = batched.bind(name, options, answer, reduction)
+        expected = losses.grad(name, options, guess, answer, reduction)
+        assert torch.equal(bound.at(guess), expected) and torch.equal(bound.grad(guess), expected), answers
+        assert bound.at(guess).data_ptr() not in (guess.data_ptr(), answer.data_ptr())  # the caller's to write over
+
+
 def test_bad_loss_gradient_ignores_the_answer():
     guess = torch.tensor([[-38.0, 2.0, 42.0]], dtype=torch.float64)
     value, grad = losses.loss_and_grad("bad", {}, guess, torch.tensor([[2.0, 2.0, 2.0]], dtype=torch.float64), "mean")
     assert value.item() == 0.0
     assert torch.equal(grad, torch.full_like(guess, 1 / 3))
+
+
+def test_a_loss_without_a_closed_form_gets_theory_that_says_so(monkeypatch):
+    """A loss whose record names no closed form is played like any other; theory's fields are null and
+    its note says there is none (its width, inf by default, once sent it to mse's closed form, which
+    has no curvature for it to read)."""
+    from guessgame import simulate
+
+    mse = losses.LOSSES["mse"]
+    monkeypatch.setitem(losses.LOSSES, "square", losses.Loss("square", mse.formula, mse.curve, "mse_loss", mse.build))
+    game = {"answer": [2.0, 77.0, 91.0], "guess": 50.0, "lr": [0.1, 1.0, 4.0], "attempts": 12}
+    result = simulate({**game, "loss": "square"})
+    assert result.status == simulate({**game, "loss": "mse"}).status
+    for theory in result.theory:
+        assert theory.note == "no closed form for square"
+        assert all(value is None for key, value in vars(theory).items() if key != "note")
+    scheduled = simulate({**game, "loss": "square", "schedule": {"name": "exponential", "gamma": 0.9}})
+    assert all(t.predicted is None and "no closed form for square" in t.note for t in scheduled.theory)

@@ -10,10 +10,11 @@ import itertools
 
 import pytest
 import torch
+from test_exactness import assert_bitwise_equal, assert_run_equals
 
 from guessgame import simulate
+
 from reference import loss_fn, scheduled_notebook_loop, scheduled_torch_optim_loop
-from test_exactness import assert_bitwise_equal, assert_run_equals
 
 SCHEDULES = {
     "step": ("step", {"step_size": 4, "gamma": 0.5}),
@@ -38,6 +39,9 @@ OPTIMIZERS = {
     "rmsprop": ("rmsprop", {}),
     "rmsprop_momentum_centered": ("rmsprop", {"momentum": 0.5, "centered": True}),
     "adagrad": ("adagrad", {"lr_decay": 0.01}),
+    "nadam": ("nadam", {}),
+    "nadam_decoupled_wd": ("nadam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+    "adamax": ("adamax", {"weight_decay": 0.1}),
 }
 DTYPES = ["float64", "float32", "float16", "bfloat16"]
 GAMES = {"mse": ([2.0, 77.0, 91.0], 50.0, "mse"), "l1": ([2.0, 5.0, 9.0], [-2.0, 5.0, 13.0], "l1")}
@@ -94,6 +98,12 @@ def test_the_table_covers_every_scheduler_with_every_optimizer():
     assert pairs >= set(itertools.product(names, OPTIMIZERS))
 
 
+def test_the_table_schedules_every_optimizer_guessgame_has():
+    from guessgame.optimizers import OPTIMIZERS as RECORDS
+
+    assert {name for name, _ in OPTIMIZERS.values()} == set(RECORDS)
+
+
 THINNED = [("cosine_restart", "sgd"), ("onecycle", "adam"), ("step", "rmsprop_momentum_centered")]
 
 
@@ -131,7 +141,7 @@ THEORY = [("l1", {"name": "exponential", "gamma": 0.95}), ("l1", {"name": "expon
           ("mse", {"name": "multistep", "milestones": [5, 10], "gamma": 0.2})]
 
 
-@pytest.mark.parametrize(("loss", "schedule"), THEORY, ids=[f"{l}-{s['name']}" for l, s in THEORY])
+@pytest.mark.parametrize(("loss", "schedule"), THEORY, ids=[f"{loss}-{s['name']}" for loss, s in THEORY])
 def test_theory_with_a_schedule_predicts_the_verdicts_the_runs_reach(loss, schedule):
     answer, guess, _ = GAMES[loss]
     result = simulate({"answer": answer, "guess": guess, "loss": loss, "schedule": schedule, "attempts": 300,

@@ -55,6 +55,12 @@ TensorBoardOpt = Annotated[bool, typer.Option(
 _FLAG = {OutputError: "--out", MissingExtra: "--tensorboard"}
 
 
+class ExitAtOnce(SystemExit):
+    """Exit `code` without waiting for the threads still running: a save stopped at once left its
+    worker thread inside a write (`save.Stopped.busy`). A SystemExit, not a typer.Exit, so that it
+    reaches the console script (`guessgame.launch`), which ends the process."""
+
+
 def guarded(command):
     """Exit 2 with one message on bad input, 130 on Ctrl-C, 1 on anything unexpected; no traceback."""
 

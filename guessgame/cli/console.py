@@ -72,8 +72,8 @@ def score_table(scores: list[Score], cells: list[str] | None = None) -> Table:
     grid = cells is not None and len(cells) > 1
     if grid:
         table.add_column("cell")
-    for name in ("lr", "games", "converged", "diverged", "other", "median attempts", "middle half",
-                 "fewest-most"):
+    for name in ("lr", "games", Status.CONVERGED.value, Status.DIVERGED.value, "other", "median attempts",
+                 "middle half", "fewest-most"):
         table.add_column(name, justify="right")
     for score in scores:
         shares, took = score.shares, score.attempts_to_converge

@@ -44,7 +44,7 @@ def plot(
     Example: [bold]guessgame plot runs/mse-20260101-120000 --format svg --animate[/]
     """
     from guessgame.rundir import PLOTS, read_run
-    from guessgame.rundir.save import ALL_FIGURES, Failure, draw_figures, save_animation
+    from guessgame.rundir.save import Failure, draw_figures, save_animation
 
     data = read_run(run_dir)
     folder = run_dir / PLOTS
@@ -53,7 +53,7 @@ def plot(
              "so remove the link (or copy the folder it points to in its place)")
     if folder.exists() and not folder.is_dir():
         fail(f"{folder}: is a file, not a folder; the plots go in this folder, so move the file away")
-    written, failures = draw_figures(data, folder, format.value, ALL_FIGURES)
+    written, failures = draw_figures(data, folder, format.value, replot=True)
     for path in written:
         out_console.print(f"wrote {shown_path(path)}", soft_wrap=True)
     if animate:

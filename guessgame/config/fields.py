@@ -1,31 +1,25 @@
 """Checks of single values -- a number in a range, a whole number, a boolean, a choice -- each failing
-with one message that names the key (or the override that set it), the value and what is allowed."""
+with one message that names the key (or the override that set it), the value and what is allowed;
+and the words those messages are made of (`kind`, `show`, `suggest`)."""
 
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
-from guessgame.config.schema import is_number, show, suggest
 from guessgame.errors import ConfigError
+from guessgame.ranges import Range
 
-
-class Range(NamedTuple):
-    """Finite numbers from `low` to `high`; whether each end is allowed."""
-
-    low: float
-    high: float = math.inf
-    low_ok: bool = True
-    high_ok: bool = True
-
-    def holds(self, value: float) -> bool:
-        above = value > self.low or (self.low_ok and value == self.low)
-        below = value < self.high or (self.high_ok and value == self.high)
-        return above and below
-
-    def allowed(self) -> str:
-        return f"a finite number {'>=' if self.low_ok else '>'} {self.low:g}" + (
-            "" if self.high == math.inf else f" and {'<=' if self.high_ok else '<'} {self.high:g}")
+# Words people reach for first, mapped to guessgame's.
+ALIASES = {
+    "learning_rate": "lr", "learningrate": "lr", "lrs": "lr", "alpha": "lr", "step_size": "lr",
+    "target": "answer", "label": "answer", "truth": "answer",
+    "prediction": "guess", "initial_guess": "guess", "start": "guess", "init": "guess",
+    "epochs": "attempts", "steps": "attempts", "iterations": "attempts", "iters": "attempts",
+    "loss_fn": "loss", "criterion": "loss", "optim": "optimizer", "opt": "optimizer",
+    "precision": "dtype", "tol": "tolerance", "random_seed": "seed",
+}
 
 
 class Fields:
@@ -88,6 +82,46 @@ def beyond_floats(value: Any) -> str:
     if is_number(value) and isinstance(value, int) and not finite(value):
         return f" (this whole number of {len(str(abs(value)))} digits is beyond the largest float, 1.8e308)"
     return ""
+
+
+def kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else type(value).__name__
+
+
+def show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, (list, dict)) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def shape_of(value: Any) -> tuple[int, ...]:
+    shape = []
+    while isinstance(value, list):
+        shape.append(len(value))
+        value = value[0]
+    return tuple(shape)
+
+
+def suggest(word: str, choices) -> str:
+    """' (did you mean `lr`?)' for a near miss, else ''."""
+    alias = ALIASES.get(word.lower())
+    if alias in choices:
+        return f" (did you mean `{alias}`?)"
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _dotted(path: tuple) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from guessgame import schedules
-from guessgame.config.fields import Range
+from guessgame import optimizers, schedules
 from guessgame.config.schema import MAX_ATTEMPTS, SCHEDULES
+from guessgame.ranges import Range
 
 _POSITIVE = Range(0.0, low_ok=False)
 # Numbers: their range and what to say; whole numbers: their least value.
@@ -60,22 +60,26 @@ class ScheduleChecks:
         return self.boolean(path, value)  # cycle_momentum, three_phase
 
     def schedules_fit(self, values: dict, items: dict) -> None:
-        """OneCycleLR cycles momentum (or Adam's beta1): an optimizer with neither cannot take it, and the
-        values it cycles through must be ones the optimizer takes (beta1 below 1)."""
+        """OneCycleLR cycles the option an optimizer's record names (momentum, or the beta1 of betas): an
+        optimizer with none cannot take it, and the values it cycles through must be ones the option takes."""
         listed = isinstance(values["schedule"], list)
         for i, (name, options) in enumerate(items["schedule"]):
             if name != "onecycle" or not options["cycle_momentum"]:
                 continue
             path = ("schedule", *((i,) if listed else ()))
-            for optimizer, optimizer_options in items["optimizer"]:
-                if optimizer == "adagrad":
-                    self.bad(path + ("cycle_momentum",), True, "adagrad has no momentum or beta1 for onecycle to "
-                                                               "cycle (torch's OneCycleLR refuses it); set "
+            for optimizer, _ in items["optimizer"]:
+                spec = optimizers.OPTIMIZERS[optimizer]
+                if spec.cycles is None:
+                    self.bad(path + ("cycle_momentum",), True, f"{optimizer} has no momentum or beta1 for onecycle "
+                                                               "to cycle (torch's OneCycleLR refuses it); set "
                                                                "cycle_momentum: false")
+                cycled = spec.ranges[spec.cycles]
+                what = "beta1" if spec.cycles == "betas" else spec.cycles
                 for key in ("base_momentum", "max_momentum"):
-                    if "betas" in optimizer_options and not options[key] < 1:
-                        self.bad(path + (key,), options[key], f"a number in [0, 1): onecycle cycles {optimizer}'s "
-                                                              "beta1 through it, and betas are below 1")
+                    if not cycled.holds(options[key]):
+                        self.bad(path + (key,), options[key], f"a number in {cycled.interval()}: onecycle cycles "
+                                                              f"{optimizer}'s {what} through it, and a {what} "
+                                                              f"must be in {cycled.interval()}")
 
 
 def _example(key: str, attempts: int) -> str:

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import itertools
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from guessgame import losses, schedules
+from guessgame import losses, optimizers, schedules
+from guessgame.config.fields import is_number, kind, shape_of, show, suggest  # noqa: F401 (loaders read them here)
 
+# Each loss's and optimizer's options with their defaults (torch's), from their records.
 LOSSES: dict[str, dict[str, float]] = {name: dict(loss.defaults) for name, loss in losses.LOSSES.items()}
-# torch.optim's own names and defaults.
-OPTIMIZERS: dict[str, dict[str, Any]] = {
-    "sgd": {"momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0},
-    "adam": {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False},
-    "adamw": {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-2, "amsgrad": False},
-    "rmsprop": {"alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False},
-    "adagrad": {"lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0, "eps": 1e-10},
-}
+OPTIMIZERS: dict[str, dict[str, Any]] = {name: dict(spec.defaults) for name, spec in optimizers.OPTIMIZERS.items()}
 SCHEDULES: dict[str, dict[str, Any]] = schedules.SCHEDULES
 GRID_KEYS = ("loss", "optimizer", "schedule")  # the keys a list of makes a grid, in the order cells vary
 REDUCTIONS = ("mean", "sum")
@@ -50,15 +44,6 @@ DEFAULTS: dict[str, Any] = {
     "schedule": "none",
 }
 KEYS = ("name", "answer", *DEFAULTS)
-# Words people reach for first, mapped to guessgame's.
-ALIASES = {
-    "learning_rate": "lr", "learningrate": "lr", "lrs": "lr", "alpha": "lr", "step_size": "lr",
-    "target": "answer", "label": "answer", "truth": "answer",
-    "prediction": "guess", "initial_guess": "guess", "start": "guess", "init": "guess",
-    "epochs": "attempts", "steps": "attempts", "iterations": "attempts", "iters": "attempts",
-    "loss_fn": "loss", "criterion": "loss", "optim": "optimizer", "opt": "optimizer",
-    "precision": "dtype", "tol": "tolerance", "random_seed": "seed",
-}
 # A run's name, also the start of its folder's: letters of any alphabet, digits, '_', '.' and '-', not
 # starting with '.' or '-'; at most 100 characters and 200 bytes (a file name holds 255).
 NAME = re.compile(r"\w[\w.-]{0,99}")
@@ -248,7 +233,8 @@ def item_label(key: str, name: str, options: dict) -> str:
     """`sgd momentum=0.9`: the name and the options that differ from their defaults."""
     if key == "schedule" and name == "none":
         return "constant lr"
-    defaults = {"loss": LOSSES, "optimizer": OPTIMIZERS, "schedule": SCHEDULES}[key][name]
+    records = {"loss": losses.LOSSES, "optimizer": optimizers.OPTIMIZERS}  # read live, as validation reads them
+    defaults = SCHEDULES[name] if key == "schedule" else records[key][name].defaults
     changed = [f"{k}={_word(v)}" for k, v in options.items() if defaults.get(k) is schedules.REQUIRED
                or (defaults.get(k) != v and not (k == "total_steps" and defaults.get(k) is None))]
     return " ".join([name, *changed])
@@ -262,44 +248,3 @@ def _word(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_word(v) for v in value) + "]"
     return str(value)
-
-
-def shape_of(value: Any) -> tuple[int, ...]:
-    shape = []
-    while isinstance(value, list):
-        shape.append(len(value))
-        value = value[0]
-    return tuple(shape)
-
-
-def kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "nothing" if value is None else type(value).__name__
-
-
-def show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, (list, dict)) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def suggest(word: str, choices) -> str:
-    """' (did you mean `lr`?)' for a near miss, else ''."""
-    alias = ALIASES.get(word.lower())
-    if alias in choices:
-        return f" (did you mean `{alias}`?)"
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
-

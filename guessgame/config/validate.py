@@ -5,52 +5,48 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from guessgame.config.fields import Fields, Range, beyond_floats, finite
-from guessgame.config.schema import (
-    DEFAULTS, DEVICES, DTYPES, GRID_KEYS, KEYS, LARGEST, LOSSES, MAX_ATTEMPTS, MAX_RUNS, OPTIMIZERS, REDUCTIONS,
-    SCHEDULES, Config, RandomAnswer, is_name, is_number, shape_of, show, suggest,
-)
+from guessgame.config.fields import Fields, beyond_floats, finite, is_number, shape_of, show, suggest
+from guessgame.config.items import ItemChecks
 from guessgame.config.schedule import ScheduleChecks
+from guessgame.config.schema import (
+    DEFAULTS,
+    DEVICES,
+    DTYPES,
+    GRID_KEYS,
+    KEYS,
+    LARGEST,
+    MAX_ATTEMPTS,
+    MAX_RUNS,
+    REDUCTIONS,
+    Config,
+    RandomAnswer,
+    is_name,
+)
+from guessgame.ranges import Range
 
-# Hyper-parameters as torch.optim checks them -- and stricter where a value would make the update
-# meaningless: eps divides (0 gives 0/0 at a zero gradient), and huber with delta 0 is 0 everywhere.
-_AT_LEAST_0, _ABOVE_0 = Range(0.0), Range(0.0, low_ok=False)
-_RANGES: dict[str, Range] = {
-    "momentum": _AT_LEAST_0, "dampening": Range(0.0, 1.0), "weight_decay": _AT_LEAST_0, "eps": _ABOVE_0,
-    "alpha": _AT_LEAST_0, "lr_decay": _AT_LEAST_0, "initial_accumulator_value": _AT_LEAST_0,
-    "delta": _ABOVE_0, "beta": _AT_LEAST_0,
-}
 # Whole-number answers beyond this are not all exact in float64.
 _EXACT_INTEGERS = 2.0**53
 
 
-class Validator(ScheduleChecks, Fields):
+class Validator(ItemChecks, ScheduleChecks, Fields):
     """One method per key of a config; `Fields` checks the single values they are made of."""
 
     def config(self, raw: dict, default_name: str) -> Config:
-        for key in raw:
-            if key not in KEYS:
-                self.fail((key,), f"unknown key{suggest(str(key), KEYS)}; allowed keys: {', '.join(KEYS)}")
-        if "answer" not in raw:
-            self.fail((), "missing the key `answer` (the hidden answer: a number, a list, or "
-                          "{random: {low, high, shape}})")
+        self.keys(raw)
         values = {**DEFAULTS, **raw}
         answer = self.answer(values["answer"])
         shape = answer.shape if isinstance(answer, RandomAnswer) else shape_of(answer)
         attempts = self.integer(("attempts",), values["attempts"], 1, MAX_ATTEMPTS)
-        items = {"loss": self.items(values["loss"], "loss", LOSSES),
-                 "optimizer": self.items(values["optimizer"], "optimizer", OPTIMIZERS),
-                 "schedule": self.items(values["schedule"], "schedule", SCHEDULES, attempts=attempts)}
+        items = {"loss": self.items(values["loss"], "loss"), "optimizer": self.items(values["optimizer"], "optimizer"),
+                 "schedule": self.items(values["schedule"], "schedule", attempts=attempts)}
         (loss, loss_options), (optimizer, optimizer_options) = items["loss"][0], items["optimizer"][0]
         config = Config(
             name=self.name(raw.get("name", default_name)),
             answer=answer,
             guess=self.guess(values["guess"], shape),
-            loss=loss,
-            loss_options=loss_options,
+            loss=loss, loss_options=loss_options,
             reduction=self.choice(("reduction",), values["reduction"], REDUCTIONS),
-            optimizer=optimizer,
-            optimizer_options=optimizer_options,
+            optimizer=optimizer, optimizer_options=optimizer_options,
             lr=self.lr(values["lr"]),
             attempts=attempts,
             dtype=self.choice(("dtype",), values["dtype"], DTYPES),
@@ -64,14 +60,22 @@ class Validator(ScheduleChecks, Fields):
             log_every=self.integer(("log_every",), values["log_every"], 1, MAX_ATTEMPTS),
             device=self.choice(("device",), values["device"], DEVICES),
             source=self.origin,
-            schedule=items["schedule"][0][0],
-            schedule_options=items["schedule"][0][1],
+            schedule=items["schedule"][0][0], schedule_options=items["schedule"][0][1],
             grid=tuple((key, tuple(items[key])) for key in GRID_KEYS if isinstance(values[key], list)
                        and len(items[key]) > 1),
         )
         self.consistent(config)
         self.schedules_fit(values, items)
         return config
+
+    def keys(self, raw: dict) -> None:
+        """Every key known, and the one without a default given."""
+        for key in raw:
+            if key not in KEYS:
+                self.fail((key,), f"unknown key{suggest(str(key), KEYS)}; allowed keys: {', '.join(KEYS)}")
+        if "answer" not in raw:
+            self.fail((), "missing the key `answer` (the hidden answer: a number, a list, or "
+                          "{random: {low, high, shape}})")
 
     def consistent(self, config: Config) -> None:
         """What no single key can check: the values fit the dtype, games have a random answer, runs fit."""
@@ -166,55 +170,6 @@ class Validator(ScheduleChecks, Fields):
             self.bad(("guess",), value, f"a number, or a list of the answer's shape {list(shape)} "
                      f"(this one has shape {list(shape_of(guess))})")
         return guess
-
-    def items(self, value: Any, key: str, table: dict, **context: Any) -> list[tuple[str, dict]]:
-        """One item (`mse`, `{name: huber, delta: 2}`) or a list of them (a grid): [(name, options)]."""
-        if not isinstance(value, list):
-            return [self.named(value, (key,), table, **context)]
-        if not value:
-            self.bad((key,), value, f"one {key}, or a non-empty list of them to compare (a grid)")
-        return [self.named(item, (key, i), table, **context) for i, item in enumerate(value)]
-
-    def named(self, value: Any, path: tuple, table: dict, **context: Any) -> tuple[str, dict]:
-        """`mse` or `{name: huber, delta: 2}` -> ('huber', {'delta': 2.0}), defaults filled in."""
-        key = path[0]
-        if key == "schedule" and value is None:
-            value = "none"
-        options: dict = {}
-        if isinstance(value, dict):
-            options = dict(value)
-            if "name" not in options:
-                self.fail(path, f"a mapping needs `name`, e.g. {{name: {next(iter(table))}}}")
-            value = options.pop("name")
-        name = self.choice(path + ("name",) if options or isinstance(value, dict) else path, value, table)
-        defaults = table[name]
-        for option in options:
-            if option not in defaults:
-                allowed = ", ".join(defaults) or "none"
-                self.fail(path + (option,), f"{name} has no option `{option}`{suggest(str(option), defaults)}; "
-                                            f"its options: {allowed}")
-        if key == "schedule":
-            return name, self.schedule_options(path, name, options, **context)
-        resolved = {k: self.option(path + (k,), options.get(k, default), default)
-                    for k, default in defaults.items()}
-        if key == "optimizer":
-            self.optimizer_rules(path, name, resolved)
-        return name, resolved
-
-    def option(self, path: tuple, value: Any, default: Any) -> Any:
-        name = path[-1]
-        if isinstance(default, bool):
-            return self.boolean(path, value)
-        if isinstance(default, tuple):
-            if not (isinstance(value, (list, tuple)) and len(value) == 2):
-                self.bad(path, value, "two numbers in [0, 1), e.g. [0.9, 0.999]")
-            return tuple(self.number(path + (i,), v, Range(0.0, 1.0, high_ok=False), "a number in [0, 1)")
-                         for i, v in enumerate(value))
-        return self.number(path, value, _RANGES[name], _RANGES[name].allowed())
-
-    def optimizer_rules(self, path: tuple, name: str, options: dict) -> None:
-        if name == "sgd" and options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
-            self.bad(path + ("nesterov",), True, "nesterov needs momentum > 0 and dampening 0")
 
     def lr(self, value: Any) -> tuple[float, ...]:
         allowed = ("a positive finite number, a list of them, {logspace: [low, high, count]} "

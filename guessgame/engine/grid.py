@@ -16,9 +16,11 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from guessgame import interrupts, optimizers
+from guessgame import interrupts
 from guessgame.config import Config
-from guessgame.engine.answers import check_memory, device_of, hidden_answers
+from guessgame.engine.answers import device_of, hidden_answers
+from guessgame.engine.memory import check_memory
+from guessgame.engine.optimizer import scheduled_lrs
 from guessgame.engine.result import Interrupted, Result
 
 
@@ -95,4 +97,4 @@ def _lr_at(result: Result, rows: int) -> Tensor:
     kept = torch.tensor(list(config.logged_attempts), dtype=torch.long)[:rows] - 1
     if not config.scheduled:
         return result.lr.double().unsqueeze(0).expand(rows, -1)
-    return optimizers.scheduled_lrs(config, result.lr.double()).index_select(0, kept)
+    return scheduled_lrs(config, result.lr.double()).index_select(0, kept)

@@ -1,22 +1,24 @@
-"""`simulate`: every run of a config played attempt by attempt, as one batch."""
+"""`simulate`: every run of a config played attempt by attempt, as one batch -- the notebook's loop
+(`_play`) for every run at once."""
 
 from __future__ import annotations
 
 import functools
-from typing import Callable
 
 import torch
 from torch import Tensor
 
 from guessgame import interrupts, optimizers
-from guessgame.losses import batched
 from guessgame.config import Config, load_config
-from guessgame.engine.answers import check_memory, device_of, hidden_answers
+from guessgame.engine import direct
+from guessgame.engine.answers import device_of, hidden_answers
+from guessgame.engine.direct import Progress
 from guessgame.engine.log import Log
+from guessgame.engine.memory import check_memory
+from guessgame.engine.optimizer import optimizer_for, scheduled_lrs
 from guessgame.engine.result import Interrupted, Played, Result, build
 from guessgame.engine.stopping import EarlyStop
-
-Progress = Callable[[int, int], None]
+from guessgame.losses import batched
 
 
 def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str] = (), *,
@@ -52,8 +54,8 @@ def _simulate_cell(config: Config, progress: Progress | None, answer: Tensor | N
     start = torch.tensor(config.guess, dtype=dtype, device=device).expand(config.shape).reshape(1, -1)
     log = Log(config, start.expand(config.runs, -1).clone())
     stop = EarlyStop(config, log.loss) if config.stop_early else None
-    lrs = optimizers.scheduled_lrs(config, lr) if config.scheduled else None  # (attempts, runs)
-    optimizer = optimizers.make(config, lr.to(device).unsqueeze(1), lrs)
+    lrs = scheduled_lrs(config, lr) if config.scheduled else None  # (attempts, runs)
+    optimizer = optimizer_for(config, lr.to(device).unsqueeze(1), lrs)
     loss_fn = batched.bind(config.loss, config.loss_options, answer[:config.games], config.reduction)
     final_guess, interrupted = _play(config, log, optimizer, stop, loss_fn, progress)
     attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
@@ -66,11 +68,13 @@ def _simulate_cell(config: Config, progress: Progress | None, answer: Tensor | N
 
 def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: EarlyStop | None,
           loss_fn: batched.Bound, progress: Progress | None) -> tuple[Tensor, bool]:
-    """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short."""
-    if log.guesses_only and not log.ringed:
-        return _play_guesses(config, log, optimizer.stepping(loss_fn.at), progress)
-    if log.direct:
-        return _play_direct(config, log, optimizer, loss_fn, progress)
+    """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short.
+
+    This is the notebook's loop for every run at once: the loss and its gradient, the optimizer's
+    update, the attempt kept. Where every attempt is kept and none stops early, the same updates
+    write straight into the log instead (`direct`, the storage's fast paths)."""
+    if log.storage.direct:
+        return direct.play(config, log, optimizer, loss_fn, progress)
     guess = log.start
     state = optimizer.init(guess)
     for t in range(1, config.attempts + 1):
@@ -90,42 +94,6 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
             return log.final(guess), True
         if stop is not None and stop.finished:
             break
-    return log.final(guess), False
-
-
-def _play_guesses(config: Config, log: Log, step_of: Callable[[Tensor], Tensor],
-                  progress: Progress | None) -> tuple[Tensor, bool]:
-    """Plain SGD with every attempt kept: each attempt is the bare update, its next guess written
-    straight into its row of the log, and nothing else."""
-    guesses = log.guess
-    guess = guesses[0]
-    for t in range(1, config.attempts + 1):
-        after = guesses[t]
-        torch.sub(guess, step_of(guess), out=after)
-        guess = after
-        log.done = t
-        if progress is not None:
-            progress(t, config.attempts)
-        if t < config.attempts and interrupts.requested():
-            return log.final(guess), True
-    return log.final(guess), False
-
-
-def _play_direct(config: Config, log: Log, optimizer: optimizers.Optimizer, loss_fn: batched.Bound,
-                 progress: Progress | None) -> tuple[Tensor, bool]:
-    """Every attempt kept and no early stop: each attempt writes its gradient, step and next guess
-    (or, for plain SGD, its next guess only) straight into its slots of the log; the losses are
-    computed from the log afterwards."""
-    guess = log.start
-    state = optimizer.init(guess)
-    for t in range(1, config.attempts + 1):
-        slots = log.slots(t)
-        new_guess, step, state = optimizer.update(loss_fn.grad(guess, out=slots.grad), guess, state, out=slots)
-        guess = log.keep(t, slots, step, new_guess)
-        if progress is not None:
-            progress(t, config.attempts)
-        if t < config.attempts and interrupts.requested():
-            return log.final(guess), True
     return log.final(guess), False
 
 

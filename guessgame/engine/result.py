@@ -12,7 +12,8 @@ from torch import Tensor
 from guessgame import theory
 from guessgame.config import Config
 from guessgame.engine.log import Log
-from guessgame.records import Later, RunSummary, Theory
+from guessgame.lazy import Later
+from guessgame.records import RunSummary, Theory
 from guessgame.status import Status, verdicts
 
 

@@ -10,14 +10,14 @@ import torch
 from torch import Tensor
 
 from guessgame.config import Config
-from guessgame.status import verdicts
+from guessgame.status.rules import Rules
 from guessgame.status.tracker import Tracker
 
 
 class EarlyStop:
     def __init__(self, config: Config, loss_log: Tensor) -> None:
         runs = loss_log.shape[1]
-        self.tracker = Tracker(loss_log, verdicts.Rules.of(config, loss_log.dtype))
+        self.tracker = Tracker(loss_log, Rules.of(config, loss_log.dtype))
         self.stopped = np.zeros(runs, dtype=bool)
         self.attempts_run = torch.full((runs,), config.attempts, dtype=torch.long)
         self._idle: Tensor | None = None  # `stopped` on the losses' device, once some run has stopped

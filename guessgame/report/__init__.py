@@ -73,7 +73,7 @@ def _read(source: Any):
         run = read_run(source)
         text = (Path(source) / CONFIG).read_text(encoding="utf-8")
         return run, text
-    from guessgame.viz import as_run
+    from guessgame.viz import run_data
 
-    run = as_run(source)
+    run = run_data(source)
     return run, yaml.safe_dump(run.config.to_dict(), sort_keys=False, default_flow_style=None)

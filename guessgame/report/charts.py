@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from guessgame.report.series import RESOLUTION
+from guessgame.status import Status
 
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
 # fixed margins, the legend inside the bottom one: the loss chart's two stacked plots must line up
@@ -78,7 +79,7 @@ def _compare(data: dict[str, Any]) -> dict[str, Any]:
         if not members:
             continue
         tops = [{1: "triangle-up", -1: "triangle-down"}.get(runs[k]["final"][1], "circle") for k in members]
-        bottoms = {"converged": "circle", "diverged": "x"}.get(status, "circle-open")
+        bottoms = {Status.CONVERGED: "circle", Status.DIVERGED: "x"}.get(status, "circle-open")
         common = {"type": "scatter", "mode": "markers", "x": [float(x[k]) for k in members],
                   "customdata": members, "legendgroup": status}
         traces.append({**common, "y": [runs[k]["final"][0] for k in members], "name": f"{status} ({len(members)})",

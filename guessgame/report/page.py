@@ -13,6 +13,7 @@ from typing import Any
 from guessgame.report import charts
 from guessgame.report.payload import page_data
 from guessgame.rundata import RunData
+from guessgame.status import Status
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -135,7 +136,8 @@ def _games(run: RunData) -> str:
 def _score(rows: list[list[str]] | None) -> str:
     if not rows:
         return ""
-    header = ["lr", "games", "converged", "diverged", "other", "median attempts", "middle half", "fewest–most"]
+    header = ["lr", "games", Status.CONVERGED.value, Status.DIVERGED.value, "other", "median attempts", "middle half",
+              "fewest–most"]
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
     return ("<h2>score: attempts to converge, per learning rate (random games)</h2>"
             f'<table id="score"><thead><tr>{"".join(f"<th>{h}</th>" for h in header)}</tr></thead>'

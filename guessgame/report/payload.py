@@ -20,10 +20,10 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.errors import landscape
+from guessgame.viz.errorspace import landscape
 from guessgame.viz.loss import loss_view
 from guessgame.viz.lrs import _final_view
-from guessgame.viz.path import frame
+from guessgame.viz.frame import frame
 from guessgame.viz.style import STATUS_COLORS, pick_runs, run_name, shared_theory
 
 MOST_RUNS = 2000  # runs the page carries; more are picked across the lrs and statuses

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.axis import View
 
@@ -103,8 +102,3 @@ def deltas(values: np.ndarray) -> list[int]:
     """Attempts as the first one and the steps between them: small numbers, a short page."""
     values = np.asarray(values, dtype=int)
     return np.diff(values, prepend=0).tolist()
-
-
-def alive_rows(run: RunData) -> np.ndarray:
-    """Per run, how many logged rows it played (with stop_early a run stops; later rows are empty)."""
-    return marks.alive(run).sum(axis=0)

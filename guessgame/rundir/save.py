@@ -2,10 +2,13 @@
 
 config.yaml, attempts.csv and summary.json are written before any figure or event file, and a
 figure or the TensorBoard files failing never removes them: each failure is named and returned.
-The writing runs in a worker thread, so that Ctrl-C reaches the caller at once, even inside a long
-CSV or figure write. The first Ctrl-C (or the one that ended the simulation) lets the folder be
-finished; the next stops at once: before the data files are complete it removes the unfinished
-folder; after, it keeps them and removes only what was still being drawn.
+The writing runs in a worker thread (`worker.Worker`), so that Ctrl-C reaches the caller at once.
+The first Ctrl-C (or the one that ended the simulation) lets the folder be finished; the next stops
+at once: before the data files are complete it removes the unfinished folder; after, it keeps them
+and removes only what was still being drawn.
+
+The figures -- those `viz.FIGURES` lists for the run -- and the page are drawn by `figures`: `Here`,
+in this process from the result, or the drawing process that `drawer.drawing` starts.
 """
 
 from __future__ import annotations
@@ -15,16 +18,13 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Protocol
 
 from guessgame import interrupts
 from guessgame.errors import DiskFull, OutputError
 from guessgame.rundir.layout import ANIMATION, PLOTS, REPORT, TENSORBOARD, file_size
+from guessgame.rundir.worker import Worker
 from guessgame.rundir.write import create_run_dir, replacing, write_run
-
-# What a run draws (and `score` with random games); re-plotting adds the path over the loss landscape.
-RUN_FIGURES = ("loss", "trajectory", "lr")
-ALL_FIGURES = (*RUN_FIGURES, "path")
 
 
 class Failure(NamedTuple):
@@ -46,11 +46,39 @@ class Saved(NamedTuple):
 class Stopped(Exception):
     """A second Ctrl-C stopped the saving at once. `kept_data`: config.yaml, attempts.csv and summary.json
     were complete and are kept (the figures were not finished); else the folder was removed.
-    `busy`: the worker thread is still inside a write, so the process should end without waiting."""
+    `busy`: the worker thread is still inside a write, so the process must end without waiting for it:
+    a daemon thread inside native drawing code makes the interpreter abort on its way out."""
 
     def __init__(self, run_dir: Path, kept_data: bool, busy: bool) -> None:
         super().__init__(str(run_dir))
         self.run_dir, self.kept_data, self.busy = run_dir, kept_data, busy
+
+
+class Drawing(Protocol):
+    """Where a run's figures and page are drawn: `Here`, or the drawing process (`drawer.Apart`)."""
+
+    def draw(self, result, run_dir: Path, stop: threading.Event) -> list[Failure]:
+        """Draw the figures into run_dir/plots, then the page; each that failed. Called once the data
+        files are written; `stop` is set by a second Ctrl-C."""
+
+    def close(self) -> None:
+        """Stop drawing at once, wherever it is (nothing if it is done)."""
+
+
+class Here(NamedTuple):
+    """The figures and the page drawn in the run's own process, from the result."""
+
+    fmt: str = "png"
+    report: Callable[[object, Path], Path] | None = None  # writes report.html, after the plots
+
+    def draw(self, result, run_dir: Path, stop: threading.Event) -> list[Failure]:
+        failures = draw_figures(result, run_dir / PLOTS, self.fmt, stop=stop)[1]
+        if self.report is not None and not stop.is_set():
+            failures += write_page(self.report, result, run_dir)
+        return failures
+
+    def close(self) -> None:
+        """Nothing to end: the drawing stops before its next figure once `stop` is set."""
 
 
 class _Progress:
@@ -62,12 +90,11 @@ class _Progress:
         self.failures: list[Failure] = []
 
 
-def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboard: bool = False,
-         notify: Callable[[str], None] = print, report: Callable[[object, Path], Path] | None = None,
-         drawer=None) -> Saved:
-    """Write a new run folder under `out` for `result`; `notify` is told when Ctrl-C is pressed while saving.
-    With `figures`, `report(result, run_dir)` writes the page of the run last, after the plots -- both
-    in the `drawer.Drawer` process if one is given."""
+def save(result, out: Path, *, figures: Drawing | None = Here(), tensorboard: bool = False,
+         notify: Callable[[str], None] = print) -> Saved:
+    """Write a new run folder under `out` for `result`; `notify` is told when Ctrl-C is pressed while
+    saving. Once the data files are written, the TensorBoard files, then `figures` draws the plots and
+    the page (None: neither)."""
     run_dir = create_run_dir(out, result.config.name)
     progress = _Progress()
 
@@ -75,36 +102,22 @@ def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboa
         _write_data(run_dir, result)
         progress.data_written.set()
         try:
-            extras()
+            if tensorboard and not progress.stop.is_set():
+                progress.failures += _write_events(run_dir, result)
+            if figures is not None and not progress.stop.is_set() and len(result.attempt):
+                progress.failures += figures.draw(result, run_dir, progress.stop)
         except BaseException as exc:  # noqa: BLE001 - the data files stand; named like a figure that failed
             progress.failures.append(Failure(f"{PLOTS}/", exc))
 
-    def extras() -> None:
-        if tensorboard and not progress.stop.is_set():
-            progress.failures += _write_events(run_dir, result)
-        if not figures or progress.stop.is_set() or not len(result.attempt):
-            return
-        if drawer is not None:
-            progress.failures += drawer.draw(run_dir)
-            return
-        progress.failures += draw_figures(result, run_dir / PLOTS, fmt, stop=progress.stop)[1]
-        if report is not None and not progress.stop.is_set():
-            progress.failures += write_page(report, result, run_dir)
-
     with interrupts.watching():
-        worker = _Worker(write, notify)
+        worker = Worker(write, notify)
         try:
             interrupted = worker.wait()
         except KeyboardInterrupt:  # the second Ctrl-C: stop at once
             progress.stop.set()
-            if drawer is not None:
-                drawer.stop()
-            kept = progress.data_written.is_set()
-            for unfinished in ((PLOTS, TENSORBOARD) if kept else ("",)):
-                remove(run_dir / unfinished)
-            for half in run_dir.glob(f".{REPORT}.*"):  # the page's temporary file, if it was being written
-                half.unlink(missing_ok=True)
-            raise Stopped(run_dir, kept, worker.busy) from None
+            if figures is not None:
+                figures.close()
+            raise _stopped(run_dir, progress.data_written.is_set(), worker.busy) from None
         except BaseException as exc:
             if not progress.data_written.is_set():
                 remove(run_dir)
@@ -112,6 +125,16 @@ def save(result, out: Path, *, fmt: str = "png", figures: bool = True, tensorboa
                     raise unwritable(run_dir, exc) from None
             raise
     return Saved(run_dir, progress.failures, interrupted)
+
+
+def _stopped(run_dir: Path, kept: bool, busy: bool) -> Stopped:
+    """Remove what a stop at once leaves unfinished: the folder, or once the data is written what was
+    still being drawn."""
+    for unfinished in ((PLOTS, TENSORBOARD) if kept else ("",)):
+        remove(run_dir / unfinished)
+    for half in run_dir.glob(f".{REPORT}.*"):  # the page's temporary file, if it was being written
+        half.unlink(missing_ok=True)
+    return Stopped(run_dir, kept, busy)
 
 
 def _write_data(run_dir: Path, result) -> None:
@@ -147,26 +170,27 @@ def _mount_point(path: Path) -> Path:
     return path
 
 
-def draw_figures(source, folder: Path, fmt: str, names: tuple[str, ...] = RUN_FIGURES,
-                 stop: threading.Event | None = None, extras: bool = True) -> tuple[list[Path], list[Failure]]:
-    """Draw and save each figure into `folder`: the files written, and each figure that failed. With
-    `extras`, also the score of random games and the cells of a grid."""
+def draw_figures(source, folder: Path, fmt: str, *, replot: bool = False, stop: threading.Event | None = None,
+                 share: Callable[[list], list] = list) -> tuple[list[Path], list[Failure]]:
+    """Draw and save into `folder` each figure `viz.FIGURES` lists for this run, or (`replot`) for
+    `guessgame plot`: the files written, and each figure that failed. `share`: the part of that list
+    to draw here (the drawing process shares it with a helper)."""
     from guessgame import viz
 
     try:
         folder.mkdir(exist_ok=True)
-        data = viz.as_run(source)
-        names = (*names, "score") if extras and data.games > 1 else names
-        names = (*names, "cells") if extras and data.config.grid else names  # a grid's cells side by side
+        data = viz.run_data(source)
+        figures = share(viz.figures_for(data, replot=replot))
     except Exception as exc:  # noqa: BLE001 - no figure can be drawn; the data files stand
-        return [], [Failure(f"{folder.name}/{name}.{fmt}", exc) for name in names]
+        known = share(viz.figures_for(None, replot=replot))  # those drawn whatever the run
+        return [], [Failure(f"{folder.name}/{entry.name}.{fmt}", exc) for entry in known]
     written, failures = [], []
-    for name in names:
+    for entry in figures:
         if stop is not None and stop.is_set():
             break
-        path = folder / f"{name}.{fmt}"
+        path = folder / f"{entry.name}.{fmt}"
         try:
-            save_figure(viz.FIGURES[name](data), path)
+            save_figure(entry.draw(data), path)
         except Exception as exc:  # noqa: BLE001 - reported by name; the other figures go on
             failures.append(Failure(f"{folder.name}/{path.name}", exc))
         else:
@@ -189,7 +213,7 @@ def save_animation(source, folder: Path) -> tuple[Path, int]:
     folder.mkdir(exist_ok=True)
     path = folder / ANIMATION
     with replacing(path) as tmp:
-        frames = viz.animate(viz.as_run(source), tmp)
+        frames = viz.animate(viz.run_data(source), tmp)
     return path, frames
 
 
@@ -220,39 +244,3 @@ def remove(folder: Path) -> None:
         if not folder.exists():
             break
         time.sleep(0.05)
-
-
-class _Worker:
-    """`work` in a daemon thread, waited for by the caller, whom Ctrl-C reaches at once: a first press is
-    told to `notify` and the work goes on; a second raises KeyboardInterrupt in the waiting thread."""
-
-    def __init__(self, work: Callable[[], None], notify: Callable[[str], None]) -> None:
-        self.failure: list[BaseException] = []
-        self.finished = threading.Event()  # not Thread.join: a join cut short by Ctrl-C can mark it done
-        self.notify = notify
-
-        def target() -> None:
-            try:
-                work()
-            except BaseException as exc:  # handed to the waiting thread
-                self.failure.append(exc)
-            finally:
-                self.finished.set()
-
-        threading.Thread(target=target, name="guessgame-save", daemon=True).start()
-
-    @property
-    def busy(self) -> bool:
-        return not self.finished.is_set()
-
-    def wait(self) -> bool:
-        """Wait for the work; returns whether Ctrl-C was pressed (once) meanwhile."""
-        start = told = interrupts.presses()
-        while not self.finished.is_set():
-            self.finished.wait(0.05)
-            if interrupts.presses() > told:
-                told = interrupts.presses()
-                self.notify("interrupted while saving; finishing the run folder (Ctrl-C again to stop at once)")
-        if self.failure:
-            raise self.failure[0]
-        return told > start

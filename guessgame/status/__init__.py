@@ -31,18 +31,14 @@ second half (by more than rounding, `slack`):
                  period-2 cycle at the critical lr, a plateau, a guess that no longer moves; or its
                  last REPEATS losses repeat exactly, with period 1 or 2, however late it got there
                  (an L1 run that reached its band in the second half bounces in it from then on)
+
+Each rule and its thresholds (GROWTH, GROWING_FOR, STEADY, SETTLE, REPEATS) are written once, in
+`rules`; `verdicts` reads them after the fact, `tracker` attempt by attempt.
 """
 
 from __future__ import annotations
 
 from enum import Enum
-
-SETTLE = 3  # the fewest attempts in a row within tolerance for a run to count as converged ...
-STAY = 10  # ... or a STAY-th of the attempts it took to get there, when that is more
-GROWTH = 1.01  # the smallest factor per attempt that counts as geometric growth ...
-GROWING_FOR = 4  # ... when the loss is multiplied by it this many attempts in a row ...
-STEADY = 1e-6  # ... by the same factor to within this (a transient's growth slows down)
-REPEATS = 6  # the last losses that, repeating exactly with period 1 or 2, say a run no longer moves
 
 
 class Status(str, Enum):
@@ -63,7 +59,11 @@ class Status(str, Enum):
     def names(cls) -> tuple[str, ...]:
         return tuple(status.value for status in cls)
 
+    @property
+    def layer(self) -> int:
+        """Where a figure draws runs of this status, bottom (0) up: the runs that leave first at the
+        bottom, the converged -- often the many -- on top."""
+        return _LAYERS[self]
 
-def settle(attempt: int) -> int:
-    """How many attempts in a row, from `attempt` (1-based) on, the loss must stay within tolerance."""
-    return max(SETTLE, -(-attempt // STAY))
+
+_LAYERS = {Status.DIVERGED: 0, Status.UNFINISHED: 1, Status.OSCILLATING: 1, Status.CONVERGED: 2}

@@ -1,8 +1,10 @@
 """`Tracker`: the verdicts of `verdicts.classify`, reached attempt by attempt -- what `stop_early` stops on.
 The tests prove the two agree.
 
-It keeps a few numbers per run and works in numpy on the CPU: each attempt's update is some thirty
-operations on one small vector, which numpy does several times faster than torch dispatches them.
+It evaluates the same `rules` on a few numbers kept per run, in numpy on the CPU: each attempt's update
+is some thirty operations on one small vector, which numpy does several times faster than torch
+dispatches them. Where a rule spans attempts, it keeps a count: the attempts in a row that grew by the
+same factor, and those within tolerance.
 """
 
 from __future__ import annotations
@@ -11,15 +13,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from guessgame.status import GROWING_FOR, GROWTH, STEADY, settle
-from guessgame.status.verdicts import Rules
-
-
-def _size(loss: np.ndarray) -> np.ndarray:
-    """|loss|, with inf and nan both as +inf (as `verdicts._size`)."""
-    size = np.abs(loss)
-    size[np.isnan(size)] = np.inf
-    return size
+from guessgame.status import rules as rule
+from guessgame.status.rules import GROWING_FOR, Rules
 
 
 class Tracker:
@@ -31,16 +26,19 @@ class Tracker:
     """
 
     def __init__(self, history: Tensor, rules: Rules) -> None:
-        runs = history.shape[1]
+        steps, runs = history.shape
         self.history = history
-        self.attempt = 0
-        self.start_of: dict[int, int] = {}  # last attempt of a window -> its first (0-based)
-        self.next_start = 0
         self.rules = rules
+        self.attempt = 0
+        starts = np.arange(steps)
+        ends = rule.window_end(starts)
+        self.start_of = np.full(steps, -1)  # the last attempt of a settle window -> its first (0-based)
+        self.start_of[ends[ends < steps]] = starts[ends < steps]
         nan = np.full(runs, np.nan)
-        self.reference, self.previous, self.ratio, self.last_size = nan, nan.copy(), nan.copy(), nan.copy()
-        self.streak = np.zeros(runs, dtype=np.int64)
-        self.growing = np.zeros(runs, dtype=np.int64)
+        self.reference = np.full(runs, rule.INF)  # none yet
+        self.previous, self.ratio, self.last_size = nan, nan.copy(), nan.copy()
+        self.growing = np.zeros(runs, dtype=np.int64)  # attempts in a row grown by the same factor
+        self.streak = np.zeros(runs, dtype=np.int64)  # attempts in a row within tolerance
         self.decided = np.zeros(runs, dtype=bool)
 
     def update(self, loss: Tensor, guess_finite: Tensor) -> Tensor:
@@ -51,36 +49,33 @@ class Tracker:
     def step(self, loss: np.ndarray, guess_finite: np.ndarray) -> np.ndarray:
         rules = self.rules
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            size = _size(loss)
-            growing = self._growing(size) & (size > self.reference)
-            reached = ~guess_finite | (size > rules.diverge_factor * self.reference) | growing
-            first = np.isnan(self.reference) & np.isfinite(loss) & (size > rules.tolerance)
+            size = rule.size(loss)
+            growing = self._growing(size)
+            reached = ~guess_finite | rule.blown_up(size, self.reference, growing, rules.diverge_factor)
+            first = (self.reference == rule.INF) & rule.reference_candidate(size, rules.tolerance)
             self.reference = np.where(first, size, self.reference)
             if rules.has_minimum:
-                self.streak = np.where(size <= rules.tolerance, self.streak + 1, 0)
-                start = self._window_start(self.attempt)
-                if start is not None:
-                    back = _size(self.history[start].detach().double().cpu().numpy())
-                    reached |= (self.streak >= self.attempt - start + 1) & (size <= back)
+                self.streak = np.where(rule.within(size, rules.tolerance), self.streak + 1, 0)
+                start = int(self.start_of[self.attempt]) if self.attempt < len(self.start_of) else -1
+                if start >= 0:  # a settle window ends at this attempt
+                    reached |= self._settled(size, start)
             else:
-                reached |= (loss < 0) & (loss < self.previous)
-        self.previous = loss.copy()
+                reached |= rule.falling(loss, self.previous)
+        self.previous = loss.copy()  # the caller may reuse its buffer
         self.attempt += 1
         new = reached & ~self.decided
         self.decided |= new
         return new
 
-    def _window_start(self, last: int) -> int | None:
-        """The first attempt t (0-based) of the window that ends at `last`, if one does."""
-        while self.next_start + settle(self.next_start + 1) - 1 <= last:
-            self.start_of[self.next_start + settle(self.next_start + 1) - 1] = self.next_start
-            self.next_start += 1
-        return self.start_of.pop(last, None)
-
     def _growing(self, size: np.ndarray) -> np.ndarray:
+        """`rules.growing` at this attempt: grown by the same factor GROWING_FOR attempts in a row."""
         ratio = size / self.last_size
-        steady = np.abs(ratio / self.ratio - 1) <= STEADY
-        grows = ratio >= GROWTH
-        self.growing = np.where(grows, np.where(steady & (self.growing > 0), self.growing + 1, 1), 0)
+        steady = rule.same_factor(ratio, self.ratio) & (self.growing > 0)
+        self.growing = np.where(rule.grows_by(ratio), np.where(steady, self.growing + 1, 1), 0)
         self.ratio, self.last_size = ratio, size
         return self.growing >= GROWING_FOR
+
+    def _settled(self, size: np.ndarray, start: int) -> np.ndarray:
+        """`rules.settled` over the window from `start` to this attempt."""
+        first = rule.size(self.history[start].detach().double().cpu().numpy())
+        return rule.settled(self.streak >= self.attempt - start + 1, size, first)

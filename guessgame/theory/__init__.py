@@ -30,7 +30,8 @@ from torch import Tensor
 
 from guessgame import losses, schedules
 from guessgame.config import Config, load_config  # noqa: F401  (load_config: the doctest)
-from guessgame.records import Later, Theory
+from guessgame.lazy import Later
+from guessgame.records import Theory
 from guessgame.status import Status, verdicts
 from guessgame.theory import closed_forms, scheduled
 from guessgame.theory.games import Games
@@ -92,8 +93,10 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     if momentum is None:
         return [Theory(note=f"no closed form for {config.optimizer} with these options")] * runs
     attempts = config.attempts if attempts is None else attempts
-    kind, options = losses.effective(config.loss, config.loss_options)
-    path_of = closed_forms.path_of(kind, options)
+    kind, _ = losses.effective(config.loss, config.loss_options)
+    path_of = closed_forms.path_of(kind)
+    if path_of is None:
+        return [Theory(note=f"no closed form for {config.loss}")] * runs
     if momentum and path_of not in (closed_forms.quadratic, closed_forms.drift):
         return [Theory(note=f"no closed form for {config.loss} with momentum")] * runs
     rules = verdicts.Rules(config.tolerance, config.diverge_factor, kind.has_minimum, slack)

@@ -16,17 +16,16 @@ import torch
 from torch import Tensor
 
 from guessgame import losses
-from guessgame.status import REPEATS, Status, verdicts
+from guessgame.status import Status, monotone, verdicts
+from guessgame.status.rules import reference_candidate
 from guessgame.theory import exact
 from guessgame.theory.games import Games, never
 
 
-def path_of(loss: losses.Loss, options: dict):
-    """Which closed form a loss has, read off its shape: all core, no core, core and arms, or no minimum."""
-    if not loss.has_minimum:
-        return drift
-    width = loss.width(options)
-    return quadratic if width == math.inf else walk if width == 0 else piecewise
+def path_of(loss: losses.Loss):
+    """The closed form a loss's record names (all core, no core, core and arms, no minimum), or None."""
+    shapes = {"quadratic": quadratic, "walk": walk, "piecewise": piecewise, "drift": drift}
+    return None if loss.closed_form is None else shapes[loss.closed_form]
 
 
 def quadratic(games: Games):
@@ -52,79 +51,55 @@ def _geometric(games: Games, h: Fraction) -> tuple[dict, Tensor]:
 def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict, verdicts.Found]:
     """The verdicts of `quadratic`'s losses without writing every attempt down.
 
-    Each run's loss loss(1) factor^(2(t-1)) is monotone: it falls (or stays) while |factor| <= 1, so
-    bisection finds where it enters tolerance and the few attempts the rules then look at settle the
-    run, as `verdicts.judge` would; it grows beyond, and those runs are written down only up to the
-    attempt where they pass diverge_factor x their start -- they have diverged by then.
+    Each run's loss loss(1) factor^(2(t-1)) is monotone: it falls (or stays) while |factor| <= 1, and
+    the rules are read at the few attempts they look at (`monotone.falling`); it grows beyond, and
+    those runs are written down only up to the attempt where they pass diverge_factor x their start
+    -- they have diverged by then -- and judged as written (`verdicts.judge`).
     """
     h = games.loss.curvature(games.options) * games.scale
     shared, factor = _geometric(games, h)
-    steps, runs = games.attempts, games.runs
-    start, biggest = games.start_loss(), games.e0.abs().amax(1)
+    steps, runs, start = games.attempts, games.runs, games.start_loss()
     found = verdicts.Found.none(runs, steps)
-
-    def loss_at(rows: Tensor) -> Callable[[Tensor], Tensor]:
-        first, base = start[rows], factor[rows]
-        return lambda t: _loss_of(first, _power(base, t.double()))
-
-    def near(rows: Tensor, ratio: Tensor) -> Tensor:
-        """Where loss(1) factor^(2t) meets loss(1) x ratio, in floating point: where the search starts."""
-        t = torch.log(ratio) / (2 * torch.log(factor[rows].abs()))
-        return t.nan_to_num(nan=steps, posinf=steps, neginf=0).clamp(0, steps).ceil().long()
-
     falls = torch.isfinite(start) & (factor.abs() <= 1) & (steps >= 3)
     rows = falls.nonzero().flatten()
     if len(rows):
-        at_row = loss_at(rows)
-        enters = _bisect(lambda t: at_row(t) <= rules.tolerance, len(rows), steps,
-                         near(rows, rules.tolerance / start[rows]))
-        end = enters + verdicts._window(enters) - 1
-        converged = end < steps
-        half = (steps + 1) // 2
-        at = torch.tensor([half - 1, *range(max(0, steps - REPEATS - 2), steps)], dtype=torch.float64)
-        looked_at = at_row(at.unsqueeze(1))  # (1 + tail, rows)
-        middle, tail, last = looked_at[0], looked_at[1:], looked_at[-1]
-        moving = (last <= rules.tolerance) | ((last < middle - rules.slack * middle.abs()) & ~verdicts.repeating(tail))
-        found.converged[rows] = converged
-        found.settled[rows] = torch.where(converged, enters, steps)
-        found.decided_conv[rows] = torch.where(converged, end, steps)
-        found.moving[rows] = ~converged & moving
-    grows = torch.isfinite(start) & (start > rules.tolerance) & (factor.abs() > 1)
-    passes = torch.full((runs,), steps - 1, dtype=torch.long)
-    if bool(grows.any()):
-        rows = grows.nonzero().flatten()
-        limit, at_row = rules.diverge_factor * start[rows], loss_at(rows)
-        passes[rows] = _bisect(lambda t: ~(at_row(t) <= limit), len(rows), steps,
-                               near(rows, torch.full_like(limit, rules.diverge_factor))).clamp(max=steps - 1)
+        first, base = start[rows], factor[rows]
+        near = _meets(base, rules.tolerance / first, steps)
+        monotone.falling(found, rows, _loss_at(first, base), near, rules)
+    passes = _passes(start, factor, steps, rules)
     rest = (~falls).nonzero().flatten()
-    quick = passes[rest] < verdicts._WINDOW
+    quick = passes[rest] < verdicts.FIRST_LOOK  # the judge's first look decides these: write them down apart
     for group in (rest[quick], rest[~quick]):
         if len(group):
             t = games.t[:int(passes[group].max()) + 1]
-            loss, lost_at = _scaled(start[group], biggest[group], _power(factor[group].unsqueeze(0), t))
+            loss, lost_at = _scaled(start[group], games.e0[group].abs().amax(1), _power(factor[group].unsqueeze(0), t))
             verdicts.merge(found, group, verdicts.judge(loss, torch.full((len(group),), len(t)), lost_at, rules))
     return shared, {"rate": factor.abs().tolist()}, found
 
 
-def _bisect(holds: Callable[[Tensor], Tensor], runs: int, steps: int, near: Tensor) -> Tensor:
-    """Per run, the first attempt t in [0, steps) at which `holds(t)` (runs,) is true, or `steps`:
-    `holds` must stay true once it is. `near` (runs,), a guess at the answer, is tried first with its
-    two neighbours: when it is right to within one, no halving is needed."""
-    low = torch.zeros(runs, dtype=torch.long)
-    high = torch.full((runs,), steps, dtype=torch.long)
+def _passes(start: Tensor, factor: Tensor, steps: int, rules: verdicts.Rules) -> Tensor:
+    """Per run, the attempt by which a growing loss is past diverge_factor x its start, its reference
+    (or the last attempt): written down that far, it has diverged."""
+    grows = reference_candidate(start, rules.tolerance) & (factor.abs() > 1)
+    passes = torch.full((len(start),), steps - 1, dtype=torch.long)
+    if bool(grows.any()):
+        rows = grows.nonzero().flatten()
+        first, base = start[rows], factor[rows]
+        near = _meets(base, torch.full_like(first, rules.diverge_factor), steps)
+        passes[rows] = monotone.first_past(_loss_at(first, base), first, len(rows), steps, near,
+                                           rules.diverge_factor).clamp(max=steps - 1)
+    return passes
 
-    def narrow(t: Tensor, live: Tensor) -> None:
-        nonlocal low, high
-        yes = holds(t.clamp(0, steps - 1)) & live
-        high = torch.where(yes, t, high)
-        low = torch.where(~yes & live, t + 1, low)
 
-    for t in (near, near - 1, near + 1):
-        inside = (t >= low) & (t < high)  # a probe outside what is left says nothing new
-        narrow(t.clamp(0, steps - 1), inside)
-    while bool((low < high).any()):
-        narrow(torch.div(low + high, 2, rounding_mode="floor"), low < high)
-    return low
+def _loss_at(start: Tensor, factor: Tensor) -> Callable[[Tensor], Tensor]:
+    """loss(1) factor^(2t) at 0-based attempts t."""
+    return lambda t: _loss_of(start, _power(factor, t.double()))
+
+
+def _meets(factor: Tensor, ratio: Tensor, steps: int) -> Tensor:
+    """Where loss(1) factor^(2t) meets loss(1) x ratio, in floating point: where a search starts."""
+    t = torch.log(ratio) / (2 * torch.log(factor.abs()))
+    return t.nan_to_num(nan=steps, posinf=steps, neginf=0).clamp(0, steps).ceil().long()
 
 
 def _scaled_losses(games: Games, p: Tensor) -> tuple[Tensor, Tensor]:
@@ -134,7 +109,7 @@ def _scaled_losses(games: Games, p: Tensor) -> tuple[Tensor, Tensor]:
 def _scaled(start: Tensor, biggest: Tensor, p: Tensor) -> tuple[Tensor, Tensor]:
     """loss(1) p(t)^2, and the attempt at which the largest error p(t) e(1) overflows."""
     lost = ~torch.isfinite(biggest * p) & (biggest > 0)
-    return _loss_of(start, p), verdicts._first(lost)
+    return _loss_of(start, p), verdicts.first(lost)
 
 
 def _loss_of(start: Tensor, p: Tensor) -> Tensor:

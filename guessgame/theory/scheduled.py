@@ -41,7 +41,7 @@ def predict(config: Config, errors: Tensor, lrs: Tensor, rules: verdicts.Rules) 
         values, shared, each = _l1(errors.double(), s, reduce)
     else:
         values, shared, each = _mse(errors.double(), s, 1.0 / scale, reduce)
-    lost_at = verdicts._first(~torch.isfinite(values))
+    lost_at = verdicts.first(~torch.isfinite(values))
     found = verdicts.judge(values, torch.full((runs,), values.shape[0]), lost_at, rules)
     outcome = verdicts.outcome(found)
     return [Theory(**shared, **{key: value[r] for key, value in each.items()}, predicted=outcome.status[r],

@@ -8,8 +8,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from guessgame.viz.path import WIDTH_PATH, clipped_paths, draw_landscape
-from guessgame.viz.style import FEW, TITLE_PAD, as_run, figure, legend_outside, margins, run_colors, run_name, title
+from guessgame.status import Status
+from guessgame.viz.frame import WIDTH_PATH, clipped_paths, draw_landscape
+from guessgame.viz.style import FEW, TITLE_PAD, figure, legend_outside, margins, run_colors, run_data, run_name, title
 
 GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
 
@@ -21,7 +22,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     dots and the attempt (blitting). A dot past the frame sits on its edge as a triangle, and the
     runs that left are listed with the attempt they left.
     """
-    run = as_run(source)
+    run = run_data(source)
     fig = figure(WIDTH_PATH, 5.6)
     fig.set_dpi(dpi)
     ax = fig.add_subplot()
@@ -106,8 +107,7 @@ def _frames(rows: int, most: int) -> np.ndarray:
 
 def _on_top_last(run) -> np.ndarray:
     """Runs in drawing order: those that leave first, the converged (often the many) last, on top."""
-    rank = {"diverged": 0, "unfinished": 1, "oscillating": 1, "converged": 2}
-    return np.argsort([rank[s] for s in run.status], kind="stable")
+    return np.argsort([Status(s).layer for s in run.status], kind="stable")
 
 
 def _place_dots(scene: _Scene, row: int) -> None:

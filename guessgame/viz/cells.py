@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 
 from guessgame.rundata import RunData
 from guessgame.status import Status
-from guessgame.viz.style import as_run, figure, legend_outside, margins, title
+from guessgame.viz.style import figure, legend_outside, margins, run_data, title
 
 _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
             "#7f7f7f", "#bcbd22")
@@ -26,70 +26,90 @@ _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#
 
 def cells_figure(source: Any) -> Figure:
     """Final loss against lr per cell (left), and the best lr of each cell's loss per attempt (right)."""
-    run = as_run(source)
-    labels = run.config.cell_labels()
+    run = run_data(source)
     fig = figure(14.0, 5.8)
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1]})
     final = np.array([s.final_loss for s in run.summary], dtype=float)
     diverged = np.array([s.status == Status.DIVERGED for s in run.summary])
     shown = final[np.isfinite(final) & (final > 0) & ~diverged]
-    top = float(shown.max()) * 10 if shown.size else 1.0
-    floor = float(shown.min()) / 10 if shown.size else 1e-12
+    # the left panel's losses: from a tenth of the lowest drawn to ten times the highest
+    bounds = (float(shown.min()) / 10 if shown.size else 1e-12, float(shown.max()) * 10 if shown.size else 1.0)
     handles, texts, drawn = [], [], False
-    for k, label in enumerate(labels):
+    for k, label in enumerate(run.config.cell_labels()):
         color = _PALETTE[k % len(_PALETTE)]
         members = np.flatnonzero(run.cells == k)
         if not members.size:
             continue
-        lrs, loss, lost = _per_lr(run, members, final, diverged)
-        overflowed = ~lost & np.isnan(loss)  # no finite final loss, yet not diverged: drawn hollow on the top edge
-        y = np.clip(np.where(lost | overflowed, top, loss), floor, top)
-        left.plot(lrs, y, "-", color=color, lw=1.8, alpha=0.85)
-        left.scatter(lrs[~lost & ~overflowed], y[~lost & ~overflowed], color=color, s=18, zorder=3)
-        left.scatter(lrs[lost], y[lost], color=color, marker="^", s=46, zorder=3, clip_on=False)
-        left.scatter(lrs[overflowed], y[overflowed], marker="^", s=46, zorder=3, clip_on=False,
-                     facecolors="none", edgecolors=color)
-        cliff = lrs[lost].min() if lost.any() else None
-        if cliff is not None:
-            left.axvline(cliff, color=color, ls=":", lw=1.4)
+        cliff, critical = _final_losses(left, run, members, (final, diverged), bounds, color)
         best = _best(run, members, final, diverged)
-        if best is not None:
-            curve = run.loss[:, best].copy()
-            curve[~np.isfinite(curve) | (curve <= 0)] = np.nan
-            right.plot(run.attempt, curve, color=color, lw=1.8)
-            drawn |= bool(np.isfinite(curve).any())
-        critical = next((run.summary[r].theory.critical_lr for r in members
-                         if run.summary[r].theory is not None and run.summary[r].theory.critical_lr), None)
-        if critical is not None:  # theory's cliff: a hollow diamond on the bottom edge
-            left.scatter([critical], [floor], marker="D", s=60, facecolors="none", edgecolors=color, lw=1.8,
-                         zorder=4, clip_on=False)
+        drawn |= best is not None and _best_curve(right, run, best, color)
         handles.append(Line2D([], [], color=color, lw=2.5))
         texts.append(f"{label}\n  cliff: " + (f"lr {cliff:.4g}" if cliff is not None else "none in this sweep")
                      + (f" (theory ◇ {critical:.4g})" if critical is not None else "")
                      + (f"; best lr {run.lr[best]:.4g}: {run.summary[best].status.value}" if best is not None else ""))
-    left.set_xscale("log")
-    left.set_yscale("log")
-    left.set_xlim(run.lr.min() / 1.3, run.lr.max() * 1.3)  # the lrs played, whether or not a loss is drawn
-    left.set_ylim(floor, top)
-    left.set_xlabel("learning rate (log scale)")
-    left.set_ylabel("final loss (▲ diverged, △ not finite, dotted: the cliff;\nexact zeros on the floor)")
-    left.grid(True, alpha=0.3)
-    left.set_title(title(run, "which tolerates the largest lr"), fontsize=11)
-    right.set_yscale("log")
-    if not drawn:  # no best run has a loss above 0 that the dtype could hold: nothing to draw on a log scale
-        right.set_ylim(floor, top)
-        right.text(0.5, 0.5, "no best run has a finite loss above 0 to draw", transform=right.transAxes,
-                   ha="center", va="center", color="0.4")
-    right.set_xlim(0.5 if len(run.attempt) == 1 else run.attempt[0], run.attempt[-1] + (len(run.attempt) == 1) / 2)
-    right.set_xlabel("attempt")
-    right.set_ylabel("loss, at each cell's best lr")
-    right.grid(True, alpha=0.3)
-    right.set_title("the best lr of each, attempt by attempt", fontsize=11)
+    _left_axes(left, run, bounds)
+    _right_axes(right, run, bounds, drawn)
     for ax in (left, right):
         _ticks_inside(ax)
-    legend = legend_outside(right, handles, texts)
-    margins(fig, left=1.1, bottom=0.7, wspace=1.0, legend=legend)
+    margins(fig, left=1.1, bottom=0.7, wspace=1.0, legend=legend_outside(right, handles, texts))
     return fig
+
+
+def _final_losses(ax, run: RunData, members: np.ndarray, ends, bounds: tuple[float, float], color):
+    """One cell's final loss against lr on `ax`: ▲ on the top edge where it diverged, △ where its loss
+    is not finite, its cliff dotted and theory's critical lr a hollow diamond on the bottom edge.
+    Returns the cliff and theory's critical lr (None where there is none)."""
+    final, diverged = ends
+    floor, top = bounds
+    lrs, loss, lost = _per_lr(run, members, final, diverged)
+    overflowed = ~lost & np.isnan(loss)  # no finite final loss, yet not diverged: drawn hollow on the top edge
+    y = np.clip(np.where(lost | overflowed, top, loss), floor, top)
+    ax.plot(lrs, y, "-", color=color, lw=1.8, alpha=0.85)
+    ax.scatter(lrs[~lost & ~overflowed], y[~lost & ~overflowed], color=color, s=18, zorder=3)
+    ax.scatter(lrs[lost], y[lost], color=color, marker="^", s=46, zorder=3, clip_on=False)
+    ax.scatter(lrs[overflowed], y[overflowed], marker="^", s=46, zorder=3, clip_on=False,
+               facecolors="none", edgecolors=color)
+    cliff = lrs[lost].min() if lost.any() else None
+    if cliff is not None:
+        ax.axvline(cliff, color=color, ls=":", lw=1.4)
+    critical = next((run.summary[r].theory.critical_lr for r in members
+                     if run.summary[r].theory is not None and run.summary[r].theory.critical_lr), None)
+    if critical is not None:  # theory's cliff: a hollow diamond on the bottom edge
+        ax.scatter([critical], [floor], marker="D", s=60, facecolors="none", edgecolors=color, lw=1.8,
+                   zorder=4, clip_on=False)
+    return cliff, critical
+
+
+def _best_curve(ax, run: RunData, best: int, color) -> bool:
+    """The best run's loss per attempt (what a log axis can show of it); whether any of it is drawn."""
+    curve = run.loss[:, best].copy()
+    curve[~np.isfinite(curve) | (curve <= 0)] = np.nan
+    ax.plot(run.attempt, curve, color=color, lw=1.8)
+    return bool(np.isfinite(curve).any())
+
+
+def _left_axes(ax, run: RunData, bounds: tuple[float, float]) -> None:
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(run.lr.min() / 1.3, run.lr.max() * 1.3)  # the lrs played, whether or not a loss is drawn
+    ax.set_ylim(*bounds)
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("final loss (▲ diverged, △ not finite, dotted: the cliff;\nexact zeros on the floor)")
+    ax.grid(True, alpha=0.3)
+    ax.set_title(title(run, "which tolerates the largest lr"), fontsize=11)
+
+
+def _right_axes(ax, run: RunData, bounds: tuple[float, float], drawn: bool) -> None:
+    ax.set_yscale("log")
+    if not drawn:  # no best run has a loss above 0 that the dtype could hold: nothing to draw on a log scale
+        ax.set_ylim(*bounds)
+        ax.text(0.5, 0.5, "no best run has a finite loss above 0 to draw", transform=ax.transAxes,
+                ha="center", va="center", color="0.4")
+    ax.set_xlim(0.5 if len(run.attempt) == 1 else run.attempt[0], run.attempt[-1] + (len(run.attempt) == 1) / 2)
+    ax.set_xlabel("attempt")
+    ax.set_ylabel("loss, at each cell's best lr")
+    ax.grid(True, alpha=0.3)
+    ax.set_title("the best lr of each, attempt by attempt", fontsize=11)
 
 
 def _per_lr(run: RunData, members: np.ndarray, final: np.ndarray, diverged: np.ndarray):

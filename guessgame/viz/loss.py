@@ -13,28 +13,26 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks, style
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, WIDTH, as_run, figure, legend_outside, margins,
-                                 run_colors, run_name, shared_theory, side, title)
+from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, WIDTH, figure, legend_outside, margins, run_colors,
+                                 run_data, run_name, shared_theory, side, title)
 from guessgame.viz.story import story
 
 
-
-def loss_figure(source: Any) -> Figure:
+def loss_figure(source: Any, ax=None) -> Figure:
     """Loss against attempt, one line per run (log scale; symlog or linear once a loss goes negative).
 
     Values past the view (a diverging run, inf, nan) run to its edge and are marked there; exact
     zeros sit on a floor below the data, labelled `0 (exact)`; ✕ marks the attempt a run diverged.
+    With `ax` (a matplotlib Axes), drawn into it and its figure returned, laid out as it was (and
+    without the close-up panel a figure of its own gets when runs leave early).
     """
-    run = as_run(source)
+    run = run_data(source)
     live = marks.alive(run)
     view = loss_view(run)
     drawn = marks.trace(view, run.attempt, run.loss, live)
-    near = _close_up(run, drawn, live)
-    fig = figure(WIDTH + (3.0 if near else 0.0))
-    if near:  # a second panel: the first attempts, where runs left while the others go on for long
-        ax, close = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [2.2, 1]})
-    else:
-        ax, close = fig.add_subplot(), None
+    new = ax is None
+    near = _close_up(run, drawn, live) if new else None
+    fig, ax, close = _axes(ax, near)
     colors = run_colors(run)
     exits = _panel(ax, run, view, drawn, colors)
     marks.zoom(ax, run, drawn.points, live)
@@ -49,8 +47,20 @@ def loss_figure(source: Any) -> Figure:
     texts = _legend(close or ax, run, colors, exits, view,
                     marks.same_series(drawn.points, list(range(run.runs)), 2e-3 * np.ptp(view.limits))
                     if run.runs <= FEW else [])
-    margins(fig, left=1.15, wspace=0.3, legend=texts)
+    if new:
+        margins(fig, left=1.15, wspace=0.3, legend=texts)
     return fig
+
+
+def _axes(ax, near: int | None):
+    """The figure, its main Axes and the close-up's (None without one): `ax` and its figure when given."""
+    if ax is not None:
+        return ax.figure, ax, None
+    fig = figure(WIDTH + (3.0 if near else 0.0))
+    if near:  # a second panel: the first attempts, where runs left while the others go on for long
+        main, close = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [2.2, 1]})
+        return fig, main, close
+    return fig, fig.add_subplot(), None
 
 
 def _panel(ax, run: RunData, view: View, drawn: marks.Trace, colors) -> list[marks.Exit]:

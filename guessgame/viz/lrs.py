@@ -14,37 +14,50 @@ from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
 from guessgame.viz.labels import place_labels
-from guessgame.viz.style import (STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins, shared_theory,
+from guessgame.viz.style import (STATUS_COLORS, TITLE_PAD, figure, legend_outside, margins, run_data, shared_theory,
                                  title)
 
 SLOTS = 12  # up to this many learning rates: one evenly spaced, labelled column each
 
 
-def lr_figure(source: Any) -> Figure:
+def lr_figure(source: Any, ax=None) -> Figure:
     """Final loss (top) and the attempt each run converged or diverged (bottom) against lr.
 
     Statuses are coloured; theory's critical and best lr are marked. Up to 12 learning rates get a
-    column each, labelled with the numbers; more share a log axis.
+    column each, labelled with the numbers; more share a log axis. With `ax` (a matplotlib Axes),
+    the final losses alone are drawn into it and its figure returned, laid out as it was.
     """
-    run = as_run(source)
-    fig = figure(WIDTH_LR, 7.2 if len(np.unique(run.lr)) > 4 else 5.6)
-    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    x, where = _positions(run, top, bottom)
+    run = run_data(source)
+    fig, panels = _axes(ax, run)
+    top, bottom = panels[0], (panels[1] if len(panels) > 1 else None)
+    x, where = _positions(run, panels)
     final = np.array([s.final_loss for s in run.summary], dtype=float)
     view = _final_view(run, final)
     view.apply(top)
-    labels = {top: _final_loss(top, run, x, final, view), bottom: _attempts(bottom, run, x)}
-    _theory(top, bottom, run, where)
+    labels = {top: _final_loss(top, run, x, final, view)}
+    if bottom is not None:
+        labels[bottom] = _attempts(bottom, run, x)
+        bottom.grid(True, alpha=0.3)
+    _theory(panels, run, where)
     top.set_ylabel("final loss")
     top.grid(True, alpha=0.3)
-    bottom.grid(True, alpha=0.3)
     top.set_title(title(run, "learning rates compared"), fontsize=11, pad=TITLE_PAD)
     sides = set(marks.sides(view, final[:, None])[:, 0].tolist())
-    margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend_outside(top, *_legend(run, where, sides)))
-    _stagger_if_crowded(fig, bottom)
-    for ax, wanted in labels.items():  # once the layout is fixed: labels placed clear of each other
-        place_labels(fig, ax, wanted)
+    legend = legend_outside(top, *_legend(run, where, sides, attempts=bottom is not None))
+    if ax is None:
+        margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend)
+        _stagger_if_crowded(fig, bottom)
+    for panel, wanted in labels.items():  # once the layout is fixed: labels placed clear of each other
+        place_labels(fig, panel, wanted)
     return fig
+
+
+def _axes(ax, run: RunData) -> tuple[Figure, list]:
+    """The figure and its panels, final loss above attempts; `ax` alone (no attempts panel) when given."""
+    if ax is not None:
+        return ax.figure, [ax]
+    fig = figure(WIDTH_LR, 7.2 if len(np.unique(run.lr)) > 4 else 5.6)
+    return fig, list(fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]}))
 
 
 def _stagger_if_crowded(fig, bottom) -> None:
@@ -70,9 +83,11 @@ def _stagger_if_crowded(fig, bottom) -> None:
 WIDTH_LR = 9.5
 
 
-def _positions(run: RunData, top, bottom):
-    """x of each run, and a function placing any lr on that axis (None if outside the columns)."""
+def _positions(run: RunData, panels: list):
+    """x of each run, and a function placing any lr on that axis (None if outside the columns); the
+    lrs are labelled on the lowest of the panels."""
     lrs = np.unique(run.lr)
+    bottom = panels[-1]
     if len(lrs) <= SLOTS:
         slot = {lr: i for i, lr in enumerate(lrs)}
         x = np.array([slot[lr] for lr in run.lr], dtype=float)
@@ -89,7 +104,7 @@ def _positions(run: RunData, top, bottom):
             return float(np.interp(np.log10(lr), logs, np.arange(len(lrs))))
 
         return x, where
-    for ax in (top, bottom):
+    for ax in panels:
         ax.set_xscale("log")
     bottom.set_xlabel("learning rate (log scale)")
     return run.lr.copy(), lambda lr: lr if lrs[0] <= lr <= lrs[-1] else None
@@ -99,7 +114,7 @@ def _final_view(run: RunData, final: np.ndarray) -> View:
     """From the final losses of the runs that did not diverge, and every run's first loss; a diverged
     run's final loss too while it is within a thousand times their scale (the bad loss's modest fall),
     not a blow-up that would flatten the rest."""
-    diverged = np.array([s == "diverged" for s in run.status])
+    diverged = np.array([s == Status.DIVERGED for s in run.status])
     first = run.loss[0] if run.attempt.size else np.array([])
     core = np.concatenate([final[~diverged], first])
     core = core[np.isfinite(core)]
@@ -172,17 +187,18 @@ def _attempts(ax, run: RunData, x: np.ndarray) -> list[tuple]:
     return wanted
 
 
-def _theory(top, bottom, run: RunData, where) -> None:
+def _theory(panels: list, run: RunData, where) -> None:
+    """Theory's critical and best lr, a vertical line across every panel."""
     theory = shared_theory(run)
     for key, style, color in (("critical_lr", "--", "#d62728"), ("best_lr", ":", "#2a9d3f")):
         value = getattr(theory, key)
         at = where(value) if value else None
         if at is not None:
-            for ax in (top, bottom):
+            for ax in panels:
                 ax.axvline(at, color=color, ls=style, lw=1.4, zorder=1)
 
 
-def _legend(run: RunData, where, sides: set[int]) -> tuple[list, list[str]]:
+def _legend(run: RunData, where, sides: set[int], attempts: bool) -> tuple[list, list[str]]:
     handles, labels = [], []
     for status, color in STATUS_COLORS.items():
         count = run.status.count(status)
@@ -207,6 +223,7 @@ def _legend(run: RunData, where, sides: set[int]) -> tuple[list, list[str]]:
                 "\n(left of these lrs)" if value < lrs[0] else "\n(right of these lrs)"
                 if value > lrs[-1] else "\n(one column; not drawn)")
             labels.append(f"theory: {name} lr = {value:.4g}{off}")
-    handles.append(Line2D([], [], color="gray", ls="--", lw=1))
-    labels.append("attempts run (bottom)")
+    if attempts:
+        handles.append(Line2D([], [], color="gray", ls="--", lw=1))
+        labels.append("attempts run (bottom)")
     return handles, labels

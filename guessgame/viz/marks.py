@@ -153,12 +153,6 @@ def _exits(view: View, values, live, inside, seen, end, u) -> list[Exit]:
     return sorted(exits, key=lambda e: (e.row, e.series))
 
 
-def first_overflow(values: np.ndarray, live: np.ndarray) -> list[int | None]:
-    """Per series, the first row whose value is inf or nan while the run was playing."""
-    bad = live & ~np.isfinite(values)
-    return [int(np.argmax(bad[:, c])) if bad[:, c].any() else None for c in range(values.shape[1])]
-
-
 def lines(ax, trace: Trace, colors, *, lw: float = 1.6, alpha: float = 1.0, zorder: float = 2,
           columns: list[int] | None = None, ls: str = "-") -> LineCollection:
     """Every series (or those in `columns`) as one LineCollection; long logs of many runs are thinned."""

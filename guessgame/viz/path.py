@@ -6,67 +6,38 @@ that escapes is drawn to the frame's edge, with an arrow and the attempt it left
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from guessgame.rundata import RunData
+from guessgame.status import Status
 from guessgame.viz import marks
-from guessgame.viz.axis import View, choose
-from guessgame.viz.errors import ErrorSpace, ends, error_space, landscape
-from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins, run_colors,
-                                 run_name, title)
+from guessgame.viz.errorspace import ends
+from guessgame.viz.frame import (WIDTH_PATH, Frame, clipped_paths, crossings, draw_landscape, inside_frame, to_axis,
+                                 unit)
+from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, drawn_into, legend_outside, margins, run_colors,
+                                 run_data, run_name, title)
 from guessgame.viz.story import story
 
 DOTS = 20_000  # more logged guesses than this: lines only
 PATHS = 25  # at most this many paths of each status
 
 
-class Frame(NamedTuple):
-    space: ErrorSpace
-    vx: View
-    vy: View
-    live: np.ndarray  # (rows, runs)
+def path_figure(source: Any, ax=None) -> Figure:
+    """Each run's logged guesses as (error, loss) over the loss landscape; the answer at error 0.
 
-
-def frame(run: RunData) -> Frame:
-    """The views: x from the answer, the approaching runs and every start; y from their losses and the curve."""
-    space = error_space(run)
-    live = marks.alive(run)
-    need = marks.needed(run, run.loss, growth=False) & np.isfinite(space.x)
-    need[0] |= live[0] & np.isfinite(space.x[0]) & np.isfinite(run.loss[0])
-    settled = [r for r in marks.unlogged_ends(run) if run.summary[r].status != "diverged"]
-    end_x, end_loss = ends(run, settled)  # where a stopped run ended, when the log did not keep it
-    xs = np.concatenate([space.x[need], end_x, [0.0]])
-    rest = live & ~need
-    vx = choose(xs, kind="value", base=float(np.abs(xs[np.isfinite(xs)]).max()) or 1.0, room=_room(xs, space.x[rest]))
-    grid = np.linspace(vx.low, vx.high, 401)
-    ys = np.concatenate([run.loss[need], end_loss, landscape(run, grid)])
-    ys = ys[np.isfinite(ys)]
-    vy = choose(ys, kind="value", base=float(np.abs(ys).max(initial=0)) or 1.0, room=_room(ys, run.loss[rest]))
-    return Frame(space, vx, vy, live)
-
-
-def _room(core: np.ndarray, rest: np.ndarray) -> tuple[bool, bool]:
-    """Room on the side where runs leave: (below, above)."""
-    if not core.size:
-        return False, False
-    with np.errstate(invalid="ignore"):
-        return bool((rest < core.min()).any()), bool((np.isnan(rest) | (rest > core.max())).any())
-
-
-def path_figure(source: Any) -> Figure:
-    """Each run's logged guesses as (error, loss) over the loss landscape; the answer at error 0."""
-    run = as_run(source)
-    fig = figure(WIDTH_PATH, 6.0)
-    ax = fig.add_subplot()
+    With `ax` (a matplotlib Axes), drawn into it and its figure returned, laid out as it was.
+    """
+    run = run_data(source)
+    fig, ax, new = drawn_into(ax, WIDTH_PATH, 6.0)
     f = draw_landscape(ax, run)
     colors = run_colors(run)
     verts, exits = clipped_paths(f, run.loss)
     _lines(ax, verts, colors, run.status)
-    inside = _inside(f, f.space.x, run.loss)
+    inside = inside_frame(f, f.space.x, run.loss)
     if inside.sum() <= DOTS:
         rows, cols = np.nonzero(inside)
         ax.scatter(f.vx.place(f.space.x[rows, cols]), f.vy.place(run.loss[rows, cols]), s=14 if run.runs <= FEW else 4,
@@ -75,86 +46,10 @@ def path_figure(source: Any) -> Figure:
     _exits(ax, run, f, exits, colors)
     _starts(ax, run, f)
     ax.set_title(title(run, "the guesses over the loss, in error space"), fontsize=11, pad=TITLE_PAD)
-    margins(fig, left=1.2, bottom=0.75, legend=legend_outside(ax, *_legend(run, f, colors)))
+    legend = legend_outside(ax, *_legend(run, f, colors))
+    if new:
+        margins(fig, left=1.2, bottom=0.75, legend=legend)
     return fig
-
-
-WIDTH_PATH = 9.5
-
-
-def draw_landscape(ax, run: RunData) -> Frame:
-    """The frame's views on `ax`, the landscape curve, the answer line and the axis labels."""
-    f = frame(run)
-    f.vx.apply(ax, "x")
-    f.vy.apply(ax, "y")
-    grid = np.linspace(f.vx.low, f.vx.high, 801)
-    curve = landscape(run, grid)
-    drawn = marks.trace(f.vy, f.vx.place(grid), curve[:, None], np.ones((len(grid), 1), bool))
-    ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color="black", lw=1.4, zorder=2)
-    ax.axvline(float(f.vx.place(0.0)), color="black", ls="--", lw=1, zorder=1)
-    ax.set_xlabel(f.space.label)
-    ax.set_ylabel("loss of each logged guess")
-    ax.grid(True, alpha=0.3)
-    return f
-
-
-def _inside(f: Frame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return f.live & f.vx.contains(x) & f.vy.contains(y)
-
-
-def clipped_paths(f: Frame, loss: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, float, float]]]:
-    """(3 x rows, runs, 2) vertices in axis coordinates, gaps as NaN, and the exits (run, row, x, y).
-
-    Each row gets three slots: where the segment from the previous row ends, the point itself, and
-    where the segment to the next row starts. A segment between a point inside and one outside
-    ends where it crosses the frame; segments between two points outside are gaps.
-    """
-    px, py = _unit(f.vx, f.space.x), _unit(f.vy, loss)
-    inside = _inside(f, f.space.x, loss)
-    point = np.stack([px, py], axis=-1)
-    cross = _crossings(point[:-1], point[1:], inside[:-1], inside[1:])  # (rows-1, runs, 2)
-    cross[~(f.live[:-1] & f.live[1:])] = np.nan  # a run that stopped early just ends
-    nan = np.full_like(point[:1], np.nan)
-    into = np.where(inside[..., None], point, np.concatenate([nan, cross]))
-    out = np.where(inside[..., None], point, np.concatenate([cross, nan]))
-    mid = np.where(inside[..., None], point, np.nan)
-    verts = np.stack([into, mid, out], axis=1).reshape(-1, point.shape[1], 2)
-    leave = inside[:-1] & ~inside[1:] & f.live[1:] & np.isfinite(cross[..., 0])
-    exits = [(int(c), int(k) + 1, *cross[k, c]) for k, c in zip(*np.nonzero(leave))]
-    return _to_axis(f, verts), [(r, k, *_to_axis(f, np.array([[x, y]]))[0]) for r, k, x, y in exits]
-
-
-def _unit(view: View, values: np.ndarray) -> np.ndarray:
-    """Values in frame units: 0 .. 1 inside the view; far outside clipped to ±1e6, nan kept."""
-    lo, hi = view.limits
-    with np.errstate(over="ignore", invalid="ignore"):
-        u = (view.u(np.clip(values, -1e300, 1e300)) - lo) / (hi - lo)
-    return np.where(np.isnan(values), np.nan, np.clip(u, -1e6, 1e6))
-
-
-def _to_axis(f: Frame, verts: np.ndarray) -> np.ndarray:
-    (x0, x1), (y0, y1) = f.vx.limits, f.vy.limits
-    return np.stack([x0 + verts[..., 0] * (x1 - x0), y0 + verts[..., 1] * (y1 - y0)], axis=-1)
-
-
-def _crossings(p: np.ndarray, q: np.ndarray, p_in: np.ndarray, q_in: np.ndarray) -> np.ndarray:
-    """Where the segment p-q crosses the unit frame, for pairs with exactly one end inside."""
-    one = p_in != q_in
-    a = np.where(p_in[..., None], p, q)  # the end inside
-    b = np.where(p_in[..., None], q, p)
-    b = np.where(np.isnan(b[..., 1:2]), np.stack([a[..., 0], np.full(a.shape[:-1], 1e6)], -1), b)
-    b[..., 0] = np.where(np.isnan(b[..., 0]), a[..., 0], b[..., 0])
-    d = b - a
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(d > 0, (1 - a) / d, np.where(d < 0, -a / d, np.inf)).min(axis=-1)
-    t = np.clip(np.where(np.isfinite(t), t, 0), 0, 1)
-    cross = a + t[..., None] * d
-    # an end at an infinite (or overflowing) loss with a known error: leave through the top or bottom
-    # above that error (clamped to the frame), not straight up from the point inside
-    endless = (np.abs(b[..., 1]) >= 1e6) & np.isfinite(b[..., 0]) & (np.abs(b[..., 0]) < 1e6)
-    edge = np.stack([np.clip(b[..., 0], 0, 1), np.where(b[..., 1] > 0, 1.0, 0.0)], -1)
-    cross = np.where(endless[..., None], edge, cross)
-    return np.where(one[..., None], cross, np.nan)
 
 
 def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:
@@ -168,12 +63,13 @@ def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:
         verts = verts.reshape(rows, 3, runs, 2)[keep].reshape(-1, runs, 2)
     # bottom to top: the runs that leave (the widest paths), those still moving or bouncing, the
     # converged (the shortest paths, often the many)
-    for names in (("diverged",), ("unfinished", "oscillating"), ("converged",)):
+    for layer in sorted({status.layer for status in Status}):
+        names = tuple(status for status in Status if status.layer == layer)
         chosen = drawn_paths(statuses, names)
         if chosen.size:
             ax.add_collection(LineCollection([verts[:, r] for r in chosen], colors=[colors[r] for r in chosen],
                                              zorder=3, linewidths=1.2 if runs <= FEW else 0.8,
-                                             alpha=0.5 if names == ("diverged",) and runs > FEW else 0.9),
+                                             alpha=0.5 if Status.DIVERGED in names and runs > FEW else 0.9),
                               autolim=False)
 
 
@@ -199,11 +95,11 @@ def _ends(ax, run: RunData, f: Frame, colors) -> list[tuple[int, int, float, flo
     px = np.stack([f.space.x[rows, runs], x])  # (2, runs): last kept, end
     py = np.stack([run.loss[rows, runs], loss])
     inside = f.vx.contains(px) & f.vy.contains(py)
-    point = np.stack([_unit(f.vx, px), _unit(f.vy, py)], axis=-1)
-    cross = _crossings(point[:1], point[1:], inside[:1], inside[1:])[0]
+    point = np.stack([unit(f.vx, px), unit(f.vy, py)], axis=-1)
+    cross = crossings(point[:1], point[1:], inside[:1], inside[1:])[0]
     a = np.where(inside[0][:, None], point[0], cross)
     b = np.where(inside[1][:, None], point[1], cross)
-    segments = _to_axis(f, np.stack([a, b], axis=1))
+    segments = to_axis(f, np.stack([a, b], axis=1))
     ax.add_collection(LineCollection(list(segments), colors=[colors[r] for r in runs], linestyles=":", lw=1.4,
                                      zorder=3), autolim=False)
     if inside[1].any():

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from guessgame.status import Status
-from guessgame.viz.style import STATUS_COLORS, WIDTH, as_run, figure, legend_outside, margins, shared_theory, title
+from guessgame.viz.style import STATUS_COLORS, WIDTH, figure, legend_outside, margins, run_data, shared_theory, title
 
 
 def score_figure(source: Any) -> Figure:
@@ -19,7 +19,7 @@ def score_figure(source: Any) -> Figure:
     """
     from guessgame.score import scores
 
-    run = as_run(source)
+    run = run_data(source)
     table = sorted(scores(run.summary), key=lambda s: (s.cell, s.lr))  # a grid: each cell's lrs in turn
     lrs = np.array([s.lr for s in table])
     cells = run.config.cell_labels() if run.config.grid else None

@@ -26,8 +26,9 @@ FEW = 8  # up to this many runs: one legend entry per run
 TITLE_PAD = 12  # points between an axes and its title: room for a ▲ on the top edge
 
 
-def as_run(source: Any) -> RunData:
-    """A `RunData` from a `Result` or a `RunData` (`guessgame.plots` reads run folders too)."""
+def run_data(source: Any) -> RunData:
+    """The `RunData` of a `Result`, or a `RunData` as it is: every figure takes either (`plots.as_run`
+    also reads a run folder)."""
     return source if isinstance(source, RunData) else RunData.from_result(source)
 
 
@@ -35,6 +36,16 @@ def figure(width: float = WIDTH, height: float = 5.4) -> Figure:
     """A figure at least 1200 px wide at DPI. Its layout is set by `margins` (fixed, in inches):
     measuring every text as constrained layout does costs three times the drawing itself."""
     return Figure(figsize=(max(width, 1200 / DPI), height), dpi=DPI)
+
+
+def drawn_into(ax, width: float = WIDTH, height: float = 5.4) -> tuple[Figure, Any, bool]:
+    """The figure to draw in, its one Axes, and whether the figure is new: `ax` and the figure it is
+    in when one is given (matplotlib's convention: its layout and size stay the caller's), else a new
+    figure of this size with one Axes."""
+    if ax is not None:
+        return ax.figure, ax, False
+    fig = figure(width, height)
+    return fig, fig.add_subplot(), True
 
 
 def text_width(lines: list[str], points: float = 8.5) -> float:

@@ -18,8 +18,8 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
-from guessgame.viz.style import (STATUS_COLORS, TITLE_PAD, as_run, figure, legend_outside, margins, pick_runs, run_name,
-                                 side, title)
+from guessgame.viz.style import (STATUS_COLORS, TITLE_PAD, figure, legend_outside, margins, pick_runs, run_data,
+                                 run_name, side, title)
 
 SHOWN_ELEMENTS = 6
 PANELS = 6
@@ -27,7 +27,7 @@ PANELS = 6
 
 def trajectory_figure(source: Any) -> Figure:
     """Each shown element of the guess against attempt, one panel per shown run, the answer dashed."""
-    run = as_run(source)
+    run = run_data(source)
     picked = pick_runs(run, PANELS)
     n = run.guess.shape[2]
     elements = list(range(min(n, SHOWN_ELEMENTS)))
@@ -82,46 +82,65 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
     """Draw one run; returns the lines its title takes."""
     values = _series(run, r, elements, scale)
     live = np.repeat(marks.alive(run)[:, [r]], len(elements), axis=1)
-    need = np.repeat(marks.needed(run, run.loss)[:, [r]], len(elements), axis=1) & np.isfinite(values)
     targets = run.answer[r, elements] if scale is None else np.zeros(len(elements))
-    core = np.concatenate([values[need], targets])
-    rest = values[live & ~need]
-    with np.errstate(invalid="ignore"):
-        room = (bool((rest < core.min()).any()), bool((np.isnan(rest) | (rest > core.max())).any()))
-    base = max(float(np.abs(targets).max()), float(np.abs(values[0][np.isfinite(values[0])]).max(initial=0)), 1e-300)
-    view = choose(core, kind="value", base=base, room=room)
+    view, core = _view(run, r, values, live, targets)
     view.apply(ax)
-    cycle = colormaps["tab10"]
     traced = marks.trace(view, run.attempt, values, live)
-    shown, exits = traced.points, traced.exits
-    groups = marks.same_series(shown, list(range(len(elements))), 2e-3 * (view.limits[1] - view.limits[0]))
+    groups = marks.same_series(traced.points, list(range(len(elements))), 2e-3 * (view.limits[1] - view.limits[0]))
     groups = marks.split_unequal(groups, values, 2e-3 * float(np.ptp(core)) if core.size else 0.0)
-    firsts = [g[0] for g in groups]
-    colors = [cycle(i % 10) for i in range(len(elements))]
-    marks.lines(ax, traced, [colors[i] for i in firsts], lw=1.6, columns=firsts)
-    if r in marks.unlogged_ends(run):
-        _end(ax, run, r, view, (values[marks.last_row(run, r)], _series(run, r, elements, scale, final=True)), colors)
-    if len(run.attempt) <= 60:  # few attempts: each one a dot
-        for i in firsts:
-            ax.plot(run.attempt, shown[:, i], "o", ms=2.5, color=colors[i], zorder=3)
-    marks.edge_marks(ax, view, run.attempt, [e for e in exits if e.series in firsts], colors, size=40)
+    colors = [colormaps["tab10"](i % 10) for i in range(len(elements))]
+    ends = ((values[marks.last_row(run, r)], _series(run, r, elements, scale, final=True))
+            if r in marks.unlogged_ends(run) else None)
+    _lines(ax, run, r, view, traced, [g[0] for g in groups], colors, ends)
     for i, target in enumerate(targets):
         if i == 0 or target not in targets[:i]:
             ax.axhline(float(view.place(target)), ls=(0, (5, 3)), lw=1.2, color=colors[i] if scale is None
                        else "black", alpha=0.9, zorder=1.8)
     _events(ax, run, r)
-    marks.zoom(ax, run, shown, live, who="the run")
+    marks.zoom(ax, run, traced.points, live, who="the run")
+    note = _note(run, elements, groups, values, live, targets)
     info = run.summary[r]
-    name = [f"guess{_element(run.shape, e)}" for e in elements]
-    drawn = (live & np.isfinite(values)).sum(axis=0)  # a single point is no line to share
-    notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1 and drawn[g[0]] > 1]
-    notes += [f"{name[i]} stays on its answer" for i in firsts if (values[:, i][live[:, i]] == targets[i]).all()]
-    note = textwrap.fill("; ".join(notes), 36) if notes else ""
     ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info.status.value}" + ("\n" + note if note else ""),
                  color=STATUS_COLORS[info.status], fontsize=10, pad=TITLE_PAD)
     ax.set_ylabel("guess" if scale is None else "(guess − answer) ÷ start")
     ax.grid(True, alpha=0.3)
     return 1 + (note.count("\n") + 1 if note else 0)
+
+
+def _view(run: RunData, r: int, values: np.ndarray, live: np.ndarray, targets: np.ndarray):
+    """The panel's view, from the answers and the values a reader needs (see `marks.needed`), with
+    room on the side where the run leaves; and those values."""
+    need = np.repeat(marks.needed(run, run.loss)[:, [r]], values.shape[1], axis=1) & np.isfinite(values)
+    core = np.concatenate([values[need], targets])
+    rest = values[live & ~need]
+    with np.errstate(invalid="ignore"):
+        room = (bool((rest < core.min()).any()), bool((np.isnan(rest) | (rest > core.max())).any()))
+    base = max(float(np.abs(targets).max()), float(np.abs(values[0][np.isfinite(values[0])]).max(initial=0)), 1e-300)
+    return choose(core, kind="value", base=base, room=room), core
+
+
+def _lines(ax, run: RunData, r: int, view, traced: marks.Trace, firsts: list[int], colors, ends) -> None:
+    """One line per group of elements drawn on top of each other (`firsts`: the first of each), the
+    way to where the run ended (`ends`, see `_end`), a dot per attempt when there are few, and the
+    edge marks."""
+    marks.lines(ax, traced, [colors[i] for i in firsts], lw=1.6, columns=firsts)
+    if ends is not None:
+        _end(ax, run, r, view, ends, colors)
+    if len(run.attempt) <= 60:  # few attempts: each one a dot
+        for i in firsts:
+            ax.plot(run.attempt, traced.points[:, i], "o", ms=2.5, color=colors[i], zorder=3)
+    marks.edge_marks(ax, view, run.attempt, [e for e in traced.exits if e.series in firsts], colors, size=40)
+
+
+def _note(run: RunData, elements: list[int], groups: list[list[int]], values: np.ndarray, live: np.ndarray,
+          targets: np.ndarray) -> str:
+    """The words under a panel's title: which elements share one line, which stay on their answer."""
+    name = [f"guess{_element(run.shape, e)}" for e in elements]
+    drawn = (live & np.isfinite(values)).sum(axis=0)  # a single point is no line to share
+    notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1 and drawn[g[0]] > 1]
+    notes += [f"{name[i]} stays on its answer" for i in (g[0] for g in groups)
+              if (values[:, i][live[:, i]] == targets[i]).all()]
+    return textwrap.fill("; ".join(notes), 36) if notes else ""
 
 
 def _end(ax, run: RunData, r: int, view, rows: tuple[np.ndarray, np.ndarray], colors) -> None:

@@ -1,0 +1,65 @@
+"""Every attempt kept and none stopping early: each attempt's update writes straight into the log.
+
+The same updates as the notebook's loop (`loop._play`), arranged so that an attempt costs little more
+than its arithmetic: nothing is looked up or made per attempt, and the losses are computed from the
+logged guesses afterwards (an inner reduction per attempt costs more than the whole update).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from guessgame import interrupts, optimizers
+from guessgame.config import Config
+from guessgame.engine.log import Log
+from guessgame.engine.storage import Storage
+from guessgame.losses import batched
+
+Progress = Callable[[int, int], None]
+
+
+def play(config: Config, log: Log, optimizer: optimizers.Optimizer, loss_fn: batched.Bound,
+         progress: Progress | None) -> tuple[Tensor, bool]:
+    """The attempts in the log's direct storage; the last guess, and whether Ctrl-C cut them short."""
+    if log.storage in (Storage.GUESSES, Storage.GUESSES_BY_COLUMN):
+        return _play_guesses(config, log, optimizer.stepping(loss_fn.at), progress)
+    return _play_direct(config, log, optimizer, loss_fn, progress)
+
+
+def _play_guesses(config: Config, log: Log, step_of: Callable[[Tensor], Tensor],
+                  progress: Progress | None) -> tuple[Tensor, bool]:
+    """Plain SGD with every attempt kept: each attempt is the bare update, its next guess written
+    straight into its row of the log, and nothing else."""
+    guesses = log.guess
+    guess = guesses[0]
+    for t in range(1, config.attempts + 1):
+        after = guesses[t]
+        torch.sub(guess, step_of(guess), out=after)
+        guess = after
+        log.done = t
+        if progress is not None:
+            progress(t, config.attempts)
+        if t < config.attempts and interrupts.requested():
+            return log.final(guess), True
+    return log.final(guess), False
+
+
+def _play_direct(config: Config, log: Log, optimizer: optimizers.Optimizer, loss_fn: batched.Bound,
+                 progress: Progress | None) -> tuple[Tensor, bool]:
+    """Every attempt kept and no early stop: each attempt writes its gradient, step and next guess
+    (or, for plain SGD, its next guess only) straight into its slots of the log; the losses are
+    computed from the log afterwards."""
+    guess = log.start
+    state = optimizer.init(guess)
+    for t in range(1, config.attempts + 1):
+        slots = log.slots(t)
+        new_guess, step, state = optimizer.update(loss_fn.grad(guess, out=slots.grad), guess, state, out=slots)
+        guess = log.keep(t, slots, step, new_guess)
+        if progress is not None:
+            progress(t, config.attempts)
+        if t < config.attempts and interrupts.requested():
+            return log.final(guess), True
+    return log.final(guess), False

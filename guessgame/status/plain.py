@@ -1,0 +1,112 @@
+"""Every rule of `rules`, at every attempt of every run: the reference reading of losses (attempts,
+runs) that the quick paths (`quick`), the tracker and theory's shortcut are proven against."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from guessgame.status import rules as rule
+from guessgame.status.found import Found, first
+from guessgame.status.rules import GROWING_FOR, Rules
+
+
+def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, verdicts_only: bool = False) -> Found:
+    """The verdicts of runs from their losses (attempts, runs).
+
+    `attempts_run` (runs,) is how many attempts each run played; `lost_at` (runs,) the 0-based
+    attempt at which its guess stopped being finite, or `attempts` if it never did. With
+    `verdicts_only`, the runs with no verdict are not compared half against half (`moving` is False)
+    and converged ones are not followed after it (`left` is never): a first look reads only the
+    verdicts.
+    """
+    steps, runs = loss.shape
+    size = rule.size(loss.double())
+    if bool((attempts_run < steps).any()):  # a run's rows after its last attempt say nothing
+        played = torch.arange(steps).unsqueeze(1) < attempts_run.unsqueeze(0)
+        size = torch.where(played, size, torch.nan)
+    never = torch.full((runs,), steps, dtype=torch.long)
+    diverged_at = torch.where(lost_at < attempts_run, lost_at, never)  # a guess no longer a finite number
+    diverged_at = torch.minimum(diverged_at, blown_up_at(size, rules))
+    if not rules.has_minimum:
+        diverged_at = torch.minimum(diverged_at, first(falling(loss) & ~size.isnan()))
+    settled = settled_at(size, rules.tolerance) if rules.has_minimum else never
+    decided_conv = rule.window_end(settled)
+    converged = (settled < steps) & (decided_conv < diverged_at)
+    diverged = ~converged & (diverged_at < steps)
+    open_ = ~converged & ~diverged
+    moving = torch.zeros(runs, dtype=torch.bool)
+    if not verdicts_only and bool(open_.any()):
+        moving[open_] = unfinished(loss[:, open_], size[:, open_], rules)
+    left = never.clone()
+    if not verdicts_only and bool(converged.any()):
+        left[converged] = left_at(size[:, converged], decided_conv[converged], rules.tolerance, attempts_run[converged])
+    return Found(converged, diverged, moving, settled, decided_conv, diverged_at, left, steps)
+
+
+def blown_up_at(size: Tensor, rules: Rules) -> Tensor:
+    """Per run, the first attempt after its reference at which it blew up (`rules.blown_up`), or the
+    number of attempts."""
+    steps, runs = size.shape
+    found = first(rule.reference_candidate(size, rules.tolerance))
+    reference = size.gather(0, found.clamp(max=steps - 1).unsqueeze(0))[0]
+    reference = torch.where(found < steps, reference, rule.INF)
+    at = torch.full((runs,), steps, dtype=torch.long)
+    rising = (size > reference).any(0)  # only these can blow up
+    if bool(rising.any()):
+        sub, ref = size[:, rising], reference[rising]
+        after = torch.arange(steps).unsqueeze(1) > found[rising]
+        growing = torch.zeros(sub.shape, dtype=torch.bool)
+        growing[GROWING_FOR:] = rule.growing(sub)
+        at[rising] = first(after & rule.blown_up(sub, ref, growing, rules.diverge_factor))
+    return at
+
+
+def falling(loss: Tensor) -> Tensor:
+    """`rules.falling` at every attempt (never at the first: it has none before it)."""
+    loss = loss.double()
+    found = torch.zeros_like(loss, dtype=torch.bool)
+    found[1:] = rule.falling(loss[1:], loss[:-1])
+    return found
+
+
+def settled_at(size: Tensor, tolerance: float) -> Tensor:
+    """Per run, the first 0-based attempt t whose settle window is `rules.settled`, or the number of
+    attempts if none."""
+    steps, runs = size.shape
+    at = torch.full((runs,), steps, dtype=torch.long)
+    within = rule.within(size, tolerance)
+    some = within.any(0)
+    if not bool(some.any()) or rule.window_end(0) >= steps:
+        return at
+    within, sub = within[:, some], size[:, some]
+    start = torch.arange(steps)
+    end = rule.window_end(start)
+    start, end = start[end < steps], end[end < steps]
+    outside = torch.cumsum(~within, 0, dtype=torch.int32)  # attempts above tolerance so far
+    lasting = rule.settled(within[start] & (outside[end] == outside[start]), sub[end], sub[start])
+    found = first(lasting)
+    at[some] = torch.where(found < len(start), found, steps)
+    return at
+
+
+def left_at(size: Tensor, decided: Tensor, tolerance: float, played: Tensor) -> Tensor:
+    """The first attempt after `decided` and before `played` that `rules.leaves` tolerance."""
+    index = torch.arange(size.shape[0]).unsqueeze(1)
+    return first((index > decided) & (index < played) & rule.leaves(size, tolerance))
+
+
+def unfinished(loss: Tensor, size: Tensor, rules: Rules) -> Tensor:
+    """Runs with no verdict: `rules.unfinished` from their halves' lowest and highest finite losses."""
+    steps, runs = loss.shape
+    if steps < 2:  # one attempt: no halves to compare, nothing to say it stopped
+        return torch.ones(runs, dtype=torch.bool)
+    value = loss.double()
+    finite = torch.isfinite(value)
+    low = torch.where(finite, value, rule.INF)
+    high = torch.where(finite, value, -rule.INF)
+    half = (steps + 1) // 2
+    moved = rule.still_moving(low[:half].amin(0), high[:half].amax(0), low[half:].amin(0), high[half:].amax(0),
+                              rules.slack)
+    pending = ~finite[half:].all(0) | rule.waiting(size[-1], rules)  # an overflow there: nothing to compare
+    return rule.unfinished(moved, rule.repeating(value), pending)
