@@ -58,8 +58,8 @@ LANDSCAPES = {"landscape": (["l1", "mse", "bad"], 2.0, -8.0, 12.0), "landscape-1
 
 def render(name: str, out: Path, scratch: Path) -> None:
     from guessgame import plots, simulate
-    from guessgame.rundir import create_run_dir, read_run, write_run
     from guessgame.config import load_config
+    from guessgame.rundir import create_run_dir, read_run, write_run
 
     source, overrides = CASES[name]
     result = simulate(load_config(source, overrides))

@@ -13,9 +13,9 @@ from typing import Any, Callable
 import torch
 
 from guessgame import losses
-from guessgame.config import Config, RandomAnswer
-from guessgame.formatting import number, vector
+from guessgame.config import Config, RandomAnswer, replaced
 from guessgame.engine import hidden_answers, simulate
+from guessgame.formatting import number, vector
 from guessgame.status import Status
 
 QUIT = {"q", "quit", "exit", "give up"}
@@ -119,7 +119,7 @@ def _parse(line: str, n: int) -> list[float] | str:
 
 
 def _plain_sgd(config: Config, answer) -> list[dict]:
-    result = simulate(config.replace(answer=answer, games=1, optimizer="sgd", stop_early=True, log_every=1,
+    result = simulate(replaced(config, answer=answer, games=1, optimizer="sgd", stop_early=True, log_every=1,
                                      device="cpu"))
     return [{"lr": lr, "status": result.status[r], "converged_at": result.converged_at[r],
              "attempts_run": result.attempts_run[r]} for r, lr in enumerate(config.lr)]

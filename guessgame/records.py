@@ -108,7 +108,8 @@ class RunSummary:
         v = decode(value)
         v.setdefault("game", 0)
         v.setdefault("cell", 0)
-        where.at("cell").expect(_integer(v["cell"]) and v["cell"] >= 0, v["cell"], "a whole number >= 0 (the run's cell)")
+        where.at("cell").expect(_integer(v["cell"]) and v["cell"] >= 0, v["cell"],
+                                "a whole number >= 0 (the run's cell)")
         where.at("run").expect(v.get("run") == where.index and _integer(v.get("run")), v.get("run"),
                                f"runs are listed in order, so this one is run {where.index}")
         where.at("lr").expect(_number(v.get("lr")) and math.isfinite(v["lr"]) and v["lr"] > 0, v.get("lr"),

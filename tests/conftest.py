@@ -1,10 +1,8 @@
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # the helpers: files, reference, reading
 # pytest-xdist's workers set COLUMNS=80; output captured from a command is a pipe's, as a user's is
 os.environ.pop("COLUMNS", None)
 

@@ -11,9 +11,10 @@ import torch
 import typer.main
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame.cli import app
-from reference import notebook_loop
+
+from helpers.files import CONFIGS
+from helpers.reference import notebook_loop
 
 runner = CliRunner()
 MSE = str(CONFIGS / "mse.yaml")
@@ -30,8 +31,8 @@ BAD_OPTIONS = [
     ("compare --lrs 0:1:3", ["compare", MSE, "--lrs", "0:1:3"], ["--lrs: got '0:1:3'", "LOW is 0", "positive"],
      ["--set", "logspace"]),
     ("compare --lrs 1:inf:3", ["compare", MSE, "--lrs", "1:inf:3"], ["HIGH is inf", "positive finite"], ["'inf'"]),
-    ("compare --lrs 10:0.1:5", ["compare", MSE, "--lrs", "10:0.1:5"], ["--lrs: got '10:0.1:5'", "LOW must not be above HIGH"],
-     ["--set"]),
+    ("compare --lrs 10:0.1:5", ["compare", MSE, "--lrs", "10:0.1:5"],
+     ["--lrs: got '10:0.1:5'", "LOW must not be above HIGH"], ["--set"]),
     ("compare --lrs 0.1:1:2.5", ["compare", MSE, "--lrs", "0.1:1:2.5"], ["COUNT is 2.5", "whole number"], ["--set"]),
     ("compare --lrs 0.1:1:1e9", ["compare", MSE, "--lrs", "0.1:1:1e9"], ["COUNT is 1e9", "10,000,000"], []),
     ("compare --lrs 0.1:1:0", ["compare", MSE, "--lrs", "0.1:1:0"], ["COUNT is 0", "whole number from 1"], ["--set"]),

@@ -5,8 +5,9 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame.cli import app
+
+from helpers.files import CONFIGS
 
 runner = CliRunner()
 

@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from files import CONFIGS
-
-from terminal import read_to_end
+from helpers.files import CONFIGS
+from helpers.terminal import read_to_end
 
 
 def _run_with_stderr(tmp_path, config_text, *, terminal):

@@ -10,9 +10,10 @@ import torch
 import yaml
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame.cli import app
-from reference import notebook_loop
+
+from helpers.files import CONFIGS
+from helpers.reference import notebook_loop
 
 runner = CliRunner()
 

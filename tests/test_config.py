@@ -7,8 +7,9 @@ from typer.testing import CliRunner
 
 from guessgame import ConfigError, load_config, simulate
 from guessgame.cli import app
+from guessgame.config import replaced
 
-from files import CONFIGS
+from helpers.files import CONFIGS
 
 runner = CliRunner()
 
@@ -124,11 +125,11 @@ def test_override_errors_name_the_override(write_config):
 
 def test_replace_changes_keys_and_validates_them():
     config = load_config({"answer": [2, 77, 91], "guess": 50, "lr": [0.1, 1]})
-    changed = config.replace(attempts=5, optimizer={"name": "adam", "amsgrad": True})
+    changed = replaced(config, attempts=5, optimizer={"name": "adam", "amsgrad": True})
     assert (changed.attempts, changed.optimizer, changed.optimizer_options["amsgrad"]) == (5, "adam", True)
     assert changed.answer == config.answer and changed.lr == config.lr and config.attempts == 20
     with pytest.raises(ConfigError, match="lr: got -1"):
-        config.replace(lr=-1)
+        replaced(config, lr=-1)
 
 
 MORE_ERRORS = [

@@ -4,10 +4,11 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame import ConfigError, simulate
 from guessgame.cli import app
-from reference import loss_fn, notebook_loop, torch_optim_loop
+
+from helpers.files import CONFIGS
+from helpers.reference import loss_fn, notebook_loop, torch_optim_loop
 
 HAS_CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU")

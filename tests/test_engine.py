@@ -2,10 +2,9 @@
 
 import itertools
 import os
+import re
 import signal
 import warnings
-
-import re
 
 import pytest
 import torch
@@ -13,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guessgame import ConfigError, load_config, simulate
-from reference import loss_fn, notebook_loop, torch_optim_loop
+
+from helpers.reference import loss_fn, notebook_loop, torch_optim_loop
 
 ANSWERS = {"scalar": 3.0, "vector": [2.0, 77.0, 91.0], "matrix": [[1.0, -2.0, 3.5], [4.0, 5.0, -6.25]]}
 LOSSES = [("l1", {}), ("mse", {}), ("huber", {"delta": 2.0}), ("smooth_l1", {"beta": 0.5}), ("bad", {})]
@@ -36,7 +36,7 @@ CASES = list(itertools.product(OPTIMIZERS, LOSSES, ["mean", "sum"], ANSWERS))
 
 
 @pytest.mark.parametrize(("optimizer", "loss", "reduction", "answer"), CASES,
-                         ids=[f"{o[0]}{o[1] or ''}-{l[0]}-{r}-{a}" for o, l, r, a in CASES])
+                         ids=[f"{o[0]}{o[1] or ''}-{loss[0]}-{r}-{a}" for o, loss, r, a in CASES])
 def test_each_run_of_a_batch_equals_its_own_single_run_reference(optimizer, loss, reduction, answer):
     (opt, opt_options), (name, loss_options) = optimizer, loss
     result = simulate({"answer": ANSWERS[answer], "guess": 1.5, "loss": {"name": name, **loss_options},
@@ -213,8 +213,9 @@ def test_a_log_too_big_for_memory_is_refused_before_it_starts(monkeypatch):
 def test_ctrl_c_keeps_exactly_the_attempts_computed(lrs, stop_at):
     """Ctrl-C during the loop: the result holds the attempts done so far, each as the notebook's loop
     computes it, and the guess after the last of them -- wherever the loop was cut."""
-    from guessgame.engine import Interrupted
     import torch.nn.functional as F
+
+    from guessgame.engine import Interrupted
 
     def progress(t, total):
         if t == stop_at:
@@ -232,8 +233,8 @@ def test_ctrl_c_keeps_exactly_the_attempts_computed(lrs, stop_at):
         assert torch.equal(result.final_guess[r], guess[stop_at])
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", {"name": "sgd", "momentum": 0.9}, "adam", {"name": "adamw", "weight_decay": 2.0},
-                                       "rmsprop", "adagrad"], ids=str)
+@pytest.mark.parametrize("optimizer", ["sgd", {"name": "sgd", "momentum": 0.9}, "adam",
+                                       {"name": "adamw", "weight_decay": 2.0}, "rmsprop", "adagrad"], ids=str)
 @pytest.mark.parametrize(("loss", "dtype"), [("l1", "float16"), ("bad", "float16"), ("mse", "float16"),
                                              ("mse", "bfloat16"), ("mse", "float32"), ("mse", "float64")])
 def test_the_first_guess_lost_found_by_halving_is_the_first_a_scan_finds(optimizer, loss, dtype):
@@ -258,7 +259,6 @@ def test_best_and_final_losses_are_the_notebook_loops(dtype, stop_early):
     """Each run's best loss is the lowest loss it played (NaN aside: inf when every loss overflowed), and
     its final loss the last it played: across the critical lr, through overflow (inf, then nan), from a
     first loss that already overflows, and runs stopped early."""
-    import math
     import torch.nn.functional as F
 
     lrs = [0.01, 1.0, 2.9, 3.5, 10.0, 4000.0] * 20

@@ -20,7 +20,8 @@ import torch.nn.functional as F
 
 from guessgame import simulate
 
-from reference import loss_fn, notebook_loop, torch_optim_loop
+from helpers.exact import assert_bitwise_equal, assert_run_equals
+from helpers.reference import loss_fn, notebook_loop, torch_optim_loop
 
 LOSSES = {
     "l1": ("l1", {}), "mse": ("mse", {}),
@@ -92,25 +93,6 @@ def alone(loss, reduction, optimizer, dtype, answer, lr, attempts=ATTEMPTS):
     if optimizer == "sgd":
         return notebook_loop(answer, GUESS, fn, lr, attempts, dtype=torch_dtype)
     return torch_optim_loop(answer, GUESS, fn, opt, opt_options, lr, attempts, dtype=torch_dtype)
-
-
-def assert_bitwise_equal(ours, theirs, what):
-    """torch.equal, with NaN equal to NaN: both NaN at the same places and equal everywhere else,
-    down to the sign of a zero (which torch.equal alone does not see)."""
-    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape, what
-    nan = ours.isnan()
-    assert torch.equal(nan, theirs.isnan()), f"{what}: NaN at different attempts"
-    if not torch.equal(ours[~nan], theirs[~nan]):
-        differs = (ours != theirs) & ~nan
-        first = int(differs.reshape(differs.shape[0], -1).any(1).nonzero()[0])
-        pytest.fail(f"{what} differs first at attempt {first + 1}: {ours[first].tolist()} != {theirs[first].tolist()}")
-    assert torch.equal(ours[~nan].signbit(), theirs[~nan].signbit()), f"{what}: a zero of the other sign"
-
-
-def assert_run_equals(result, run, expected, rows=slice(None)):
-    got = (result.guess[:, run], result.loss[:, run], result.grad[:, run], result.step[:, run])
-    for what, ours, theirs in zip(("guess", "loss", "grad", "step"), got, expected):
-        assert_bitwise_equal(ours, theirs[rows], what)
 
 
 @pytest.mark.parametrize(("loss", "reduction", "optimizer", "dtype", "shape", "lr"), TABLE,

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from guessgame import ConfigError, load_config
 from guessgame.cli import app
 
-from reference import OPTIMIZERS as OPTIM
+from helpers.reference import OPTIMIZERS as OPTIM
 
 runner = CliRunner()
 

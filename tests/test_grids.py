@@ -2,22 +2,22 @@
 each cell's runs equal that cell played alone, the folder says each run's cell and lr per attempt,
 re-plotting reads it back, and bad input is one message with exit 2, nothing written."""
 
-import dataclasses
 import csv
+import dataclasses
 import json
-import shutil
 
 import pytest
 import torch
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame import load_config, simulate
 from guessgame.cli import app
 from guessgame.errors import ConfigError
 from guessgame.rundir import read_run
-from reference import loss_fn, scheduled_notebook_loop
-from test_exactness import assert_bitwise_equal
+
+from helpers.exact import assert_bitwise_equal
+from helpers.files import CONFIGS
+from helpers.reference import loss_fn, scheduled_notebook_loop
 
 runner = CliRunner()
 GAME = {"answer": [2.0, 77.0, 91.0], "guess": 50.0, "loss": "mse", "lr": [0.5, 2.9, 4.0], "attempts": 25}
@@ -60,7 +60,7 @@ def test_each_cell_of_a_grid_equals_its_single_cell_run(grid, dtype):
         single = simulate(cell)
         rows = len(single.attempt)
         first_rows = dataclasses.replace(result, guess=result.guess[:rows], loss=result.loss[:rows],
-                                         moves=lambda: (result.grad[:rows], result.step[:rows]))
+                                         moves=lambda rows=rows: (result.grad[:rows], result.step[:rows]))
         assert_same_runs(first_rows, k, runs, single)
         assert torch.isnan(result.loss[rows:, runs]).all()  # a cell that stopped before the others: padded
 
@@ -96,7 +96,8 @@ def test_the_run_folder_names_each_runs_cell_and_the_lr_of_each_attempt(tmp_path
     rows = list(csv.DictReader((run_dir / "attempts.csv").open()))
     assert list(rows[0])[:5] == ["run", "cell", "lr", "attempt", "loss"]
     scheduled = [float(row["lr"]) for row in rows if row["cell"] == "1"]
-    _, expected = scheduled_notebook_loop([2, 5, 9], [-2, 5, 13], loss_fn("l1"), 0.9, 50, ("exponential", {"gamma": 0.95}))
+    _, expected = scheduled_notebook_loop([2, 5, 9], [-2, 5, 13], loss_fn("l1"), 0.9, 50,
+                                          ("exponential", {"gamma": 0.95}))
     assert scheduled == expected
     assert {float(row["lr"]) for row in rows if row["cell"] == "0"} == {0.9}
     run = read_run(run_dir)
@@ -105,7 +106,7 @@ def test_the_run_folder_names_each_runs_cell_and_the_lr_of_each_attempt(tmp_path
 
 
 def test_plot_still_reads_a_folder_written_before_schedules_and_grids(tmp_path):
-    out = invoke("run", CONFIGS / "mse.yaml", "--out", tmp_path, "--no-plots")
+    invoke("run", CONFIGS / "mse.yaml", "--out", tmp_path, "--no-plots")
     (run_dir,) = tmp_path.iterdir()
     config = (run_dir / "config.yaml").read_text()
     (run_dir / "config.yaml").write_text("".join(line for line in config.splitlines(True)
@@ -172,8 +173,10 @@ def test_compare_builds_the_grid_from_the_command_line(tmp_path):
     (run_dir,) = tmp_path.iterdir()
     summary = json.loads((run_dir / "summary.json").read_text())
     assert [cell["label"] for cell in summary["cells"]] == ["sgd", "adam", "sgd momentum=0.9"]
-    assert [(run["cell"], run["lr"]) for run in summary["runs"]] == [(0, 1), (0, 3.5), (1, 1), (1, 3.5), (2, 1), (2, 3.5)]
-    assert summary["runs"][1]["status"] == "diverged" and summary["runs"][5]["status"] != "diverged"  # momentum: N(1+mu)
+    assert [(run["cell"], run["lr"]) for run in summary["runs"]] == [(0, 1), (0, 3.5), (1, 1), (1, 3.5), (2, 1),
+                                                                      (2, 3.5)]
+    # momentum 0.9 moves the critical lr to N (1 + mu)
+    assert summary["runs"][1]["status"] == "diverged" and summary["runs"][5]["status"] != "diverged"
     assert summary["runs"][5]["theory"]["critical_lr"] == pytest.approx(3 * 1.9)
     assert (run_dir / "plots" / "cells.png").is_file()
     assert sorted(p.name for p in (run_dir / "tensorboard").iterdir()) == ["adam", "sgd", "sgd_momentum=0.9"]
@@ -186,7 +189,8 @@ def test_compare_builds_the_grid_from_the_command_line(tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--optimizer", "adamm"], "--optimizer adamm: optimizer.1: got 'adamm' (did you mean `adam`?)"),
-    (["--optimizer", "{name: sgd, momentum: -1}"], "--optimizer {name: sgd, momentum: -1}: optimizer.1.momentum: got -1"),
+    (["--optimizer", "{name: sgd, momentum: -1}"],
+     "--optimizer {name: sgd, momentum: -1}: optimizer.1.momentum: got -1"),
     (["--loss", "{name: huber, delta: 0}"], "--loss {name: huber, delta: 0}: loss.1.delta: got 0"),
     (["--schedule", "{name: cosine"], "--schedule {name: cosine"),
     (["--optimizer", ""], "--optimizer: got an empty value"),

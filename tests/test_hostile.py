@@ -3,15 +3,15 @@ the key, the option or the file -- never "unexpected", never a traceback, never 
 
 import errno
 import json
-import os
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame import ConfigError, load_config, simulate
 from guessgame.cli import app
+
+from helpers.files import CONFIGS
 
 runner = CliRunner()
 HUGE = "1" + "0" * 400  # a whole number past the largest float: YAML reads it as an int, not inf
@@ -153,8 +153,8 @@ def test_a_small_run_on_a_full_disk_is_told_about_the_disk_not_log_every(tmp_pat
 
     monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9 - 900, 900))
     message = refused(runner.invoke(app, ["run", str(CONFIGS / "mse.yaml"), "--out", str(tmp_path / "runs")]),
-                      "--out: ", "attempts.csv would be about 4.0 KiB (1 run x 20 logged attempts)", "has 900 bytes free",
-                      "free some space there or choose another --out")
+                      "--out: ", "attempts.csv would be about 4.0 KiB (1 run x 20 logged attempts)",
+                      "has 900 bytes free", "free some space there or choose another --out")
     assert "log_every" not in message and "0.0 GiB" not in message
 
 
@@ -170,7 +170,7 @@ def test_a_disk_that_fills_while_writing_is_named_with_the_folder(tmp_path, monk
     assert result.exit_code == 1, result.output
     message = " ".join(result.stderr.split())
     assert "unexpected" not in message and "Traceback" not in message
-    assert f"the disk mounted at " in message and "is full" in message
+    assert "the disk mounted at " in message and "is full" in message
     assert "could not be written and was removed" in message and str(tmp_path / "runs") in message
     assert list((tmp_path / "runs").iterdir()) == []
 

@@ -16,10 +16,16 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from reference import (loss_fn, notebook_loop, scheduled_notebook_loop, scheduled_torch_optim_loop,
-                       torch_optim_loop)
 from guessgame import interrupts, load_config
 from guessgame.cli import app
+
+from helpers.reference import (
+    loss_fn,
+    notebook_loop,
+    scheduled_notebook_loop,
+    scheduled_torch_optim_loop,
+    torch_optim_loop,
+)
 
 runner = CliRunner()
 SWEEP = "answer: [2, 77, 91]\nguess: 50\nloss: mse\nlr: [0.5, 2.9, 10, 0.1]\nattempts: 60\n"

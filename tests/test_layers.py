@@ -37,3 +37,10 @@ def test_an_upward_import_breaks_the_contract(tmp_path, module, upward):
     done = lint(tmp_path)
     assert done.returncode != 0
     assert "BROKEN" in done.stdout and upward in done.stdout
+
+
+def test_the_code_passes_ruff():
+    """pyproject.toml's ruff rules hold for the package, the tests and the benchmarks."""
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "guessgame", "tests", "benchmarks"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -7,7 +7,7 @@ import torch
 
 from guessgame import losses
 
-from reference import loss_fn
+from helpers.reference import loss_fn
 
 LOSSES = [("l1", {}), ("mse", {}), ("huber", {"delta": 1.5}), ("huber", {"delta": 0.3}),
           ("smooth_l1", {"beta": 0.7}), ("smooth_l1", {"beta": 2.5}), ("smooth_l1", {"beta": 0.0}), ("bad", {})]

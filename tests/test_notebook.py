@@ -3,7 +3,7 @@
 import nbformat
 from nbclient import NotebookClient
 
-from files import ROOT
+from helpers.files import ROOT
 
 
 def test_the_example_notebook_runs_and_shows_its_figures(tmp_path):

@@ -7,7 +7,7 @@ from guessgame import load_config
 from guessgame.engine.optimizer import optimizer_for
 from guessgame.optimizers import NoState
 
-from reference import OPTIMIZERS as TORCH
+from helpers.reference import OPTIMIZERS as TORCH
 
 CASES = [  # plain SGD is the notebook's update, not torch.optim.SGD's: see the last tests
     ("sgd", {"weight_decay": 0.1}),

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from guessgame import plots, simulate
 from guessgame.rundir import ATTEMPTS, CONFIG, SUMMARY, create_run_dir, read_run, write_run
-from reading import Axis, draw, first_finite, markers_at
+
+from helpers.reading import Axis, draw, first_finite, markers_at
 
 SHAPES = [(), (1,), (3,), (2, 2), (2, 5), (10,), (10, 10)]
 OPTIMIZERS = [

@@ -8,8 +8,8 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from files import CONFIGS
-from reference import loss_fn, notebook_loop, settled_at
+from helpers.files import CONFIGS
+from helpers.reference import loss_fn, notebook_loop, settled_at
 
 
 def play(*args, typed: str, cwd=None):

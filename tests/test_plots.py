@@ -14,11 +14,12 @@ import pytest
 import torch
 from PIL import Image
 
-from files import CONFIGS
 from guessgame import plots, simulate
 from guessgame.config import load_config
-from reading import EXACT_ZERO, Axis, draw, first_finite, markers_at
-from reference import loss_fn, notebook_loop
+
+from helpers.files import CONFIGS
+from helpers.reading import EXACT_ZERO, Axis, draw, first_finite, markers_at
+from helpers.reference import loss_fn, notebook_loop
 
 MSE = CONFIGS / "mse.yaml"
 CASES = {

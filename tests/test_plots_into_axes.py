@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from files import CONFIGS
 from guessgame import plots, simulate
 from guessgame.config import load_config
-from reading import Axis, draw
+
+from helpers.files import CONFIGS
+from helpers.reading import Axis, draw
 
 SINGLE = ["loss", "lr", "path"]  # the figures with one Axes of data (lr: its final losses)
 

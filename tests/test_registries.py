@@ -12,8 +12,8 @@ from guessgame.config.schema import OPTIMIZERS as OPTIMIZER_DEFAULTS
 from guessgame.losses import LOSSES
 from guessgame.optimizers import OPTIMIZERS
 
-from reference import LOSSES as REFERENCE_FUNCTIONS
-from reference import OPTIMIZERS as REFERENCE_CLASSES
+from helpers.reference import LOSSES as REFERENCE_FUNCTIONS
+from helpers.reference import OPTIMIZERS as REFERENCE_CLASSES
 
 
 def torch_defaults(function):

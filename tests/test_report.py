@@ -15,20 +15,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame.cli import app
+
+from helpers.files import CONFIGS
+from helpers.pages import FIRST_CONVERGED_POINT, make_run
 
 runner = CliRunner()
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL = ("needs headless Chromium and Playwright for Python: apt-get install -y chromium && "
            "pip install -e '.[test]'  (CI=true makes a missing browser a failure)")
-
-
-def make_run(out: Path, config: str = "lr_sweep.yaml", *extra: str) -> Path:
-    result = runner.invoke(app, ["run", str(CONFIGS / config), "--out", str(out), "--quiet", *extra])
-    assert result.exit_code == 0, result.output
-    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
-    return run_dir
 
 
 def embedded(page: str, name: str = "guessgame-data") -> dict:
@@ -61,7 +56,8 @@ def test_run_writes_one_self_contained_page_after_the_plots(sweep):
     assert not re.search(r"<(script|link|img|iframe)[^>]*\s(src|href)=", page)  # every script and style inline
     assert page.count("<script>") == 2 and 'id="guessgame-data"' in page
     ours = re.sub(r"<script>.*?</script>", "", page, count=1, flags=re.S)  # plotly.js's own links are never followed
-    assert "plotly.js" in page[:page.index("<script>")] and not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", ours)
+    assert "plotly.js" in page[:page.index("<script>")]
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", ours)
     data = embedded(page)
     summary = json.loads((sweep / "summary.json").read_text())["runs"]
     assert [r["status"] for r in data["runs"]] == [r["status"] for r in summary]
@@ -268,17 +264,6 @@ def test_the_slider_changes_the_selected_run_s_sentence_and_loss(opened, sweep):
     assert after != before and after.startswith(f"lr {largest['lr']:.4g}")
     assert f"diverged at {largest['diverged_at']}" in after and largest["status"] == "diverged"
     assert opened.loss_curve() != curve
-
-
-# Where the first converged run's point of the comparison chart is on screen, and its lr.
-FIRST_CONVERGED_POINT = """(() => {
-    const gd = document.getElementById('compare');
-    const k = gd.data.findIndex(t => t.name.startsWith('converged'));
-    const node = gd.querySelectorAll('.scatterlayer .trace')[k].querySelectorAll('path.point');
-    node[0].scrollIntoView({block: "center"});
-    const box = node[0].getBoundingClientRect();
-    return {x: box.x + box.width / 2, y: box.y + box.height / 2, lr: node[0].__data__.x};
-})()"""
 
 
 def test_clicking_a_comparison_point_selects_its_run(opened, sweep):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from firefox import ARROW_RIGHT, Firefox, executable
-from test_report import FIRST_CONVERGED_POINT, make_run
+from helpers.firefox import ARROW_RIGHT, Firefox, executable
+from helpers.pages import FIRST_CONVERGED_POINT, make_run
 
 INSTALL = ("needs headless Firefox and the websockets package: apt-get install -y firefox-esr && "
            "pip install -e '.[test]'  (CI=true makes a missing browser a failure)")

@@ -10,11 +10,12 @@ import pytest
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
-from files import CONFIGS
-from runfolder import DATA
 from guessgame import load_config, viz
 from guessgame.cli import app
 from guessgame.rundir import drawer
+
+from helpers.files import CONFIGS
+from helpers.runfolder import DATA
 
 FORK = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="drawn apart only where fork is")
 _DRAWN_APART = """

@@ -11,7 +11,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from typer.testing import CliRunner
 
 from guessgame.cli import app
-from reference import loss_fn, notebook_loop
+
+from helpers.reference import loss_fn, notebook_loop
 
 runner = CliRunner()
 ANSWER = [2.0, 77.0, 91.0]
@@ -102,7 +103,8 @@ def test_the_command_ends_with_everything_written_and_said(tmp_path):
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert str(run_dir) in done.stdout and "tensorboard --logdir" in done.stdout
     guess, loss, grad, step = notebook_loop(ANSWER, 50.0, loss_fn("mse"), 0.5, 30)
-    assert [e.value for e in read_back(run_dir / "tensorboard" / "lr=0.5")["loss"]] == as_float32(loss.tolist()).tolist()
+    logged = read_back(run_dir / "tensorboard" / "lr=0.5")["loss"]
+    assert [e.value for e in logged] == as_float32(loss.tolist()).tolist()
     summary = json.loads((run_dir / "summary.json").read_text())
     assert [r["status"] for r in summary["runs"]] == ["unfinished", "diverged"]
     assert all((run_dir / "plots" / f"{name}.png").stat().st_size > 0 for name in ("loss", "trajectory", "lr"))

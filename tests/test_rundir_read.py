@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame import Interrupted, simulate
 from guessgame.cli import app
 from guessgame.rundata import RunData
 from guessgame.rundir import create_run_dir, read_run, write_run
+
+from helpers.files import CONFIGS
 
 runner = CliRunner()
 RUNS, ATTEMPTS = 3, 12  # the run folder every damage starts from: lr 0.5, 2.9 and 10 on mse.yaml
@@ -322,7 +323,8 @@ def test_attempts_csv_holds_every_number_exactly_however_wide(tmp_path, shape):
     write_run(folder, result)
     rows = list(csv.reader((folder / "attempts.csv").open()))
     n = int(np.prod(shape))
-    assert rows[0] == ["run", "lr", "attempt", "loss", *(f"{q}_{i}" for q in ("guess", "grad", "step") for i in range(n))]
+    elements = [f"{q}_{i}" for q in ("guess", "grad", "step") for i in range(n)]
+    assert rows[0] == ["run", "lr", "attempt", "loss", *elements]
     values = np.array([[float(v) for v in row] for row in rows[1:]])
     assert values.shape == (2 * 9, 4 + 3 * n)
     for r in range(2):

@@ -13,10 +13,11 @@ from matplotlib.figure import Figure
 from PIL import Image
 from typer.testing import CliRunner
 
-from files import CONFIGS
-from runfolder import DATA, assert_data_complete, assert_no_half_files, run_dir_of
 from guessgame import viz
 from guessgame.cli import app
+
+from helpers.files import CONFIGS
+from helpers.runfolder import DATA, assert_data_complete, assert_no_half_files, run_dir_of
 
 runner = CliRunner()
 

@@ -11,10 +11,11 @@ import time
 
 from typer.testing import CliRunner
 
-from files import CONFIGS
-from runfolder import DATA, assert_data_complete, run_dir_of
-from terminal import read_to_end
 from guessgame.cli import app
+
+from helpers.files import CONFIGS
+from helpers.runfolder import DATA, assert_data_complete, run_dir_of
+from helpers.terminal import read_to_end
 
 runner = CliRunner()
 

@@ -10,11 +10,12 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from files import CONFIGS
 from guessgame import ConfigError, load_config, simulate
 from guessgame.cli import app
 from guessgame.rundir import create_run_dir, read_run, write_run
 from guessgame.rundir.write import write_atomic
+
+from helpers.files import CONFIGS
 
 runner = CliRunner()
 

@@ -10,11 +10,11 @@ import itertools
 
 import pytest
 import torch
-from test_exactness import assert_bitwise_equal, assert_run_equals
 
 from guessgame import simulate
 
-from reference import loss_fn, scheduled_notebook_loop, scheduled_torch_optim_loop
+from helpers.exact import assert_bitwise_equal, assert_run_equals
+from helpers.reference import loss_fn, scheduled_notebook_loop, scheduled_torch_optim_loop
 
 SCHEDULES = {
     "step": ("step", {"step_size": 4, "gamma": 0.5}),

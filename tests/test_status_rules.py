@@ -11,11 +11,12 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_status import CASES
 
 from guessgame.status import Status, monotone, plain, rules, verdicts
 from guessgame.status.rules import Rules
 from guessgame.status.tracker import Tracker
+
+from helpers.trajectories import CASES
 
 INF, NAN = math.inf, math.nan
 sizes = st.sampled_from([1e-14, 1e-3, 0.3, 1.0, 7.0, 1571.0])

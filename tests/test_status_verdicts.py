@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guessgame import simulate
-from reference import loss_fn, notebook_loop
+
+from helpers.reference import loss_fn, notebook_loop
 
 GAME = {"answer": [2, 77, 91], "guess": 50}
 

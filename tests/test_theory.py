@@ -48,7 +48,8 @@ def test_mse_statuses_on_both_sides_of_the_critical_lr(lr, expected):
     assert result.theory[0].rate == pytest.approx(abs(1 - 2 * lr / 3))
     for attempt in (1, 2, 10, 40):
         measured = result.loss[attempt - 1, 0].item()
-        assert measured == pytest.approx(closed_form_loss(error, lr, 3, attempt), rel=1e-6, abs=1e-20)  # rounding of the guess, ~1e-14, relative to a shrinking error
+        # the guess's rounding, ~1e-14, is relative to a shrinking error
+        assert measured == pytest.approx(closed_form_loss(error, lr, 3, attempt), rel=1e-6, abs=1e-20)
 
 
 def test_mse_predicted_convergence_attempt_matches_the_engine():
@@ -151,7 +152,8 @@ def test_an_l1_run_that_reaches_its_band_in_the_second_half_is_oscillating():
     the guess bounces between two points for ever -- the notebook's loop shows the losses repeat."""
     import torch
     import torch.nn.functional as F
-    from reference import notebook_loop
+
+    from helpers.reference import notebook_loop
 
     lr, attempts = 0.6983, 30
     _, loss, _, _ = notebook_loop([2.0, 5.0, 9.0], [-2.0, 5.0, 13.0], F.l1_loss, lr, attempts, dtype=torch.float64)

@@ -2,10 +2,11 @@
 
 import pytest
 
-from files import CONFIGS
 from guessgame import plots, simulate, viz
 from guessgame.config import load_config
 from guessgame.viz import FIGURES, When, figures_for
+
+from helpers.files import CONFIGS
 
 MSE = CONFIGS / "mse.yaml"
 RUNS = {

@@ -9,8 +9,24 @@ from typing import Annotated, NamedTuple, NoReturn, Optional
 import typer
 
 from guessgame import interrupts
-from guessgame.cli.common import (ConfigArg, ExitAtOnce, Format, FormatOpt, NoPlotsOpt, OutOpt, QuietOpt, SetOpt,
-                                  TensorBoardOpt, app, complain, err_console, failed, guarded, out_console, shown_path)
+from guessgame.cli.common import (
+    ConfigArg,
+    ExitAtOnce,
+    Format,
+    FormatOpt,
+    NoPlotsOpt,
+    OutOpt,
+    QuietOpt,
+    SetOpt,
+    TensorBoardOpt,
+    app,
+    complain,
+    err_console,
+    failed,
+    guarded,
+    out_console,
+    shown_path,
+)
 from guessgame.cli.progress import Progress
 from guessgame.cli.sweep import compare_overrides
 from guessgame.config import Config, load_config
@@ -39,7 +55,8 @@ def compare(
                                                show_default=False)] = None,
     optimizer: Annotated[Optional[list[str]], typer.Option(
         "--optimizer", metavar="OPTIMIZER", show_default=False,
-        help="An optimizer to compare, a name or a YAML mapping: adam, '{name: sgd, momentum: 0.9}'; repeat for more.")] = None,
+        help="An optimizer to compare, a name or a YAML mapping: adam, '{name: sgd, momentum: 0.9}'; "
+             "repeat for more.")] = None,
     loss: Annotated[Optional[list[str]], typer.Option(
         "--loss", metavar="LOSS", show_default=False,
         help="A loss to compare: l1, '{name: huber, delta: 2}'; repeat for more.")] = None,

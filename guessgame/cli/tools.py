@@ -12,8 +12,19 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from guessgame.cli.common import (ConfigArg, Format, FormatOpt, SetOpt, app, complain, fail, failed, guarded,
-                                  out_console, shown_path)
+from guessgame.cli.common import (
+    ConfigArg,
+    Format,
+    FormatOpt,
+    SetOpt,
+    app,
+    complain,
+    fail,
+    failed,
+    guarded,
+    out_console,
+    shown_path,
+)
 from guessgame.config import Override, RandomAnswer, load_config
 
 
@@ -27,7 +38,8 @@ def validate(config: ConfigArg, set_: SetOpt = None) -> None:
     import yaml
 
     resolved = load_config(config, list(set_ or []))
-    out_console.print(f"[green]ok[/]: {escape(str(config))} is valid ({resolved.runs} run(s) of {resolved.attempts} attempts)")
+    out_console.print(f"[green]ok[/]: {escape(str(config))} is valid ({resolved.runs} run(s) of "
+                      f"{resolved.attempts} attempts)")
     out_console.print(yaml.safe_dump(resolved.to_dict(), sort_keys=False, default_flow_style=None), end="",
                       markup=False, soft_wrap=True)
 
@@ -98,7 +110,8 @@ def landscape(
     loss: Annotated[list[str], typer.Option("--loss", help="A loss to draw; repeat to overlay several.")],
     target: Annotated[float, typer.Option("--target", help="The answer.")] = 2.0,
     range_: Annotated[tuple[float, float], typer.Option("--range", help="Lowest and highest guess.")] = (-8.0, 12.0),
-    out: Annotated[Path, typer.Option("--out", help="The image file to write (.png, .svg, .pdf).")] = Path("landscape.png"),
+    out: Annotated[Path, typer.Option("--out", help="The image file to write (.png, .svg, .pdf).")] = Path(
+        "landscape.png"),
 ) -> None:
     """Draw losses and their gradients over a range of guesses, as the notebook's "visualizing the loss".
 
@@ -178,7 +191,8 @@ def play(
     """
     import secrets
 
-    from guessgame.play import DEFAULT_GAME, play as play_game
+    from guessgame.play import DEFAULT_GAME
+    from guessgame.play import play as play_game
 
     if seed is not None and not 0 <= seed < 2**63:
         fail(f"--seed: got {seed}; a whole number from 0 to {2**63 - 1:,}")

@@ -4,9 +4,9 @@ Everything is checked here, once, naming the key, the value and what is allowed;
 guessgame trusts what it is given.
 """
 
-from guessgame.config.load import load_config
+from guessgame.config.load import load_config, replaced
 from guessgame.config.overrides import Override
 from guessgame.config.schema import Config, RandomAnswer
 from guessgame.errors import ConfigError
 
-__all__ = ["Config", "ConfigError", "Override", "RandomAnswer", "load_config"]
+__all__ = ["Config", "ConfigError", "Override", "RandomAnswer", "load_config", "replaced"]

@@ -55,6 +55,12 @@ def load_config(source: str | Path | dict | Config, overrides: Sequence[str | Ov
     return Validator(origin, lines, setters).config(raw, default_name)
 
 
+def replaced(config: Config, **changes: Any) -> Config:
+    """`config` with some keys changed, as YAML values, and validated like any other:
+    `replaced(config, optimizer="sgd", games=1)`."""
+    return load_config({**config.to_dict(), **changes})
+
+
 def plain(value: Any, depth: int = 0) -> Any:
     """A config given in Python as YAML would give it: numpy and torch numbers and arrays as Python
     numbers and lists (what `.tolist()` gives), tuples as lists; no deeper than DEPTH."""

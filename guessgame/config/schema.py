@@ -187,13 +187,6 @@ class Config:
                 low = middle + 1
         return low
 
-    def replace(self, **changes: Any) -> "Config":
-        """This config with some keys changed, as YAML values, and validated like any other:
-        `config.replace(optimizer="sgd", games=1)`."""
-        from guessgame.config.load import load_config  # load builds on this module
-
-        return load_config({**self.to_dict(), **changes})
-
     def to_dict(self) -> dict[str, Any]:
         """The fully resolved config, as YAML keys (what `config.yaml` in a run folder holds)."""
         answer = self.answer

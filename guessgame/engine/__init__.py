@@ -22,8 +22,8 @@ and records the guess before its step, the loss, the gradient and the step.
 """
 
 from guessgame.engine.answers import hidden_answers
-from guessgame.engine.memory import log_bytes
 from guessgame.engine.loop import simulate
+from guessgame.engine.memory import log_bytes
 from guessgame.engine.result import Interrupted, Result
 
 __all__ = ["Interrupted", "Result", "hidden_answers", "log_bytes", "simulate"]

@@ -138,7 +138,8 @@ def build(config: Config, played: Played) -> Result:
         status=Later(lambda: outcome().status), converged_at=Later(lambda: outcome().converged_at),
         diverged_at=Later(lambda: outcome().diverged_at), theory=predicted, interrupted=played.interrupted,
         best_loss=Later(best_loss.tolist), final_loss=Later(final_loss.tolist),
-        left_at=Later(lambda: outcome().left_at), lr_at=None if played.lrs is None else played.lrs.index_select(0, attempts - 1),
+        left_at=Later(lambda: outcome().left_at),
+        lr_at=None if played.lrs is None else played.lrs.index_select(0, attempts - 1),
     )
 
 

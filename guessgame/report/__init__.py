@@ -15,6 +15,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+
 class Page:
     """A report page: `html` is the whole page; a notebook shows it inline, in a frame of its own."""
 

@@ -21,9 +21,9 @@ from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
 from guessgame.viz.errorspace import landscape
+from guessgame.viz.frame import frame
 from guessgame.viz.loss import loss_view
 from guessgame.viz.lrs import _final_view
-from guessgame.viz.frame import frame
 from guessgame.viz.style import STATUS_COLORS, pick_runs, run_name, shared_theory
 
 MOST_RUNS = 2000  # runs the page carries; more are picked across the lrs and statuses
@@ -89,8 +89,8 @@ class _Curves:
         return [[int(run.attempt[e.row]), e.side, int(e.finite)] for e in self.exits.get(r, [])]
 
 
-def _run(run: RunData, r: int, alive: int, rows: np.ndarray, loss: _Curves, guesses: list[_Curves], path, final_view: View,
-         final: np.ndarray) -> dict[str, Any]:
+def _run(run: RunData, r: int, alive: int, rows: np.ndarray, loss: _Curves, guesses: list[_Curves], path,
+         final_view: View, final: np.ndarray) -> dict[str, Any]:
     info = run.summary[r]
     f, px, py = path
     side = int(marks.sides(final_view, final[None, [r]])[0, 0])

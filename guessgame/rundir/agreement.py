@@ -6,7 +6,6 @@ be: a run folder that was damaged, hand-edited or put together from two runs is 
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from guessgame import schedules
@@ -88,31 +87,39 @@ def check_layout(table: dict, summary: list[RunSummary], config: Config, source:
         last[cells == cell] = played[cells == cell].max()  # what the cell's batch played
     logged = np.array(list(config.logged_attempts), dtype=float)
     rows = np.searchsorted(logged, last, side="right")
-    rule = ("the attempts config.yaml logs (attempts, log_every), for each run up to the last one its batch "
-            "played (the most attempts_run in summary.json of its cell)")
-    order = f"one block of rows per run, runs in order 0 to {runs - 1} as in summary.json"
-    if np.all(rows == rows[0]):  # as many rows for every run (no grid whose cells played differently)
-        if total % runs:
-            raise RunFolderError(f"has {total:,} rows, which is not the same number for each of the {runs} runs in "
-                                 "summary.json; the file is cut short or belongs to another run", source=source)
-        _same_as(table["run"], np.repeat(np.arange(runs), total // runs), "run", source, order)
-        if total // runs != rows[0]:
-            raise RunFolderError(f"has {total // runs:,} rows per run where {rows[0]:,} were expected ({rule})",
-                                 source=source)
-    _same_as(table["run"], np.repeat(np.arange(runs), rows), "run", source, order, prefix=True)
-    if total != rows.sum():
-        raise RunFolderError(f"has {total:,} rows where {int(rows.sum()):,} were expected ({rule}); the file is "
-                             "cut short or belongs to another run", source=source)
+    _check_blocks(table["run"], rows, source)
     if "cell" in table:
         _same_as(table["cell"], np.repeat(cells, rows), "cell", source, "each run's cell from summary.json")
     if "game" in table:
         _same_as(table["game"], np.repeat([run.game for run in summary], rows), "game", source,
                  "each run's game from summary.json")
     longest = logged[:rows.max()]
-    _same_as(table["attempt"], _blocks(np.repeat(longest[:, None], runs, axis=1), rows), "attempt", source, rule)
+    _same_as(table["attempt"], _blocks(np.repeat(longest[:, None], runs, axis=1), rows), "attempt", source, _RULE)
     _same_as(table["lr"], _blocks(_lrs(summary, config, longest.astype(int)), rows), "lr", source,
              "each run's learning rate from summary.json, or its schedule's at each attempt")
     return longest.astype(int), rows
+
+
+_RULE = ("the attempts config.yaml logs (attempts, log_every), for each run up to the last one its batch "
+         "played (the most attempts_run in summary.json of its cell)")
+
+
+def _check_blocks(run: np.ndarray, rows: np.ndarray, source: str) -> None:
+    """The run column holds one block per run, `rows[r]` long, runs in order."""
+    runs, total = len(rows), len(run)
+    order = f"one block of rows per run, runs in order 0 to {runs - 1} as in summary.json"
+    if np.all(rows == rows[0]):  # as many rows for every run (no grid whose cells played differently)
+        if total % runs:
+            raise RunFolderError(f"has {total:,} rows, which is not the same number for each of the {runs} runs in "
+                                 "summary.json; the file is cut short or belongs to another run", source=source)
+        _same_as(run, np.repeat(np.arange(runs), total // runs), "run", source, order)
+        if total // runs != rows[0]:
+            raise RunFolderError(f"has {total // runs:,} rows per run where {rows[0]:,} were expected ({_RULE})",
+                                 source=source)
+    _same_as(run, np.repeat(np.arange(runs), rows), "run", source, order, prefix=True)
+    if total != rows.sum():
+        raise RunFolderError(f"has {total:,} rows where {int(rows.sum()):,} were expected ({_RULE}); the file is "
+                             "cut short or belongs to another run", source=source)
 
 
 def _blocks(values: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -121,9 +121,10 @@ def _child(orders: int, replies: int, fmt: str, report: Callable | None, prepare
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     failures = []
     try:
+        import polars  # noqa: F401 - what reads attempts.csv back
+
         from guessgame import viz  # noqa: F401 - matplotlib and the figures, loaded while the run plays
         from guessgame.rundir.read import read_run
-        import polars  # noqa: F401 - what reads attempts.csv back
 
         prepare()
         run_dir = _order(orders)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from guessgame.errors import MissingExtra
 from guessgame.rundir.layout import TENSORBOARD
+
 TAGS = ("loss", "norm/error", "norm/grad", "norm/step")
 INSTALL = 'pip install "guessgame[tensorboard]"'
 

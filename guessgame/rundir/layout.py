@@ -57,7 +57,8 @@ def check_disk(config: Config, out: Path) -> None:
     every = config.least_log_every(lambda thinner: csv_bytes(thinner) <= min(CSV_LIMIT, 0.8 * free))
     thinner = f"keep every k-th attempt with log_every={every}, or use fewer runs or attempts" if every else \
         "use fewer runs or attempts"
-    what = f"attempts.csv would be about {file_size(size)} ({config.runs:,} run{'s' * (config.runs != 1)} x {config.logged_rows:,} logged attempts)"
+    runs = f"{config.runs:,} run{'s' * (config.runs != 1)}"
+    what = f"attempts.csv would be about {file_size(size)} ({runs} x {config.logged_rows:,} logged attempts)"
     if size > CSV_LIMIT:
         raise ConfigError(f"{what}, more than can be read back ({file_size(CSV_LIMIT)}); {thinner}", key="log_every")
     way_out = f"; or {thinner}" if size >= THINNER_FROM and every else ""

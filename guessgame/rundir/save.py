@@ -90,7 +90,10 @@ class _Progress:
         self.failures: list[Failure] = []
 
 
-def save(result, out: Path, *, figures: Drawing | None = Here(), tensorboard: bool = False,
+HERE = Here()  # the figures drawn in this process, as png, with no page
+
+
+def save(result, out: Path, *, figures: Drawing | None = HERE, tensorboard: bool = False,
          notify: Callable[[str], None] = print) -> Saved:
     """Write a new run folder under `out` for `result`; `notify` is told when Ctrl-C is pressed while
     saving. Once the data files are written, the TensorBoard files, then `figures` draws the plots and

@@ -17,11 +17,12 @@ class Worker:
         self.failure: list[BaseException] = []
         self.finished = threading.Event()  # not Thread.join: a join cut short by Ctrl-C can mark it done
         self.notify = notify
+        self._presses = interrupts.presses()  # before the work starts: a press from then on is told
 
         def target() -> None:
             try:
                 work()
-            except BaseException as exc:  # handed to the waiting thread
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
                 self.failure.append(exc)
             finally:
                 self.finished.set()
@@ -35,10 +36,11 @@ class Worker:
 
     def wait(self) -> bool:
         """Wait for the work; returns whether Ctrl-C was pressed (once) meanwhile."""
-        start = told = interrupts.presses()
-        while not self.finished.is_set():
-            self.finished.wait(0.05)
-            if interrupts.presses() > told:
+        start = told = self._presses
+        finished = False
+        while not finished:
+            finished = self.finished.wait(0.05)
+            if interrupts.presses() > told:  # told once per press, up to the moment the work ended
                 told = interrupts.presses()
                 self.notify("interrupted while saving; finishing the run folder (Ctrl-C again to stop at once)")
         if self.failure:

@@ -19,4 +19,5 @@ from guessgame.viz.style import DPI, STATUS_COLORS, run_data
 from guessgame.viz.trajectory import trajectory_figure
 
 __all__ = ["DPI", "FIGURES", "STATUS_COLORS", "Entry", "When", "animate", "cells_figure", "figures_for",
-           "landscape_figure", "loss_figure", "lr_figure", "path_figure", "run_data", "score_figure", "trajectory_figure"]
+           "landscape_figure", "loss_figure", "lr_figure", "path_figure", "run_data", "score_figure",
+           "trajectory_figure"]

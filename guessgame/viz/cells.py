@@ -4,7 +4,8 @@ lr of each one gets there.
 Left: each cell's final loss against lr, one curve per cell; a diverged run sits on the top edge (▲)
 and the dotted line of its cell's colour marks its cliff, the smallest lr that diverged; a hollow
 diamond on the bottom edge marks theory's critical lr, where theory has one (plain and heavy-ball SGD). Right: the
-loss per attempt of each cell's best lr (the first to converge; else the lowest final loss of those that did not diverge).
+loss per attempt of each cell's best lr (the first to converge; else the lowest final loss of those that did not
+diverge).
 With random games, each lr's median over its games.
 """
 

@@ -74,9 +74,9 @@ def _panel(ax, drawn: Curves, k: int) -> None:
     for i, (name, curve) in enumerate(zip(names, curves)):
         drawn = marks.trace(view, x, curve[:, None], np.ones((len(x), 1), bool))
         same = _same_as(x, curve, names[:i], curves[:i])
-        label = name + ("  (its minimum is not at the answer)" if not LOSSES[name].has_minimum and k == 0 else "") + same
-        ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color=cycle(i), lw=2.4 if not same else 1.6, ls="-" if not same else (0, (4, 3)),
-                label=label, zorder=2 + i)
+        aside = "  (its minimum is not at the answer)" if not LOSSES[name].has_minimum and k == 0 else ""
+        ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color=cycle(i), lw=2.4 if not same else 1.6,
+                ls="-" if not same else (0, (4, 3)), label=name + aside + same, zorder=2 + i)
         dot = one_element(name, (options or {}).get(name, {}), dots, target)[k]
         ax.scatter(dots, view.place(dot), color=cycle(i), s=14, zorder=2 + i, clip_on=False)
         marks.edge_marks(ax, view, x, drawn.exits, [cycle(i)], size=50)

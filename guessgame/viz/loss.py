@@ -13,9 +13,22 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks, style
 from guessgame.viz.axis import View, choose
-from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, WIDTH, figure, legend_outside, margins, run_colors,
-                                 run_data, run_name, shared_theory, side, title)
 from guessgame.viz.story import story
+from guessgame.viz.style import (
+    FEW,
+    STATUS_COLORS,
+    TITLE_PAD,
+    WIDTH,
+    figure,
+    legend_outside,
+    margins,
+    run_colors,
+    run_data,
+    run_name,
+    shared_theory,
+    side,
+    title,
+)
 
 
 def loss_figure(source: Any, ax=None) -> Figure:
@@ -120,7 +133,8 @@ def _theory(ax, run: RunData, view: View, colors) -> None:
         curve = np.where(np.isnan(curve), np.inf, curve)  # nan: past float64, above
         shown = (curve >= view.low)[:, None]  # to the top edge if it gets there; stops at the bottom of the data
         drawn = marks.trace(view, run.attempt, curve[:, None], shown)
-        ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color=colors[r], lw=7, alpha=0.25, solid_capstyle="butt", zorder=1.5)
+        ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color=colors[r], lw=7, alpha=0.25,
+                solid_capstyle="butt", zorder=1.5)
 
 
 def theory_curve(run: RunData, r: int) -> np.ndarray | None:

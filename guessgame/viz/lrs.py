@@ -14,8 +14,16 @@ from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
 from guessgame.viz.labels import place_labels
-from guessgame.viz.style import (STATUS_COLORS, TITLE_PAD, figure, legend_outside, margins, run_data, shared_theory,
-                                 title)
+from guessgame.viz.style import (
+    STATUS_COLORS,
+    TITLE_PAD,
+    figure,
+    legend_outside,
+    margins,
+    run_data,
+    shared_theory,
+    title,
+)
 
 SLOTS = 12  # up to this many learning rates: one evenly spaced, labelled column each
 
@@ -181,7 +189,8 @@ def _attempts(ax, run: RunData, x: np.ndarray) -> list[tuple]:
     ax.set_ylabel("attempt: ● converged\n✕ diverged, ○ still going", fontsize=9)
     wanted = []
     for r, info in enumerate(summary if run.runs <= SLOTS else []):
-        at = {Status.CONVERGED: info.converged_at, Status.DIVERGED: info.diverged_at}.get(info.status, info.attempts_run)
+        at = {Status.CONVERGED: info.converged_at,
+              Status.DIVERGED: info.diverged_at}.get(info.status, info.attempts_run)
         if at:
             wanted.append((x[r], at, f"{at}"))
     return wanted

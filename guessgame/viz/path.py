@@ -16,11 +16,20 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.errorspace import ends
-from guessgame.viz.frame import (WIDTH_PATH, Frame, clipped_paths, crossings, draw_landscape, inside_frame, to_axis,
-                                 unit)
-from guessgame.viz.style import (FEW, STATUS_COLORS, TITLE_PAD, drawn_into, legend_outside, margins, run_colors,
-                                 run_data, run_name, title)
+from guessgame.viz.frame import WIDTH_PATH, Frame, clipped_paths, crossings, draw_landscape, inside_frame, to_axis, unit
 from guessgame.viz.story import story
+from guessgame.viz.style import (
+    FEW,
+    STATUS_COLORS,
+    TITLE_PAD,
+    drawn_into,
+    legend_outside,
+    margins,
+    run_colors,
+    run_data,
+    run_name,
+    title,
+)
 
 DOTS = 20_000  # more logged guesses than this: lines only
 PATHS = 25  # at most this many paths of each status
@@ -188,5 +197,6 @@ def _legend(run: RunData, f: Frame, colors) -> tuple[list, list[str]]:
                               (f"\n  ({shown} of their paths drawn)" if shown < count else ""))
     if marks.unlogged_ends(run):
         handles.append(Line2D([], [], color="gray", ls=":", lw=1.4, marker="o", mfc="white", markevery=[-1]))
-        labels.append(f"to the guess a run ended with, after its\nlast step (the log keeps every {run.config.log_every}th)")
+        labels.append("to the guess a run ended with, after its\nlast step "
+                      f"(the log keeps every {run.config.log_every}th)")
     return handles, labels

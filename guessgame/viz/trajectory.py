@@ -18,8 +18,18 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
-from guessgame.viz.style import (STATUS_COLORS, TITLE_PAD, figure, legend_outside, margins, pick_runs, run_data,
-                                 run_name, side, title)
+from guessgame.viz.style import (
+    STATUS_COLORS,
+    TITLE_PAD,
+    figure,
+    legend_outside,
+    margins,
+    pick_runs,
+    run_data,
+    run_name,
+    side,
+    title,
+)
 
 SHOWN_ELEMENTS = 6
 PANELS = 6
@@ -180,7 +190,8 @@ def _legend(run: RunData, picked: list[int], elements: list[int], scale) -> tupl
     stopped = [r for r in marks.unlogged_ends(run) if r in picked]
     if stopped:
         handles.append(Line2D([], [], color="gray", ls=":", lw=1.4, marker="o", mfc="white", markevery=[-1]))
-        labels.append(f"to the guess a run ended with, after\nits last step (the log keeps every {run.config.log_every}th)")
+        labels.append("to the guess a run ended with, after\nits last step "
+                      f"(the log keeps every {run.config.log_every}th)")
     handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black"))
     labels.append("left the view here (▲ above, ▼ below)")
     return handles, labels

@@ -92,10 +92,8 @@ class Firefox:
         return Page(self, context)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the socket closes as the browser goes
             self.send("browser.close", {})
-        except Exception:  # the socket closes as the browser goes
-            pass
         with contextlib.suppress(Exception):
             self.stack.close()
         try:
@@ -137,7 +135,8 @@ class Page:
 
     def keys(self, selector: str, keys: list[str]) -> None:
         self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
-        actions = [step for key in keys for step in ({"type": "keyDown", "value": key}, {"type": "keyUp", "value": key})]
+        actions = [step for key in keys
+                   for step in ({"type": "keyDown", "value": key}, {"type": "keyUp", "value": key})]
         self.firefox.send("input.performActions", {"context": self.context, "actions": [
             {"type": "key", "id": "keyboard", "actions": actions}]})
 
