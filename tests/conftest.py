@@ -1,4 +1,5 @@
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,24 @@ def write_config(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_reaches_python():
+    """Every test starts with Ctrl-C handled as a fresh Python process handles it, and leaves it so.
+
+    Python's handler is put back at the operating system's level too (a native library, polars for one,
+    installs its own handler there when it is imported, unseen by `signal.getsignal`), and SIGINT is
+    unblocked in this thread: a test that presses Ctrl-C in its own process then never depends on what
+    the tests before it did."""
+    before = signal.getsignal(signal.SIGINT)
+    if before is signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    assert after is before, f"SIGINT's handler was {before!r} before the test and is {after!r} after it"
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set()), "the test left SIGINT blocked"
+    from guessgame import interrupts
+
+    assert interrupts.presses() == 0, "a Ctrl-C counted by the test was left counted"
