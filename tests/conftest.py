@@ -39,3 +39,18 @@ def _ctrl_c_reaches_python():
     from guessgame import interrupts
 
     assert interrupts.presses() == 0, "a Ctrl-C counted by the test was left counted"
+
+
+@pytest.fixture
+def command_line_ctrl_c():
+    """Ctrl-C counted as the command line counts it, for a test in this process; Python's own handling
+    after."""
+    from guessgame import interrupts
+
+    interrupts.until_work()
+    interrupts.work_begins()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        interrupts._presses = 0

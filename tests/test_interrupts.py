@@ -16,7 +16,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from guessgame import interrupts, load_config
+from guessgame import load_config
 from guessgame.cli import app
 
 from helpers.reference import (
@@ -101,17 +101,6 @@ GRID_MOMENTS = [
     ("page", lambda: at_call("guessgame.report.page", "render"), False),
 ]
 
-
-@pytest.fixture
-def command_line_ctrl_c():
-    """Ctrl-C counted as the command line counts it, in this process; Python's own handling after."""
-    interrupts.until_work()
-    interrupts.work_begins()
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        interrupts._presses = 0
 
 
 def _moment(tmp_path, monkeypatch, text, patch):

@@ -11,20 +11,6 @@ import pytest
 from guessgame.rundir.worker import Worker
 
 
-@pytest.fixture
-def command_line_ctrl_c():
-    """Ctrl-C counted as the command line counts it, for a test in this process; Python's own handling after."""
-    from guessgame import interrupts
-
-    interrupts.until_work()
-    interrupts.work_begins()
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        interrupts._presses = 0
-
-
 def test_after_an_interrupted_simulation_one_ctrl_c_stops_the_save(command_line_ctrl_c):
     started, release, written = threading.Event(), threading.Event(), []
 

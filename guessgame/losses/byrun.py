@@ -111,3 +111,25 @@ def by_run(kernel, answers: Tensor, guess: Tensor, out: Tensor | None = None) ->
         for start in range(0, rows.shape[0], chunk):
             kernel(answers[game], rows[start:start + chunk, game], outs[start:start + chunk, game])
     return out
+
+
+def with_option(forward: Callable[..., Tensor], gradient: Callable[..., Tensor]):
+    """The value and gradient of a loss torch computes with one option (huber's delta, smooth_l1's
+    beta, passed by its name), from its two kernels: `forward(input, target, reduction, option, out=)` and
+    `gradient(grad_output, input, target, reduction, option, grad_input=)`."""
+    def value(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
+              scratch: Tensor | None = None, **options: float) -> Tensor:
+        (option,) = options.values()
+
+        def kernel(answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
+            return forward(rows, answer, REDUCTION["none"], option, out=into)
+        return values(kernel, guess, answers, reduction, out, scratch)
+
+    def grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None, **options: float) -> Tensor:
+        (option,) = options.values()
+
+        def kernel(one: Tensor, answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
+            return gradient(one, answer, rows, REDUCTION[reduction], option, grad_input=into)
+        return backward(kernel, guess, answers, out)
+
+    return value, grad

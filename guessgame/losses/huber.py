@@ -9,13 +9,9 @@ Its kernels call torch's own (`byrun.values`, `byrun.backward`): no formula give
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from guessgame.losses.spec import Kernels, Loss
 from guessgame.ranges import ABOVE_0
-
-if TYPE_CHECKING:
-    from torch import Tensor
 
 
 def curve(e, delta):
@@ -31,19 +27,7 @@ def kernels() -> Kernels:
 
     from guessgame.losses import byrun
 
-    def value(guess: Tensor, answers: Tensor, reduction: str, delta: float, out: Tensor | None = None,
-              scratch: Tensor | None = None) -> Tensor:
-        def kernel(answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
-            return torch.ops.aten.huber_loss.out(rows, answer, byrun.REDUCTION["none"], delta, out=into)
-        return byrun.values(kernel, guess, answers, reduction, out, scratch)
-
-    def grad(guess: Tensor, answers: Tensor, reduction: str, delta: float, out: Tensor | None = None) -> Tensor:
-        def kernel(one: Tensor, answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
-            return torch.ops.aten.huber_loss_backward.out(one, answer, rows, byrun.REDUCTION[reduction], delta,
-                                                         grad_input=into)
-        return byrun.backward(kernel, guess, answers, out)
-
-    return Kernels(value, grad)
+    return Kernels(*byrun.with_option(torch.ops.aten.huber_loss.out, torch.ops.aten.huber_loss_backward.out))
 
 
 PLACE = 3  # where it is listed among the losses

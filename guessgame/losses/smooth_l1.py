@@ -9,13 +9,9 @@ Its kernels call torch's own (`byrun.values`, `byrun.backward`): no formula give
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from guessgame.losses.spec import Kernels, Loss
 from guessgame.ranges import AT_LEAST_0
-
-if TYPE_CHECKING:
-    from torch import Tensor
 
 
 def curve(e, beta):
@@ -31,19 +27,8 @@ def kernels() -> Kernels:
 
     from guessgame.losses import byrun
 
-    def value(guess: Tensor, answers: Tensor, reduction: str, beta: float, out: Tensor | None = None,
-              scratch: Tensor | None = None) -> Tensor:
-        def kernel(answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
-            return torch.ops.aten.smooth_l1_loss.out(rows, answer, byrun.REDUCTION["none"], beta, out=into)
-        return byrun.values(kernel, guess, answers, reduction, out, scratch)
-
-    def grad(guess: Tensor, answers: Tensor, reduction: str, beta: float, out: Tensor | None = None) -> Tensor:
-        def kernel(one: Tensor, answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
-            return torch.ops.aten.smooth_l1_loss_backward.grad_input(one, answer, rows, byrun.REDUCTION[reduction],
-                                                                     beta, grad_input=into)
-        return byrun.backward(kernel, guess, answers, out)
-
-    return Kernels(value, grad)
+    aten = torch.ops.aten
+    return Kernels(*byrun.with_option(aten.smooth_l1_loss.out, aten.smooth_l1_loss_backward.grad_input))
 
 
 def _becomes(options: dict) -> tuple[str, dict] | None:
