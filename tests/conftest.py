@@ -20,14 +20,20 @@ def write_config(tmp_path):
     return write
 
 
+def pytest_configure(config):
+    """The tests press Ctrl-C as a user at a terminal does. A test process started in the background by a
+    non-interactive shell (`command &`, as CI and scripts may start it) inherits SIGINT ignored, and
+    Python then leaves it ignored: give each test process Python's own handling, as a terminal's has."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def _ctrl_c_reaches_python():
-    """Every test starts with Ctrl-C handled as a fresh Python process handles it, and leaves it so.
-
-    Python's handler is put back at the operating system's level too (a native library, polars for one,
-    installs its own handler there when it is imported, unseen by `signal.getsignal`), and SIGINT is
-    unblocked in this thread: a test that presses Ctrl-C in its own process then never depends on what
-    the tests before it did."""
+    """Every test starts with Ctrl-C handled as Python handles it (its handler installed at the operating
+    system's level too, where a native library such as polars puts its own on import) and SIGINT
+    unblocked, and leaves the handler and guessgame's press counter as it found them: a test that
+    presses Ctrl-C in its own process never depends on the tests before it."""
     before = signal.getsignal(signal.SIGINT)
     if before is signal.default_int_handler:
         signal.signal(signal.SIGINT, signal.default_int_handler)
