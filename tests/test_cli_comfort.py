@@ -19,7 +19,7 @@ SCRIPT = Path(sys.executable).parent / "guessgame"  # the console script install
 
 
 def test_the_commands_are_there():
-    assert COMMANDS == ["compare", "explain", "landscape", "play", "plot", "report", "run", "validate"]
+    assert COMMANDS == ["compare", "examples", "explain", "landscape", "play", "plot", "report", "run", "validate"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -5,7 +5,7 @@ commands, so `guessgame --help` starts at once. The console script (`guessgame.l
 and ends the process.
 """
 
-from guessgame.cli import runs, tools  # noqa: F401 - each module registers its commands on `app`
+from guessgame.cli import examples, runs, tools  # noqa: F401 - each module registers its commands on `app`
 from guessgame.cli.common import ExitAtOnce, app
 
 __all__ = ["ExitAtOnce", "app"]

@@ -39,7 +39,9 @@ class Format(str, Enum):
     pdf = "pdf"
 
 
-ConfigArg = Annotated[Path, typer.Argument(help="A YAML config file, e.g. configs/l1.yaml.", show_default=False)]
+ConfigArg = Annotated[Path, typer.Argument(
+    help="A YAML config file, or the name of an example (guessgame examples lists them): configs/l1.yaml, l1.",
+    show_default=False)]
 # Help texts are rich markup: a literal "[" is escaped, or "guessgame[tensorboard]" would print as "guessgame".
 SetOpt = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE", help=escape("Override a key with a YAML value: --set lr=[0.1,1] "

@@ -1,5 +1,5 @@
 """compare's options as overrides of the config: its learning rates (--lr, --lrs LOW:HIGH:COUNT) and
-its grid (--optimizer, --loss, --schedule), each mistake reported naming the option it is in."""
+its grid (--optimizer, --loss, --schedule, --dtype), each mistake reported naming the option it is in."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from guessgame.config import Override
 def compare_overrides(lr: list[str] | None, lrs: str | None, grid: dict[str, list[str] | None],
                       set_: list[str]) -> list[Override]:
     """The overrides compare puts after the config's `--set`s: its lrs, then each grid option given
-    (`grid`: the values of --optimizer, --loss and --schedule, by key); exit 2 on a mistake."""
-    axes = [_grid_option(key, values) for key, values in grid.items() if values]
+    (`grid`: the values of --optimizer, --loss, --schedule and --dtype, by key); exit 2 on a mistake."""
+    axes = [grid_option(key, values) for key, values in grid.items() if values]
     if lr and lrs is not None or not (lr or lrs or axes):
         fail("give either --lr (repeatable) or --lrs LOW:HIGH:COUNT, e.g. --lr 0.1 --lr 1 or --lrs 0.01:10:40 "
-             "(or compare --optimizer, --loss or --schedule at the config's lrs)")
+             "(or compare --optimizer, --loss, --schedule or --dtype at the config's lrs)")
     replaced = {key: f"--{key}" for key, values in grid.items() if values}
     if lr or lrs is not None:
         replaced["lr"] = "--lr" if lr else "--lrs"
@@ -35,7 +35,7 @@ def compare_overrides(lr: list[str] | None, lrs: str | None, grid: dict[str, lis
     return [*chosen, *axes]
 
 
-def _grid_option(key: str, values: list[str]) -> Override:
+def grid_option(key: str, values: list[str]) -> Override:
     """`--optimizer sgd --optimizer adam` -> optimizer=[sgd, adam]; each item's errors name its option."""
     from guessgame.config.yamlsafe import load_yaml
 
@@ -43,7 +43,8 @@ def _grid_option(key: str, values: list[str]) -> Override:
     for text, where in zip(values, typed):
         if not text.strip():
             fail(f"--{key}: got an empty value; a name or a YAML mapping, e.g. --{key} "
-                 + {"optimizer": "adam", "loss": "l1", "schedule": "'{name: cosine, T_max: 50}'"}[key])
+                 + {"optimizer": "adam", "loss": "l1", "schedule": "'{name: cosine, T_max: 50}'",
+                    "dtype": "float16"}[key])
         load_yaml(text, where)  # a YAML mistake names the one option it is in
     return Override(f"{key}=[{', '.join(values)}]", " ".join(typed), tuple(typed))
 

@@ -1,5 +1,5 @@
-"""The checks of a config's items -- a loss, an optimizer or a schedule, or a list of them (a grid) --
-each option against its record: its default, its allowed values, the rules between options.
+"""The checks of a config's items -- a loss, an optimizer, a schedule or a dtype, or a list of them (a
+grid) -- each option against its record: its default, its allowed values, the rules between options.
 
 The records are read as each config is checked, not copied when this module loads: a loss or an
 optimizer is known to validation the moment it is in its registry.
@@ -11,7 +11,8 @@ from typing import Any
 
 from guessgame import losses, optimizers
 from guessgame.config.fields import suggest
-from guessgame.config.schema import DEFAULTS, SCHEDULES
+from guessgame.config.labels import has_options
+from guessgame.config.schema import DEFAULTS, DTYPES, SCHEDULES
 from guessgame.ranges import Range
 
 
@@ -20,13 +21,22 @@ def _records(key: str) -> dict[str, Any]:
     return losses.LOSSES if key == "loss" else optimizers.OPTIMIZERS
 
 
+def _table(key: str) -> dict[str, dict]:
+    """The names a key's items may take, each with its options' defaults (a dtype has none)."""
+    if key == "schedule":
+        return SCHEDULES
+    if not has_options(key):
+        return {name: {} for name in DTYPES}
+    return {name: record.defaults for name, record in _records(key).items()}
+
+
 class ItemChecks:
     """Mixed into the Validator: `fail`, `bad`, `number`, `boolean`, `choice` come from Fields, and
     `schedule_options` from ScheduleChecks."""
 
     def items(self, value: Any, key: str, **context: Any) -> list[tuple[str, dict]]:
-        """One item (`mse`, `{name: huber, delta: 2}`) or a list of them (a grid): [(name, options)]."""
-        table = SCHEDULES if key == "schedule" else {name: r.defaults for name, r in _records(key).items()}
+        """One item (`mse`, `{name: huber, delta: 2}`, `float16`) or a list of them (a grid): [(name, options)]."""
+        table = _table(key)
         if not isinstance(value, list):
             return [self.named(value, (key,), table, **context)]
         if not value:
@@ -36,6 +46,8 @@ class ItemChecks:
     def named(self, value: Any, path: tuple, table: dict, **context: Any) -> tuple[str, dict]:
         """`mse` or `{name: huber, delta: 2}` -> ('huber', {'delta': 2.0}), defaults filled in."""
         key = path[0]
+        if not has_options(key):  # a dtype: its name alone
+            return self.choice(path, value, table), {}
         if key == "schedule" and value is None:
             value = "none"
         options: dict = {}

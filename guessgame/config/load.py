@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Sequence
 
+from guessgame.config.examples import hint, located
 from guessgame.config.overrides import Override, apply_override
 from guessgame.config.schema import NAME_BYTES, Config, kind
 from guessgame.config.validate import Validator
@@ -17,6 +18,9 @@ from guessgame.errors import ConfigError
 
 def load_config(source: str | Path | dict | Config, overrides: Sequence[str | Override] = ()) -> Config:
     """Read and validate a config from a YAML file, a dict of YAML keys, or a Config.
+
+    A file that is not there may be named as one of guessgame's examples: `load_config("l1")` reads
+    the packaged `l1.yaml` (a file `l1` here is read first).
 
     `overrides` are `dotted.key=yaml-value` strings (errors name them as `--set key=value`) or
     `Override`s, applied before validation:
@@ -33,13 +37,7 @@ def load_config(source: str | Path | dict | Config, overrides: Sequence[str | Ov
     if isinstance(source, dict):
         raw, lines, origin, default_name = plain(source), {}, None, "game"
     elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        origin = str(source)
-        text = _read_text(path, origin)
-        raw, lines = load_yaml(text, origin)
-        default_name = name_of(path.stem)
-        if raw is None:
-            raise ConfigError("the file is empty; a config needs at least `answer`", source=origin)
+        raw, lines, origin, default_name = _read_file(source)
     else:
         raise ConfigError(f"got {kind(source)}; a config is a dict of its keys ({{'answer': [2, 77, 91], ...}}), "
                           "the path of a YAML file, or a Config from load_config")
@@ -53,6 +51,17 @@ def load_config(source: str | Path | dict | Config, overrides: Sequence[str | Ov
     for override in overrides:
         apply_override(raw, override, setters)
     return Validator(origin, lines, setters).config(raw, default_name)
+
+
+def _read_file(source: str | os.PathLike) -> tuple[Any, dict, str, str]:
+    """A config file's YAML (or an example's, by name), its line numbers, where it came from and the
+    name it gives a run."""
+    path = located(source)
+    origin = str(source) if path == Path(source) else str(path)
+    raw, lines = load_yaml(_read_text(path, origin), origin)
+    if raw is None:
+        raise ConfigError("the file is empty; a config needs at least `answer`", source=origin)
+    return raw, lines, origin, name_of(path.stem)
 
 
 def replaced(config: Config, **changes: Any) -> Config:
@@ -88,7 +97,7 @@ def _read_text(path: Path, origin: str) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError("no such file", source=origin) from None
+        raise ConfigError("no such file" + hint(origin), source=origin) from None
     except IsADirectoryError:
         raise ConfigError("this is a directory, not a config file", source=origin) from None
     except OSError as exc:

@@ -11,12 +11,13 @@ from typing import Any, Callable, Iterator
 
 from guessgame import losses, optimizers, schedules
 from guessgame.config.fields import is_number, kind, shape_of, show, suggest  # noqa: F401 (loaders read them here)
+from guessgame.config.labels import has_options, item_dict, item_label
 
 # Each loss's and optimizer's options with their defaults (torch's), from their records.
 LOSSES: dict[str, dict[str, float]] = {name: dict(loss.defaults) for name, loss in losses.LOSSES.items()}
 OPTIMIZERS: dict[str, dict[str, Any]] = {name: dict(spec.defaults) for name, spec in optimizers.OPTIMIZERS.items()}
 SCHEDULES: dict[str, dict[str, Any]] = schedules.SCHEDULES
-GRID_KEYS = ("loss", "optimizer", "schedule")  # the keys a list of makes a grid, in the order cells vary
+GRID_KEYS = ("loss", "optimizer", "schedule", "dtype")  # the keys a list of makes a grid, in the order cells vary
 REDUCTIONS = ("mean", "sum")
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 # The largest finite number of each dtype (torch.finfo(...).max), without importing torch.
@@ -89,8 +90,8 @@ class Config:
     source: str | None = field(default=None, compare=False)
     schedule: str = "none"
     schedule_options: dict[str, Any] = field(default_factory=dict)
-    # A grid: for each of GRID_KEYS given as a list, its items as (name, options). The fields above
-    # then hold the first cell's; `cells` are the single-cell configs, every combination in order.
+    # A grid: for each of GRID_KEYS given as a list, its items as (name, options) (a dtype's options: {}).
+    # The fields above then hold the first cell's; `cells` are the single-cell configs, every combination in order.
     grid: tuple[tuple[str, tuple[tuple[str, dict], ...]], ...] = ()
 
     @property
@@ -131,16 +132,24 @@ class Config:
         for combination in itertools.product(*(items for _, items in self.grid)):
             changes: dict[str, Any] = {}
             for key, (name, options) in zip(keys, combination):
-                changes[key], changes[f"{key}_options"] = name, dict(options)
+                changes[key] = name
+                if has_options(key):
+                    changes[f"{key}_options"] = dict(options)
             yield dataclasses.replace(self, grid=(), **changes)
 
     def cell_labels(self) -> list[str]:
-        """Each cell in words, naming only what varies: `sgd`, `sgd momentum=0.9`, `adam · cosine T_max=50`."""
+        """Each cell in words, naming only what varies: `sgd`, `sgd momentum=0.9`, `adam · cosine T_max=50`,
+        `adam · float16`. Wherever a cell is named (tables, figures, the page, TensorBoard), it is this."""
         if not self.grid:
             return [""]
         return [" · ".join(item_label(key, name, options) for key, (name, options) in zip(
                     [key for key, _ in self.grid], combination))
                 for combination in itertools.product(*(items for _, items in self.grid))]
+
+    @property
+    def dtypes(self) -> tuple[str, ...]:
+        """The dtypes the cells play in: a grid's list of them, or the one dtype."""
+        return tuple(name for name, _ in dict(self.grid).get("dtype", ((self.dtype, {}),)))
 
     @property
     def scheduled(self) -> bool:
@@ -197,8 +206,8 @@ class Config:
 
         def item(key: str) -> Any:
             if key in axes:
-                return [_item_dict(key, name, options) for name, options in axes[key]]
-            return _item_dict(key, getattr(self, key), getattr(self, f"{key}_options"))
+                return [item_dict(key, name, options) for name, options in axes[key]]
+            return item_dict(key, getattr(self, key), getattr(self, f"{key}_options", {}))
 
         return {
             "name": self.name,
@@ -208,36 +217,10 @@ class Config:
             "reduction": self.reduction,
             "optimizer": item("optimizer"),
             "lr": list(self.lr),
+            "attempts": self.attempts,
+            "dtype": item("dtype"),
             **{key: getattr(self, key) for key in
-               ("attempts", "dtype", "games", "seed", "tolerance", "stop_early",
-                "diverge_factor", "log_every", "device")},
+               ("games", "seed", "tolerance", "stop_early", "diverge_factor", "log_every", "device")},
             "schedule": item("schedule"),
         }
 
-
-def _item_dict(key: str, name: str, options: dict) -> Any:
-    """A loss, optimizer or schedule as YAML: `{name: ..., options...}`; no schedule is `none`."""
-    if key == "schedule" and name == "none":
-        return "none"
-    return {"name": name, **{k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}}
-
-
-def item_label(key: str, name: str, options: dict) -> str:
-    """`sgd momentum=0.9`: the name and the options that differ from their defaults."""
-    if key == "schedule" and name == "none":
-        return "constant lr"
-    records = {"loss": losses.LOSSES, "optimizer": optimizers.OPTIMIZERS}  # read live, as validation reads them
-    defaults = SCHEDULES[name] if key == "schedule" else records[key][name].defaults
-    changed = [f"{k}={_word(v)}" for k, v in options.items() if defaults.get(k) is schedules.REQUIRED
-               or (defaults.get(k) != v and not (k == "total_steps" and defaults.get(k) is None))]
-    return " ".join([name, *changed])
-
-
-def _word(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_word(v) for v in value) + "]"
-    return str(value)

@@ -11,7 +11,6 @@ from guessgame.config.schedule import ScheduleChecks
 from guessgame.config.schema import (
     DEFAULTS,
     DEVICES,
-    DTYPES,
     GRID_KEYS,
     KEYS,
     LARGEST,
@@ -37,8 +36,8 @@ class Validator(ItemChecks, ScheduleChecks, Fields):
         answer = self.answer(values["answer"])
         shape = answer.shape if isinstance(answer, RandomAnswer) else shape_of(answer)
         attempts = self.integer(("attempts",), values["attempts"], 1, MAX_ATTEMPTS)
-        items = {"loss": self.items(values["loss"], "loss"), "optimizer": self.items(values["optimizer"], "optimizer"),
-                 "schedule": self.items(values["schedule"], "schedule", attempts=attempts)}
+        items = {key: self.items(values[key], key, **({"attempts": attempts} if key == "schedule" else {}))
+                 for key in GRID_KEYS}
         (loss, loss_options), (optimizer, optimizer_options) = items["loss"][0], items["optimizer"][0]
         config = Config(
             name=self.name(raw.get("name", default_name)),
@@ -49,7 +48,7 @@ class Validator(ItemChecks, ScheduleChecks, Fields):
             optimizer=optimizer, optimizer_options=optimizer_options,
             lr=self.lr(values["lr"]),
             attempts=attempts,
-            dtype=self.choice(("dtype",), values["dtype"], DTYPES),
+            dtype=items["dtype"][0][0],
             games=self.integer(("games",), values["games"], 1, MAX_RUNS),
             seed=self.integer(("seed",), values["seed"], 0, 2**63 - 1),
             tolerance=self.number(("tolerance",), values["tolerance"], Range(0.0), "a finite number >= 0"),
@@ -89,16 +88,18 @@ class Validator(ItemChecks, ScheduleChecks, Fields):
                      f"at most {MAX_RUNS:,} runs in one batch")
 
     def representable(self, config: Config) -> None:
-        """The answer and the guess must be numbers the dtype holds: past its largest they are inf."""
-        largest = LARGEST[config.dtype]
+        """The answer and the guess must be numbers each dtype holds: past its largest they are inf."""
+        dtype = min(config.dtypes, key=LARGEST.__getitem__)  # of a grid's, the narrowest
+        largest = LARGEST[dtype]
         answer = config.answer
         checks = ([(("answer", "random", "low"), answer.low), (("answer", "random", "high"), answer.high)]
                   if isinstance(answer, RandomAnswer) else [(("answer",), v) for v in _flat(answer)])
         checks += [(("guess",), v) for v in _flat(config.guess)]
         for path, value in checks:
             if abs(value) > largest:
-                self.bad(path, value, f"a number {config.dtype} can hold: at most {largest:g} in size "
-                                      f"(choose a wider dtype, e.g. dtype: float32)")
+                wider = f"leave {dtype} out of dtype's list" if len(config.dtypes) > 1 else "e.g. dtype: float32"
+                self.bad(path, value, f"a number {dtype} can hold: at most {largest:g} in size "
+                                      f"(choose a wider dtype: {wider})")
 
     def name(self, value: Any) -> str:
         if not is_name(value):

@@ -1,5 +1,9 @@
-"""A grid: every cell (a loss x optimizer x schedule of the config's lists) played as its own batch, and
-the cells' runs put together, cell after cell, into one Result that says each run's cell.
+"""A grid: every cell (a loss x optimizer x schedule x dtype of the config's lists) played as its own
+batch, and the cells' runs put together, cell after cell, into one Result that says each run's cell.
+
+Each cell plays in its own dtype, with the hidden answers in that dtype, as that cell played alone
+would. Put together, the cells' tensors are in the dtype torch promotes theirs to (float16 with
+bfloat16: float32), which holds every value of each exactly.
 
 A cell that played fewer attempts than the others (every run of it decided, with `stop_early`, or
 cut short by Ctrl-C) is padded in memory to the others' attempts as a stopped run is: NaN losses,
@@ -29,16 +33,20 @@ def play_cells(config: Config, play: Callable, progress: Callable[[int, int], No
     attempt (or, between two cells, before the next one) and keeps the cells played so far."""
     cells, results = config.iter_cells(), []
     first = next(cells)
-    dtype = getattr(torch, config.dtype)
-    check_memory(config, dtype.itemsize)
-    answer = hidden_answers(first, dtype, device_of(first))  # every cell plays the same games
+    check_memory(config, max(getattr(torch, dtype).itemsize for dtype in config.dtypes))
+    device = device_of(first)
+
+    @functools.cache
+    def answers(dtype: str) -> Tensor:  # every cell plays the same games, each in its own dtype
+        return hidden_answers(first, getattr(torch, dtype), device)
+
     for k, cell in enumerate(itertools.chain([first], cells)):
         if k and interrupts.requested():
             raise Interrupted(combine(config, results, interrupted=True))
         report = None if progress is None else (
             lambda t, total, k=k: progress(k * total + t, config.cell_count * total))
         try:
-            results.append(play(cell, report, answer))
+            results.append(play(cell, report, answers(cell.dtype)))
         except Interrupted as stop:
             results.append(stop.result)
             raise Interrupted(combine(config, results)) from None
@@ -67,7 +75,7 @@ def combine(config: Config, results: list[Result], interrupted: bool = False) ->
         attempts_run=joined("attempts_run"), status=joined("status"), converged_at=joined("converged_at"),
         diverged_at=joined("diverged_at"), theory=joined("theory"),
         interrupted=interrupted or any(r.interrupted for r in results), best_loss=joined("best_loss"),
-        final_loss=joined("final_loss"), left_at=joined("left_at"),
+        final_loss=joined("final_loss"), left_at=joined("left_at"), stalled_at=joined("stalled_at"),
         lr_at=torch.cat([_lr_at(r, rows) for r in results], dim=1) if scheduled else None,
         cell=torch.cat([torch.full((r.runs,), k, dtype=torch.long) for k, r in enumerate(results)]),
     )

@@ -25,7 +25,7 @@ def simulate(source: Config | dict | str, overrides: tuple[str, ...] | list[str]
              progress: Progress | None = None) -> Result:
     """Play every run of a config as one batch and return the full log.
 
-    A grid (`optimizer`, `loss` or `schedule` given as a list) plays one batch per cell, every
+    A grid (`optimizer`, `loss`, `schedule` or `dtype` given as a list) plays one batch per cell, every
     combination, and returns their runs together, cell after cell (`result.cell`).
 
     >>> result = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": [0.1, 10]})

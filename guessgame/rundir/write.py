@@ -177,11 +177,14 @@ def _write_lines(handle, columns: dict[str, Any], header: bool) -> None:
 
 
 def cells(config) -> list[dict[str, Any]]:
-    """summary.json's `cells`: each cell of a grid, its label and its loss, optimizer and schedule."""
+    """summary.json's `cells`: each cell of a grid, its label and its value of every grid key (loss,
+    optimizer, schedule, dtype)."""
+    from guessgame.config.schema import GRID_KEYS
+
     out = []
     for k, (cell, label) in enumerate(zip(config.cells, config.cell_labels())):
         resolved = cell.to_dict()
-        out.append({"cell": k, "label": label, **{key: resolved[key] for key in ("loss", "optimizer", "schedule")}})
+        out.append({"cell": k, "label": label, **{key: resolved[key] for key in GRID_KEYS}})
     return out
 
 

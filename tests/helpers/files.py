@@ -3,4 +3,4 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-CONFIGS = ROOT / "configs"
+CONFIGS = ROOT / "guessgame" / "examples"  # the example configs, shipped in the package; configs/ links here
