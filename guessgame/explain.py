@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from guessgame.config import Config
+from guessgame.formatting import held_note
 from guessgame.losses import LOSSES
 from guessgame.optimizers import OPTIMIZERS
+from guessgame.status.reach import still_from
 
 
 def step_formula(optimizer: str, options: dict[str, Any]) -> str:
@@ -32,12 +34,11 @@ def explain(config: Config) -> list[str]:
                                        f"from the run's lr {lr:g}", note]))
         lr = first
     loss_options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
-    defaults = OPTIMIZERS[config.optimizer].defaults
-    options = "".join(f", {k}={_show(v)}" for k, v in config.optimizer_options.items() if v != defaults[k])
+    options = "".join(f", {k}={_show(v)}" for k, v in config.optimizer_options.items()
+                      if v != OPTIMIZERS[config.optimizer].defaults[k])
     return [
         *_which_cell(config),
-        f"answer = {answer!s}",
-        f"guess  = {guess!s}",
+        *_given(config, answer, guess),
         "",
         f"loss = {config.loss}(guess, answer{', ' + loss_options if loss_options else ''}, "
         f"reduction='{config.reduction}')",
@@ -59,7 +60,24 @@ def explain(config: Config) -> list[str]:
         f"{step!s}",
         "",
         f"next guess = guess - step = {after!s}",
+        *_standing(config, guess, grad, after),
     ]
+
+
+def _given(config: Config, answer, guess) -> list[str]:
+    """The answer and the first guess as the dtype holds them, and what it could not hold exactly."""
+    held = held_note(config)
+    return [f"answer = {answer!s}", f"guess  = {guess!s}", *([f"({held})"] if held else [])]
+
+
+def _standing(config: Config, guess, grad, after) -> list[str]:
+    """Where a step that is not 0 rounds away, a line that says so."""
+    import torch
+
+    if not bool((grad != 0).any()) or not torch.equal(after, guess.detach()):
+        return []
+    return [f"the step is below half the spacing of {config.dtype} around the guess in every element, so it rounds "
+            "back to the guess: it stands still" + (", for good (stalled)" if still_from(config) == 0 else "")]
 
 
 def _which_cell(config: Config) -> list[str]:

@@ -50,13 +50,15 @@ class Theory:
 
     critical_lr: float | None = None  # the largest lr that still converges
     best_lr: float | None = None  # the lr that converges fastest
-    rate: float | None = None  # the factor the error is multiplied by per attempt
+    rate: float | None = None  # how much the error shrinks (or grows) per attempt: |factor|
     predicted: Status | None = None  # the status theory's loss sequence reads as, over the budget
     predicted_converged_at: int | None = None
     predicted_diverged_at: int | None = None
     band: float | None = None  # l1: the step, and the band the guess bounces in
     band_reached_at: int | None = None
     note: str | None = None
+    factor: float | None = None  # what the error is multiplied by per attempt: below 0, the guess overshoots
+    predicted_stalled_at: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return encode(asdict(self))
@@ -68,9 +70,9 @@ class Theory:
         where.expect(isinstance(value, dict), value, "null, or an object of theory's fields")
         known = {f.name for f in fields(cls)}
         value = decode({k: v for k, v in value.items() if k in known})
-        for key in ("critical_lr", "best_lr", "rate", "band"):
+        for key in ("critical_lr", "best_lr", "rate", "band", "factor"):
             where.at(key).expect(value.get(key) is None or _number(value[key]), value.get(key), "a number or null")
-        for key in ("predicted_converged_at", "predicted_diverged_at", "band_reached_at"):
+        for key in ("predicted_converged_at", "predicted_diverged_at", "predicted_stalled_at", "band_reached_at"):
             where.at(key).expect(value.get(key) is None or _attempt(value[key]), value.get(key),
                                  "null or an attempt number >= 1")
         predicted = value.get("predicted")
@@ -97,6 +99,7 @@ class RunSummary:
     answer: Any
     theory: Theory | None
     cell: int = 0  # which cell of a grid (the config's `cells`, in order); 0 without a grid
+    stalled_at: int | None = None  # the attempt a stalled run was declared stalled at
 
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -117,7 +120,7 @@ class RunSummary:
         where.at("status").expect(v.get("status") in Status.names(), v.get("status"),
                                   f"one of {', '.join(Status.names())}")
         where.at("game").expect(_integer(v["game"]) and v["game"] >= 0, v["game"], "a whole number >= 0")
-        for key in ("converged_at", "diverged_at", "left_at"):
+        for key in ("converged_at", "diverged_at", "left_at", "stalled_at"):
             where.at(key).expect(v.get(key) is None or _attempt(v[key]), v.get(key), "null or an attempt number >= 1")
         where.at("attempts_run").expect(_integer(v.get("attempts_run")) and v["attempts_run"] >= 0,
                                         v.get("attempts_run"), "a whole number >= 0")
@@ -133,7 +136,7 @@ class RunSummary:
                    diverged_at=v.get("diverged_at"), left_at=v.get("left_at"), final_loss=float(v["final_loss"]),
                    best_loss=float(v.get("best_loss", math.nan)), final_guess=v.get("final_guess"),
                    answer=v["answer"], theory=Theory.from_json(value.get("theory"), where.at("theory")),
-                   cell=v["cell"])
+                   cell=v["cell"], stalled_at=v.get("stalled_at"))
 
 
 def _agrees(v: dict, where: _Where) -> None:
@@ -146,6 +149,10 @@ def _agrees(v: dict, where: _Where) -> None:
                              f"an attempt, as the run is {own}" if status is own else f"null: the run is {status}")
         where.at(key).expect(not given or v[key] <= played, v.get(key),
                              f"an attempt the run played, at most attempts_run ({played})")
+    stalled = v.get("stalled_at")
+    where.at("stalled_at").expect(stalled is None or (status is Status.STALLED and stalled <= played), stalled,
+                                  f"null: the run is {status}" if status is not Status.STALLED else
+                                  f"an attempt the run played, at most attempts_run ({played})")
     left = v.get("left_at")
     if left is not None:
         where.at("left_at").expect(status is Status.CONVERGED and v["converged_at"] < left <= played, left,

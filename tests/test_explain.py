@@ -113,6 +113,24 @@ def test_an_answer_float16_cannot_hold_is_refused_not_explained_as_inf(write_con
     assert "answer: got 70000" in result.output and "65504" in result.output
 
 
+def test_explain_says_what_float16_holds_and_that_its_step_rounds_away(write_config):
+    """1000.3 is 1000.5 in float16, whose floats beside 998 are half apart: torch.optim.SGD's step of
+    lr 0.1 x sign leaves the guess where it was."""
+    held = torch.tensor(1000.3, dtype=torch.float16)
+    param = torch.tensor(998.0, dtype=torch.float16, requires_grad=True)
+    torch.nn.functional.l1_loss(param, held).backward()
+    torch.optim.SGD([param], lr=0.1).step()
+    assert param.item() == 998.0 and held.item() != 1000.3
+    path = write_config("answer: 1000.3\nguess: 998\ndtype: float16\nloss: l1\nlr: 0.1\n")
+    result = runner.invoke(app, ["explain", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"(answer 1000.3 is {held.item():g} in float16)" in result.output
+    assert "rounds back to the guess: it stands still, for good (stalled)" in result.output
+    moving = runner.invoke(app, ["explain", str(write_config("answer: 1000.3\nguess: 998\nloss: l1\nlr: 0.1\n",
+                                                              "moving.yaml"))], env={"COLUMNS": "300"})
+    assert "stands still" not in moving.output and "(answer" not in moving.output  # float64 holds 1000.3
+
+
 optimizers = st.one_of(
     st.builds(lambda m, n, d, w: {"name": "sgd", "momentum": m, "nesterov": n and m > 0, "dampening": 0 if n else d,
                                   "weight_decay": w},

@@ -63,25 +63,44 @@ trajectories = st.lists(st.one_of(*(st.tuples(st.just(k), s) for k, s in PIECES.
 
 @st.composite
 def games(draw, stopped=True):
-    """Losses (attempts, runs), attempts_run, lost_at and the rules: some runs' guesses overflow, some
-    runs stopped before the end (NaN after, as `stop_early` leaves them, or losses that say nothing)."""
+    """Losses (attempts, runs), attempts_run, lost_at, the rules and stood_at: some runs' guesses overflow,
+    some runs stopped before the end (NaN after, as `stop_early` leaves them, or losses that say nothing),
+    some guesses stand still for good from an attempt on (the loss the same from there: a step that
+    rounds away), and some runs have a schedule that bounds how far their loss can still move (`reach`)."""
     count = draw(st.integers(1, 6))
-    runs = [sum((_piece(kind, values) for kind, values in draw(trajectories)), []) for _ in range(count)]
+    runs, stood = [], []
+    for _ in range(count):
+        run = sum((_piece(kind, values) for kind, values in draw(trajectories)), [])
+        stands = draw(st.sampled_from([None, None, draw(st.integers(0, len(run)))]))
+        stood.append(stands)
+        if stands is not None:  # the loss stays where the guess stood still
+            run = run[:max(stands, 1)] + [run[max(stands, 1) - 1]] * draw(st.integers(0, 30))
+        runs.append(run)
     steps = max(map(len, runs))
     loss = torch.tensor([run + [run[-1]] * (steps - len(run)) for run in runs], dtype=torch.float64).T
+    stood_at = torch.tensor([steps if at is None else max(at - 1, 0) for at in stood])
     lost_at = torch.tensor([draw(st.sampled_from([steps, steps, draw(st.integers(0, steps))])) for _ in runs])
     played = [draw(st.sampled_from([steps, steps, draw(st.integers(1, steps))])) if stopped else steps for _ in runs]
     if draw(st.booleans()):
-        for r, count in enumerate(played):
-            loss[count:, r] = NAN
+        for r, ran in enumerate(played):
+            loss[ran:, r] = NAN
     dtype = draw(st.sampled_from([torch.float64, torch.float32]))
     judged_by = Rules(draw(st.sampled_from([1e-12, 1e-6, 0.5])), draw(st.sampled_from([10.0, 1e6])),
-                      draw(st.booleans()), rules.slack(dtype))
-    return loss.to(dtype), torch.tensor(played), lost_at, judged_by
+                      draw(st.booleans()), rules.slack(dtype), draw(reaches(steps, count)))
+    return loss.to(dtype), torch.tensor(played), lost_at, judged_by, draw(st.sampled_from([None, stood_at]))
 
 
-def _reference(loss, attempts_run, lost_at, judged_by) -> verdicts.Outcome:
-    return verdicts.outcome(plain.judge(loss, attempts_run, lost_at, judged_by))
+def reaches(steps: int, runs: int):
+    """None, or what a geometrically decaying lr leaves to move, (attempts, runs): start x decay^t."""
+    start = st.sampled_from([1e-14, 1e-9, 1e-3, 1.0, 1e3])
+    decay = st.sampled_from([0.0, 0.1, 0.5, 0.9])
+    tables = st.tuples(st.lists(start, min_size=runs, max_size=runs), st.lists(decay, min_size=runs, max_size=runs))
+    return st.none() | tables.map(lambda t: torch.tensor(t[0], dtype=torch.float64)
+                                  * torch.tensor(t[1], dtype=torch.float64) ** torch.arange(steps).unsqueeze(1))
+
+
+def _reference(loss, attempts_run, lost_at, judged_by, stood_at=None) -> verdicts.Outcome:
+    return verdicts.outcome(plain.judge(loss, attempts_run, lost_at, judged_by, stood_at=stood_at))
 
 
 def _tiled(outcome: verdicts.Outcome, times: int) -> verdicts.Outcome:
@@ -91,37 +110,40 @@ def _tiled(outcome: verdicts.Outcome, times: int) -> verdicts.Outcome:
 def quick_paths_agree(game) -> None:
     """`judge` without its quick paths (few losses) and with them (the same runs tiled into a sweep, whole
     or a block at a time) reaches the plain verdicts."""
-    loss, attempts_run, lost_at, judged_by = game
+    loss, attempts_run, lost_at, judged_by, stood_at = game
     reference = _reference(*game)
     assert loss.numel() < verdicts.QUICK_FROM
     assert verdicts.classify(*game) == reference  # every rule: too few losses for the quick paths
     # the same runs, as many times as makes a sweep of more losses than a block of QUICK_FROM holds
     times = -(-(verdicts.QUICK_FROM + 2 * loss.shape[0]) // loss.numel())
-    sweep = (loss.repeat(1, times), attempts_run.repeat(times), lost_at.repeat(times), judged_by)
-    assert verdicts.classify(*sweep) == _tiled(reference, times)
+    tiled = judged_by if judged_by.reach is None else judged_by._replace(reach=judged_by.reach.repeat(1, times))
+    stood = None if stood_at is None else stood_at.repeat(times)
+    sweep = (loss.repeat(1, times), attempts_run.repeat(times), lost_at.repeat(times), tiled)
+    assert verdicts.classify(*sweep, stood) == _tiled(reference, times)
     halves = verdicts.Halves.of(sweep[0])  # as the engine hands them over
-    assert verdicts.outcome(verdicts.judge(*sweep, halves)) == _tiled(reference, times)
+    assert verdicts.outcome(verdicts.judge(*sweep, halves, stood)) == _tiled(reference, times)
     # a block of runs at a time, as a long sweep is judged: each block takes the quick paths, the last may not
     with patch.object(verdicts, "BLOCK", verdicts.QUICK_FROM + loss.shape[0]):
-        assert verdicts.outcome(verdicts.judge(*sweep, halves)) == _tiled(reference, times)
+        assert verdicts.outcome(verdicts.judge(*sweep, halves, stood)) == _tiled(reference, times)
 
 
 def tracker_agrees(game) -> None:
     """Attempt by attempt, as `stop_early` runs it: the same attempt for each verdict; and a run stopped
     there (NaN after, as `stop_early` leaves it) is judged as the run played to the end."""
-    loss, attempts_run, lost_at, judged_by = game
+    loss, attempts_run, lost_at, judged_by, stood_at = game
     reference = _reference(*game)
     tracker = Tracker(loss, judged_by)
     reached = [None] * loss.shape[1]
     for t in range(loss.shape[0]):
-        for r in tracker.update(loss[t], lost_at > t).nonzero().flatten().tolist():
+        stood = None if stood_at is None else stood_at <= t  # this attempt's step left the guess standing
+        for r in tracker.update(loss[t], lost_at > t, stood).nonzero().flatten().tolist():
             reached[r] = t + 1
     assert reached == reference.decided_at
     stopped, ran = loss.clone(), torch.tensor([at or loss.shape[0] for at in reached])
     for r, count in enumerate(ran.tolist()):
         stopped[count:, r] = NAN
-    again = _reference(stopped, ran, lost_at.clamp(max=ran), judged_by)
-    assert again[:4] == reference[:4]  # all but left_at: nothing is left after the stop to leave by
+    again = _reference(stopped, ran, lost_at.clamp(max=ran), judged_by, stood_at)
+    assert again[:4] == reference[:4] and again.stalled_at == reference.stalled_at  # left_at: nothing is left
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -142,7 +164,7 @@ def test_each_sequence_of_the_table_reads_alike_on_every_path(losses, options):
     judged_by = Rules(options.get("tolerance", 1e-12), options.get("factor", 1e6), options.get("has_minimum", True),
                       options.get("slack", 1e-9))
     game = (torch.tensor(losses, dtype=torch.float64).unsqueeze(1), torch.tensor([len(losses)]),
-            torch.tensor([lost_at]), judged_by)
+            torch.tensor([lost_at]), judged_by, None)
     quick_paths_agree(game)
     tracker_agrees(game)
 
@@ -199,14 +221,19 @@ def test_the_settle_window_reads_the_same_for_an_int_and_an_array():
 
 def test_every_status_has_a_colour_a_style_and_a_layer():
     """What the figures, the page and the terminal draw each status with, keyed by the enum: a status
-    added to `Status` without them would break a display."""
+    added to `Status` without them would break a display; no two statuses share a colour."""
+    from matplotlib.colors import to_rgb
+
     from guessgame.cli.console import STATUS_STYLE
     from guessgame.viz import style
 
-    assert set(style.STATUS_COLORS) == set(Status) and set(style._SHADES) == set(Status)
-    assert set(STATUS_STYLE) == set(Status)
+    assert set(style.STATUS_COLORS) == set(Status) and set(STATUS_STYLE) == set(Status)
+    colours = [to_rgb(style.STATUS_COLORS[status]) for status in Status]
+    assert len(set(colours)) == len(Status)
+    assert len({STATUS_STYLE[status] for status in Status}) == len(Status)
     assert all(isinstance(status.layer, int) for status in Status)
     assert Status.DIVERGED.layer < Status.UNFINISHED.layer == Status.OSCILLATING.layer < Status.CONVERGED.layer
+    assert Status.STALLED.layer == Status.OSCILLATING.layer
 
 
 @pytest.mark.parametrize("steps", [1, 2, 5, 70])

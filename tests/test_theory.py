@@ -163,3 +163,46 @@ def test_an_l1_run_that_reaches_its_band_in_the_second_half_is_oscillating():
     assert result.status == ["oscillating"]
     assert result.theory[0].predicted == "oscillating"
     assert result.theory[0].band_reached_at == 18
+
+
+@pytest.mark.parametrize(("config", "lr", "factor"), [
+    ({"loss": "mse"}, 2.9, 1 - 2 * 2.9 / 3), ({"loss": "mse"}, 1.0, 1 - 2 / 3),
+    ({"loss": "mse", "reduction": "sum"}, 1.5, 1 - 2 * 1.5),
+    ({"loss": {"name": "huber", "delta": 100.0}}, 5.0, 1 - 5.0 / 3),  # inside its core: mse / 2
+    ({"loss": "mse", "optimizer": {"name": "sgd", "momentum": 0.5}}, 4.4, None),  # the larger real root
+], ids=["mse-overshoots", "mse-undershoots", "mse-sum", "huber-core", "heavy-ball-real-roots"])
+def test_theorys_factor_is_the_signed_rate(config, lr, factor):
+    """The factor the error is multiplied by per attempt, sign and all: 1 - lr h, or for heavy ball the
+    root of z^2 - (1 + mu - lr h) z + mu of largest size; `rate` is its size."""
+    if factor is None:
+        b = 1 + 0.5 - lr * 2 / 3
+        factor = max(((b + s * math.sqrt(b * b - 2)) / 2 for s in (1, -1)), key=abs)
+    t = simulate({"answer": [2, 77, 91], "guess": 50, **config, "lr": lr, "attempts": 20}).theory[0]
+    assert t.factor == pytest.approx(factor) and t.rate == pytest.approx(abs(factor))
+
+
+def test_heavy_ball_with_complex_roots_has_a_rate_and_no_sign():
+    t = simulate({"answer": [2, 77, 91], "guess": 50, "loss": "mse", "optimizer": {"name": "sgd", "momentum": 0.5},
+                  "lr": 1.0, "attempts": 20}).theory[0]
+    assert t.factor is None and t.rate == pytest.approx(math.sqrt(0.5))  # |z|^2 = mu for complex roots
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.floats(1e-3, 3.5), min_size=1, max_size=12), st.sampled_from(["float16", "bfloat16", "float32"]),
+       st.lists(st.floats(-100, 100).map(lambda x: round(x, 1)), min_size=1, max_size=3), st.integers(3, 300),
+       st.sampled_from([1e-12, 1e-6]))
+def test_where_steps_round_away_a_sweep_is_predicted_run_for_run_as_each_run_alone(lrs, dtype, answer, attempts,
+                                                                                   tolerance):
+    """With the answers as the dtype holds them, theory stops each element where its step rounds away: the
+    shortcut for a sweep, every loss written down, and each run alone agree."""
+    import torch
+
+    config = load_config({"answer": answer, "guess": 50, "loss": "mse", "lr": lrs, "attempts": attempts,
+                          "tolerance": tolerance, "dtype": dtype})
+    held = torch.tensor(answer, dtype=getattr(torch, dtype)).double()
+    answers = held.expand(len(lrs), -1)
+    errors = torch.tensor(50.0, dtype=getattr(torch, dtype)).double() - answers
+    with patch.object(verdicts, "QUICK_FROM", 0):
+        together = predict_runs(config, errors, lr=lrs, answers=answers)
+    assert together == predict_runs(config, errors, lr=lrs, written_out=True, answers=answers)
+    assert together == [predict(config, error=errors[0].tolist(), lr=lr) for lr in lrs]

@@ -9,21 +9,25 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from guessgame.formatting import attempts_text, number, theory_text, vector
+from guessgame.config import Config
+from guessgame.formatting import attempts_text, held_note, number, status_text, theory_text, vector
 from guessgame.records import RunSummary, Score
+from guessgame.score import others
 from guessgame.status import Status
 
 STATUS_STYLE = {Status.CONVERGED: "bold green", Status.OSCILLATING: "bold yellow", Status.UNFINISHED: "bold blue",
-                Status.DIVERGED: "bold red"}
+                Status.DIVERGED: "bold red", Status.STALLED: "bold magenta"}
+LEFT_STYLE = "green"  # converged, then left tolerance: not the bold green of a run that stayed
 HEAD, TAIL = 10, 5  # attempts shown at each end of a long run
 
 
 def attempts_table(result, run: int) -> Table:
     """attempt, guess, loss, gradient, step: the notebook's `print(attempt+1, guess, loss, grad, step)`."""
-    lr = float(result.lr[run])
-    status = result.status[run]
-    table = Table(title=Text.assemble(f"run {run}: lr = {number(lr)}  ->  ", (status.value, STATUS_STYLE[status])),
-                  title_justify="left", header_style="bold")
+    summary = result.summary()[run]
+    said = attempts_text(summary) if summary.left_at or summary.stalled_at else status_text(summary)
+    table = Table(title=Text.assemble(f"run {run}: lr = {number(summary.lr)}  ->  ", _status(summary, said)),
+                  title_justify="left", header_style="bold", caption=held_note(result.config),
+                  caption_justify="left")
     for name in ("attempt", "guess", "loss", "gradient", "step"):
         table.add_column(name, justify="right" if name in ("attempt", "loss") else "left")
     rows = len(result.attempt)
@@ -39,10 +43,13 @@ def attempts_table(result, run: int) -> Table:
     return table
 
 
-def summary_table(runs: list[RunSummary], limit: int = 40, cells: list[str] | None = None) -> Table:
+def summary_table(runs: list[RunSummary], limit: int = 40, cells: list[str] | None = None,
+                  config: Config | None = None) -> Table:
     """lr, status, attempts, final loss, theory's prediction: one row per run; a grid's runs grouped by
-    cell (`cells`: each cell's label), one section each."""
-    table = Table(title="summary", title_justify="left", header_style="bold")
+    cell (`cells`: each cell's label), one section each; under it, what the config's dtype holds of an
+    answer or guess it cannot hold exactly (`config`, where given)."""
+    table = Table(title="summary", title_justify="left", header_style="bold",
+                  caption=None if config is None else held_note(config), caption_justify="left")
     games = any(run.game for run in runs)
     grid = cells is not None and len(cells) > 1
     columns = (["run"] + (["cell"] if grid else []) + ["lr"] + (["game"] if games else [])
@@ -57,8 +64,7 @@ def summary_table(runs: list[RunSummary], limit: int = 40, cells: list[str] | No
             continue
         row = _texts(str(run.run), *([cells[run.cell]] if grid else []), number(run.lr),
                      *([str(run.game)] if games else []))
-        row += [Text(run.status.value, style=STATUS_STYLE[run.status]),
-                *_texts(attempts_text(run), number(run.final_loss), theory_text(run.theory))]
+        row += [_status(run), *_texts(attempts_text(run), number(run.final_loss), theory_text(run.theory))]
         following = shown[k + 1] if k + 1 < len(shown) else None
         table.add_row(*row, end_section=grid and following is not None and following.cell != run.cell)
     return table
@@ -81,7 +87,7 @@ def score_table(scores: list[Score], cells: list[str] | None = None) -> Table:
         row = [*_texts(*([cells[score.cell]] if grid else []), number(score.lr), str(score.games)),
                  Text(f"{converged:.0%}", style=STATUS_STYLE[Status.CONVERGED] if converged else ""),
                  Text(f"{diverged:.0%}", style=STATUS_STYLE[Status.DIVERGED] if diverged else ""),
-                 Text(f"{shares[Status.OSCILLATING] + shares[Status.UNFINISHED]:.0%}")]
+                 Text(f"{others(shares):.0%}")]
         if took:
             row += _texts(f"{took.median:g}", f"{took.q1:g}-{took.q3:g}", f"{took.min}-{took.max}")
         else:
@@ -92,3 +98,9 @@ def score_table(scores: list[Score], cells: list[str] | None = None) -> Table:
 
 def _texts(*cells: str) -> list[Text]:
     return [Text(cell) for cell in cells]
+
+
+def _status(run: RunSummary, text: str | None = None) -> Text:
+    """The status (or `text`) in its style; a converged run that left tolerance later is not shown as
+    plainly converged."""
+    return Text(text or status_text(run), style=LEFT_STYLE if run.left_at else STATUS_STYLE[run.status])

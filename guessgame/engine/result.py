@@ -13,8 +13,10 @@ from guessgame import theory
 from guessgame.config import Config
 from guessgame.engine.log import Log
 from guessgame.lazy import Later
+from guessgame.losses import batched
+from guessgame.perrun import HALF
 from guessgame.records import RunSummary, Theory
-from guessgame.status import Status, verdicts
+from guessgame.status import Status, monotone, reach, verdicts
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Result:
     best_loss: Sequence[float] = field(default_factory=list)  # the lowest loss each run reached
     final_loss: Sequence[float] = field(default_factory=list)
     left_at: Sequence[int | None] = field(default_factory=list)
+    stalled_at: Sequence[int | None] | None = None  # the attempt each stalled run was declared stalled at
     lr_at: Tensor | None = None  # (attempts, runs) float64: the lr each logged attempt used, with a schedule
     cell: Tensor | None = None  # (runs,) which cell of a grid (config.cells) each run belongs to
 
@@ -70,11 +73,12 @@ class Result:
         lr, game = self.lr.double().tolist(), self.game.tolist()
         cell = [0] * self.runs if self.cell is None else self.cell.tolist()
         final_guess, answer = self.final_guess.double().tolist(), self.answer.double().tolist()
+        stalled_at = [None] * self.runs if self.stalled_at is None else self.stalled_at
         return [
             RunSummary(run=r, lr=lr[r], game=game[r], status=self.status[r], attempts_run=self.attempts_run[r],
                        converged_at=self.converged_at[r], diverged_at=self.diverged_at[r], left_at=self.left_at[r],
                        final_loss=self.final_loss[r], best_loss=self.best_loss[r], final_guess=final_guess[r],
-                       answer=answer[r], theory=self.theory[r], cell=cell[r])
+                       answer=answer[r], theory=self.theory[r], cell=cell[r], stalled_at=stalled_at[r])
             for r in range(self.runs)
         ]
 
@@ -116,13 +120,11 @@ def build(config: Config, played: Played) -> Result:
         halves = verdicts.Halves.of(loss)  # read by the verdicts, the best losses and the search for lost guesses
         lowest, highest = halves.lowest, halves.highest
         log.note_lost_among(~(torch.isfinite(lowest) & torch.isfinite(highest)))
-        rules = verdicts.Rules.of(config, loss.dtype)
-        found = verdicts.judge(loss, attempts_run, log.lost_at.clamp(max=done), rules, halves)
+        rules = verdicts.Rules.of(config, loss.dtype, played.lrs)
+        found = verdicts.judge(loss, attempts_run, log.lost_at.clamp(max=done), rules, halves,
+                               _stood_at(config, played, attempts_run))
         final_loss, best_loss = _final_and_best(loss, attempts_run, lowest)
-        start = (log.guess[0] - played.answer) if rows else torch.zeros_like(played.answer)
-        predicted = theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
-                                        attempts=max(done if played.interrupted else config.attempts, 1),
-                                        slack=rules.slack, lrs=played.lrs, later=True)
+        predicted = _predicted(config, played, rows > 0, rules.slack)
     outcome = functools.cache(lambda: verdicts.outcome(found))
 
     def view(tensor: Tensor) -> Tensor:
@@ -138,9 +140,18 @@ def build(config: Config, played: Played) -> Result:
         status=Later(lambda: outcome().status), converged_at=Later(lambda: outcome().converged_at),
         diverged_at=Later(lambda: outcome().diverged_at), theory=predicted, interrupted=played.interrupted,
         best_loss=Later(best_loss.tolist), final_loss=Later(final_loss.tolist),
-        left_at=Later(lambda: outcome().left_at),
+        left_at=Later(lambda: outcome().left_at), stalled_at=Later(lambda: outcome().stalled_at),
         lr_at=None if played.lrs is None else played.lrs.index_select(0, attempts - 1),
     )
+
+
+def _predicted(config: Config, played: Played, started: bool, slack: float) -> Sequence[Theory]:
+    """Theory's block of each run, from its first guess and its answer as the dtype holds it."""
+    log, runs = played.log, config.runs
+    start = (log.guess[0] - played.answer) if started else torch.zeros_like(played.answer)
+    return theory.predict_runs(config, start.double().cpu().reshape(runs, -1), lr=played.lr,
+                               attempts=max(log.done if played.interrupted else config.attempts, 1), slack=slack,
+                               lrs=played.lrs, later=True, answers=played.answer.double().cpu().reshape(runs, -1))
 
 
 def _rows(loss: Tensor, attempts: Tensor) -> Tensor:
@@ -172,3 +183,63 @@ def _final_and_best(loss: Tensor, attempts_run: Tensor, lowest: Tensor) -> tuple
         lowest_ = values.masked_fill(ignored, torch.inf).amin(0).double()
         best[runs_] = torch.where(ignored.all(0), torch.nan, lowest_).cpu()
     return final, best
+
+
+def _stood_at(config: Config, played: Played, attempts_run: Tensor) -> Tensor | None:
+    """Per run, the first attempt (0-based) whose step left its guess standing still for good
+    (`reach.still_from`), or `done`; None where none did. Such a guess stands to the end, so only the runs
+    whose last step left it standing are looked at, and halving finds where it began."""
+    log, done, start = played.log, played.log.done, reach.still_from(config)
+    if start is None or done <= start:
+        return None
+    every = log.every if not log.storage.direct else 1
+    attempt = (log.attempts() - 1).to(log.guess.device) if every > 1 else None  # 0-based, of the kept rows
+
+    def stands(rows: Tensor, cols: Tensor) -> Tensor:  # at kept row (attempt, with every row kept) `rows`
+        guess = log.guess[rows, cols]
+        if every > 1:
+            after = guess - log.step[rows, cols]
+        elif log.storage.direct:
+            after = log.guess[rows + 1, cols]
+        else:  # the log holds every attempt's guess; the one after the last is the final guess
+            after = torch.where((rows + 1 == done).unsqueeze(1), played.final_guess[cols],
+                                log.guess[(rows + 1).clamp(max=done - 1), cols])
+        return (after == guess).all(-1) & torch.isfinite(guess).all(-1)
+
+    kept = done if every == 1 else len(attempt)
+    device = log.guess.device
+    ran = (attempts_run == done).nonzero().flatten().to(device)
+    ran = ran[stands(torch.full_like(ran, kept - 1), ran)]
+    if not len(ran):
+        return None
+    low = start if every == 1 else int(torch.searchsorted(attempt, start))
+    row = monotone.bisect(lambda t: (t >= low) & stands(t.to(device), ran).cpu(), len(ran), kept,
+                          torch.full((len(ran),), low)).to(device)
+    at = row if every == 1 else _replayed(config, played, ran, attempt, row, start)
+    out = torch.full((config.runs,), done, dtype=torch.long)
+    out[ran.cpu()] = at.cpu()
+    return out
+
+
+def _replayed(config: Config, played: Played, runs: Tensor, attempt: Tensor, row: Tensor, start: int) -> Tensor:
+    """The first attempt from which each of `runs` stood still, where only every k-th attempt is kept:
+    the first kept one that did is `row`, and the attempts between it and the kept one before are played
+    again from there -- the loop's own arithmetic, step = lr * grad -- to find where it began."""
+    log, dtype = played.log, played.log.guess.dtype
+    loss_fn = batched.bind(config.loss, config.loss_options, played.answer[runs], config.reduction)
+    device, plain = runs.device, torch.float32 if dtype in HALF else dtype  # the dtype lr * grad is taken in
+    lrs = (played.lr if played.lrs is None else played.lrs).to(device)
+    previous = (row - 1).clamp(min=0)
+    t = attempt[previous] + 1
+    guess = log.guess[previous, runs] - log.step[previous, runs]
+    found = torch.where(row == 0, 0, attempt[row])
+    for _ in range(config.log_every - 1):
+        live = (t < found) & (row > 0)
+        if not bool(live.any()):
+            break
+        lr = lrs[runs] if played.lrs is None else lrs[t.clamp(max=config.attempts - 1), runs]
+        step = torch.mul(lr.to(plain).unsqueeze(1), loss_fn.both(guess)[1]).to(dtype)
+        after = guess - step
+        found = torch.where(live & (t >= start) & (after == guess).all(-1), t, found)
+        guess, t = after, t + 1
+    return found

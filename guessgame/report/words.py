@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 
 from guessgame.config import Config, RandomAnswer
-from guessgame.formatting import number, theory_text, vector
+from guessgame.formatting import held_note, number, signed_rate, theory_text, vector
 from guessgame.records import RunSummary, Theory
 from guessgame.rundata import RunData
-from guessgame.score import scores
+from guessgame.score import others, scores
 from guessgame.status import Status
 from guessgame.viz.story import story
 from guessgame.viz.style import run_name, side
@@ -31,8 +31,9 @@ def game_sentence(config: Config) -> str:
     lrs = config.lr
     rates = (f"learning rate {number(lrs[0])}" if len(lrs) == 1 else
              f"{len(lrs)} learning rates from {number(min(lrs))} to {number(max(lrs))}")
+    held = held_note(config)
     return (f"Find {hidden} from the first guess {guess} with {loss} and {_optimizer(config)}: {rates}, "
-            f"{config.attempts:,} attempts each, in {config.dtype}.")
+            f"{config.attempts:,} attempts each, in {config.dtype}" + (f" ({held})." if held else "."))
 
 
 def _optimizer(config: Config) -> str:
@@ -51,14 +52,22 @@ def run_sentence(run: RunData, r: int) -> str:
 
 
 def theory_sentence(theory: Theory | None) -> str:
+    """`Theory predicts converged at 47, critical lr 3, rate -0.933: the error shrinks ×0.933 per attempt,
+    changing sign each time: the guess overshoots.`"""
     if theory is None or theory.predicted is None:
         return f"Theory: {(theory.note if theory else None) or 'no closed form'}."
     text = f"Theory predicts {theory_text(theory)}"
-    rate = theory.rate
-    if rate is not None and math.isfinite(rate):
+    rate = signed_rate(theory)
+    if theory.predicted is Status.STALLED:
+        text += ": its steps stop moving the guess short of the answer"
+    elif rate is not None and math.isfinite(rate):
+        size = abs(rate)
         text += (": the error lands on the answer in one step" if rate == 0 else
-                 ": the error keeps its size" if rate == 1 else
-                 f": the error {'grows' if rate > 1 else 'shrinks'} ×{rate:.3g} per attempt")
+                 ": the error keeps its size" if size == 1 else
+                 f": the error {'grows' if size > 1 else 'shrinks'} ×{size:.3g} per attempt")
+        if rate < 0:
+            text += (", changing sign each time: the guess bounces between two points" if size == 1 else
+                     ", changing sign each time: the guess overshoots")
     return text + "."
 
 
@@ -68,7 +77,7 @@ def score_rows(summary: list[RunSummary]) -> list[list[str]]:
     rows = []
     for score in scores(summary):
         shares, took = score.shares, score.attempts_to_converge
-        other = shares[Status.OSCILLATING] + shares[Status.UNFINISHED]
+        other = others(shares)
         cells = [number(score.lr), str(score.games), f"{shares[Status.CONVERGED]:.0%}",
                  f"{shares[Status.DIVERGED]:.0%}", f"{other:.0%}"]
         cells += ([f"{took.median:g}", f"{took.q1:g}–{took.q3:g}", f"{took.min}–{took.max}"] if took

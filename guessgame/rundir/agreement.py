@@ -19,7 +19,7 @@ def check_runs(summary: list[RunSummary], config: Config, interrupted: bool, sou
     """summary.json's runs agree with config.yaml: each played at least one attempt and at most its
     budget, every attempt of it unless the run was interrupted or stopped early at a verdict, its
     game and cell among the config's."""
-    decided = (Status.CONVERGED, Status.DIVERGED)
+    decided = tuple(status for status in Status if status.verdict)
     for k, run in enumerate(summary):
         if not 1 <= run.attempts_run <= config.attempts:
             _wrong(source, k, "attempts_run", run.attempts_run,

@@ -1,4 +1,4 @@
-"""What happened to each run, read off its trajectory: converged, diverged, oscillating or unfinished.
+"""What happened to each run, read off its trajectory: converged, diverged, stalled, oscillating or unfinished.
 
 A run gets a **verdict** at an attempt, from the attempts up to that one alone, and keeps it: more
 attempts after it never move it, and `stop_early` stops the run right there.
@@ -20,7 +20,15 @@ attempts after it never move it, and `stop_early` stops the run right there.
                  longer it must stay.) Never for the bad loss: it has no minimum, and its loss
                  passing through 0 says nothing about the guess. Should the loss leave tolerance
                  again later (Adam's step can blow up near an exact optimum), the run stays
-                 converged and `left_at` says when.
+                 converged and `left_at` says when: it is never shown as plainly converged.
+    stalled      at the first attempt where the loss is above tolerance (any loss, for the bad loss)
+                 and nothing still to come can move it by more than rounding (`slack`): the guess
+                 stood still -- the attempt's step rounded away, or its lr is 0 -- with an update
+                 that has no memory and an lr that never rises again (plain SGD, no schedule or one
+                 that only decays), so it stands for good; or the steps a decaying lr still has
+                 to take, on a loss whose slope is bounded, add up to less than rounding of the loss
+                 (`reach`). stalled_at is that attempt.
+    Where two verdicts fall on one attempt, diverged is the one reached.
 
 A run without a verdict when its attempts run out is compared with itself, first half against
 second half (by more than rounding, `slack`):
@@ -28,12 +36,13 @@ second half (by more than rounding, `slack`):
     unfinished   the second half reached a lower loss or a higher one -- it is still moving -- or its
                  last loss is within tolerance but not yet for SETTLE attempts
     oscillating  neither: it stays within what the first half already did -- the L1 band, a
-                 period-2 cycle at the critical lr, a plateau, a guess that no longer moves; or its
-                 last REPEATS losses repeat exactly, with period 1 or 2, however late it got there
-                 (an L1 run that reached its band in the second half bounces in it from then on)
+                 period-2 cycle at the critical lr, a plateau; or its last REPEATS losses repeat
+                 exactly, with period 1 or 2, however late it got there (an L1 run that reached its
+                 band in the second half bounces in it from then on)
 
 Each rule and its thresholds (GROWTH, GROWING_FOR, STEADY, SETTLE, REPEATS) are written once, in
-`rules`; `verdicts` reads them after the fact, `tracker` attempt by attempt.
+`rules`; `verdicts` reads them after the fact, `tracker` attempt by attempt; `reach` says how far a
+run's loss can still move.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ class Status(str, Enum):
     OSCILLATING = "oscillating"
     UNFINISHED = "unfinished"
     DIVERGED = "diverged"
+    STALLED = "stalled"
 
     def __str__(self) -> str:
         return self.value
@@ -60,10 +70,23 @@ class Status(str, Enum):
         return tuple(status.value for status in cls)
 
     @property
+    def verdict(self) -> bool:
+        """Reached at an attempt and kept for good (converged, diverged, stalled); the others are what
+        a run without one looked like when its attempts ran out."""
+        return self in (Status.CONVERGED, Status.DIVERGED, Status.STALLED)
+
+    @property
     def layer(self) -> int:
         """Where a figure draws runs of this status, bottom (0) up: the runs that leave first at the
         bottom, the converged -- often the many -- on top."""
-        return _LAYERS[self]
+        return _LOOKS[self][0]
+
+    @property
+    def color(self) -> str:
+        """Its colour wherever a run is drawn: each status its own hue, none shared."""
+        return _LOOKS[self][1]
 
 
-_LAYERS = {Status.DIVERGED: 0, Status.UNFINISHED: 1, Status.OSCILLATING: 1, Status.CONVERGED: 2}
+# layer, colour: stalled is purple, a hue no other status's shades reach
+_LOOKS = {Status.CONVERGED: (2, "#2a9d3f"), Status.OSCILLATING: (1, "#e08a00"), Status.UNFINISHED: (1, "#3b6fd6"),
+          Status.DIVERGED: (0, "#d62728"), Status.STALLED: (1, "#8e44ad")}

@@ -16,6 +16,7 @@ class Outcome(NamedTuple):
     diverged_at: list[int | None]  # 1-based attempt at which the run was declared diverged
     decided_at: list[int | None]  # 1-based attempt at which the verdict was reached
     left_at: list[int | None]  # a converged run's first later attempt above tolerance, if any
+    stalled_at: list[int | None]  # 1-based attempt at which the run was declared stalled
 
 
 class Found(NamedTuple):
@@ -28,13 +29,20 @@ class Found(NamedTuple):
     decided_conv: Tensor  # the attempt that stretch became long enough
     diverged_at: Tensor
     left: Tensor  # the first attempt above tolerance after converging
+    stalled: Tensor
+    stalled_at: Tensor
     steps: int  # the attempts looked at: this many stands for never
 
     @classmethod
     def none(cls, runs: int, steps: int) -> Found:
         """No verdict for any run yet."""
-        never = torch.full((runs,), steps, dtype=torch.long)
-        return cls(*(torch.zeros(runs, dtype=torch.bool) for _ in range(3)), *(never.clone() for _ in range(4)), steps)
+        def no() -> Tensor:
+            return torch.zeros(runs, dtype=torch.bool)
+
+        def never() -> Tensor:
+            return torch.full((runs,), steps, dtype=torch.long)
+
+        return cls(no(), no(), no(), never(), never(), never(), never(), no(), never(), steps)
 
 
 def merge(found: Found, runs: Tensor, part: Found, rows: Tensor | None = None) -> None:
@@ -49,15 +57,18 @@ def merge(found: Found, runs: Tensor, part: Found, rows: Tensor | None = None) -
 
 def outcome(found: Found) -> Outcome:
     """The verdicts as lists, one entry per run: 1-based attempts, None where there is none."""
-    converged, diverged, moving, settled, decided_conv, diverged_at, left, steps = found
-    code = torch.where(converged, 0, torch.where(diverged, 3, torch.where(moving, 2, 1))).tolist()
-    status = [_ORDER[c] for c in code]
-    decided = torch.where(converged, decided_conv, torch.where(diverged, diverged_at, -2))
-    return Outcome(status, _maybe(torch.where(converged, settled, -2)), _maybe(torch.where(diverged, diverged_at, -2)),
-                   _maybe(decided), _maybe(torch.where(converged & (left < steps), left, -2)))
+    converged, diverged, moving, stalled = found.converged, found.diverged, found.moving, found.stalled
+    code = torch.where(converged, 0, torch.where(diverged, 3, torch.where(stalled, 4, torch.where(moving, 2, 1))))
+    status = [_ORDER[c] for c in code.tolist()]
+    decided = torch.where(converged, found.decided_conv, torch.where(
+        diverged, found.diverged_at, torch.where(stalled, found.stalled_at, -2)))
+    return Outcome(status, _maybe(torch.where(converged, found.settled, -2)),
+                   _maybe(torch.where(diverged, found.diverged_at, -2)), _maybe(decided),
+                   _maybe(torch.where(converged & (found.left < found.steps), found.left, -2)),
+                   _maybe(torch.where(stalled, found.stalled_at, -2)))
 
 
-_ORDER = (Status.CONVERGED, Status.OSCILLATING, Status.UNFINISHED, Status.DIVERGED)
+_ORDER = (Status.CONVERGED, Status.OSCILLATING, Status.UNFINISHED, Status.DIVERGED, Status.STALLED)
 
 
 def _maybe(at: Tensor) -> list[int | None]:

@@ -11,11 +11,13 @@ from guessgame.status.found import Found, first
 from guessgame.status.rules import GROWING_FOR, Rules
 
 
-def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, verdicts_only: bool = False) -> Found:
+def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, verdicts_only: bool = False,
+          stood_at: Tensor | None = None) -> Found:
     """The verdicts of runs from their losses (attempts, runs).
 
     `attempts_run` (runs,) is how many attempts each run played; `lost_at` (runs,) the 0-based
-    attempt at which its guess stopped being finite, or `attempts` if it never did. With
+    attempt at which its guess stopped being finite, or `attempts` if it never did; `stood_at` (runs,),
+    where given, the 0-based attempt from which its guess stood still for good (`reach`). With
     `verdicts_only`, the runs with no verdict are not compared half against half (`moving` is False)
     and converged ones are not followed after it (`left` is never): a first look reads only the
     verdicts.
@@ -32,16 +34,31 @@ def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, ver
         diverged_at = torch.minimum(diverged_at, first(falling(loss) & ~size.isnan()))
     settled = settled_at(size, rules.tolerance) if rules.has_minimum else never
     decided_conv = rule.window_end(settled)
-    converged = (settled < steps) & (decided_conv < diverged_at)
-    diverged = ~converged & (diverged_at < steps)
-    open_ = ~converged & ~diverged
+    still_at = stalled_at(size, rules, stood_at)
+    converged = (settled < steps) & (decided_conv < diverged_at) & (decided_conv < still_at)
+    stalled = ~converged & (still_at < diverged_at)  # on one attempt, diverged is the verdict reached
+    diverged = ~converged & ~stalled & (diverged_at < steps)
+    open_ = ~converged & ~diverged & ~stalled
     moving = torch.zeros(runs, dtype=torch.bool)
     if not verdicts_only and bool(open_.any()):
         moving[open_] = unfinished(loss[:, open_], size[:, open_], rules)
     left = never.clone()
     if not verdicts_only and bool(converged.any()):
         left[converged] = left_at(size[:, converged], decided_conv[converged], rules.tolerance, attempts_run[converged])
-    return Found(converged, diverged, moving, settled, decided_conv, diverged_at, left, steps)
+    return Found(converged, diverged, moving, settled, decided_conv, diverged_at, left, stalled, still_at, steps)
+
+
+def stalled_at(size: Tensor, rules: Rules, stood_at: Tensor | None) -> Tensor:
+    """Per run, the first attempt it played at which it is `rules.stalled`, or the number of attempts:
+    its loss can no longer move from `stood_at` (runs,) on, where given, and `rules.reach` bounds how far
+    it still can elsewhere."""
+    steps, runs = size.shape
+    if stood_at is None and rules.reach is None:
+        return torch.full((runs,), steps, dtype=torch.long)
+    reach = torch.full((1, runs), rule.INF, dtype=torch.float64) if rules.reach is None else rules.reach[:steps]
+    if stood_at is not None:
+        reach = torch.where(torch.arange(steps).unsqueeze(1) >= stood_at, 0.0, reach)
+    return first(rule.stalled(size, reach, rules) & ~size.isnan())
 
 
 def blown_up_at(size: Tensor, rules: Rules) -> Tensor:

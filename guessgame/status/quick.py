@@ -57,17 +57,19 @@ class Halves(NamedTuple):
         return torch.maximum(self.first_high, self.second_high)
 
 
-def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, halves: Halves | None) -> Found:
+def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, halves: Halves | None,
+          stood_at: Tensor | None = None) -> Found:
     """`plain.judge`'s verdicts: the simple runs in a few passes, a first look at the others' first
     attempts, and every rule over every attempt for those still open after it."""
     steps, runs = loss.shape
-    found, done = simple(loss, attempts_run, lost_at, rules, halves)
+    found, done = simple(loss, attempts_run, lost_at, rules, halves, stood_at)
     rest = (~done).nonzero().flatten()
     window = min(steps, FIRST_LOOK)
     if window < steps and len(rest):
         early = plain.judge(loss[:window, rest], attempts_run[rest].clamp(max=window),
-                            lost_at[rest].clamp(max=window), rules, verdicts_only=True)
-        final = early.converged | early.diverged  # decided within the window: more attempts change nothing
+                            lost_at[rest].clamp(max=window), rules.of_runs(rest), verdicts_only=True,
+                            stood_at=_of(stood_at, rest))
+        final = early.converged | early.diverged | early.stalled  # decided in the window: more attempts change nothing
         merge(found, rest[final], early, final)
         if bool(final.any()):
             kept = rest[final & early.converged]
@@ -75,25 +77,31 @@ def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, hal
                                              rules.tolerance, attempts_run[kept])
         rest = rest[~final]
     if len(rest):
-        merge(found, rest, plain.judge(loss[:, rest], attempts_run[rest], lost_at[rest], rules))
+        merge(found, rest, plain.judge(loss[:, rest], attempts_run[rest], lost_at[rest], rules.of_runs(rest),
+                                       stood_at=_of(stood_at, rest)))
     return found
 
 
+def _of(stood_at: Tensor | None, runs: Tensor) -> Tensor | None:
+    return None if stood_at is None else stood_at[runs]
+
+
 def simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules,
-           halves: Halves | None = None) -> tuple[Found, Tensor]:
+           halves: Halves | None = None, stood_at: Tensor | None = None) -> tuple[Found, Tensor]:
     """The verdicts of the simple runs, and which runs those are: played to the end with a finite loss
-    that never rises above its first -- its reference, so no rule of divergence applies -- and either
-    within tolerance from attempt t0 to the end (then `rules.settled` at t0, if its window fits) or
-    never within it (then half against half)."""
+    that never rises above its first -- its reference, so no rule of divergence applies -- none that may
+    stall (`stood_at`, `rules.reach`), and either within tolerance from attempt t0 to the end (then
+    `rules.settled` at t0, if its window fits) or never within it (then half against half)."""
     steps, runs = loss.shape
     found = Found.none(runs, steps)
     done = torch.zeros(runs, dtype=torch.bool)
-    if not rules.has_minimum or steps < 2:
+    if not rules.has_minimum or steps < 2 or rules.reach is not None:
         return found, done
     value = loss.double()
     halves = Halves.of(loss) if halves is None else halves
     low, high = halves.lowest, halves.highest
     candidate = torch.isfinite(low) & torch.isfinite(high) & (attempts_run >= steps) & (lost_at >= steps)
+    candidate &= True if stood_at is None else stood_at >= steps
     negative = bool((low < 0).any())
     size = value.abs() if negative else value  # `rules.size` of finite losses; no copy for losses never below 0
     candidate &= (size.amax(0) if negative else high) <= size[0]  # never above its first loss

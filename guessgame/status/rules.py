@@ -17,10 +17,13 @@ tracker's numpy and the judge's torch evaluate the same lines; neither library i
                          the settle window: within tolerance from t for settle(t) attempts, no higher
                          at the last of them than at the first: converged at t
     leaves               above tolerance again after converging: `left_at`
+    stalled              away from the answer, and the most the loss can still change (`reach`: nothing
+                         once the guess stands still for good) within rounding of it: stalled
     still_moving (went_lower, went_higher), waiting, repeating, unfinished
                          no verdict: half against half, and the tail that repeats
 
-A guess that is no longer a finite number diverges its run at once; the engine says when (`lost_at`).
+A guess that is no longer a finite number diverges its run at once; the engine says when (`lost_at`),
+and when a guess stood still for good (`stood_at`, see `guessgame.status.reach`).
 """
 
 from __future__ import annotations
@@ -53,10 +56,20 @@ class Rules(NamedTuple):
     diverge_factor: float  # a loss this many times its reference has diverged
     has_minimum: bool = True  # False for the bad loss: it can fall for ever, and never converges
     slack: float = 1e-9  # how much two losses may differ by rounding alone and still count as the same
+    reach: torch.Tensor | None = None  # (attempts, runs) float64: the most each run's loss can still change
+    # from each attempt on, by the steps its schedule has still to take (`reach.of`); None: no bound
 
     @classmethod
-    def of(cls, config: Config, dtype: torch.dtype) -> Rules:
-        return cls(config.tolerance, config.diverge_factor, LOSSES[config.loss].has_minimum, slack(dtype))
+    def of(cls, config: Config, dtype: torch.dtype, lrs: torch.Tensor | None = None) -> Rules:
+        """The rules of a config's runs; `lrs` (attempts, runs), their schedule's lrs, if made already."""
+        from guessgame.status import reach
+
+        return cls(config.tolerance, config.diverge_factor, LOSSES[config.loss].has_minimum, slack(dtype),
+                   reach.of(config, lrs))
+
+    def of_runs(self, runs: Any) -> Rules:
+        """The rules of some of the runs: a slice, or their indices."""
+        return self if self.reach is None else self._replace(reach=self.reach[:, runs])
 
 
 def slack(dtype: torch.dtype) -> float:
@@ -149,6 +162,14 @@ def settled(within_throughout: Array, last: Array, first: Array) -> Array:
     """Converged over a settle window: within tolerance at every attempt of it, and no higher at its
     last attempt than at its first."""
     return within_throughout & (last <= first)
+
+
+def stalled(size: Array, reach: Array, rules: Rules) -> Array:
+    """Stalled: away from the answer (above tolerance; any loss, for the bad loss, which has no minimum),
+    and the most the loss can still change from here on, `reach`, is nothing -- the guess stands still
+    for good -- or, for a finite loss, within rounding of it (`slack`)."""
+    away = ~within(size, rules.tolerance) | (not rules.has_minimum)
+    return away & ((reach == 0) | ((reach <= rules.slack * size) & (size < INF)))
 
 
 def leaves(size: Array, tolerance: float) -> Array:

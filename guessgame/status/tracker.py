@@ -21,8 +21,9 @@ class Tracker:
     """The same verdicts, reached attempt by attempt.
 
     `history` (attempts, runs) is where the caller keeps every loss; `update` takes the attempt's
-    losses once they are in it, and whether each guess is finite, and returns the runs whose verdict
-    was reached at this attempt.
+    losses once they are in it, whether each guess is finite and, where known, which guesses its step
+    left standing still for good (`reach.still_from`), and returns the runs whose verdict was reached at
+    this attempt.
     """
 
     def __init__(self, history: Tensor, rules: Rules) -> None:
@@ -40,13 +41,16 @@ class Tracker:
         self.growing = np.zeros(runs, dtype=np.int64)  # attempts in a row grown by the same factor
         self.streak = np.zeros(runs, dtype=np.int64)  # attempts in a row within tolerance
         self.decided = np.zeros(runs, dtype=bool)
+        self.stood = np.zeros(runs, dtype=bool)  # guesses standing still for good: nothing left to move
+        self.reach = None if rules.reach is None else rules.reach.numpy()
 
-    def update(self, loss: Tensor, guess_finite: Tensor) -> Tensor:
+    def update(self, loss: Tensor, guess_finite: Tensor, stood: Tensor | None = None) -> Tensor:
         """The runs (a bool tensor on the losses' device) whose verdict this attempt reached."""
-        new = self.step(loss.detach().double().cpu().numpy(), guess_finite.cpu().numpy())
+        new = self.step(loss.detach().double().cpu().numpy(), guess_finite.cpu().numpy(),
+                        None if stood is None else stood.cpu().numpy())
         return torch.from_numpy(new).to(loss.device)
 
-    def step(self, loss: np.ndarray, guess_finite: np.ndarray) -> np.ndarray:
+    def step(self, loss: np.ndarray, guess_finite: np.ndarray, stood: np.ndarray | None = None) -> np.ndarray:
         rules = self.rules
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             size = rule.size(loss)
@@ -61,6 +65,7 @@ class Tracker:
                     reached |= self._settled(size, start)
             else:
                 reached |= rule.falling(loss, self.previous)
+            reached |= self._stalled(size, stood)
         self.previous = loss.copy()  # the caller may reuse its buffer
         self.attempt += 1
         new = reached & ~self.decided
@@ -74,6 +79,16 @@ class Tracker:
         self.growing = np.where(rule.grows_by(ratio), np.where(steady, self.growing + 1, 1), 0)
         self.ratio, self.last_size = ratio, size
         return self.growing >= GROWING_FOR
+
+    def _stalled(self, size: np.ndarray, stood: np.ndarray | None) -> np.ndarray:
+        """`rules.stalled` at this attempt: nothing left to move once a guess stands still for good, else
+        what the schedule bounds."""
+        if stood is not None:
+            self.stood |= stood
+        if self.reach is None and not self.stood.any():
+            return np.zeros(len(size), dtype=bool)
+        reach = rule.INF if self.reach is None else self.reach[self.attempt]
+        return rule.stalled(size, np.where(self.stood, 0.0, reach), self.rules)
 
     def _settled(self, size: np.ndarray, start: int) -> np.ndarray:
         """`rules.settled` over the window from `start` to this attempt."""

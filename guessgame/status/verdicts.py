@@ -22,32 +22,37 @@ BLOCK = 1 << 21  # losses judged at a time
 QUICK_FROM = 1 << 15  # losses from which the quick paths are taken: below, they do not pay for themselves
 
 
-def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules) -> Outcome:
+def classify(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules,
+             stood_at: Tensor | None = None) -> Outcome:
     """Statuses of all runs from their losses (attempts, runs), as lists (`judge` as tensors)."""
-    return outcome(judge(loss, attempts_run, lost_at, rules))
+    return outcome(judge(loss, attempts_run, lost_at, rules, stood_at=stood_at))
 
 
-def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, halves: Halves | None = None) -> Found:
+def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, halves: Halves | None = None,
+          stood_at: Tensor | None = None) -> Found:
     """The verdicts of all runs from their losses (attempts, runs), a block of runs at a time so that
     what the rules work with stays small beside the losses themselves.
 
     `attempts_run` (runs,) is how many attempts each run played; `lost_at` (runs,) the 0-based
-    attempt at which its guess stopped being finite, or `attempts` if it never did. `halves`, the
-    losses' own (`Halves.of`), saves a pass over them where the caller has them already.
+    attempt at which its guess stopped being finite, or `attempts` if it never did; `stood_at` (runs,),
+    if given, the 0-based attempt from which it stood still for good (`reach`), or `attempts`. `halves`,
+    the losses' own (`Halves.of`), saves a pass over them where the caller has them already.
     """
     steps, runs = loss.shape
     block = max(1, BLOCK // max(1, steps))
     if runs <= block:
-        return _judge(loss, attempts_run, lost_at, rules, halves)
+        return _judge(loss, attempts_run, lost_at, rules, halves, stood_at)
     found = Found.none(runs, steps)
     for start in range(0, runs, block):
         cols = torch.arange(start, min(start + block, runs))
         part = None if halves is None else halves.of_runs(slice(start, start + block))
-        merge(found, cols, _judge(loss[:, start:start + block], attempts_run[cols], lost_at[cols], rules, part))
+        merge(found, cols, _judge(loss[:, start:start + block], attempts_run[cols], lost_at[cols],
+                                  rules.of_runs(cols), part, None if stood_at is None else stood_at[cols]))
     return found
 
 
-def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, halves: Halves | None) -> Found:
+def _judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, halves: Halves | None,
+           stood_at: Tensor | None) -> Found:
     if loss.numel() < QUICK_FROM:
-        return plain.judge(loss, attempts_run, lost_at, rules)
-    return quick.judge(loss, attempts_run, lost_at, rules, halves)
+        return plain.judge(loss, attempts_run, lost_at, rules, stood_at=stood_at)
+    return quick.judge(loss, attempts_run, lost_at, rules, halves, stood_at)

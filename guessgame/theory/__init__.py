@@ -4,7 +4,8 @@ With plain SGD every element of the error e = guess - answer moves on its own (s
 `mean`, lr with `sum`; h the curvature, 2/N for mse with `mean`):
 
     mse        e(t) = e(1) (1 - lr h)^(t-1): converges iff lr h < 2 (lr < N, or 1 with sum), fastest
-               at lr h = 1, rate |1 - lr h|
+               at lr h = 1; factor 1 - lr h (below 0 past lr h = 1: the guess overshoots, the error
+               changing sign each attempt), rate |1 - lr h|
     l1         |e| shrinks by s each attempt until |e| < s, then bounces in that band for ever --
                unless it lands exactly on the answer (|e| a whole number of steps)
     huber      l1-like steps of lr delta/N while |e| > delta, then mse-like with h = 1/N
@@ -19,6 +20,10 @@ off it with the same rules as a measured run (`verdicts.classify`), so its predi
 budget, the tolerance and the critical-lr edge into account exactly as a measurement does. Which
 side of a critical lr a run is on is decided in rational arithmetic, never by how `rate` rounds.
 All runs of a config are predicted at once.
+
+The closed forms are real arithmetic; a run's dtype is not. Given the answers as the dtype holds them,
+theory stops each element where its step rounds away (`frozen`) and predicts where the guess stalls;
+with a decaying schedule, the steps still to come bound how far the loss can move (`status.reach`).
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ import torch
 from torch import Tensor
 
 from guessgame import losses, schedules
-from guessgame.config import Config, load_config  # noqa: F401  (load_config: the doctest)
+from guessgame.config import Config, RandomAnswer, load_config  # noqa: F401  (load_config: the doctest)
 from guessgame.lazy import Later
 from guessgame.records import Theory
-from guessgame.status import Status, verdicts
+from guessgame.status import Status, reach, verdicts
 from guessgame.theory import closed_forms, scheduled
+from guessgame.theory.frozen import Frozen
 from guessgame.theory.games import Games
 
 
@@ -48,14 +54,18 @@ def predict(config: Config, *, error: Sequence[float] | None = None, lr: float |
     if error is None:
         error = (torch.tensor(config.guess, dtype=torch.float64).expand(config.shape)
                  - torch.tensor(config.answer, dtype=torch.float64)).flatten().tolist()
-    return predict_runs(config, [list(error)], lr=[config.lr[0] if lr is None else lr], written_out=True)[0]
+    answers = None if isinstance(config.answer, RandomAnswer) else \
+        torch.tensor(config.answer, dtype=getattr(torch, config.dtype)).double().reshape(1, -1)
+    return predict_runs(config, [list(error)], lr=[config.lr[0] if lr is None else lr], written_out=True,
+                        answers=answers)[0]
 
 
 def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr: Sequence[float] | Tensor,
                  attempts: int | None = None, slack: float = 1e-9, written_out: bool = False,
-                 lrs: Tensor | None = None, later: bool = False) -> Sequence[Theory]:
+                 lrs: Tensor | None = None, later: bool = False, answers: Tensor | None = None) -> Sequence[Theory]:
     """The theory block of every run: `lr` (runs,) and `errors` (runs, N), guess - answer at the start,
-    over `attempts` (the config's budget by default).
+    over `attempts` (the config's budget by default). With `answers` (runs, N), the answers as the run's
+    dtype holds them, theory also says where a step rounds away and the guess stands still (`frozen`).
 
     Plain gradient descent on mse is judged without writing every attempt's loss down
     (`closed_forms.quadratic_verdicts`); `written_out` writes them all down and reads them, as
@@ -65,7 +75,8 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
     The verdicts are reached for all runs at once, as tensors; with `later`, the blocks (one Python
     object per run) are made the first time they are read.
     """
-    parts = _predicted(config, errors, lr=lr, attempts=attempts, slack=slack, written_out=written_out, lrs=lrs)
+    parts = _predicted(config, errors, lr=lr, attempts=attempts, slack=slack, written_out=written_out, lrs=lrs,
+                       frozen=Frozen.of(config, None if answers is None else torch.as_tensor(answers)))
     if isinstance(parts, list):
         return parts
 
@@ -76,19 +87,20 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
 
 
 def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr: Sequence[float] | Tensor,
-               attempts: int | None, slack: float, written_out: bool,
-               lrs: Tensor | None) -> list[Theory] | tuple[tuple[dict, dict, verdicts.Found], ...]:
+               attempts: int | None, slack: float, written_out: bool, lrs: Tensor | None,
+               frozen: Frozen | None) -> list[Theory] | tuple[tuple[dict, dict, verdicts.Found], ...]:
     """`predict_runs`' blocks where no verdict is read, else what each block of runs shares, each run's
     own values, and the runs' verdicts."""
     runs = len(lr)
     if config.scheduled:
         steps = config.attempts if attempts is None else attempts
-        rules = verdicts.Rules(config.tolerance, config.diverge_factor, losses.LOSSES[config.loss].has_minimum, slack)
         if lrs is None:
             lrs = torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options,
                                                  torch.as_tensor(lr, dtype=torch.float64).numpy(), steps))
+        rules = verdicts.Rules(config.tolerance, config.diverge_factor, losses.LOSSES[config.loss].has_minimum, slack,
+                               reach.of(config, lrs[:steps]))
         return scheduled.predict(config, torch.as_tensor(errors, dtype=torch.float64).reshape(runs, -1),
-                                 lrs[:steps].cpu(), rules)
+                                 lrs[:steps].cpu(), rules, frozen)
     momentum = config.heavy_ball
     if momentum is None:
         return [Theory(note=f"no closed form for {config.optimizer} with these options")] * runs
@@ -105,25 +117,31 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     parts = []
     step = runs if shortcut else max(1, verdicts.BLOCK // max(1, attempts))  # the losses written down at a time
     for start in range(0, runs, step):
-        games = Games(config, lr[start:start + step], errors[start:start + step], attempts)
+        block = slice(start, start + step)
+        games = Games(config, lr[block], errors[block], attempts, None if frozen is None else frozen.of_runs(block))
         if shortcut:
             parts.append(closed_forms.quadratic_verdicts(games, rules))
         else:
             shared, each, (loss, lost_at) = path_of(games)
-            parts.append((shared, each, verdicts.judge(loss, torch.full((games.runs,), attempts), lost_at, rules)))
+            parts.append((shared, each, verdicts.judge(loss, torch.full((games.runs,), attempts), lost_at, rules,
+                                                       stood_at=games.stood)))
     return tuple(parts)
 
 
 def _blocks(shared: dict, each: dict, outcome: verdicts.Outcome) -> list[Theory]:
     """One Theory per run: what all share, each run's own values, and the verdict of its losses."""
     read = {"predicted": outcome.status, "predicted_converged_at": outcome.converged_at,
-            "predicted_diverged_at": outcome.diverged_at}
+            "predicted_diverged_at": outcome.diverged_at, "predicted_stalled_at": outcome.stalled_at}
     stated = each.pop("predicted", [None] * len(outcome.status))  # a status stated outright, no losses written
     names = [*each, *read]
     blocks = []
     for said, values in zip(stated, zip(*each.values(), *read.values())):
         block = dict(zip(names, values))
         if said is not None:
-            block.update(predicted=Status(said), predicted_converged_at=None, predicted_diverged_at=None)
+            block.update(predicted=Status(said), predicted_converged_at=None, predicted_diverged_at=None,
+                         predicted_stalled_at=None)
+        stalled, band_at = block["predicted_stalled_at"], block.get("band_reached_at")
+        if stalled is not None and band_at is not None and stalled <= band_at:  # it stops before the band
+            block["band_reached_at"] = None
         blocks.append(Theory(**shared, **block))
     return blocks

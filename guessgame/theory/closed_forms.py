@@ -18,7 +18,7 @@ from torch import Tensor
 from guessgame import losses
 from guessgame.status import Status, monotone, verdicts
 from guessgame.status.rules import reference_candidate
-from guessgame.theory import exact
+from guessgame.theory import exact, frozen, heavy_ball
 from guessgame.theory.games import Games, never
 
 
@@ -32,10 +32,18 @@ def quadratic(games: Games):
     """loss(t) = loss(1) p(t)^2: every element of the error is scaled by the same p(t)."""
     h = games.loss.curvature(games.options) * games.scale
     if games.momentum:
-        return _heavy_ball_path(games, h)
+        shared, each, p = heavy_ball.path(games, h)
+        return shared, each, _scaled_losses(games, p)
     shared, factor = _geometric(games, h)
     p = _power(factor.unsqueeze(0), games.t)
-    return shared, {"rate": factor.abs().tolist()}, _scaled_losses(games, p)
+    loss, lost_at = _scaled_losses(games, p)
+    return shared, _rates(factor), (games.played(lambda rows, t: games.e0[rows] * p[:, rows].unsqueeze(-1), loss),
+                                    lost_at)
+
+
+def _rates(factor: Tensor) -> dict[str, list]:
+    """Each run's rate |factor|, and the factor itself: negative where the error changes sign each attempt."""
+    return {"rate": factor.abs().tolist(), "factor": factor.tolist()}
 
 
 def _geometric(games: Games, h: Fraction) -> tuple[dict, Tensor]:
@@ -43,8 +51,9 @@ def _geometric(games: Games, h: Fraction) -> tuple[dict, Tensor]:
     rationals)."""
     factor = games.linear(Fraction(1), -h)
     shared = {"critical_lr": float(2 / h), "best_lr": float(1 / h),
-              "note": f"error x |1 - lr/{float(1 / h):g}| per attempt; converges for lr < {float(2 / h):g}, "
-                      f"fastest at lr = {float(1 / h):g}"}
+              "note": f"error x (1 - lr/{float(1 / h):g}) per attempt, below 0 from lr {float(1 / h):g} on: the "
+                      f"guess overshoots, the error changing sign; converges for lr < {float(2 / h):g}, fastest at "
+                      f"lr = {float(1 / h):g}"}
     return shared, factor
 
 
@@ -61,20 +70,35 @@ def quadratic_verdicts(games: Games, rules: verdicts.Rules) -> tuple[dict, dict,
     steps, runs, start = games.attempts, games.runs, games.start_loss()
     found = verdicts.Found.none(runs, steps)
     falls = torch.isfinite(start) & (factor.abs() <= 1) & (steps >= 3)
+    near = _meets(factor, rules.tolerance / start, steps)
+    stands = frozen.may_stand(games, factor, h, _loss_at(start, factor), near, rules)
+    falls &= ~stands  # runs whose steps may round away are written down
     rows = falls.nonzero().flatten()
     if len(rows):
-        first, base = start[rows], factor[rows]
-        near = _meets(base, rules.tolerance / first, steps)
-        monotone.falling(found, rows, _loss_at(first, base), near, rules)
+        monotone.falling(found, rows, _loss_at(start[rows], factor[rows]), near[rows], rules)
     passes = _passes(start, factor, steps, rules)
     rest = (~falls).nonzero().flatten()
     quick = passes[rest] < verdicts.FIRST_LOOK  # the judge's first look decides these: write them down apart
     for group in (rest[quick], rest[~quick]):
         if len(group):
             t = games.t[:int(passes[group].max()) + 1]
-            loss, lost_at = _scaled(start[group], games.e0[group].abs().amax(1), _power(factor[group].unsqueeze(0), t))
-            verdicts.merge(found, group, verdicts.judge(loss, torch.full((len(group),), len(t)), lost_at, rules))
-    return shared, {"rate": factor.abs().tolist()}, found
+            p = _power(factor[group].unsqueeze(0), t)
+            loss, lost_at = _scaled(start[group], games.e0[group].abs().amax(1), p)
+            stood = _stood(games, group, p, loss, stands[group])
+            verdicts.merge(found, group, verdicts.judge(loss, torch.full((len(group),), len(t)), lost_at, rules,
+                                                        stood_at=stood))
+    return shared, _rates(factor), found
+
+
+def _stood(games: Games, group: Tensor, p: Tensor, loss: Tensor, stands: Tensor) -> Tensor | None:
+    """Where the runs of `group` that may (`stands`) stand still do, their losses (`loss`, p (attempts,
+    group)) as their dtype plays them; the others never do."""
+    if games.frozen is None or not bool(stands.any()):
+        return None
+    some = stands.nonzero().flatten()
+    stood = torch.full((len(group),), len(p), dtype=torch.long)
+    stood[some] = games.settle(group[some], games.e0[group[some]] * p[:, some].unsqueeze(-1), loss, some)
+    return stood
 
 
 def _passes(start: Tensor, factor: Tensor, steps: int, rules: verdicts.Rules) -> Tensor:
@@ -122,40 +146,6 @@ def _power(base: Tensor, exponent: Tensor) -> Tensor:
     return torch.pow(base, exponent)
 
 
-def _heavy_ball_path(games: Games, h: Fraction):
-    """p(1) = 1, p(2) = 1 - lr h, p(t+1) = b p(t) - mu p(t-1), b = 1 + mu - lr h.
-
-    p(t) = p(2) D(t-1) - mu D(t-2), D(k) = (z1^k - z2^k) / (z1 - z2) over the roots of z^2 - b z + mu,
-    written so that it stays accurate when the roots nearly coincide."""
-    mu = Fraction(games.momentum)
-    critical = 2 * (1 + mu) / h
-    b = games.linear(1 + mu, -h)
-    p2 = games.linear(Fraction(1), -h)
-    m = float(mu)
-    k = games.t  # (attempts, 1): t - 1
-    d = b * b - 4 * m
-    real = d >= 0
-    z1 = (b + torch.sign(b) * torch.sqrt(d.clamp(min=0))) / 2
-    log_ratio = torch.where(real, torch.log(m / (z1 * z1)), torch.zeros_like(b))  # log(z2/z1) <= 0
-    rate = torch.where(real, z1.abs(), torch.full_like(b, math.sqrt(m)))
-    theta = torch.acos(torch.clamp(b / (2 * math.sqrt(m)), -1, 1))
-
-    def big_d(k: Tensor) -> Tensor:  # (attempts, runs), k >= 1
-        series = torch.where(log_ratio < 0, torch.expm1(k * log_ratio) / torch.expm1(log_ratio), k)
-        as_real = _power(z1, k - 1) * series
-        as_complex = _power(rate, k - 1) * torch.sin(k * theta) / torch.sin(theta)
-        return torch.where(real, as_real, as_complex)
-
-    once = torch.where(k >= 1, big_d(k.clamp(min=1)), torch.zeros_like(k))  # D(t - 1)
-    twice = torch.where(k >= 2, big_d((k - 1).clamp(min=1)), torch.zeros_like(k))  # D(t - 2)
-    twice = torch.where(k == 0, torch.full_like(twice, -1 / m), twice)  # D(-1) = -1/mu
-    p = p2 * once - m * twice
-    at_edge = exact.equal_to(games.lr, critical)  # roots -1 and -mu: radius 1 exactly
-    shared = {"critical_lr": float(critical),
-              "note": f"heavy ball, momentum {m:g}: converges for lr < {float(critical):g}"}
-    return shared, {"rate": torch.where(at_edge, torch.ones_like(rate), rate).tolist()}, _scaled_losses(games, p)
-
-
 def walk(games: Games):
     s = games.lr * float(games.loss.far_slope(games.options) * games.scale)  # the engine's step: lr * float(1/N)
     shared = {"note": "steps of lr/N towards the answer, then bounces within lr/N of it; no lr diverges, "
@@ -197,9 +187,10 @@ def piecewise(games: Games):
     s = games.lr * float(outside)
     factor = games.linear(Fraction(1), -h)
     shared = {"critical_lr": float(critical), "best_lr": float(1 / h),
-              "note": f"inside |error| <= {float(width):g} the error shrinks by |1 - lr/{float(1 / h):g}| per "
-                      f"attempt; converges for lr < {float(critical):g}, beyond that it bounces but stays bounded"}
-    each: dict[str, list] = {"rate": factor.abs().tolist()}
+              "note": f"inside |error| <= {float(width):g} the error is multiplied by (1 - lr/{float(1 / h):g}) per "
+                      f"attempt (below 0, it overshoots); converges for lr < {float(critical):g}, beyond that it "
+                      f"bounces but stays bounded"}
+    each: dict[str, list] = _rates(factor)
     size = games.e0.abs()
     every_lands = _lands(size, s.unsqueeze(1)).all(1)
     unstable = exact.at_least(games.lr, critical) & ~every_lands
@@ -242,5 +233,7 @@ def drift(games: Games):
         moved = t
     per_element = games.n if games.reduction == "sum" else 1
     loss = games.start_loss() - games.lr * g * per_element * moved
+    if not mu:  # every element moves by lr g: where that rounds away, it stops
+        loss = games.played(lambda rows, t: games.e0[rows] - (games.lr[rows] * g).unsqueeze(1) * t.unsqueeze(-1), loss)
     return shared, {}, (loss, never(games))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor
@@ -11,15 +11,16 @@ from torch import Tensor
 from guessgame import losses
 from guessgame.config import Config
 from guessgame.theory import exact
+from guessgame.theory.frozen import Frozen
 
-_CHUNK = 1 << 22  # elements of closed-form errors evaluated at a time
+CHUNK = 1 << 22  # elements of closed-form errors evaluated at a time
 
 
 class Games:
     """The runs of one config: their lrs and starting errors."""
 
     def __init__(self, config: Config, lr: Sequence[float] | Tensor, errors: Sequence[Sequence[float]] | Tensor,
-                 attempts: int) -> None:
+                 attempts: int, frozen: Frozen | None = None) -> None:
         self.loss, self.options = losses.effective(config.loss, config.loss_options)
         self.reduction, self.momentum = config.reduction, config.heavy_ball
         self.lr = torch.as_tensor(lr, dtype=torch.float64)
@@ -28,6 +29,8 @@ class Games:
         self.attempts = attempts
         self.scale = Fraction(1, self.n) if self.reduction == "mean" else Fraction(1)  # d(reduction)/d(element)
         self.t = torch.arange(attempts, dtype=torch.float64).unsqueeze(1)  # t - 1 for attempt t, (attempts, 1)
+        self.frozen = frozen  # where the run's dtype stops its steps; None: theory does not say
+        self.stood = torch.full((self.runs,), attempts, dtype=torch.long)  # written by the paths that say
 
     def linear(self, a: Fraction, b: Fraction) -> Tensor:
         """a + b lr for each run in rational arithmetic, then rounded once to float64."""
@@ -43,14 +46,40 @@ class Games:
 
     def by_element(self, path: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
         """The losses (attempts, runs) of per-element closed-form errors `path(runs, t) -> (t, runs, N)`,
-        a block of runs at a time."""
+        a block of runs at a time -- as the run's dtype plays them (`played`)."""
         out = torch.empty(self.attempts, self.runs, dtype=torch.float64)
-        block = max(1, _CHUNK // max(1, self.attempts * self.n))
-        for start in range(0, self.runs, block):
-            rows = torch.arange(start, min(start + block, self.runs))
+        for rows in self._blocks():
             errors = path(rows, self.t)  # (attempts, rows, N)
             out[:, rows] = self.loss_at(errors.reshape(-1, self.n)).reshape(self.attempts, len(rows))
+            self.settle(rows, errors, out)
         return out
+
+    def played(self, path: Callable[[Tensor, Tensor], Tensor], losses: Tensor) -> Tensor:
+        """`losses` (attempts, runs) of the per-element errors `path(runs, t) -> (t, runs, N)`, as the run's
+        dtype plays them: where an element's step rounds away, it stops (`Frozen.played`)."""
+        if self.frozen is not None:
+            for rows in self._blocks():
+                self.settle(rows, path(rows, self.t), losses)
+        return losses
+
+    def settle(self, rows: Tensor, errors: Tensor, losses: Tensor, columns: Tensor | None = None) -> Tensor | None:
+        """Into `losses` (attempts, runs) at `columns` (`rows` by default), the losses of those of `rows`
+        whose elements stop, at errors (attempts, rows, N); and where each of them stands still, into
+        `stood` and returned (None where theory does not say)."""
+        if self.frozen is None:
+            return None
+        errors, stood, changed = self.frozen.of_runs(rows).played(errors, self.lr[rows].unsqueeze(0))
+        self.stood[rows] = stood
+        if bool(changed.any()):
+            stopped = errors[:, changed].reshape(-1, self.n)
+            at = (rows if columns is None else columns)[changed]
+            losses[:, at] = self.loss_at(stopped).reshape(len(errors), -1).to(losses.dtype)
+        return stood
+
+    def _blocks(self) -> Iterator[Tensor]:
+        block = max(1, CHUNK // max(1, self.attempts * self.n))
+        for start in range(0, self.runs, block):
+            yield torch.arange(start, min(start + block, self.runs))
 
 
 def never(games: Games) -> Tensor:

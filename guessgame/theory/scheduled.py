@@ -13,6 +13,8 @@ The loss sequence is written down and read with the verdict rules, as every clos
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import Tensor
 
@@ -20,11 +22,14 @@ from guessgame import losses, schedules
 from guessgame.config import Config
 from guessgame.records import Theory
 from guessgame.status import verdicts
+from guessgame.theory.frozen import Frozen
+from guessgame.theory.games import CHUNK
 
 
-def predict(config: Config, errors: Tensor, lrs: Tensor, rules: verdicts.Rules) -> list[Theory]:
+def predict(config: Config, errors: Tensor, lrs: Tensor, rules: verdicts.Rules,
+            frozen: Frozen | None = None) -> list[Theory]:
     """The theory blocks of the runs of a scheduled config: errors (runs, N) at the start, lrs
-    (attempts, runs) each attempt's lr."""
+    (attempts, runs) each attempt's lr; `frozen`, where given, says where a step rounds away."""
     runs = errors.shape[0]
     loss, options = losses.effective(config.loss, config.loss_options)
     if not config.plain_sgd:
@@ -37,34 +42,52 @@ def predict(config: Config, errors: Tensor, lrs: Tensor, rules: verdicts.Rules) 
     scale = 1.0 / n if config.reduction == "mean" else 1.0
     s = lrs.double() * scale  # (attempts, runs): each element's step (l1), half the curvature x lr (mse)
     reduce = (lambda x: x.mean(-1)) if config.reduction == "mean" else (lambda x: x.sum(-1))
-    if loss.name == "l1":
-        values, shared, each = _l1(errors.double(), s, reduce)
-    else:
-        values, shared, each = _mse(errors.double(), s, 1.0 / scale, reduce)
+    values = torch.empty(s.shape, dtype=torch.float64)
+    stood = None if frozen is None else torch.empty(runs, dtype=torch.long)
+    block = max(1, CHUNK // max(1, s.shape[0] * n))
+    for start in range(0, runs, block):  # a block of runs at a time
+        rows = slice(start, start + block)
+        values[:, rows], path = (_l1 if loss.name == "l1" else _mse)(errors[rows].double(), s[:, rows], reduce)
+        if frozen is not None:  # where an element's step rounds away, it stops
+            played, stood[rows], changed = frozen.of_runs(rows).played(path(), lrs[:, rows].double())
+            kept = played[:, changed]
+            values[:, torch.arange(runs)[rows][changed]] = reduce(kept.abs() if loss.name == "l1" else kept.pow(2))
+    shared, each = _words(loss.name, s, 1.0 / scale)
     lost_at = verdicts.first(~torch.isfinite(values))
-    found = verdicts.judge(values, torch.full((runs,), values.shape[0]), lost_at, rules)
+    found = verdicts.judge(values, torch.full((runs,), values.shape[0]), lost_at, rules, stood_at=stood)
     outcome = verdicts.outcome(found)
     return [Theory(**shared, **{key: value[r] for key, value in each.items()}, predicted=outcome.status[r],
-                   predicted_converged_at=outcome.converged_at[r], predicted_diverged_at=outcome.diverged_at[r])
+                   predicted_converged_at=outcome.converged_at[r], predicted_diverged_at=outcome.diverged_at[r],
+                   predicted_stalled_at=outcome.stalled_at[r])
             for r in range(runs)]
 
 
-def _l1(e: Tensor, s: Tensor, reduce) -> tuple[Tensor, dict, dict]:
-    """Each element steps s(t) towards its answer (none once exactly on it, where sign is 0)."""
-    values = torch.empty(s.shape[0], e.shape[0], dtype=torch.float64)
+def _l1(e: Tensor, s: Tensor, reduce) -> tuple[Tensor, Callable[[], Tensor]]:
+    """Each element steps s(t) towards its answer (none once exactly on it, where sign is 0): the losses,
+    and the errors (attempts, runs, N)."""
+    path = torch.empty(s.shape[0], *e.shape, dtype=torch.float64)
     for t in range(s.shape[0]):
-        values[t] = reduce(e.abs())
+        path[t] = e
         e = e - s[t].unsqueeze(1) * torch.sign(e)
-    note = ("l1 with a schedule: each element moves lr(t)/N per attempt, so the band it bounces in "
-            "shrinks with lr(t); it converges once those steps add up to the distance while lr(t) falls to 0")
-    return values, {"note": note}, {"band": s[-1].tolist()}
+    return reduce(path.abs()), lambda: path
 
 
-def _mse(e: Tensor, s: Tensor, n: float, reduce) -> tuple[Tensor, dict, dict]:
-    """loss(t) = loss(1) prod_{k<t} (1 - 2 s(k))^2."""
+def _mse(e: Tensor, s: Tensor, reduce) -> tuple[Tensor, Callable[[], Tensor]]:
+    """loss(t) = loss(1) prod_{k<t} (1 - 2 s(k))^2, and the errors e(1) prod_{k<t} (1 - 2 s(k)), made when
+    asked for."""
     factor = 1 - 2 * s  # (attempts, runs)
     squares = torch.cat([torch.ones_like(factor[:1]), factor[:-1].pow(2)]).cumprod(0)
     values = reduce(e.pow(2)).unsqueeze(0) * squares
+    return values, lambda: torch.cat([torch.ones_like(factor[:1]), factor[:-1]]).cumprod(0).unsqueeze(-1) * e
+
+
+def _words(name: str, s: Tensor, n: float) -> tuple[dict, dict]:
+    """What theory says of each schedule's closed form, and each run's own values."""
+    if name == "l1":
+        note = ("l1 with a schedule: each element moves lr(t)/N per attempt, so the band it bounces in "
+                "shrinks with lr(t); it converges once those steps add up to the distance while lr(t) falls to 0, "
+                "and stalls short of the answer where they add up to less")
+        return {"note": note}, {"band": s[-1].tolist()}
     note = (f"mse with a schedule: the error is multiplied by 1 - 2 lr(t)/{n:g} each attempt, which "
             f"shrinks it while lr(t) < {n:g}")
-    return values, {"critical_lr": n, "note": note}, {}
+    return {"critical_lr": n, "note": note}, {}

@@ -9,13 +9,18 @@ from guessgame.status import Status
 
 
 def story(run: RunData, r: int) -> str:
-    """`converged at 14`, `diverged at 7: → ∞, overflow at 320`, `diverged at 2: falls toward −∞`..."""
+    """`converged at 14`, `converged at 13, left at 161`, `diverged at 7: → ∞, overflow at 320`,
+    `diverged at 2: falls toward −∞`, `stalled at 223 (stopped short)`..."""
     info = run.summary[r]
     loss = run.loss[:, r][run.attempt <= info.attempts_run]
+    if info.status == Status.CONVERGED and info.left_at:  # never shown as plainly converged
+        return f"converged at {info.converged_at}, left at {info.left_at}"
     if info.status == Status.CONVERGED:
         zero = np.flatnonzero(loss == 0)
         return f"converged at {info.converged_at}" + (
             f", exactly 0 from {run.attempt[zero[0]]}" if zero.size and (loss[zero[0]:] == 0).all() else "")
+    if info.status == Status.STALLED:
+        return "stalled" + (f" at {info.stalled_at}" if info.stalled_at else "") + " (stopped short)"
     if info.status == Status.DIVERGED:
         text = f"diverged at {info.diverged_at}: {direction(loss)}"
         bad = np.flatnonzero(~np.isfinite(loss))
