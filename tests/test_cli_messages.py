@@ -56,7 +56,8 @@ BAD_OPTIONS = [
     ("landscape --range 2 1", ["landscape", "--loss", "mse", "--range", "2", "1"], ["--range: got 2 1;", "below"], []),
     ("landscape --range -1e308 1e308", ["landscape", "--loss", "mse", "--range", "-1e308", "1e308"],
      ["--range: got -1e+308 1e+308;", "overflows"], []),
-    ("landscape --loss msee", ["landscape", "--loss", "msee"], ["--loss: got 'msee'", "did you mean `mse`"], []),
+    ("landscape --loss msee", ["landscape", "--loss", "msee"],
+     ["--loss msee: loss.0: got 'msee'", "did you mean `mse`"], []),
     ("landscape --out x.jpg", ["landscape", "--loss", "mse", "--out", "x.jpg"], ["--out: got 'x.jpg'", ".png"], []),
 ]
 

@@ -1,6 +1,10 @@
 """examples/guessing_game.ipynb runs from top to bottom, shows its figures, and says what it claims."""
 
+import re
+
 import nbformat
+import torch
+import torch.nn.functional as F
 from nbclient import NotebookClient
 
 from helpers.files import ROOT
@@ -25,3 +29,37 @@ def test_the_example_notebook_runs_and_shows_its_figures(tmp_path):
     assert text.count("tensor([") >= 20
     assert "['diverged'] at attempt" in text and "critical_lr=3.0" in text
     assert "critical lr 3.0 best lr 1.5" in text
+
+
+def test_the_float16_section_says_the_true_arithmetic():
+    """Section 5's numbers, against the notebook's own loop played in float16: the second guess, its
+    errors and their squares, which of them is past float16's largest, and when inf and nan come."""
+    notebook = nbformat.read(ROOT / "examples" / "guessing_game.ipynb", as_version=4)
+    text = " ".join(next(c.source for c in notebook.cells if c.source.startswith("## 5. float16")).split())
+    answer = torch.tensor([2, 77, 91], dtype=torch.float16)
+    guess = torch.tensor([50, 50, 50], dtype=torch.float16, requires_grad=True)
+    guesses, losses = [], []
+    for _ in range(10):
+        loss = F.mse_loss(guess, answer)
+        loss.backward()
+        guesses.append(guess.data.clone())
+        losses.append(loss.item())
+        guess.data -= 10 * guess.grad.data
+        guess.grad = None
+    largest = torch.finfo(torch.float16).max
+    errors = (guesses[1] - answer).double().tolist()
+    assert f"`[{', '.join(f'{g:g}' for g in guesses[1].tolist())}]`" in text  # [-270, 230, 323.25]
+    for e in errors:  # each square, and on which side of 65504 the text puts it
+        said = f"{abs(e):g}² = {e * e:,.0f}"
+        assert said in text
+        assert (e * e > largest) == (f"{said}, is past {largest:g}" in text)
+    squares = [float(a.replace(",", "")) for a in re.findall(r"= ([\d,]+)", text)]
+    bases = [float(b) for b in re.findall(r"([\d.]+)²", text)]
+    assert sorted(bases) == sorted(abs(e) for e in errors) and len(squares) >= len(bases)
+    infinite = next(k for k, v in enumerate(losses, start=1) if v == float("inf"))
+    nan = next(k for k, v in enumerate(losses, start=1) if v != v)
+    lost = next(k for k, g in enumerate(guesses, start=1) if not torch.isfinite(g).all())
+    mean = sum(e * e for e in errors) / len(errors)
+    assert f"`inf` from attempt {infinite}" in text and f"`nan` from attempt {nan}" in text
+    assert f"overflows at attempt {lost}" in text
+    assert mean <= largest and f"the mean of the three squares, {mean:,.0f}, would fit" in text

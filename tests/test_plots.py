@@ -357,9 +357,11 @@ def test_the_landscape_samples_a_fixed_number_of_points_over_any_range():
 
 
 def test_the_landscape_says_where_l1_and_the_bad_loss_coincide():
+    """|e| = e for e >= 0; their gradients sign(e) and 1 agree only for e > 0 (torch's sign(0) is 0)."""
     figure = drawn(lambda _: plots.landscape_figure(["l1", "bad"], 2.0, -8.0, 12.0), None)
-    labels = " ".join(t.get_text() for ax in figure.axes if ax.get_legend() for t in ax.get_legend().get_texts())
-    assert "= l1 for guess in [2" in labels
+    labels = " ".join(" ".join(t.get_text().split()) for ax in figure.axes if ax.get_legend()
+                      for t in ax.get_legend().get_texts())
+    assert "loss = l1's for guess in [2, 12]; gradient for guess in (2, 12]" in labels
 
 
 def test_every_loss_exactly_zero_still_has_axes():
@@ -477,8 +479,9 @@ def _panel_of(figure, lr):
 
 def test_a_run_stopped_before_its_next_kept_row_shows_where_it_ended():
     """stop_early, log_every 7: lr 4 stops at 5, so the log keeps only its first row; its final guess
-    (after step 5, the notebook's guess at attempt 6) is far out, and the panel must lead there."""
-    run = plots.as_run(simulate(load_config(MSE, ["lr={linspace: [0.2, 4, 12]}", "attempts=300",
+    (after step 5, the notebook's guess at attempt 6) is far out, and the panel must lead there. Six lrs:
+    the figure has a panel for each, lr 4's among them."""
+    run = plots.as_run(simulate(load_config(MSE, ["lr={linspace: [0.2, 4, 6]}", "attempts=300",
                                                   "stop_early=true", "log_every=7"])))
     r = int(np.argmax(run.lr))
     assert run.summary[r].attempts_run == 5 and run.status[r] == "diverged"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, NamedTuple, NoReturn, Optional
 
@@ -30,18 +31,26 @@ from guessgame.cli.common import (
 from guessgame.cli.progress import Progress
 from guessgame.cli.sweep import compare_overrides
 from guessgame.config import Config, load_config
+from guessgame.config.schema import DTYPES
+from guessgame.viz.style import STYLES
+
+# The figures' looks, as an option's choices: each of `STYLES`, with what it is for.
+Style = Enum("Style", {name: name for name in STYLES}, type=str)
+StyleOpt = Annotated[Style, typer.Option("--style", help="How the figures look: " + ", ".join(
+    f"{name} ({look.about})" for name, look in STYLES.items()) + ".")]
 
 
 @app.command()
 @guarded
 def run(config: ConfigArg, set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
-        no_plots: NoPlotsOpt = False, quiet: QuietOpt = False, tensorboard: TensorBoardOpt = False) -> None:
+        no_plots: NoPlotsOpt = False, quiet: QuietOpt = False, tensorboard: TensorBoardOpt = False,
+        style: StyleOpt = Style.default) -> None:
     """Play the game a config describes, print every attempt and a summary, and save a run folder.
 
     Example: [bold]guessgame run configs/mse.yaml --set lr=\\[1,2.9,10] --tensorboard[/]
     """
     _simulate_and_save(load_config(config, list(set_ or [])),
-                       Job(out, format, not no_plots, quiet, tensorboard, compare=False))
+                       Job(out, format, not no_plots, quiet, tensorboard, compare=False, style=style.value))
 
 
 @app.command()
@@ -63,18 +72,22 @@ def compare(
     schedule: Annotated[Optional[list[str]], typer.Option(
         "--schedule", metavar="SCHEDULE", show_default=False,
         help="An lr schedule to compare: none, '{name: cosine, T_max: 50}'; repeat for more.")] = None,
+    dtype: Annotated[Optional[list[str]], typer.Option(
+        "--dtype", metavar="DTYPE", show_default=False,
+        help=f"A dtype to play in: {', '.join(DTYPES)}; repeat to compare them.")] = None,
     set_: SetOpt = None, out: OutOpt = Path("runs"), format: FormatOpt = Format.png,
     no_plots: NoPlotsOpt = False, quiet: QuietOpt = False, tensorboard: TensorBoardOpt = False,
+    style: StyleOpt = Style.default,
 ) -> None:
-    """Replay a config over several learning rates -- and optimizers, losses or schedules, every
-    combination -- and compare them, the comparison first.
+    """Replay a config over several learning rates -- and optimizers, losses, schedules or dtypes,
+    every combination -- and compare them, the comparison first.
 
     Example: [bold]guessgame compare configs/mse.yaml --lrs 0.01:10:40 --optimizer sgd --optimizer adam[/]
     """
-    overrides = compare_overrides(lr, lrs, {"optimizer": optimizer, "loss": loss, "schedule": schedule},
-                                  list(set_ or []))
+    overrides = compare_overrides(lr, lrs, {"optimizer": optimizer, "loss": loss, "schedule": schedule,
+                                            "dtype": dtype}, list(set_ or []))
     _simulate_and_save(load_config(config, [*(set_ or []), *overrides]),
-                       Job(out, format, not no_plots, quiet, tensorboard, compare=True))
+                       Job(out, format, not no_plots, quiet, tensorboard, compare=True, style=style.value))
 
 
 class Job(NamedTuple):
@@ -86,6 +99,7 @@ class Job(NamedTuple):
     quiet: bool
     tensorboard: bool
     compare: bool  # print the comparison of learning rates first
+    style: str = "default"  # the figures' look, one of `viz.STYLES`
 
 
 def _simulate_and_save(config: Config, job: Job) -> None:
@@ -99,7 +113,7 @@ def _simulate_and_save(config: Config, job: Job) -> None:
         require()
     check_disk(config, job.out)
     # Before torch loads: a small run's figures may be drawn by a process that loads matplotlib meanwhile.
-    with drawing(config, job.fmt.value, write_report, prepare) if job.figures else nullcontext() as figures:
+    with drawing(config, job.fmt.value, write_report, prepare, job.style) if job.figures else nullcontext() as figures:
         result = _simulate(config, job.quiet)
         saved = _save(result, job, figures)
     _tell(result, saved, job)
@@ -192,11 +206,11 @@ def _report(result, compare: bool) -> None:
     cells = result.config.cell_labels()
     scored = [console.score_table(scores(summary), cells)] if result.config.games > 1 else []
     if compare:
-        out_console.print(*scored, console.summary_table(summary, cells=cells))
+        out_console.print(*scored, console.summary_table(summary, cells=cells, config=result.config))
     if result.runs <= 3:
         for r in range(result.runs):
             out_console.print(console.attempts_table(result, r))
     else:
         out_console.print(f"[dim]{result.runs} runs: attempt tables are in attempts.csv[/]")
     if not compare:
-        out_console.print(console.summary_table(summary, cells=cells), *scored)
+        out_console.print(console.summary_table(summary, cells=cells, config=result.config), *scored)

@@ -25,6 +25,7 @@ from guessgame.cli.common import (
     out_console,
     shown_path,
 )
+from guessgame.cli.runs import Style, StyleOpt
 from guessgame.config import Override, RandomAnswer, load_config
 
 
@@ -38,8 +39,9 @@ def validate(config: ConfigArg, set_: SetOpt = None) -> None:
     import yaml
 
     resolved = load_config(config, list(set_ or []))
+    cells = f" in {resolved.cell_count} cells: {'; '.join(resolved.cell_labels())}" if resolved.grid else ""
     out_console.print(f"[green]ok[/]: {escape(str(config))} is valid ({resolved.runs} run(s) of "
-                      f"{resolved.attempts} attempts)")
+                      f"{resolved.attempts} attempts{escape(cells)})", soft_wrap=True)
     out_console.print(yaml.safe_dump(resolved.to_dict(), sort_keys=False, default_flow_style=None), end="",
                       markup=False, soft_wrap=True)
 
@@ -50,10 +52,11 @@ def plot(
     run_dir: Annotated[Path, typer.Argument(help="A run folder written by `guessgame run`.", show_default=False)],
     format: FormatOpt = Format.png,
     animate: Annotated[bool, typer.Option("--animate", help="Also write plots/guesses.gif.")] = False,
+    style: StyleOpt = Style.default,
 ) -> None:
     """Re-draw every plot of a saved run from its files, without simulating again.
 
-    Example: [bold]guessgame plot runs/mse-20260101-120000 --format svg --animate[/]
+    Example: [bold]guessgame plot runs/mse-20260101-120000 --format svg --animate --style talk[/]
     """
     from guessgame.rundir import PLOTS, read_run
     from guessgame.rundir.save import Failure, draw_figures, save_animation
@@ -65,12 +68,12 @@ def plot(
              "so remove the link (or copy the folder it points to in its place)")
     if folder.exists() and not folder.is_dir():
         fail(f"{folder}: is a file, not a folder; the plots go in this folder, so move the file away")
-    written, failures = draw_figures(data, folder, format.value, replot=True)
+    written, failures = draw_figures(data, folder, format.value, replot=True, style=style.value)
     for path in written:
         out_console.print(f"wrote {shown_path(path)}", soft_wrap=True)
     if animate:
         try:
-            gif, frames = save_animation(data, folder)
+            gif, frames = save_animation(data, folder, style.value)
         except Exception as exc:  # noqa: BLE001 - reported with the plots that failed
             failures.append(Failure(f"{folder.name}/guesses.gif", exc))
         else:
@@ -107,7 +110,9 @@ def report(
 @app.command()
 @guarded
 def landscape(
-    loss: Annotated[list[str], typer.Option("--loss", help="A loss to draw; repeat to overlay several.")],
+    loss: Annotated[list[str], typer.Option("--loss", help=escape(
+        "A loss to draw, a name or a YAML mapping as in compare (--loss '{name: huber, delta: 2}'); "
+        "repeat to overlay several."))],
     target: Annotated[float, typer.Option("--target", help="The answer.")] = 2.0,
     range_: Annotated[tuple[float, float], typer.Option("--range", help="Lowest and highest guess.")] = (-8.0, 12.0),
     out: Annotated[Path, typer.Option("--out", help="The image file to write (.png, .svg, .pdf).")] = Path(
@@ -120,11 +125,11 @@ def landscape(
     from guessgame.rundir.save import Failure, save_figure
 
     low, high = range_
-    _check_landscape(loss, target, low, high, out)
+    losses = _check_landscape(loss, target, low, high, out)
     from guessgame.viz import landscape_figure
 
     try:
-        figure = landscape_figure(loss, target, low, high)
+        figure = landscape_figure(losses, target, low, high)
     except Exception as exc:  # noqa: BLE001 - one message naming the picture, as for a run's plots
         fail(failed([Failure(str(out), exc)], "nothing was written"), code=1)
     try:
@@ -134,12 +139,12 @@ def landscape(
     out_console.print(f"wrote {shown_path(out.absolute())}", soft_wrap=True)
 
 
-def _check_landscape(loss: list[str], target: float, low: float, high: float, out: Path) -> None:
-    from guessgame.config.schema import LOSSES, suggest
+def _check_landscape(loss: list[str], target: float, low: float, high: float, out: Path) -> list:
+    """The losses to draw, read as compare reads its --loss (a bare name: the loss at its defaults, else
+    (name, options)); exit 2 naming the option on a mistake."""
+    from guessgame.cli.sweep import grid_option
+    from guessgame.config.schema import LOSSES
 
-    for name in loss:
-        if name not in LOSSES:
-            fail(f"--loss: got {name!r}{suggest(name, LOSSES)}; allowed: {', '.join(LOSSES)}")
     if not math.isfinite(target):
         fail(f"--target: got {target:g}; the answer is a finite number, e.g. --target 2")
     if not (math.isfinite(low) and math.isfinite(high)):
@@ -156,6 +161,9 @@ def _check_landscape(loss: list[str], target: float, low: float, high: float, ou
     if not out.absolute().parent.is_dir():
         fail(f"--out: got {str(out)!r}, but the folder {str(out.parent)!r} does not exist; "
              "create it first (landscape writes one file and makes no folders)")
+    game = load_config({"answer": target}, [grid_option("loss", loss)])
+    items = dict(game.grid).get("loss", ((game.loss, game.loss_options),))
+    return [name if options == LOSSES[name] else (name, options) for name, options in items]
 
 
 @app.command()

@@ -33,14 +33,16 @@ SWITCH = "GUESSGAME_DRAW_APART"  # "0": never draw apart
 
 
 @contextmanager
-def drawing(config, fmt: str, report: Callable | None = None, prepare: Callable[[], None] = lambda: None) -> Iterator:
-    """Where the figures and page of a run of `config` are drawn: by a drawing process forked now, where
-    that pays (`pays`) and a fork can (`Apart.start`), else here (`save.Here`). `report` writes the page;
-    `prepare` loads its code in the drawing process while the run plays. Call it before torch is
-    loaded; a drawing process not asked to draw by the end of the block is ended."""
-    apart = Apart.start(fmt, report, prepare) if pays(config) else None
+def drawing(config, fmt: str, report: Callable | None = None, prepare: Callable[[], None] = lambda: None,
+            style: str = "default") -> Iterator:
+    """Where the figures (in `style`, of `viz.STYLES`) and page of a run of `config` are drawn: by a
+    drawing process forked now, where that pays (`pays`) and a fork can (`Apart.start`), else here
+    (`save.Here`). `report` writes the page; `prepare` loads its code in the drawing process while the
+    run plays. Call it before torch is loaded; a drawing process not asked to draw by the end of the
+    block is ended."""
+    apart = Apart.start(fmt, report, prepare, style) if pays(config) else None
     try:
-        yield apart if apart is not None else Here(fmt, report)
+        yield apart if apart is not None else Here(fmt, report, style)
     finally:
         if apart is not None:
             apart.close()
@@ -61,7 +63,8 @@ class Apart:
         self._done = False
 
     @classmethod
-    def start(cls, fmt: str, report: Callable | None, prepare: Callable[[], None] = lambda: None) -> "Apart | None":
+    def start(cls, fmt: str, report: Callable | None, prepare: Callable[[], None] = lambda: None,
+              style: str = "default") -> "Apart | None":
         """Fork the drawing process, or None where it cannot help: no fork, torch already loaded, or
         other threads running (a fork copies only the thread that calls it)."""
         if not hasattr(os, "fork") or sys.platform != "linux" or "torch" in sys.modules \
@@ -74,7 +77,7 @@ class Apart:
             os.setpgid(0, 0)  # a group of its own, with the helper it forks: `close` ends them together
             os.close(orders_write)
             os.close(replies_read)
-            _child(orders_read, replies_write, fmt, report, prepare)
+            _child(orders_read, replies_write, fmt, report, prepare, style)
         try:
             os.setpgid(pid, pid)
         except OSError:  # it is already its own group
@@ -116,22 +119,23 @@ class Apart:
             pass
 
 
-def _child(orders: int, replies: int, fmt: str, report: Callable | None, prepare: Callable[[], None]) -> None:
+def _child(orders: int, replies: int, fmt: str, report: Callable | None, prepare: Callable[[], None],
+           style: str) -> None:
     """Load what drawing needs, wait for the run folder, draw it, tell the failures, and end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     failures = []
     try:
         import polars  # noqa: F401 - what reads attempts.csv back
 
-        from guessgame import viz  # noqa: F401 - matplotlib and the figures, loaded while the run plays
         from guessgame.rundir.read import read_run
+        from guessgame.viz import registry  # noqa: F401 - matplotlib and the figures, loaded while the run plays
 
         prepare()
         run_dir = _order(orders)
 
         def draw(share: Callable[[list], list], page: Callable | None) -> list:
             data = read_run(run_dir)
-            drawn = draw_figures(data, run_dir / PLOTS, fmt, share=share)[1]
+            drawn = draw_figures(data, run_dir / PLOTS, fmt, share=share, style=style)[1]
             return drawn + (write_page(page, data, run_dir) if page is not None else [])
 
         if (os.cpu_count() or 1) > 1:  # the run waits: the later figures and the page on its core

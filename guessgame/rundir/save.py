@@ -7,8 +7,7 @@ The first Ctrl-C (or the one that ended the simulation) lets the folder be finis
 at once: before the data files are complete it removes the unfinished folder; after, it keeps them
 and removes only what was still being drawn.
 
-The figures -- those `viz.FIGURES` lists for the run -- and the page are drawn by `figures`: `Here`,
-in this process from the result, or the drawing process that `drawer.drawing` starts.
+`figures` draws the figures `viz.FIGURES` lists, and the page: `Here`, or the process `drawer.drawing` starts.
 """
 
 from __future__ import annotations
@@ -70,9 +69,10 @@ class Here(NamedTuple):
 
     fmt: str = "png"
     report: Callable[[object, Path], Path] | None = None  # writes report.html, after the plots
+    style: str = "default"  # the figures' look: one of `viz.STYLES`
 
     def draw(self, result, run_dir: Path, stop: threading.Event) -> list[Failure]:
-        failures = draw_figures(result, run_dir / PLOTS, self.fmt, stop=stop)[1]
+        failures = draw_figures(result, run_dir / PLOTS, self.fmt, stop=stop, style=self.style)[1]
         if self.report is not None and not stop.is_set():
             failures += write_page(self.report, result, run_dir)
         return failures
@@ -174,10 +174,9 @@ def _mount_point(path: Path) -> Path:
 
 
 def draw_figures(source, folder: Path, fmt: str, *, replot: bool = False, stop: threading.Event | None = None,
-                 share: Callable[[list], list] = list) -> tuple[list[Path], list[Failure]]:
-    """Draw and save into `folder` each figure `viz.FIGURES` lists for this run, or (`replot`) for
-    `guessgame plot`: the files written, and each figure that failed. `share`: the part of that list
-    to draw here (the drawing process shares it with a helper)."""
+                 share: Callable[[list], list] = list, style: str = "default") -> tuple[list[Path], list[Failure]]:
+    """Draw and save into `folder`, in `style` (of `viz.STYLES`), each figure `viz.FIGURES` lists for this run
+    (`replot`: for `guessgame plot`): the files written, and each that failed. `share`: the part to draw here."""
     from guessgame import viz
 
     try:
@@ -193,7 +192,8 @@ def draw_figures(source, folder: Path, fmt: str, *, replot: bool = False, stop: 
             break
         path = folder / f"{entry.name}.{fmt}"
         try:
-            save_figure(entry.draw(data), path)
+            with viz.using(style):  # drawn and saved in it
+                save_figure(entry(data), path)
         except Exception as exc:  # noqa: BLE001 - reported by name; the other figures go on
             failures.append(Failure(f"{folder.name}/{path.name}", exc))
         else:
@@ -209,13 +209,13 @@ def save_figure(figure, path: Path) -> None:
         figure.savefig(tmp, format=path.suffix.lstrip(".").lower(), dpi=viz.DPI)
 
 
-def save_animation(source, folder: Path) -> tuple[Path, int]:
-    """plots/guesses.gif: the guesses moving over the loss landscape; returns it and its frame count."""
+def save_animation(source, folder: Path, style: str = "default") -> tuple[Path, int]:
+    """plots/guesses.gif: the guesses moving over the loss landscape (in `style`); it and its frame count."""
     from guessgame import viz
 
     folder.mkdir(exist_ok=True)
     path = folder / ANIMATION
-    with replacing(path) as tmp:
+    with replacing(path) as tmp, viz.using(style):
         frames = viz.animate(viz.run_data(source), tmp)
     return path, frames
 

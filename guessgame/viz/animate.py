@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -9,8 +10,10 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from guessgame.status import Status
+from guessgame.status.rules import settle
 from guessgame.viz.frame import WIDTH_PATH, clipped_paths, draw_landscape
-from guessgame.viz.style import FEW, TITLE_PAD, figure, legend_outside, margins, run_colors, run_data, run_name, title
+from guessgame.viz.labels import run_name, title
+from guessgame.viz.style import FEW, STATUS_COLORS, TITLE_PAD, figure, legend_outside, margins, run_colors, run_data
 
 GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
 
@@ -36,7 +39,8 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
                                      zorder=3),
                       autolim=False)
     ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11, pad=TITLE_PAD)
-    margins(fig, left=1.2, bottom=0.75, legend=_legend(ax, run, f, colors))
+    legend = _legend(ax, run, f, colors)
+    margins(fig, left=1.2, bottom=0.75, legend=legend.longest)
     inside_dots = ax.scatter([], [], s=60, edgecolors="black", linewidths=0.6, zorder=6, animated=True)
     edge_dots = ax.scatter([], [], s=90, marker="^", edgecolors="black", linewidths=0.6, zorder=6,
                            animated=True, clip_on=False)
@@ -45,7 +49,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     left = {}
     for r, k, _, _ in exits:
         left.setdefault(r, k)
-    scene = _Scene(fig, run, f, colors, (inside_dots, edge_dots, label), order, _crossed(run, exits))
+    scene = _Scene(fig, run, f, colors, (inside_dots, edge_dots, label), order, _crossed(run, exits), legend)
     images = _blitted(scene, left, max_frames)
     _save(images, path, fps, colors)
     return len(images)
@@ -59,6 +63,7 @@ class _Scene(NamedTuple):
     artists: tuple  # the dots inside the frame, the dots on its edge, the attempt label
     order: np.ndarray  # the runs in drawing order (`_on_top_last`)
     crossed: np.ndarray  # (rows, runs, 2): where each run last crossed the frame's edge by that row; NaN if not yet
+    legend: _Legend  # its entries for the runs change as their statuses are decided
 
 
 def _crossed(run, exits) -> np.ndarray:
@@ -85,8 +90,10 @@ def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
         canvas.restore_region(background)
         _place_dots(scene, row)
         gone = [r for r, k in left.items() if k <= row]
-        label.set_text(f"attempt {run.attempt[row]}" + _gone_text(run, gone, left))
-        for artist in (inside_dots, edge_dots, label):
+        label.set_text(f"attempt {run.attempt[row]}" + _one_dot(scene, row) + _gone_text(run, gone, left))
+        for text, words in zip(scene.legend.texts, _so_far(run, row)):
+            text.set_text(words)
+        for artist in (inside_dots, edge_dots, label, scene.legend.artist):
             ax.draw_artist(artist)
         images.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy()))
     return images
@@ -149,44 +156,91 @@ def _gone_text(run, gone: list[int], left: dict) -> str:
     return f"\n{len(gone)} runs left the frame (▲ on its edge)"
 
 
-def _legend(ax, run, f, colors) -> list[str]:
+class _Legend(NamedTuple):
+    artist: Any  # the legend, drawn with each frame
+    texts: list  # its entries for the runs, in the order `_so_far` gives their words
+    longest: list[str]  # every entry at its longest, for the margin that holds it
+
+
+def _legend(ax, run, f, colors) -> _Legend:
+    """The curve, the answer, a dot per run (or per status) whose words change as the run's status is
+    decided, and the edge's triangle."""
     from matplotlib.lines import Line2D
 
-    from guessgame.viz.style import STATUS_COLORS
+    dot = {"marker": "o", "ls": "none", "mec": "black", "ms": 8}
+    keys = [colors[r] for r in range(run.runs)] if run.runs <= FEW else [*STATUS_COLORS.values(), "lightgray"]
+    handles = [Line2D([], [], color="black", lw=1.4), Line2D([], [], color="black", ls="--"),
+               *(Line2D([], [], color=color, **dot) for color in keys),
+               Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8)]
+    first, last = _so_far(run, 0), _so_far(run, len(run.attempt) - 1)
+    labels = [f.space.curve, "the answer (error 0)", *first, "past the frame: on its edge"]
+    legend_outside(ax, handles, labels)
+    artist = ax.get_legend() or ax.figure.legends[-1]
+    artist.set_animated(True)
+    texts = artist.get_texts()[2:2 + len(first)]
+    return _Legend(artist, texts, [*labels, *last])
 
-    handles = [Line2D([], [], color="black", lw=1.4), Line2D([], [], color="black", ls="--")]
-    labels = [f.space.curve, "the answer (error 0)"]
+
+def _so_far(run, row: int) -> list[str]:
+    """The legend's words for the runs at this row: each run's lr, and its status from the attempt it
+    is decided on (many runs: how many of each status so far)."""
+    attempt, end = run.attempt[row], row == len(run.attempt) - 1
+    known = [end or attempt >= _decided(info) for info in run.summary]
     if run.runs <= FEW:
-        for r in range(run.runs):
-            handles.append(Line2D([], [], marker="o", ls="none", color=colors[r], mec="black", ms=8))
-            labels.append(f"{run_name(run, r)}: {run.summary[r].status.value}")
-    else:
-        for status, color in STATUS_COLORS.items():
-            if status in run.status:
-                handles.append(Line2D([], [], marker="o", ls="none", color=color, mec="black", ms=8))
-                labels.append(f"{status}: {run.status.count(status)} runs")
-    handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8))
-    labels.append("past the frame: on its edge")
-    return legend_outside(ax, handles, labels)
+        return [run_name(run, r) + (_verdict(info, attempt) if known[r] else "") for r, info in enumerate(run.summary)]
+    counts = Counter(info.status for info, yes in zip(run.summary, known) if yes)
+    return [f"{status}: {counts[status]}" + " so far" * (not end) for status in STATUS_COLORS] + [
+        f"undecided: {known.count(False)}"]
+
+
+def _decided(info) -> int:
+    """The attempt a run's status is known at: its verdict's (`converged_at` once the loss stayed within
+    tolerance for the settle window from it), else the end of its attempts."""
+    at = _verdict_at(info)
+    if at and info.status == Status.CONVERGED:
+        at += settle(at) - 1
+    return min(at or info.attempts_run, info.attempts_run)
+
+
+def _verdict_at(info) -> int | None:
+    """The attempt a run's verdict names (`converged_at`, `diverged_at`, ...); None for a status without one."""
+    return getattr(info, f"{info.status.value}_at", None)
+
+
+def _verdict(info, attempt: int) -> str:
+    at = _verdict_at(info)
+    left = f", left at {info.left_at}" if info.left_at and attempt >= info.left_at else ""
+    return f": {info.status} at attempt {at}{left}" if at else f": {info.status}"
+
+
+def _one_dot(scene: _Scene, row: int) -> str:
+    """On the first frame, when every run is drawn at one place: that they share their start."""
+    inside, edge = (np.asarray(a.get_offsets()) for a in scene.artists[:2])
+    where = np.unique(np.vstack([inside.reshape(-1, 2), edge.reshape(-1, 2)]).round(9), axis=0)
+    if row or scene.run.runs < 2 or len(where) != 1 or not scene.f.live[0].all():
+        return ""
+    values = np.unique(scene.run.guess[0, 0])
+    start = f"{values[0]:g}" if values.size == 1 else "the same guess"
+    who = "both runs" if scene.run.runs == 2 else f"all {scene.run.runs} runs"
+    return f"\n{who} start at {start}: one dot"
 
 
 def _save(images: list, path: str | Path, fps: int, colors: np.ndarray) -> None:
-    """One palette for every frame, so the GIF stays small: taken from the first frame and a block
-    of each run's and status's colour, so a colour that covers few pixels keeps its hue."""
+    """One palette for every frame, so the GIF stays small: taken from the first frame and a block of
+    each run's colour, so a colour that covers few pixels keeps its hue, and every status's colour as it is."""
     from PIL import Image
-
-    from guessgame.viz.style import STATUS_COLORS
 
     if not images:
         images = [Image.new("RGB", (8, 8), "white")]
-    swatches = [tuple(int(round(255 * c)) for c in to_rgb(color)) for color in
-                [*colors[:, :3], *STATUS_COLORS.values()]]
+    rgb = [tuple(int(round(255 * c)) for c in to_rgb(color)) for color in [*colors[:, :3], *STATUS_COLORS.values()]]
+    swatches, exact = rgb[:len(colors)], rgb[len(colors):]
     source = Image.new("RGB", (images[0].width, images[0].height + 16 * (1 + len(swatches) // 64)), "white")
     source.paste(images[0], (0, 0))
-    for k, rgb in enumerate(swatches):
-        source.paste(rgb, (16 * (k % 64), images[0].height + 16 * (k // 64), 16 * (k % 64) + 16,
-                           images[0].height + 16 * (k // 64) + 16))
+    for k, color in enumerate(swatches):
+        source.paste(color, (16 * (k % 64), images[0].height + 16 * (k // 64), 16 * (k % 64) + 16,
+                             images[0].height + 16 * (k // 64) + 16))
     palette = source.quantize(colors=192, method=Image.Quantize.MEDIANCUT)
+    palette.putpalette(palette.getpalette()[:3 * 192] + [c for color in exact for c in color])
     frames = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=round(1000 / fps), loop=0,
                    optimize=False)

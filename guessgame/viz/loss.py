@@ -22,6 +22,7 @@ from guessgame.viz.style import (
     figure,
     legend_outside,
     margins,
+    points,
     run_colors,
     run_data,
     run_name,
@@ -51,11 +52,11 @@ def loss_figure(source: Any, ax=None) -> Figure:
     marks.zoom(ax, run, drawn.points, live)
     ax.set_ylabel({"log": "loss (log scale)", "symlog": "loss (symlog: it goes negative)"}.get(
         view.scale, "loss: exactly 0 at every attempt" if view.floor is not None else "loss"))
-    ax.set_title(title(run, "loss per attempt"), fontsize=11, pad=TITLE_PAD)
+    ax.set_title(title(run, "loss per attempt"), fontsize=points(11), pad=TITLE_PAD)
     if close is not None:
-        _panel(close, run, view, drawn, colors)
+        _panel(close, run, view, drawn, colors, words=False)  # the main panel names the dtype's limit
         style.attempt_axis(close, run.attempt, last=near)
-        close.set_title(f"closer: attempts 1–{near}", fontsize=10, pad=TITLE_PAD)
+        close.set_title(f"closer: attempts 1–{near}", fontsize=points(10), pad=TITLE_PAD)
         close.tick_params(labelleft=False)
     texts = _legend(close or ax, run, colors, exits, view,
                     marks.same_series(drawn.points, list(range(run.runs)), 2e-3 * np.ptp(view.limits))
@@ -76,7 +77,7 @@ def _axes(ax, near: int | None):
     return fig, fig.add_subplot(), None
 
 
-def _panel(ax, run: RunData, view: View, drawn: marks.Trace, colors) -> list[marks.Exit]:
+def _panel(ax, run: RunData, view: View, drawn: marks.Trace, colors, words: bool = True) -> list[marks.Exit]:
     """The runs' lines on `ax`, with theory, edge marks, ✕ and the dtype's limit; returns the edge marks."""
     few = run.runs <= FEW
     view.apply(ax)
@@ -87,7 +88,7 @@ def _panel(ax, run: RunData, view: View, drawn: marks.Trace, colors) -> list[mar
                      edge="black" if few else "none")
     exits = drawn.exits + _last_attempts(ax, run, view, colors, size=60 if few else 14)
     _diverged(ax, run, view, size=110 if few else 20)
-    _dtype_limit(ax, run, view)
+    _dtype_limit(ax, run, view, words)
     ax.grid(True, which="major", alpha=0.3)
     return exits
 
@@ -190,13 +191,19 @@ def _diverged(ax, run: RunData, view: View, size: float) -> None:
                clip_on=False)  # an edge mark shows on top
 
 
-def _dtype_limit(ax, run: RunData, view: View) -> None:
-    largest = LARGEST[run.config.dtype] if run.config.dtype != "float64" else None  # float64 overflows only far out
+def _dtype_limit(ax, run: RunData, view: View, words: bool) -> None:
+    """The largest number the narrowest dtype holds; with `words`, named -- in a grid of dtypes, as the
+    bound of its cells only."""
+    dtype = min(run.config.dtypes, key=LARGEST.__getitem__)
+    largest = LARGEST[dtype] if dtype != "float64" else None  # float64 overflows only far out
     if largest and view.low <= largest <= view.high:
         y = float(view.place(largest))
         ax.axhline(y, color="black", ls="-.", lw=0.9, alpha=0.6, zorder=1)
-        ax.annotate(f"largest {run.config.dtype}: {largest:g}", (0.99, y),
-                    xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8, alpha=0.8)
+        cells = sum(cell.dtype == dtype for cell in run.config.cells) if len(run.config.dtypes) > 1 else 0
+        only = f" ({dtype} cell{'s' * (cells > 1)} only)" if cells else ""
+        if words:
+            ax.annotate(f"largest {dtype}: {largest:g}{only}", (0.99, y), xycoords=("axes fraction", "data"),
+                        ha="right", va="bottom", fontsize=points(8), alpha=0.8)
 
 
 def _legend(ax, run: RunData, colors, exits, view: View, groups: list[list[int]]) -> list[str]:

@@ -1,4 +1,8 @@
-"""Learning rates compared: each run's final loss, and the attempt it converged or diverged."""
+"""Learning rates compared: each run's final loss, and the attempt it converged or diverged.
+
+A grid's cells are named: with few columns, a column per cell and lr, each cell's columns named under
+them; else each cell's runs ringed and joined in its colour (`cells.cell_looks`), named in the legend.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,29 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from guessgame.records import Theory
 from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.labels import place_labels
+from guessgame.viz.cells import cell_looks
+from guessgame.viz.labels import FONT, fit_ylabel, name_groups, place_labels
 from guessgame.viz.style import (
     STATUS_COLORS,
     TITLE_PAD,
+    current,
     figure,
     legend_outside,
     margins,
+    points,
     run_data,
     shared_theory,
     title,
 )
+from guessgame.viz.ticks import Columns, lr_columns, stagger
 
-SLOTS = 12  # up to this many learning rates: one evenly spaced, labelled column each
+SLOTS = 12  # up to this many learning rates (a grid: cells x lrs): one evenly spaced, labelled column each
+WIDTH_LR = 9.5
 
 
 def lr_figure(source: Any, ax=None) -> Figure:
@@ -38,25 +48,32 @@ def lr_figure(source: Any, ax=None) -> Figure:
     run = run_data(source)
     fig, panels = _axes(ax, run)
     top, bottom = panels[0], (panels[1] if len(panels) > 1 else None)
-    x, where = _positions(run, panels)
+    columns = lr_columns(run, panels, SLOTS, WIDTH_LR)
     final = np.array([s.final_loss for s in run.summary], dtype=float)
     view = _final_view(run, final)
     view.apply(top)
-    labels = {top: _final_loss(top, run, x, final, view)}
+    y = {top: _final_loss(top, run, columns.x, final, view)}
     if bottom is not None:
-        labels[bottom] = _attempts(bottom, run, x)
+        y[bottom] = _attempts(bottom, run, columns.x)
         bottom.grid(True, alpha=0.3)
-    _theory(panels, run, where)
+    few = run.runs <= SLOTS
+    rings = _rings(y, run, columns) if run.config.grid and columns.groups is None else ([], [])
+    theory = _theory(panels, run, columns.where) if columns.groups is None else Theory()  # a column per cell
     top.set_ylabel("final loss")
     top.grid(True, alpha=0.3)
-    top.set_title(title(run, "learning rates compared"), fontsize=11, pad=TITLE_PAD)
+    top.set_title(title(run, "learning rates compared"), fontsize=points(11), pad=TITLE_PAD)
     sides = set(marks.sides(view, final[:, None])[:, 0].tolist())
-    legend = legend_outside(top, *_legend(run, where, sides, attempts=bottom is not None))
+    handles, texts = _legend(run, (theory, columns.where), sides, attempts=bottom is not None)
+    legend = legend_outside(top, handles + rings[0], texts + rings[1])
     if ax is None:
         margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend)
-        _stagger_if_crowded(fig, bottom)
-    for panel, wanted in labels.items():  # once the layout is fixed: labels placed clear of each other
-        place_labels(fig, panel, wanted)
+        stagger(fig, bottom)
+        fit_ylabel(fig, bottom)
+        if columns.groups:
+            name_groups(fig, bottom, columns.groups)
+    for panel, (at, texts) in y.items():  # once the layout is fixed: labels placed clear of each other
+        place_labels(fig, panel, [(columns.x[r], at[r], texts[r]) for r in range(run.runs)] if few else [],
+                     marker=(7.0 if rings[0] else 5.0) * current().scale ** 0.5, size=points(FONT))  # a ring: wider
     return fig
 
 
@@ -66,56 +83,6 @@ def _axes(ax, run: RunData) -> tuple[Figure, list]:
         return ax.figure, [ax]
     fig = figure(WIDTH_LR, 7.2 if len(np.unique(run.lr)) > 4 else 5.6)
     return fig, list(fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]}))
-
-
-def _stagger_if_crowded(fig, bottom) -> None:
-    """Every other column label one line lower when neighbours would run into each other across a
-    column's width (measured on the laid-out axes), with the room below that takes."""
-    ticks = bottom.xaxis.get_major_ticks()
-    if len(ticks) < 2 or bottom.get_xscale() != "linear":  # a log axis of many lrs labels only its decades
-        return
-    low, high = bottom.get_xlim()
-    pitch = bottom.get_position().width * fig.get_figwidth() / (high - low)  # inches per column
-    size = ticks[0].label1.get_fontsize()
-    longest = max(len(t.label1.get_text()) for t in ticks) * size * 0.62 / 72
-    if longest < 0.9 * pitch:
-        return
-    for tick in ticks[1::2]:
-        tick.set_pad(tick.get_pad() + 1.3 * size)
-    extra = 1.3 * size / 72
-    height = fig.get_figheight()
-    fig.set_figheight(height + extra)
-    fig.subplots_adjust(bottom=(0.7 + extra) / (height + extra), top=1 - 0.7 / (height + extra))
-
-
-WIDTH_LR = 9.5
-
-
-def _positions(run: RunData, panels: list):
-    """x of each run, and a function placing any lr on that axis (None if outside the columns); the
-    lrs are labelled on the lowest of the panels."""
-    lrs = np.unique(run.lr)
-    bottom = panels[-1]
-    if len(lrs) <= SLOTS:
-        slot = {lr: i for i, lr in enumerate(lrs)}
-        x = np.array([slot[lr] for lr in run.lr], dtype=float)
-        if run.games > 1:  # games of one lr spread a little inside its column
-            x += np.random.default_rng(0).uniform(-0.15, 0.15, run.runs)
-        bottom.set_xticks(np.arange(len(lrs)), [f"{lr:.4g}" for lr in lrs])
-        bottom.set_xlim(-0.6, len(lrs) - 0.4)
-        bottom.set_xlabel("learning rate (one column each, in increasing order)")
-        logs = np.log10(lrs)
-
-        def where(lr: float) -> float | None:
-            if len(lrs) < 2 or not lrs[0] <= lr <= lrs[-1]:
-                return None
-            return float(np.interp(np.log10(lr), logs, np.arange(len(lrs))))
-
-        return x, where
-    for ax in panels:
-        ax.set_xscale("log")
-    bottom.set_xlabel("learning rate (log scale)")
-    return run.lr.copy(), lambda lr: lr if lrs[0] <= lr <= lrs[-1] else None
 
 
 def _final_view(run: RunData, final: np.ndarray) -> View:
@@ -139,22 +106,25 @@ def _final_view(run: RunData, final: np.ndarray) -> View:
     return choose(core, kind="loss", room=room)
 
 
-def _final_loss(ax, run: RunData, x: np.ndarray, final: np.ndarray, view: View) -> list[tuple]:
-    """Each run's final loss at its lr; returns the value labels wanted (few runs)."""
+def _final_loss(ax, run: RunData, x: np.ndarray, final: np.ndarray, view: View) -> tuple[np.ndarray, list[str]]:
+    """Each run's final loss at its lr -- hollow where it converged and then left the tolerance; returns
+    where each is drawn and its value in words."""
     side = marks.sides(view, final[:, None])[:, 0]
     y = np.where(side == 0, view.place(final), np.where(side > 0, view.edge(1), view.edge(-1)))
     statuses = np.array(run.status)
-    few = run.runs <= SLOTS
+    left = np.array([s.left_at is not None for s in run.summary])
+    few, grow = run.runs <= SLOTS, current().scale  # marks as much larger as the texts
     for status, color in STATUS_COLORS.items():
         for past, marker in ((0, "o"), (1, "^"), (-1, "v")):
-            chosen = (statuses == status) & (side == past)
-            if chosen.any():
-                ax.scatter(x[chosen], y[chosen], marker=marker, s=70 if few else 22, color=color,  # no black
-                           edgecolors="black" if past and few else "none", linewidths=0.6, zorder=4,  # rims: thousands
-                           clip_on=False)  # would fuse into a black bar
+            for hollow in (False, True):
+                chosen = (statuses == status) & (side == past) & (left == hollow)
+                if chosen.any():  # no black rims on many: thousands would fuse into a black bar
+                    ax.scatter(x[chosen], y[chosen], marker=marker, s=(70 if few else 22) * grow, zorder=4,
+                               linewidths=1.5 if hollow else 0.6, facecolors="white" if hollow else color,
+                               edgecolors=color if hollow else ("black" if past and few else "none"), clip_on=False)
     if run.attempt.size and np.unique(run.loss[0]).size == 1 and np.isfinite(run.loss[0, 0]):
         ax.axhline(float(view.place(run.loss[0, 0])), color="gray", ls="--", lw=1, zorder=1)
-    return [(x[r], y[r], _value_text(final[r])) for r in range(run.runs)] if few else []
+    return y, [_value_text(v) for v in final]
 
 
 def _value_text(v: float) -> str:
@@ -165,55 +135,81 @@ def _value_text(v: float) -> str:
     return "0 (exact)" if v == 0 else f"{v:.3g}"
 
 
-def _attempts(ax, run: RunData, x: np.ndarray) -> list[tuple]:
-    """● the attempt it converged, ✕ the one it diverged, ○ still going when the attempts ran out;
-    returns the labels wanted (few runs)."""
-    summary = run.summary
-    budget = run.config.attempts
-    for status, key, marker in ((Status.CONVERGED, "converged_at", "o"), (Status.DIVERGED, "diverged_at", "X")):
-        chosen = [r for r, s in enumerate(summary) if s.status == status and getattr(s, key)]
-        if chosen:
-            ax.scatter(x[chosen], [getattr(summary[r], key) for r in chosen], marker=marker,
-                       s=60 if run.runs <= SLOTS else 22,
-                       color=STATUS_COLORS[status], edgecolors="black" if marker == "X" and run.runs <= SLOTS
-                       else "none", zorder=4)
-    for status in (Status.OSCILLATING, Status.UNFINISHED):
-        chosen = [r for r, s in enumerate(summary) if s.status == status]
-        if chosen:
-            ax.scatter(x[chosen], [summary[r].attempts_run for r in chosen], marker="o",
-                       s=60 if run.runs <= SLOTS else 22, facecolors="none", edgecolors=STATUS_COLORS[status],
+_VERDICT_MARKS = {Status.CONVERGED: "o", Status.DIVERGED: "X", Status.STALLED: "s"}  # where a verdict was reached
+
+
+def _attempts(ax, run: RunData, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """● the attempt it converged, ✕ the one it diverged, ■ the one it stalled (it stopped there), ○
+    (any other status) still going when the attempts ran out; returns where each is drawn and its attempt
+    in words."""
+    at = np.array([s.converged_at or s.diverged_at or s.stalled_at or s.attempts_run for s in run.summary],
+                  dtype=float)
+    statuses, size = np.array(run.status), (60 if run.runs <= SLOTS else 22) * current().scale
+    for status, color in STATUS_COLORS.items():
+        chosen = statuses == status
+        marker = _VERDICT_MARKS.get(status)
+        if not chosen.any():
+            continue
+        if marker:
+            ax.scatter(x[chosen], at[chosen], marker=marker, s=size * (0.8 if marker == "s" else 1), color=color,
+                       zorder=4, edgecolors="black" if marker == "X" and run.runs <= SLOTS else "none")
+        else:
+            ax.scatter(x[chosen], at[chosen], marker="o", s=size, facecolors="none", edgecolors=color,
                        linewidths=1.5, zorder=4)
-    ax.axhline(budget, color="gray", ls="--", lw=1)
-    ax.set_ylim(0, budget * 1.08 + 1)
+    ax.axhline(run.config.attempts, color="gray", ls="--", lw=1)
+    ax.set_ylim(0, run.config.attempts * 1.08 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.set_ylabel("attempt: ● converged\n✕ diverged, ○ still going", fontsize=9)
-    wanted = []
-    for r, info in enumerate(summary if run.runs <= SLOTS else []):
-        at = {Status.CONVERGED: info.converged_at,
-              Status.DIVERGED: info.diverged_at}.get(info.status, info.attempts_run)
-        if at:
-            wanted.append((x[r], at, f"{at}"))
-    return wanted
+    stalled = ", ■\u00a0stalled" if Status.STALLED in run.status else ""
+    ax.set_ylabel(f"attempt: ●\u00a0converged, ✕\u00a0diverged{stalled},\n○\u00a0still\u00a0going", fontsize=points(9))
+    return at, [f"{a:.0f}" for a in at]
 
 
-def _theory(panels: list, run: RunData, where) -> None:
-    """Theory's critical and best lr, a vertical line across every panel."""
+def _rings(y: dict, run: RunData, columns: Columns) -> tuple[list, list[str]]:
+    """A grid's cells told apart: each cell's runs ringed, and joined across lrs, in its colour and dash;
+    the legend's entries for them."""
+    handles, texts = [], []
+    for k, (label, (color, dash, ring)) in enumerate(zip(run.config.cell_labels(), cell_looks(run.config.cell_count))):
+        members = np.flatnonzero(run.cells == k)
+        order = members[np.argsort(columns.x[members], kind="stable")]
+        for ax, (at, _) in y.items():
+            ax.scatter(columns.x[order], at[order], s=(150 if run.runs <= SLOTS else 60) * current().scale, marker=ring,
+                       facecolors="none", edgecolors=color, linewidths=1.4, zorder=3.5, clip_on=False)
+            if run.games == 1 and len(order) > 1:
+                ax.plot(columns.x[order], at[order], color=color, ls=dash, lw=1, alpha=0.7, zorder=2)
+        handles.append(Line2D([], [], color=color, ls=dash, lw=1, marker=ring, ms=11, mfc="none", mec=color, mew=1.4))
+        texts.append(label)
+    return handles, texts
+
+
+def _theory(panels: list, run: RunData, where) -> Theory:
+    """Theory's critical and best lr, a vertical line across every panel -- in a grid, only where every
+    run's theory names the same ones; returns the theory drawn."""
     theory = shared_theory(run)
+    if run.config.grid and any((s.theory or Theory()).critical_lr != theory.critical_lr
+                               or (s.theory or Theory()).best_lr != theory.best_lr for s in run.summary):
+        return Theory()
     for key, style, color in (("critical_lr", "--", "#d62728"), ("best_lr", ":", "#2a9d3f")):
         value = getattr(theory, key)
         at = where(value) if value else None
         if at is not None:
             for ax in panels:
                 ax.axvline(at, color=color, ls=style, lw=1.4, zorder=1)
+    return theory
 
 
-def _legend(run: RunData, where, sides: set[int], attempts: bool) -> tuple[list, list[str]]:
+def _legend(run: RunData, theory_where, sides: set[int], attempts: bool) -> tuple[list, list[str]]:
+    theory, where = theory_where
     handles, labels = [], []
+    left = sum(s.left_at is not None for s in run.summary)
     for status, color in STATUS_COLORS.items():
-        count = run.status.count(status)
+        count = run.status.count(status) - (left if status == Status.CONVERGED else 0)
         if count:
             handles.append(Line2D([], [], marker="o", ls="none", color=color, ms=8))
             labels.append(f"{status.value} ({count})")
+    if left:
+        handles.append(Line2D([], [], marker="o", ls="none", mfc="white", mec=STATUS_COLORS[Status.CONVERGED],
+                              mew=1.5, ms=8))
+        labels.append(f"converged, then left\nthe tolerance ({left})")
     for side, marker, text in ((1, "^", "final loss past the top\n(larger, inf or nan)"),
                                (-1, "v", "final loss past the bottom\n(smaller, or −inf)")):
         if side in sides:
@@ -222,7 +218,6 @@ def _legend(run: RunData, where, sides: set[int], attempts: bool) -> tuple[list,
     if run.attempt.size and np.unique(run.loss[0]).size == 1:
         handles.append(Line2D([], [], color="gray", ls="--"))
         labels.append("loss at attempt 1")
-    theory = shared_theory(run)
     for key, style, color, name in (("critical_lr", "--", "#d62728", "critical"), ("best_lr", ":", "#2a9d3f", "best")):
         value = getattr(theory, key)
         if value:
@@ -232,6 +227,9 @@ def _legend(run: RunData, where, sides: set[int], attempts: bool) -> tuple[list,
                 "\n(left of these lrs)" if value < lrs[0] else "\n(right of these lrs)"
                 if value > lrs[-1] else "\n(one column; not drawn)")
             labels.append(f"theory: {name} lr = {value:.4g}{off}")
+    if attempts and Status.STALLED in run.status:
+        handles.append(Line2D([], [], marker="s", ls="none", color=STATUS_COLORS[Status.STALLED], ms=7))
+        labels.append("the attempt it stalled:\nstopped there (bottom)")
     if attempts:
         handles.append(Line2D([], [], color="gray", ls="--", lw=1))
         labels.append("attempts run (bottom)")

@@ -1,7 +1,6 @@
 """Series on a `View`: lines that stop at the edge where a run leaves, and the marks that say so.
 
-One artist per kind (a LineCollection for every line, one scatter per marker), so ten thousand
-runs draw as fast as ten.
+One artist per kind (a LineCollection for every line, one scatter per marker): ten thousand runs draw as fast as ten.
 """
 
 from __future__ import annotations
@@ -10,11 +9,13 @@ from typing import NamedTuple
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 
 from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import style
 from guessgame.viz.axis import View
+from guessgame.viz.fit import under_axis
 
 POINTS = 2_000_000  # at most this many vertices in one figure's lines; more runs are thinned in attempts
 
@@ -64,14 +65,11 @@ def needed(run: RunData, values: np.ndarray, *, growth: bool = True) -> np.ndarr
             cut = run.attempt >= (at or 2)
             cut[: 1] = False
             keep[cut, r] = False
-    if _spread(values[keep]) == 0:  # every run diverged at once: show each one's first fifth as well
+    kept = values[keep]
+    if not kept.size or kept.max() == kept.min():  # every run diverged at once: show each one's first fifth
         head = max(3, len(run.attempt) // 5)
         keep[:head] |= alive(run)[:head] & np.isfinite(values[:head])
     return keep
-
-
-def _spread(v: np.ndarray) -> float:
-    return float(v.max() - v.min()) if v.size else 0.0
 
 
 def sides(view: View, values: np.ndarray) -> np.ndarray:
@@ -169,8 +167,7 @@ def lines(ax, trace: Trace, colors, *, lw: float = 1.6, alpha: float = 1.0, zord
 
 
 def vertices(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One series' line from its three slots a row, without the repeats: a row inside the view has
-    its point in all three."""
+    """One series' line from its three slots a row, without the repeats (a row in view fills all three)."""
     repeat = np.zeros(x.shape, bool)
     repeat[1:] = (x[1:] == x[:-1]) & (y[1:] == y[:-1])
     return x[~repeat], y[~repeat]
@@ -184,58 +181,70 @@ def edge_marks(ax, view: View, x: np.ndarray, exits: list[Exit], colors, *, size
     for side, marker in ((1, "^"), (-1, "v")):
         chosen = [e for e in exits if e.side == side]
         if chosen:
-            ax.scatter([x[e.row] if e.x is None else e.x for e in chosen], [view.edge(side)] * len(chosen),
-                       marker=marker, s=size, c=[colors[e.series] for e in chosen], edgecolors=edge,
-                       linewidths=0.6, clip_on=False, zorder=6)
+            at = np.array([x[e.row] if e.x is None else e.x for e in chosen], dtype=float)
+            fill = np.array([to_rgba(colors[e.series]) for e in chosen])
+            mark = ax.scatter(at, np.full(len(at), view.edge(side)), marker=marker, s=size, c=fill,
+                              edgecolors=edge, linewidths=0.6, clip_on=False, zorder=6)
+            _over_the_panel(ax, mark, at, fill)
+
+
+def _over_the_panel(ax, mark, at: np.ndarray, fill: np.ndarray) -> None:
+    """Only the marks over the axes' x range, now and after a zoom: unclipped, one past it lands on the next panel."""
+    y = mark.get_offsets()[:, 1].copy()
+
+    def keep(_=None) -> None:
+        shown = (at >= min(ax.get_xlim())) & (at <= max(ax.get_xlim()))
+        mark.set_offsets(np.column_stack([at[shown], y[shown]]))
+        mark.set_facecolors(fill[shown])
+
+    keep()
+    ax.callbacks.connect("xlim_changed", keep)
 
 
 def same_series(shown: np.ndarray, columns: list[int], tolerance: float) -> list[list[int]]:
     """Columns drawn on top of each other (within `tolerance` in axis units everywhere, gaps alike),
     grouped in order of appearance."""
-    groups: list[list[int]] = []
-    for c in columns:
-        for group in groups:
-            a, b = shown[:, group[0]], shown[:, c]
-            if np.array_equal(np.isnan(a), np.isnan(b)) and np.all(np.abs(a - b)[~np.isnan(a)] <= tolerance):
-                group.append(c)
-                break
-        else:
-            groups.append([c])
-    return groups
+    def near(a, b) -> bool:
+        return np.array_equal(np.isnan(a), np.isnan(b)) and bool(np.all(np.abs(a - b)[~np.isnan(a)] <= tolerance))
+
+    return _grouped(columns, lambda group, c: near(shown[:, group[0]], shown[:, c]))
 
 
 def split_unequal(groups: list[list[int]], values: np.ndarray, atol: float) -> list[list[int]]:
     """Each group of columns drawn as one line, split where the columns' real values differ (beyond
     `atol`, or one relative part in a thousand): columns clipped to the same edge are not one line."""
-    out: list[list[int]] = []
-    for group in groups:
-        sub: list[list[int]] = []
-        for c in group:
-            for members in sub:
-                a, b = values[:, members[0]], values[:, c]
-                with np.errstate(invalid="ignore", over="ignore"):
-                    same = (a == b) | (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=1e-3, atol=atol)
-                if same.all():
-                    members.append(c)
-                    break
-            else:
-                sub.append([c])
-        out.extend(sub)
-    return out
+    def same(members, c) -> bool:
+        a, b = values[:, members[0]], values[:, c]
+        with np.errstate(invalid="ignore", over="ignore"):
+            return bool(((a == b) | (np.isnan(a) & np.isnan(b)) | np.isclose(a, b, rtol=1e-3, atol=atol)).all())
+
+    return [members for group in groups for members in _grouped(group, same)]
 
 
-def zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray, who: str = "every run") -> None:
+def _grouped(columns: list[int], joins) -> list[list[int]]:
+    """Columns in groups, in order of appearance: each joins the first group `joins(group, c)` accepts."""
+    groups: list[list[int]] = []
+    for c in columns:
+        home = next((group for group in groups if joins(group, c)), [])
+        if not home:
+            groups.append(home)
+        home.append(c)
+    return groups
+
+
+def zoom(ax, run: RunData, shown: np.ndarray, live: np.ndarray, who: str = "every run"):
     """Attempts up to a little after the last point in view: a run that left for good needs no more.
-    `who` names the runs drawn, for the note on why the rest is cut."""
+    `who` names the runs drawn, for the note on why the rest is cut; returns that note (None: not cut)."""
     seen = np.flatnonzero((~np.isnan(shown) & live).any(axis=1))
     rows = len(run.attempt)
     last = int(seen[-1]) if seen.size else rows - 1
-    if last < rows // 2 and rows > 8:
-        end = min(rows - 1, last + max(3, last // 3))
-        style.attempt_axis(ax, run.attempt, last=int(run.attempt[end]))
-        why = "all past the view" if live[end + 1:].any() else f"{who} had stopped"
-        # below the axis, right of its label: a note inside would cover the ends of the lines
-        ax.annotate(f"attempts {run.attempt[end] + 1}–{run.attempt[-1]}:\n{why}", (1, 0), xycoords="axes fraction",
-                    xytext=(0, -19), textcoords="offset points", ha="right", va="top", fontsize=7.5, color="gray")
-    else:
-        style.attempt_axis(ax, run.attempt)
+    if last >= rows // 2 or rows <= 8:
+        return style.attempt_axis(ax, run.attempt)  # not cut: no note
+    end = min(rows - 1, last + max(3, last // 3))
+    style.attempt_axis(ax, run.attempt, last=int(run.attempt[end]))
+    why = "all past the view" if live[end + 1:].any() else f"{who} had stopped"
+    note = ax.annotate(f"attempts {run.attempt[end] + 1}–{run.attempt[-1]}:\n{why}", (1, 1), ha="right", va="top",
+                       xycoords=lambda renderer: under_axis(ax, note, renderer), fontsize=style.points(7.5),
+                       color="gray", annotation_clip=False)
+    return note
+

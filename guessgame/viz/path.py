@@ -16,6 +16,7 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.errorspace import ends
+from guessgame.viz.fit import NBSP, fitted
 from guessgame.viz.frame import WIDTH_PATH, Frame, clipped_paths, crossings, draw_landscape, inside_frame, to_axis, unit
 from guessgame.viz.story import story
 from guessgame.viz.style import (
@@ -25,6 +26,7 @@ from guessgame.viz.style import (
     drawn_into,
     legend_outside,
     margins,
+    points,
     run_colors,
     run_data,
     run_name,
@@ -52,12 +54,13 @@ def path_figure(source: Any, ax=None) -> Figure:
         ax.scatter(f.vx.place(f.space.x[rows, cols]), f.vy.place(run.loss[rows, cols]), s=14 if run.runs <= FEW else 4,
                    c=[colors[c] for c in cols], zorder=4, linewidths=0)
     exits = [(r, int(run.attempt[k]), x, y) for r, k, x, y in exits] + _ends(ax, run, f, colors)
-    _exits(ax, run, f, exits, colors)
+    labels = _exits(ax, run, f, exits, colors)
     _starts(ax, run, f)
-    ax.set_title(title(run, "the guesses over the loss, in error space"), fontsize=11, pad=TITLE_PAD)
+    ax.set_title(title(run, "the guesses over the loss, in error space"), fontsize=points(11), pad=TITLE_PAD)
     legend = legend_outside(ax, *_legend(run, f, colors))
     if new:
         margins(fig, left=1.2, bottom=0.75, legend=legend)
+    _fit_labels(ax, labels)
     return fig
 
 
@@ -118,14 +121,14 @@ def _ends(ax, run: RunData, f: Frame, colors) -> list[tuple[int, int, float, flo
     return [(r, run.summary[r].attempts_run, *segments[j, 1]) for j, r in enumerate(runs) if leave[j]]
 
 
-def _exits(ax, run: RunData, f: Frame, exits, colors) -> None:
-    """An arrow where a run leaves the frame (one artist per direction), and for a few runs the attempt;
-    `exits` are (run, attempt, x, y)."""
+def _exits(ax, run: RunData, f: Frame, exits, colors) -> list:
+    """An arrow where a run leaves the frame (one artist per direction), and for a few runs the attempt
+    (returned, to be fitted to the axes once laid out: see `_fit_labels`); `exits` are (run, attempt, x, y)."""
     first = {}
     for r, k, x, y in exits:
         first.setdefault(r, (k, x, y))
     if not first:
-        return
+        return []
     (x0, x1), (y0, y1) = f.vx.limits, f.vy.limits
     runs = np.array(list(first))
     k, x, y = (np.array(v) for v in zip(*first.values()))
@@ -138,20 +141,35 @@ def _exits(ax, run: RunData, f: Frame, exits, colors) -> None:
             ax.scatter(x[chosen], y[chosen], marker=marker, s=110 if len(runs) <= FEW else 25,
                        c=[colors[r] for r in runs[chosen]], edgecolors="black", linewidths=0.7, clip_on=False,
                        zorder=6)
-    if len(runs) <= FEW:
-        for members in _clusters(way, dx, dy):
-            along = np.where(np.isin(way[members[0]], ["^", "v"]), dx, dy)
-            i = members[0] if along[members[0]] <= 0 else members[-1]  # the label runs toward the middle
-            names = ", ".join(run_name(run, runs[j]).removeprefix("lr ") for j in members)
-            when = sorted({int(k[j]) for j in members})
-            when = str(when[0]) if len(when) == 1 else ", ".join(str(k[j]) for j in members)
-            text = (f"{run_name(run, runs[i])} leaves\nat attempt {when}" if len(members) == 1
-                    else f"lr {names} leave\nat attempt{'s' if ',' in when else ''} {when}")
-            right = dx[i] > 0 if way[i] in "<>" else along[i] > 0  # then the label runs leftward, inward
-            ax.annotate(text, (x[i], y[i]), textcoords="offset points",
-                        xytext=(-8 if right else 8, -14 if dy[i] > 0 else 8),
-                        ha="right" if right else "left", va="top" if dy[i] > 0 else "bottom", fontsize=8,
-                        zorder=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+    labels = []
+    for members in _clusters(way, dx, dy) if len(runs) <= FEW else []:
+        along = np.where(np.isin(way[members[0]], ["^", "v"]), dx, dy)
+        i = members[0] if along[members[0]] <= 0 else members[-1]  # the label runs toward the middle
+        members = sorted(members, key=lambda j: (run.lr[runs[j]], runs[j]))  # named in the order of their lrs
+        names = [run_name(run, runs[j]).removeprefix("lr " * (len(members) > 1)) for j in members]
+        when = sorted({int(k[j]) for j in members})
+        when = str(when[0]) if len(when) == 1 else ", ".join(str(k[j]) for j in members)
+        tail = ("leaves" if len(members) == 1 else "leave") + f"\nat attempt{'s' * (',' in when)} {when}"
+        right = dx[i] > 0 if way[i] in "<>" else along[i] > 0  # then the label runs leftward, inward
+        label = ax.annotate("", (x[i], y[i]), textcoords="offset points", xytext=(-8 if right else 8,
+                            -14 if dy[i] > 0 else 8), ha="right" if right else "left", va="top" if dy[i] > 0
+                            else "bottom", fontsize=points(8), zorder=7,
+                            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+        labels.append((label, "" if len(members) == 1 else "lr" + NBSP, names, tail))
+    return labels
+
+
+def _fit_labels(ax, labels: list) -> None:
+    """Each exit's label wrapped to the room between its point and the far side of the axes, each run's
+    name on one line where it fits."""
+    width = ax.get_position().width * ax.figure.get_figwidth()
+    low, high = ax.get_xlim()
+    for label, head, names, tail in labels:
+        at = (label.xy[0] - low) / (high - low)
+        room = width * (at if label.get_horizontalalignment() == "right" else 1 - at)
+        room -= (10 + 0.4 * label.get_fontsize()) / 72  # its offset and its box's pad
+        label.set_text(f"{head}{', '.join(name.replace(' ', NBSP) for name in names)} {tail}")
+        fitted(label, room)
 
 
 def _clusters(way: np.ndarray, dx: np.ndarray, dy: np.ndarray, apart: float = 0.6) -> list[list[int]]:

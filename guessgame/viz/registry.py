@@ -5,6 +5,7 @@ the run's own process or the drawing process), `guessgame plot` and `guessgame.p
     Entry("loss", loss_figure, When.EVERY_RUN)   # plots/loss.png after every run
 
 The GIF of the guesses is not here: it is written only when asked for (`guessgame plot --animate`).
+Every figure is drawn in the look `style.using` sets (`--style`): none chooses its own.
 """
 
 from __future__ import annotations

@@ -9,7 +9,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from guessgame.status import Status
-from guessgame.viz.style import STATUS_COLORS, WIDTH, figure, legend_outside, margins, run_data, shared_theory, title
+from guessgame.viz.style import (
+    STATUS_COLORS,
+    WIDTH,
+    figure,
+    legend_outside,
+    margins,
+    points,
+    run_data,
+    shared_theory,
+    title,
+)
 
 
 def score_figure(source: Any) -> Figure:
@@ -43,7 +53,7 @@ def score_figure(source: Any) -> Figure:
     top.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=7))
     texts = legend_outside(top) + legend_outside(bottom)
     margins(fig, left=1.3, bottom=1.0, hspace=0.15, legend=texts)
-    top.set_title(title(run, f"{run.games} random games per learning rate"), fontsize=11)
+    top.set_title(title(run, f"{run.games} random games per learning rate"), fontsize=points(11))
     return fig
 
 
@@ -71,7 +81,7 @@ def _attempts(top, run, table, slots) -> None:
         for x, s in zip(slots, table):
             if not s.attempts_to_converge:
                 top.text(x, 0.5, "none converged", transform=top.get_xaxis_transform(), ha="center",
-                         va="center", fontsize=8, color="gray", rotation=90)
+                         va="center", fontsize=points(8), color="gray", rotation=90)
 
 
 def _shares(bottom, table, slots) -> None:

@@ -3,16 +3,23 @@
 Ticks are labelled with the values they stand for, never with the axis coordinate they sit at: a
 log view's tick at u = 3 says `1000`, an exact zero on the floor says `0 (exact)`, and a power of ten
 is written with superscripts (`10⁻¹²`) in plain text, so no label is parsed as mathtext.
+
+The lr figure's learning rates go in columns, one each, labelled with the numbers (`lr_columns`); a
+grid's cells side by side in each, or a column per cell and lr, each cell's columns named under them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
+from guessgame.viz.labels import grow_below, text_width
+from guessgame.viz.style import current, points
+
 if TYPE_CHECKING:
+    from guessgame.rundata import RunData
     from guessgame.viz.axis import View
 
 
@@ -125,3 +132,89 @@ def _tick_label(v: float, floor: float | None, plain: bool = False, digits: int 
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def stagger(fig, ax) -> None:
+    """Every other column label of `ax` one line lower when neighbours would run into each other across a
+    column's width (measured on the laid-out axes), with the room below that takes."""
+    ticks = ax.xaxis.get_major_ticks()
+    if len(ticks) < 2 or ax.get_xscale() != "linear":  # a log axis of many lrs labels only its decades
+        return
+    low, high = ax.get_xlim()
+    pitch = ax.get_position().width * fig.get_figwidth() / (high - low)  # inches per column
+    size = ticks[0].label1.get_fontsize()
+    longest = max(len(t.label1.get_text()) for t in ticks) * size * 0.62 / 72
+    if longest < 0.9 * pitch:
+        return
+    for tick in ticks[1::2]:
+        tick.set_pad(tick.get_pad() + 1.3 * size)
+    grow_below(fig, 1.3 * size / 72)
+
+
+class Columns(NamedTuple):
+    """Where runs go across: each run's x, where any lr is (None: not on this axis), and a grid's groups of
+    columns to name, (x0, x1, cell label) -- or None where its cells are told apart by colour."""
+
+    x: np.ndarray
+    where: Callable[[float], float | None]
+    groups: list[tuple[float, float, str]] | None
+
+
+def lr_columns(run: RunData, panels: list, slots: int, width: float) -> Columns:
+    """The lr figure's x of each run, and a function placing any lr on that axis (None if outside the
+    columns), for panels `width` inches wide at most; the lrs are labelled on the lowest of the panels. Up
+    to `slots` lrs get a column each -- a grid's cells side by side in it, or with as few cells and lrs
+    and room for the cells' names, a column per cell and lr; more lrs share a log axis."""
+    lrs, bottom = np.unique(run.lr), panels[-1]
+    pairs = sorted(set(zip(run.cells.tolist(), run.lr.tolist()))) if run.config.grid else []
+    if pairs and len(pairs) <= slots and _named_under(run, len(pairs) / len(lrs), width):
+        slot = {pair: i for i, pair in enumerate(pairs)}
+        x = np.array([slot[pair] for pair in zip(run.cells.tolist(), run.lr.tolist())], dtype=float)
+        names = run.config.cell_labels()
+        groups = [(slot[(k, lrs[0])] - 0.5, slot[(k, lrs[-1])] + 0.5, names[k])
+                  for k in sorted(set(run.cells.tolist()))]
+        for ax in panels:
+            for x0, _, _ in groups[1:]:
+                ax.axvline(x0, color="0.55", lw=0.8, zorder=1)
+        _slots(run, bottom, x, [lr for _, lr in pairs])
+        one = run.config.grid[0][0] if len(run.config.grid) == 1 else "cell"
+        bottom.set_xlabel(f"learning rate: a column per {one} and lr")
+        return Columns(x, lambda lr: None, groups)
+    if len(lrs) <= slots:
+        slot = {lr: i for i, lr in enumerate(lrs)}
+        x = np.array([slot[lr] for lr in run.lr], dtype=float)
+        if run.config.grid:  # cells side by side inside each column
+            count = run.config.cell_count
+            x += (run.cells - (count - 1) / 2) * min(0.7 / count, 0.2)
+        _slots(run, bottom, x, list(lrs))
+        bottom.set_xlabel("learning rate (one column each, in increasing order)")
+        logs = np.log10(lrs)
+
+        def where(lr: float) -> float | None:
+            if len(lrs) < 2 or not lrs[0] <= lr <= lrs[-1]:
+                return None
+            return float(np.interp(np.log10(lr), logs, np.arange(len(lrs))))
+
+        return Columns(x, where, None)
+    for ax in panels:
+        ax.set_xscale("log")
+    bottom.set_xlabel("learning rate (log scale)")
+    return Columns(run.lr.copy(), lambda lr: lr if lrs[0] <= lr <= lrs[-1] else None, None)
+
+
+def _slots(run: RunData, ax, x: np.ndarray, lrs: list[float]) -> None:
+    """Columns labelled with their lrs; games of one lr spread a little inside its column."""
+    if run.games > 1:
+        x += np.random.default_rng(0).uniform(-0.15, 0.15, run.runs)
+    ax.set_xticks(np.arange(len(lrs)), [f"{lr:.4g}" for lr in lrs])
+    ax.set_xlim(-0.6, len(lrs) - 0.4)
+
+
+def _named_under(run: RunData, groups: float, width: float) -> bool:
+    """Whether each cell's name fits under its group of columns, a word to a line at most."""
+    look = current()
+    width = (look.width or width) - 1.55 * look.scale  # the axes, roughly: the figure less its margins
+    if not look.legend_below:
+        width -= 2.8 * look.scale
+    longest = max(len(word) for label in run.config.cell_labels() for word in label.split())
+    return text_width(["x" * longest], points(10)) * 1.1 <= 0.9 * width / groups

@@ -6,7 +6,6 @@ Elements whose scales differ by orders of magnitude are drawn as their error div
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import numpy as np
@@ -18,13 +17,15 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
+from guessgame.viz.fit import NBSP, fitted, room_under
 from guessgame.viz.style import (
     STATUS_COLORS,
     TITLE_PAD,
+    current,
     figure,
     legend_outside,
     margins,
-    pick_runs,
+    points,
     run_data,
     run_name,
     side,
@@ -32,13 +33,14 @@ from guessgame.viz.style import (
 )
 
 SHOWN_ELEMENTS = 6
-PANELS = 6
+PANELS = 6  # runs shown, when there are more
+MOST = 9  # runs shown when more are needed to show each regime
 
 
 def trajectory_figure(source: Any) -> Figure:
     """Each shown element of the guess against attempt, one panel per shown run, the answer dashed."""
     run = run_data(source)
-    picked = pick_runs(run, PANELS)
+    picked, why = regimes(run)
     n = run.guess.shape[2]
     elements = list(range(min(n, SHOWN_ELEMENTS)))
     scale = _scales(run, picked, elements)
@@ -46,22 +48,65 @@ def trajectory_figure(source: Any) -> Figure:
     rows = -(-len(picked) // cols)
     fig = figure(max(9.0, 4.0 * cols + 2.6), 3.3 * rows + 1.3)
     axes = fig.subplots(rows, cols, squeeze=False)
-    lines = [_panel(ax, run, r, elements, scale) for ax, r in zip(axes.flat, picked)]
+    notes = [_panel(ax, run, r, elements, scale) for ax, r in zip(axes.flat, picked)]
     for ax in list(axes.flat)[len(picked):]:
         ax.set_visible(False)
     texts = legend_outside(axes[0, -1], *_legend(run, picked, elements, scale))
     what = "guess per attempt (answer dashed)" if scale is None else "error ÷ its start per attempt (answer = 0)"
-    notes = []
-    if len(elements) < n:
-        notes.append(f"the first {len(elements)} of {n} elements")
-    if len(picked) < run.runs:
-        notes.append(f"{len(picked)} of {run.runs} runs, spread across the learning rates and statuses")
-    heading = title(run, what) + ("\nshown: " + "; ".join(notes) if notes else "")
-    fig.suptitle(heading, fontsize=11, y=1 - 0.08 / fig.get_figheight(), va="top")
-    panel_title = 0.2 * max(lines) + 0.1  # its lines, and the pad that keeps a ▲ off it
-    margins(fig, left=1.0, top=0.1 + 0.22 * (heading.count("\n") + 1) + panel_title + 0.1,
-            hspace=0.75 + panel_title, wspace=1.0, legend=texts)
+    shown = [f"the first {len(elements)} of {n} elements"] * (len(elements) < n)
+    shown += [f"{len(picked)} of {run.runs} runs: {why}"] * (len(picked) < run.runs)
+    size = fig.get_size_inches()
+    margins(fig, left=1.0, wspace=1.0, legend=texts)  # a first layout: the widths the titles are wrapped to
+    panel, width = axes[0, 0].get_position().width * fig.get_figwidth(), fig.get_figwidth()
+    fig.set_size_inches(size)
+    lines = max(fitted(ax.title, panel).count("\n") + 1 for ax in axes.flat[:len(picked)])
+    heading = fig.suptitle(title(run, what) + ("\nshown: " + "; ".join(shown) if shown else ""),
+                           fontsize=points(11), va="top")
+    headed = fitted(heading, width - 0.2).count("\n") + 1
+    fig.set_figheight(size[1] + current().scale * (0.2 * (lines - 1) * rows + 0.22 * max(0, headed - 3)))
+    heading.set_y(1 - 0.08 / fig.get_figheight())  # more lines of titles: taller, the panels keep their size
+    panel_title = 0.2 * lines + 0.1  # its lines, and the pad that keeps a ▲ off it
+    margins(fig, left=1.0, top=0.1 + 0.22 * headed + panel_title + 0.1, hspace=0.75 + panel_title, wspace=1.0,
+            bottom=0.65 + room_under(notes[-cols:], panel) / current().scale, legend=texts)
     return fig
+
+
+def regimes(run: RunData, most: int = PANELS) -> tuple[list[int], str]:
+    """The runs to show, one per regime: nearest each best lr of theory, either side of each critical
+    lr, mid-way (in log lr) in each range those lrs split the sweep into, one of each status not shown
+    yet (up to MOST); then the lrs farthest from those chosen -- of equal lrs, one of a cell not shown
+    yet -- up to `most`. And the choice in words: only the reasons that chose a run."""
+    if run.runs <= most:
+        return list(range(run.runs)), ""
+    lr, statuses, cells = np.asarray(run.lr, dtype=float), np.array(run.status), np.asarray(run.cells)
+    log, theory = np.log(lr), [info.theory for info in run.summary if info.theory]
+    best = sorted({t.best_lr for t in theory if t.best_lr})
+    critical = sorted({t.critical_lr for t in theory if t.critical_lr})
+    named = {"best": ", ".join(f"{v:g}" for v in best), "critical": ", ".join(f"{v:g}" for v in critical)}
+    why = {int(np.argmin(np.abs(log - np.log(at)))): f"nearest the best lr {named['best']}" for at in best}
+    both = all((lr < at).any() and (lr > at).any() for at in critical)
+    for at in critical:  # the nearest lr on each side
+        for r in [np.where(lr < at, lr, -np.inf).argmax()] * bool((lr < at).any()) + [
+                np.where(lr > at, lr, np.inf).argmin()] * bool((lr > at).any()):
+            why.setdefault(int(r), f"{'either side of' if both else 'nearest'} the critical lr {named['critical']}")
+    edges = np.unique(np.clip([lr.min(), *best, *critical, lr.max()], lr.min(), lr.max()))
+    for low, high in zip(edges, edges[1:]):
+        inside = np.flatnonzero((lr > low) & (lr < high))
+        if inside.size:
+            why.setdefault(int(inside[np.argmin(np.abs(log[inside] - (np.log(low) + np.log(high)) / 2))]),
+                           "mid-way between" + (" them and the ends" if best or critical else " the ends"))
+    for status in dict.fromkeys(run.status):  # at its middle lr
+        if status not in statuses[list(why)]:
+            members = np.flatnonzero(statuses == status)
+            middle = members[np.argsort(lr[members], kind="stable")[members.size // 2]]
+            why.setdefault(int(middle), "one of each status")
+    chosen = list(why)[:MOST]
+    words = list(dict.fromkeys(why[r] for r in chosen))
+    while len(chosen) < most and (gap := np.abs(log[:, None] - log[chosen][None, :]).min(axis=1)
+                                  + 1e-9 * ~np.isin(cells, cells[chosen])).max() > 0:
+        chosen.append(int(gap.argmax()))
+        words += ["the others spread out"] * (words[-1] != "the others spread out")
+    return sorted(chosen, key=lambda r: (run.cells[r], lr[r], r)), ", ".join(words)
 
 
 def _scales(run: RunData, picked: list[int], elements: list[int]) -> np.ndarray | None:
@@ -88,8 +133,8 @@ def _series(run: RunData, r: int, elements: list[int], scale, final: bool = Fals
         return (guess - run.answer[r, elements]) / scale
 
 
-def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
-    """Draw one run; returns the lines its title takes."""
+def _panel(ax, run: RunData, r: int, elements: list[int], scale):
+    """Draw one run; returns the note under its axis when that is cut (see `marks.zoom`)."""
     values = _series(run, r, elements, scale)
     live = np.repeat(marks.alive(run)[:, [r]], len(elements), axis=1)
     targets = run.answer[r, elements] if scale is None else np.zeros(len(elements))
@@ -107,14 +152,16 @@ def _panel(ax, run: RunData, r: int, elements: list[int], scale) -> int:
             ax.axhline(float(view.place(target)), ls=(0, (5, 3)), lw=1.2, color=colors[i] if scale is None
                        else "black", alpha=0.9, zorder=1.8)
     _events(ax, run, r)
-    marks.zoom(ax, run, traced.points, live, who="the run")
+    cut = marks.zoom(ax, run, traced.points, live, who="the run")
     note = _note(run, elements, groups, values, live, targets)
     info = run.summary[r]
-    ax.set_title(f"{run_name(run, r)}{side(run, r)}: {info.status.value}" + ("\n" + note if note else ""),
-                 color=STATUS_COLORS[info.status], fontsize=10, pad=TITLE_PAD)
+    # `lr 1`, its cell and its side of the critical lr: each held on one line where it fits
+    name = f"{run_name(run, r)}{side(run, r)}".replace(" ", NBSP).replace(f"{NBSP}(", " (")
+    ax.set_title(f"{name}: {info.status.value}" + ("\n" + note if note else ""),
+                 color=STATUS_COLORS[info.status], fontsize=points(10), pad=TITLE_PAD)
     ax.set_ylabel("guess" if scale is None else "(guess − answer) ÷ start")
     ax.grid(True, alpha=0.3)
-    return 1 + (note.count("\n") + 1 if note else 0)
+    return cut
 
 
 def _view(run: RunData, r: int, values: np.ndarray, live: np.ndarray, targets: np.ndarray):
@@ -150,7 +197,7 @@ def _note(run: RunData, elements: list[int], groups: list[list[int]], values: np
     notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1 and drawn[g[0]] > 1]
     notes += [f"{name[i]} stays on its answer" for i in (g[0] for g in groups)
               if (values[:, i][live[:, i]] == targets[i]).all()]
-    return textwrap.fill("; ".join(notes), 36) if notes else ""
+    return "; ".join(notes)
 
 
 def _end(ax, run: RunData, r: int, view, rows: tuple[np.ndarray, np.ndarray], colors) -> None:
