@@ -1,6 +1,7 @@
 """report.html in Firefox: Debian's headless Firefox ESR, driven over WebDriver BiDi (`firefox.py`). The page
 opens from file:// asking for nothing else, logs no error, and the slider, a click on the comparison
-chart and the play button work as they do in Chromium."""
+chart and the play button work as they do in Chromium; a grid's cells are reached from the keyboard, and
+the attempt readout is the run folder's loss."""
 
 import json
 import os
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.firefox import ARROW_RIGHT, Firefox, executable
-from helpers.pages import FIRST_CONVERGED_POINT, make_run
+from helpers.firefox import ARROW_DOWN, ARROW_RIGHT, Firefox, executable
+from helpers.pages import FIRST_CONVERGED_POINT, READOUTS, SHOWN, losses, make_run, same, summary
 
 INSTALL = ("needs headless Firefox and the websockets package: apt-get install -y firefox-esr && "
            "pip install -e '.[test]'  (CI=true makes a missing browser a failure)")
@@ -34,16 +35,25 @@ def sweep(tmp_path_factory) -> Path:
     return make_run(tmp_path_factory.mktemp("sweep"))
 
 
+@pytest.fixture(scope="module")
+def schedules(tmp_path_factory) -> Path:
+    return make_run(tmp_path_factory.mktemp("schedules"), "l1_schedule.yaml")  # three cells at one lr
+
+
 @pytest.fixture
 def page(firefox, sweep):
-    opened = firefox.open(sweep / "report.html")
-    opened.wait_for("window.guessgame !== undefined")
-    opened.evaluate("window.guessgame.ready.then(() => true)")
-    yield opened
+    yield from opened(firefox, sweep)
+
+
+def opened(firefox, run_dir: Path):
+    page = firefox.open(run_dir / "report.html")
+    page.wait_for("window.guessgame !== undefined")
+    page.evaluate("window.guessgame.ready.then(() => true)")
+    yield page
     # Nothing but the file itself (and the fonts inlined in it as data: URIs) was asked for; no error.
-    assert [url for url in opened.requests() if not url.startswith(("file:", "data:"))] == []
-    assert opened.errors() == []
-    opened.close()
+    assert [url for url in page.requests() if not url.startswith(("file:", "data:"))] == []
+    assert page.errors() == []
+    page.close()
 
 
 def sentence(page) -> str:
@@ -86,3 +96,24 @@ def test_the_play_button_advances_the_attempt(page):
     shown = int(re.match(r"attempt (\d+) of 60", page.evaluate("document.getElementById('attempt').innerText"))
                 .group(1))
     assert shown == row + 1 > 3  # every attempt of 60 is kept: row k is attempt k + 1
+
+
+def test_every_cell_of_a_grid_is_reached_from_the_keyboard_and_read_exactly(firefox, schedules):
+    folder, log = summary(schedules), losses(schedules)
+    for page in opened(firefox, schedules):
+        assert page.evaluate("document.getElementById('cell') !== null"), "a grid's page has a cell selector"
+        reached = []
+        for c, cell in enumerate(folder["cells"]):
+            if c:
+                page.keys("#cell", [ARROW_DOWN])  # the next cell, as a user picks it
+            page.wait_for(f"document.getElementById('lr-value').innerText.endsWith({json.dumps(cell['label'] + ')')})")
+            shown = page.evaluate(SHOWN)
+            (run,) = [r for r in folder["runs"] if r["cell"] == c]
+            reached.append(run["run"])
+            assert shown["sentence"].startswith(f"lr {run['lr']:.4g} ({cell['label']})")
+            assert shown["status"] == run["status"] and run["status"] in shown["sentence"]
+            assert shown["note"] == f"Theory: {run['theory']['note']}."
+            for text in page.evaluate(f"({READOUTS})(30)"):
+                found = re.fullmatch(r"attempt (\d+) of (\d+): loss (\S+)", text)
+                assert found and same(found.group(3), log[run["run"], int(found.group(1))]["loss"]), text
+        assert reached == [r["run"] for r in folder["runs"]]

@@ -27,13 +27,14 @@ _PAGE = """<!DOCTYPE html>
 <body>
 <main>
 <h1>@TITLE@</h1>
-<p class="game">@GAME@</p>
-@NOTE@
+<p class="game" id="game-sentence">@GAME@</p>
+<p class="note" id="note"@NOTE_HIDDEN@>@NOTE@</p>
 @SHOWN@
 <details><summary>the resolved config (config.yaml)</summary><pre id="config">@CONFIG@</pre></details>
 <div class="controls">
   <label for="lr">learning rate <input type="range" id="lr" min="0" max="0" step="1" value="0"></label>
   <span id="lr-value"></span>
+  @CELLS@
   @GAMES@
   <button id="play" type="button">▶ play</button>
   <label for="step">attempt <input type="range" id="step" min="0" max="0" step="1" value="0"></label>
@@ -55,6 +56,7 @@ _PAGE = """<!DOCTYPE html>
 <div id="compare" class="chart"></div>
 @SCORE@
 <h2>summary (click a column to sort, a row to select its run)</h2>
+@FILTER@
 <div class="scroll"><table id="summary"><thead><tr>@HEADER@</tr></thead><tbody></tbody></table></div>
 <footer>Written by guessgame from this run folder's config.yaml, attempts.csv and summary.json;
 plotly.js @PLOTLY_VERSION@ is inlined, so the page needs no network.</footer>
@@ -73,12 +75,18 @@ def render(run: RunData, config_text: str) -> str:
     data = page_data(run, config_text)
     data["start"] = _start(run)
     figures = charts.figures(data)
-    columns = ["run", "lr", *(["game"] if run.games > 1 else []), "status", "attempts", "final loss", "theory"]
+    grid = len(data["cells"]) > 1
+    columns = ["run", "lr", *(["cell"] if grid else []), *(["game"] if run.games > 1 else []), "status",
+               "attempts", "final loss", "theory"]
     header = "".join(f'<th data-key="{name}">{name if name != "theory" else "theory predicts"}</th>'
                      for name in columns)
+    cell = data["cells"][int(run.cells[data["start"]])]  # the page opens on the start run's cell
+    labels = [c["label"] for c in data["cells"]]
     parts = {
-        "@TITLE@": html.escape(run.name), "@GAME@": html.escape(data["game"]),
-        "@NOTE@": f'<p class="note">Theory: {html.escape(data["note"])}.</p>' if data["note"] else "",
+        "@TITLE@": html.escape(run.name), "@GAME@": html.escape(cell["game"]),
+        "@NOTE@": html.escape(cell["note"] or ""), "@NOTE_HIDDEN@": "" if cell["note"] else " hidden",
+        "@CELLS@": _select("cell", "cell", labels, int(run.cells[data["start"]])) if grid else "",
+        "@FILTER@": f'<p class="filter">{_select("summary-cell", "show", ["every cell", *labels], 0)}</p>' if grid else "",
         "@SHOWN@": _shown(run, data), "@CONFIG@": html.escape(config_text), "@GAMES@": _games(run),
         "@SCORE@": _score(data["score"]), "@HEADER@": header, "@CSS@": _asset("report.css"),
         "@PLOTLY_VERSION@": _plotly()[0], "@PLOTLY@": _plotly()[1], "@DATA@": _json(data),
@@ -124,6 +132,13 @@ def _shown(run: RunData, data: dict[str, Any]) -> str:
         return ""
     return (f'<p class="note shown">This page carries {carried:,} of the {run.runs:,} runs, picked across the '
             "learning rates and statuses; summary.json and attempts.csv hold them all.</p>")
+
+
+def _select(name: str, label: str, options: list[str], chosen: int) -> str:
+    """A labelled <select> of `options`, each valued by its position."""
+    items = "".join(f'<option value="{k}"{" selected" if k == chosen else ""}>{html.escape(text)}</option>'
+                    for k, text in enumerate(options))
+    return f'<label for="{name}">{label} <select id="{name}">{items}</select></label>'
 
 
 def _games(run: RunData) -> str:

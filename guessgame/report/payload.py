@@ -1,13 +1,18 @@
-"""What the page shows, as one JSON-able dict: the game, each run's curves and words, the tables.
+"""What the page shows, as one JSON-able dict: the game, each cell of a grid, each run's curves and
+words, the tables.
 
 Every curve is placed on the view its static figure would choose (`viz.loss.loss_view`,
 `viz.path.frame`, the comparison's final-loss view) and kept as whole numbers along the axis
-(`series.quantize`). Up to MOST_RUNS runs are carried (more are picked across the lrs and
-statuses, and the page says so), with about CURVE_ROWS rows of curves in all.
+(`series.quantize`), for drawing. What the page prints is carried as text (`series.texts`): each kept
+attempt's loss always; its guesses and its error too while the runs' data stays within DATA_BYTES
+with them (beyond that, the page prints the loss alone). Up to MOST_RUNS runs are carried (more are picked
+across the lrs and statuses, and the page says so), with about CURVE_ROWS rows of curves in all.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import Any
 
 import numpy as np
@@ -15,60 +20,116 @@ import numpy as np
 from guessgame.formatting import attempts_text, number, theory_text, vector
 from guessgame.records import Theory
 from guessgame.report import series
+from guessgame.report.charts import cell_colors
 from guessgame.report.words import game_sentence, run_sentence, score_rows
 from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.errorspace import landscape
 from guessgame.viz.frame import frame
 from guessgame.viz.loss import loss_view
 from guessgame.viz.lrs import _final_view
-from guessgame.viz.style import STATUS_COLORS, pick_runs, run_name, shared_theory
+from guessgame.viz.style import STATUS_COLORS, pick_runs, run_name
 
 MOST_RUNS = 2000  # runs the page carries; more are picked across the lrs and statuses
 CURVE_ROWS = 80_000  # rows of curves (run x kept attempt) the page carries in all
+DATA_BYTES = 9 * 2**19  # the runs' data with their guesses and errors as text at most (plotly.js adds 4.6 MB)
 TABLE_HEAD, TABLE_TAIL = 4, 3  # rows of a run's attempt table shown at each end
 
 
 def page_data(run: RunData, config_text: str) -> dict[str, Any]:
     shown = list(range(run.runs)) if run.runs <= MOST_RUNS else pick_runs(run, MOST_RUNS)
     elements = list(range(min(run.guess.shape[2], 6 if len(shown) <= 100 else 3)))
-    live = marks.alive(run)
-    budget = max(24, CURVE_ROWS // len(shown))
-    loss = _Curves(loss_view(run), run.loss, live)
-    path = frame(run)
-    px, py = _path_positions(path, run.loss)
-    need = marks.needed(run, run.loss, growth=False)
+    loss = _Curves(loss_view(run), run.loss, marks.alive(run))
+    paths = _Paths(run)
     final = np.array([s.final_loss for s in run.summary], dtype=float)
     final_view = _final_view(run, final)
-    theory = shared_theory(run)
-    runs = []
-    for r in shown:
-        alive = int(live[:, r].sum())
-        info = run.summary[r]
-        events = [info.converged_at, info.diverged_at, info.left_at, (info.theory or Theory()).band_reached_at]
-        events += [int(run.attempt[e.row]) for e in loss.exits.get(r, [])]
-        rows = series.kept_rows(loss.shown[:alive, r], run.attempt[:alive], events, budget)
-        view = _guess_view(run, r, elements, need, live)
-        guesses = [_Curves(view, run.guess[:, [r], e], live[:, [r]], column=r) for e in elements]
-        runs.append(_run(run, r, alive, rows, loss, guesses, (path, px, py), final_view, final))
-    critical = theory.critical_lr
+    cells = _cells(run, paths)
     return {
-        "name": run.name, "game": game_sentence(run.config), "note": theory.note, "config": config_text,
+        "name": run.name, "config": config_text, "cells": cells,
         "runs_total": run.runs, "games": run.games, "attempts": run.config.attempts,
         "colors": {status.value: color for status, color in STATUS_COLORS.items()},
-        "critical": critical, "best": theory.best_lr,
         "axes": {"loss": series.axis(loss.view, "loss" + ("" if loss.view.scale == "linear" else
                                                           f" ({loss.view.scale} scale)")),
-                 "final": series.axis(final_view, "final loss"),
-                 "path_x": series.axis(path.vx, path.space.label), "path_y": series.axis(path.vy, "loss")},
+                 "final": series.axis(final_view, "final loss")},
         "floor": {"loss": series.floor_band(loss.view), "final": series.floor_band(final_view)},
-        "theory_curve": _theory_scale(run, loss.view),
-        "landscape": _landscape(run, path),
+        "theory_curve": _theory_scale(run, loss.view, cells),
         "elements": [_element(run.shape, e) for e in elements], "numel": run.guess.shape[2],
-        "runs": runs, "score": score_rows(run.summary) if run.games > 1 else None,
+        "runs": _runs(run, shown, elements, loss, paths, (final_view, final), cells),
+        "score": score_rows(run.summary) if run.games > 1 else None,
     }
+
+
+def _runs(run: RunData, shown: list[int], elements: list[int], loss: "_Curves", paths: "_Paths", finals,
+          cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each carried run: its kept rows' curves, texts and tables."""
+    live = marks.alive(run)
+    budget = max(24, CURVE_ROWS // len(shown))
+    need = marks.needed(run, run.loss, growth=False)
+    runs, spelled = [], []
+    for r in shown:
+        rows = _kept(run, r, live, loss, budget)
+        view = _guess_view(run, r, elements, need, live)
+        guesses = [_Curves(view, run.guess[:, [r], e], live[:, [r]], column=r) for e in elements]
+        entry = _run(run, r, int(live[:, r].sum()), rows, loss, guesses, paths, *finals)
+        entry["theory"] = _theory_pair(run, r) if cells[run.cells[r]]["closed_loss"] else None
+        entry["lt"] = series.texts(run.loss[rows, r])
+        runs.append(entry)
+        spelled.append({"gt": [series.texts(run.guess[rows, r, e]) for e in elements],
+                        "et": series.texts(paths.error[rows, r])})
+    extra = sum(len(text) for s in spelled for text in (*s["gt"], s["et"]))
+    if extra + len(json.dumps(runs, separators=(",", ":"), ensure_ascii=False)) <= DATA_BYTES:
+        for entry, texts in zip(runs, spelled):
+            entry.update(texts)
+    return runs
+
+
+def _kept(run: RunData, r: int, live: np.ndarray, loss: "_Curves", budget: int) -> np.ndarray:
+    """The rows of run r the page carries: every event's attempt among them."""
+    alive = int(live[:, r].sum())
+    info = run.summary[r]
+    events = [info.converged_at, info.diverged_at, info.left_at, (info.theory or Theory()).band_reached_at]
+    events += [int(run.attempt[e.row]) for e in loss.exits.get(r, [])]
+    return series.kept_rows(loss.shown[:alive, r], run.attempt[:alive], events, budget)
+
+
+def _cells(run: RunData, paths: "_Paths") -> list[dict[str, Any]]:
+    """Each cell of a grid (one, unnamed, without a grid): its label, colour, game sentence, theory's note
+    and the lrs theory names, whether theory's loss is a straight line on a log axis (`_theory_scale`),
+    and its path figure's axes and landscape."""
+    colors = cell_colors(run.config.cell_count)
+    cells = []
+    for c, (config, label) in enumerate(zip(run.config.cells, run.config.cell_labels())):
+        theory = next((s.theory for s, k in zip(run.summary, run.cells.tolist()) if k == c and s.theory is not None),
+                      None) or Theory()
+        cells.append({"label": label, "color": colors[c], "game": game_sentence(config),
+                      "note": f"Theory: {theory.note}." if theory.note else None,
+                      "critical": theory.critical_lr, "best": theory.best_lr,
+                      "closed_loss": config.loss == "mse" and config.plain_sgd and not config.scheduled,
+                      "path": paths.cells[c]})
+    return cells
+
+
+class _Paths:
+    """The path figure of each cell, on its own loss's landscape (`viz.frame`, from that cell's runs), and
+    each run's logged (error, loss) placed on its cell's frame: `x`, `y` and `error`, (rows, runs)."""
+
+    def __init__(self, run: RunData) -> None:
+        self.frames: list = []
+        self.cells: list[dict[str, Any]] = []
+        self.x, self.y, self.error = (np.full(run.loss.shape, np.nan) for _ in range(3))
+        for c, config in enumerate(run.config.cells):
+            members = np.flatnonzero(run.cells == c)
+            cell = run if not run.config.grid else dataclasses.replace(
+                run, config=config, lr=run.lr[members], game=run.game[members], loss=run.loss[:, members],
+                guess=run.guess[:, members], answer=run.answer[members], summary=[run.summary[r] for r in members],
+                lr_at=None if run.lr_at is None else run.lr_at[:, members], cell=None)
+            f = frame(cell)
+            self.x[:, members], self.y[:, members] = series.path_positions(f, cell.loss)
+            self.error[:, members] = f.space.x
+            self.frames.append(f)
+            self.cells.append({"x": series.axis(f.vx, f.space.label), "y": series.axis(f.vy, "loss"),
+                               "landscape": series.landscape_curve(cell, f)})
 
 
 class _Curves:
@@ -85,53 +146,43 @@ class _Curves:
     def of(self, r: int, rows: np.ndarray) -> list:
         return series.quantize(self.view, self.shown[rows, r - self.column])
 
-    def exits_of(self, run: RunData, r: int) -> list[list[int]]:
-        return [[int(run.attempt[e.row]), e.side, int(e.finite)] for e in self.exits.get(r, [])]
+    def exits_of(self, run: RunData, r: int, rows: np.ndarray | None = None) -> list[list[int]]:
+        """[attempt, side, finite] of each time run r left the view; with `rows`, the first and those at a
+        kept row only (a guess bouncing across an edge leaves it every attempt)."""
+        exits = self.exits.get(r, [])
+        if rows is not None:
+            kept = set(rows.tolist())
+            exits = [e for k, e in enumerate(exits) if k == 0 or e.row in kept]
+        return [[int(run.attempt[e.row]), e.side, int(e.finite)] for e in exits]
 
 
-def _run(run: RunData, r: int, alive: int, rows: np.ndarray, loss: _Curves, guesses: list[_Curves], path,
-         final_view: View, final: np.ndarray) -> dict[str, Any]:
+def _run(run: RunData, r: int, alive: int, rows: np.ndarray, loss: _Curves, guesses: list[_Curves],
+         paths: "_Paths", final_view: View, final: np.ndarray) -> dict[str, Any]:
     info = run.summary[r]
-    f, px, py = path
+    f = paths.frames[run.cells[r]]
     side = int(marks.sides(final_view, final[None, [r]])[0, 0])
-    at = {Status.CONVERGED: info.converged_at, Status.DIVERGED: info.diverged_at}.get(info.status) or info.attempts_run
+    verdict = getattr(info, f"{info.status.value}_at", None)  # converged_at, diverged_at: a verdict's attempt
     answer = run.answer[r, :len(guesses)]
     return {
-        "run": r, "lr": float(run.lr[r]), "game": int(run.game[r]), "status": info.status.value,
+        "run": r, "lr": float(run.lr[r]), "game": int(run.game[r]), "cell": int(run.cells[r]),
+        "status": info.status.value,
         "name": run_name(run, r), "sentence": run_sentence(run, r),
         "a": series.deltas(run.attempt[rows]), "loss": loss.of(r, rows), "loss_exits": loss.exits_of(run, r),
         "diverged": _diverged_mark(run, r, loss.view),
-        "guess": [g.of(r, rows) for g in guesses], "guess_exits": [g.exits_of(run, r) for g in guesses],
+        "guess": [g.of(r, rows) for g in guesses], "guess_exits": [g.exits_of(run, r, rows) for g in guesses],
         "answer": series.quantize(guesses[0].view, guesses[0].view.place(answer)) if guesses else [],
-        "guess_axis": series.axis(guesses[0].view, "guess") if guesses else None,
-        "px": series.quantize(f.vx, px[rows, r]), "py": series.quantize(f.vy, py[rows, r]),
+        "guess_axis": series.ticks(guesses[0].view) if guesses else None,
+        "px": series.quantize(f.vx, paths.x[rows, r]), "py": series.quantize(f.vy, paths.y[rows, r]),
         "final": [series.quantize(final_view, [final_view.edge(side) if side else final_view.place(final[r])])[0],
                   side, number(final[r])],
-        "at": int(at), "theory": _theory_pair(run, r),
-        "head": _table(run, r, range(min(TABLE_HEAD, alive))),
-        "tail": _table(run, r, range(max(TABLE_HEAD, alive - TABLE_TAIL), alive)),
+        "at": int(verdict or info.attempts_run), "verdict_at": verdict,
+        "head": _guesses(run, r, range(min(TABLE_HEAD, alive))),
+        "tail": _guesses(run, r, range(max(TABLE_HEAD, alive - TABLE_TAIL), alive)),
         "skipped": max(0, alive - TABLE_HEAD - TABLE_TAIL),
         "row": [number(float(run.lr[r])), attempts_text(info), number(info.final_loss), theory_text(info.theory)],
-        "keys": [float(run.lr[r]), _sortable(info.converged_at or info.diverged_at or info.attempts_run),
-                 _sortable(info.final_loss)],
+        "keys": [series.sort_key(info.converged_at or info.diverged_at or info.attempts_run),
+                 series.sort_key(info.final_loss)],
     }
-
-
-def _path_positions(f, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each logged (error, loss) on the path's frame: inside as itself; a point past the frame next to
-    one inside clipped to the edge it is past (the line runs there; the page marks it); the rest a gap."""
-    sx, sy = marks.sides(f.vx, f.space.x), marks.sides(f.vy, loss)
-    inside = f.live & (sx == 0) & (sy == 0) & np.isfinite(f.space.x) & np.isfinite(loss)
-    near = np.zeros_like(inside)
-    near[1:] |= inside[:-1]
-    near[:-1] |= inside[1:]
-    out = f.live & ~inside & near
-    x = np.where(sx == 0, f.vx.place(f.space.x), np.where(sx > 0, f.vx.edge(1), f.vx.edge(-1)))
-    y = np.where(sy == 0, f.vy.place(loss), np.where(sy > 0, f.vy.edge(1), f.vy.edge(-1)))
-    x = np.where(np.isnan(x) & out, f.vx.edge(1), x)
-    y = np.where(np.isnan(y) & out, f.vy.edge(1), y)
-    keep = inside | out
-    return np.where(keep, x, np.nan), np.where(keep, y, np.nan)
 
 
 def _guess_view(run: RunData, r: int, elements: list[int], need: np.ndarray, live: np.ndarray) -> View:
@@ -162,10 +213,10 @@ def _diverged_mark(run: RunData, r: int, view: View) -> list[int] | None:
     return [int(info.diverged_at), series.quantize(view, [place])[0]]
 
 
-def _theory_scale(run: RunData, view: View) -> dict[str, float] | None:
-    """For plain SGD on mse, theory's loss is loss(1)·rate^(2(t−1)): a straight line on the log axis,
-    drawn by the page from each run's log10 loss(1) and log10 rate (`_theory_pair`)."""
-    if run.config.loss != "mse" or not run.config.plain_sgd or view.scale != "log":
+def _theory_scale(run: RunData, view: View, cells: list[dict[str, Any]]) -> dict[str, float] | None:
+    """For plain SGD on mse at a fixed lr, theory's loss is loss(1)·rate^(2(t−1)): a straight line on the
+    log axis, drawn by the page from each run's log10 loss(1) and log10 rate (`_theory_pair`)."""
+    if not any(cell["closed_loss"] for cell in cells) or view.scale != "log":
         return None
     low, high = (float(u) for u in view.u([view.low, view.high]))
     return {"low": low, "high": high, "limits": list(view.limits)}
@@ -179,24 +230,10 @@ def _theory_pair(run: RunData, r: int) -> list[float] | None:
     return [round(float(np.log10(first)), 6), round(float(np.log10(theory.rate)), 9)]
 
 
-def _landscape(run: RunData, f) -> dict[str, Any]:
-    """The loss curve over the path's frame, and where the answer (error 0) is."""
-    grid = np.linspace(f.vx.low, f.vx.high, 401)
-    curve = landscape(run, grid)
-    shown, _ = series.on_view(f.vy, curve[:, None], np.ones((len(grid), 1), bool))
-    return {"x": series.quantize(f.vx, f.vx.place(grid)), "y": series.quantize(f.vy, shown[:, 0]),
-            "answer": series.quantize(f.vx, [f.vx.place(0.0)])[0], "label": f.space.curve}
-
-
-def _table(run: RunData, r: int, rows: range) -> list[list[str]]:
-    return [[str(int(run.attempt[k])), vector(run.guess[k, r].tolist()), number(float(run.loss[k, r]))] for k in rows]
-
-
-def _sortable(value) -> float | None:
-    """A sort key JSON can hold: inf as ±1e308, nan as None (sorted last)."""
-    if value is None or np.isnan(value):
-        return None
-    return float(np.clip(value, -1e308, 1e308))
+def _guesses(run: RunData, r: int, rows: range) -> list[str]:
+    """The guess column of a run's attempt table; its attempts and losses are the first and last kept rows'
+    (every run keeps its first and last few rows, `series.kept_rows`)."""
+    return [vector(run.guess[k, r].tolist()) for k in rows]
 
 
 def _element(shape: tuple[int, ...], i: int) -> str:

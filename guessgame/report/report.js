@@ -1,6 +1,8 @@
 // guessgame's report page: the glue between the run's data, plotly's figures and the controls.
-// Every curve arrives placed on its axis as whole numbers 0..RES (null: a gap); the axes carry
-// their own tick labels, so the page draws what the static figures draw.
+// Every curve arrives placed on its axis as whole numbers 0..RES (null: a gap), for drawing; the axes
+// carry their own tick labels, so the page draws what the static figures draw. Every number the page
+// prints arrives as text (a run's kept losses, guesses and errors: `lt`, `gt`, `et`), never read back
+// from a place on an axis. A grid's cells each have their lrs, their game sentence and theory's note.
 (function () {
   "use strict";
   const D = JSON.parse(document.getElementById("guessgame-data").textContent);
@@ -11,28 +13,14 @@
   const runs = D.runs;
   runs.forEach((r) => { let t = 0; r.t = r.a.map((d) => (t += d)); });
 
-  // --- values back from their places on an axis, for hover texts and the attempt readout ---------
-  function valueText(view, q) {
-    if (q === null || q === undefined) return "—";
-    const u = view.limits[0] + (q / RES) * (view.limits[1] - view.limits[0]);
-    const eps = (view.limits[1] - view.limits[0]) / RES;
-    if (view.floor !== null && Math.abs(u - view.floor) <= eps) return "0 (exact)";
-    if (u > view.inside[1] + eps) return "past the top (larger, inf or nan)";
-    if (u < view.inside[0] - eps) return "past the bottom (smaller, or −inf)";
-    let v = u;
-    if (view.scale === "log") v = Math.pow(10, u);
-    if (view.scale === "symlog") {
-      const a = Math.abs(u);
-      v = Math.sign(u) * (a > 1 ? view.linthresh * Math.pow(10, a - 1) : view.linthresh * a);
+  // --- what the page prints of a run's kept attempts, as the run folder has it --------------------
+  function spelled(r) {
+    if (!r.lossText) {
+      r.lossText = r.lt.split(" ");
+      r.guessText = r.gt ? r.gt.map((g) => g.split(" ")) : null;
+      r.errorText = r.et ? r.et.split(" ") : null;
     }
-    return "≈ " + Number(v.toPrecision(4)).toString();
-  }
-  const lossView = D.axes.loss.view;
-
-  function plain(axis) { const out = Object.assign({}, axis); delete out.view; return out; }
-  for (const name of Object.keys(F)) {
-    const layout = F[name].layout;
-    for (const key of Object.keys(layout)) if (/^[xy]axis\d*$/.test(key)) layout[key] = plain(layout[key]);
+    return r;
   }
 
   // --- the loss chart: every run faint (one trace per status), the selected run on top ------------
@@ -67,21 +55,27 @@
     {type: "scatter", mode: "markers", x: [], y: [], name: "left the view",
      marker: {size: 12, color: "white", line: {color: "black", width: 1.2}, symbol: []}, hoverinfo: "skip"},
     {type: "scatter", mode: "markers", x: [], y: [], name: "diverged here", hoverinfo: "skip",
-     marker: {symbol: "x", size: 14, color: D.colors.diverged, line: {color: "black", width: 1}}},
+     marker: {symbol: "x", size: 14, color: "black", line: {color: "black", width: 1}}},
     {type: "scatter", mode: "markers", x: [], y: [], name: "this attempt", hoverinfo: "skip",
      marker: {size: 14, color: "rgba(0,0,0,0)", line: {color: "black", width: 2}}},
   );
 
-  // --- selection ---------------------------------------------------------------------------------
-  const lrs = [...new Set(runs.map((r) => r.lr))].sort((a, b) => a - b);
-  const byLr = new Map(lrs.map((lr) => [lr, new Map()]));
-  runs.forEach((r, k) => byLr.get(r.lr).set(r.game, k));
-  let selected = 0, row = 0, timer = null;
+  // --- selection: a cell (of a grid), an lr of that cell, a game of that lr --------------------------
+  const cells = D.cells;
+  const lrs = cells.map((_, c) => [...new Set(runs.filter((r) => r.cell === c).map((r) => r.lr))]
+    .sort((a, b) => a - b));
+  const games = new Map(); // "cell lr" -> game -> run
+  runs.forEach((r, k) => {
+    const key = `${r.cell} ${r.lr}`;
+    if (!games.has(key)) games.set(key, new Map());
+    games.get(key).set(r.game, k);
+  });
+  let selected = null, row = 0, timer = null;
 
-  function lrIndexOf(k) { return lrs.indexOf(runs[k].lr); }
+  function lrIndexOf(k) { return lrs[runs[k].cell].indexOf(runs[k].lr); }
 
   function lossTraces(k) {
-    const r = runs[k], color = D.colors[r.status];
+    const r = spelled(runs[k]), color = D.colors[r.status];
     const up = r.loss_exits.map((e) => e[0]);
     const theory = D.theory_curve && r.theory ? theoryCurve(r) : null;
     const at = r.t[row], q = r.loss[row];
@@ -91,10 +85,10 @@
           r.diverged ? [r.diverged[1]] : [], [q === null ? null : q]],
       visible: [Boolean(theory), true, true, true, true],
       "line.color": [undefined, color, undefined, undefined, undefined],
-      "marker.color": [undefined, color, undefined, undefined, undefined],
+      "marker.color": [undefined, color, undefined, color, undefined],
       "marker.symbol": [undefined, undefined, r.loss_exits.map((e) => (e[1] > 0 ? "triangle-up" : "triangle-down")),
                         undefined, undefined],
-      text: [undefined, r.loss.map((q) => valueText(lossView, q)), undefined, undefined, undefined],
+      text: [undefined, r.lossText, undefined, undefined, undefined],
     };
   }
 
@@ -111,12 +105,11 @@
 
   const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
   function trajectoryData(k) {
-    const r = runs[k], traces = [];
-    const guessView = r.guess_axis.view;
+    const r = spelled(runs[k]), traces = [];
     r.guess.forEach((g, e) => traces.push({
       type: "scatter", mode: r.t.length <= 80 ? "lines+markers" : "lines", x: r.t, y: g, name: D.elements[e],
-      line: {color: palette[e % 6], width: 2}, marker: {size: 4}, text: g.map((q) => valueText(guessView, q)),
-      hovertemplate: D.elements[e] + " at attempt %{x}: %{text}<extra></extra>",
+      line: {color: palette[e % 6], width: 2}, marker: {size: 4}, text: r.guessText ? r.guessText[e] : undefined,
+      hovertemplate: D.elements[e] + " at attempt %{x}" + (r.guessText ? ": %{text}" : "") + "<extra></extra>",
     }));
     r.answer.forEach((q, e) => traces.push({
       type: "scatter", mode: "lines", x: [1, D.attempts], y: [q, q], name: e ? undefined : "answer (dashed)",
@@ -132,28 +125,30 @@
     traces.push({type: "scatter", mode: "markers", x: r.guess.map(() => r.t[row]), y: r.guess.map((g) => g[row]),
                  name: "this attempt", hoverinfo: "skip",
                  marker: {size: 12, color: "rgba(0,0,0,0)", line: {color: "black", width: 2}}});
-    const layout = Object.assign({}, F.trajectory.layout, {shapes: events(r), yaxis: plain(r.guess_axis)});
+    const layout = Object.assign({}, F.trajectory.layout, {shapes: events(r),
+                                 yaxis: Object.assign({}, F.trajectory.layout.yaxis, r.guess_axis)});
     return {data: traces, layout};
   }
 
   function events(r) {
     const shapes = [{type: "line", xref: "x", yref: "paper", x0: r.t[row], x1: r.t[row], y0: 0, y1: 1,
                      line: {color: "#888", width: 1}}];
-    if (r.status === "converged" || r.status === "diverged") shapes.push(
-      {type: "line", xref: "x", yref: "paper", x0: r.at, x1: r.at, y0: 0, y1: 1,
+    if (r.verdict_at) shapes.push(
+      {type: "line", xref: "x", yref: "paper", x0: r.verdict_at, x1: r.verdict_at, y0: 0, y1: 1,
        line: {color: D.colors[r.status], width: 1.6, dash: "dot"}});
     return shapes;
   }
 
   function pathData(k) {
-    const r = runs[k], color = D.colors[r.status];
-    const pathY = D.axes.path_y.view, pathX = D.axes.path_x.view;
+    const r = spelled(runs[k]), color = D.colors[r.status];
     const edge = (q) => q === 0 || q === RES;
     const clipped = r.px.map((x, i) => x !== null && (edge(x) || edge(r.py[i])));
-    const data = [F.path.data[0], {
+    const figure = F.path.cells[r.cell];
+    const data = [figure.data[0], {
       type: "scatter", mode: "lines+markers", x: r.px, y: r.py, name: r.name, line: {color, width: 1.5},
-      marker: {size: 6, color}, text: r.px.map((x, i) => `attempt ${r.t[i]}: error ${valueText(pathX, x)}, ` +
-                                                        `loss ${valueText(pathY, r.py[i])}`),
+      marker: {size: 6, color}, text: r.t.map((t, i) => `attempt ${t}: ` +
+                                                       (r.errorText ? `error ${r.errorText[i]}, ` : "") +
+                                                       `loss ${r.lossText[i]}`),
       hovertemplate: "%{text}<extra></extra>",
     }, {
       type: "scatter", mode: "markers", name: "past the frame: drawn at its edge",
@@ -166,23 +161,37 @@
       type: "scatter", mode: "markers", name: "this attempt", x: [r.px[row]], y: [r.py[row]], hoverinfo: "skip",
       marker: {size: 13, color, line: {color: "black", width: 2}},
     }];
-    return {data, layout: F.path.layout};
+    return {data, layout: figure.layout};
   }
 
-  function compareRing(k) {
-    // rings drawn as shapes: moving a shape redraws no trace, so a thousand points stay quick
+  // rings drawn as shapes (the first two): moving a shape redraws no trace, so a thousand points stay quick
+  function rings(r) {
+    return [["x", "y", r.final[0]], ["x2", "y2", r.at]].map(([xref, yref, y]) => ({
+      type: "circle", xref, yref, xsizemode: "pixel", ysizemode: "pixel", xanchor: r.cx, yanchor: y,
+      x0: -11, x1: 11, y0: -11, y1: 11, line: {color: "black", width: 2}}));
+  }
+
+  function compareRing(k, cellChanged) {
     const r = runs[k];
-    return {[`shapes[${S}].xanchor`]: r.cx, [`shapes[${S}].yanchor`]: r.final[0],
-            [`shapes[${S + 1}].xanchor`]: r.cx, [`shapes[${S + 1}].yanchor`]: r.at};
+    if (!cellChanged) return Plotly.relayout("compare", {"shapes[0].xanchor": r.cx, "shapes[0].yanchor": r.final[0],
+                                                         "shapes[1].xanchor": r.cx, "shapes[1].yanchor": r.at});
+    // a new cell: its theory lines, and its points in front of the other cells' faded ones
+    const theory = F.compare.cells[r.cell];
+    const drawn = Plotly.relayout("compare", {shapes: [...rings(r), ...floorShapes, ...theory.shapes],
+                                              annotations: theory.annotations});
+    if (cells.length === 1) return drawn;
+    const mine = (t) => t.legendgroup === `cell ${r.cell}` || t.legendgroup === "statuses";
+    return drawn.then(() => Plotly.restyle("compare", {opacity: $("compare").data.map((t) => (mine(t) ? 1 : 0.35))}));
   }
 
   function tableRows(k) {
-    const r = runs[k], rows = [];
-    const cells = (row) => "<tr>" + row.map((c) => `<td>${escape(c)}</td>`).join("") + "</tr>";
-    r.head.forEach((row) => rows.push(cells(row)));
+    // the first and last attempts: their guesses, and the kept rows' attempts and losses
+    const r = spelled(runs[k]), rows = [], last = r.t.length - r.tail.length;
+    const cells = (i, guess) => `<tr><td>${r.t[i]}</td><td>${escape(guess)}</td><td>${escape(r.lossText[i])}</td></tr>`;
+    r.head.forEach((guess, i) => rows.push(cells(i, guess)));
     if (r.skipped) rows.push(`<tr class="gap"><td colspan="3">… ${r.skipped.toLocaleString()} attempts not shown` +
                              " (all are in attempts.csv)</td></tr>");
-    r.tail.forEach((row) => rows.push(cells(row)));
+    r.tail.forEach((guess, j) => rows.push(cells(last + j, guess)));
     return rows.join("");
   }
 
@@ -192,7 +201,7 @@
 
   function readout() {
     const r = runs[selected];
-    $("attempt").textContent = `attempt ${r.t[row]} of ${r.t[r.t.length - 1]}: loss ${valueText(lossView, r.loss[row])}`;
+    $("attempt").textContent = `attempt ${r.t[row]} of ${r.t[r.t.length - 1]}: loss ${spelled(r).lossText[row]}`;
     $("step").value = row;
   }
 
@@ -209,9 +218,11 @@
   }
 
   function select(k, keepRow) {
+    const cellChanged = selected === null || runs[selected].cell !== runs[k].cell;
     selected = k;
     const r = runs[k];
     row = keepRow ? Math.min(row, r.t.length - 1) : 0;
+    if (cellChanged) showCell(r.cell);
     $("lr").value = lrIndexOf(k);
     $("lr-value").textContent = r.name;
     if ($("game")) $("game").value = r.game;
@@ -230,14 +241,35 @@
       Plotly.restyle("loss", t, [L, L + 1, L + 2, L + 3, L + 4]),
       Plotly.react("trajectory", trajectory.data, trajectory.layout, CONFIG),
       Plotly.react("path", path.data, path.layout, CONFIG),
-      Plotly.relayout("compare", compareRing(k)),
+      compareRing(k, cellChanged),
     ]);
   }
 
-  function selectLr(index) {
-    const games = byLr.get(lrs[index]);
+  function showCell(c) {
+    // the cell's words: its game and theory's note; the lr slider over its lrs
+    if ($("cell")) $("cell").value = c;
+    $("game-sentence").textContent = cells[c].game;
+    $("note").textContent = cells[c].note || "";
+    $("note").hidden = !cells[c].note;
+    $("lr").max = lrs[c].length - 1;
+  }
+
+  function pick(c, lr) {
+    const of = games.get(`${c} ${lr}`);
     const game = $("game") ? +$("game").value : 0;
-    return select(games.has(game) ? games.get(game) : games.values().next().value);
+    return of.has(game) ? of.get(game) : of.values().next().value;
+  }
+
+  function selectLr(index) {
+    const c = runs[selected].cell;
+    return select(pick(c, lrs[c][Math.max(0, Math.min(index, lrs[c].length - 1))]));
+  }
+
+  function selectCell(c) {
+    // the lr nearest the selected run's (on a log scale), in the other cell
+    const lr = runs[selected].lr;
+    const near = lrs[c].reduce((a, b) => (Math.abs(Math.log(b / lr)) < Math.abs(Math.log(a / lr)) ? b : a));
+    return select(pick(c, near));
   }
 
   function play() {
@@ -254,22 +286,28 @@
     tick();
   }
 
-  // --- the summary table: sortable, a click selects the run ----------------------------------------
+  // --- the summary table: sortable, filtered by cell, a click selects the run -------------------------
+  function summaryRow(k) {
+    const r = runs[k];
+    const status = `<td style="color:${D.colors[r.status]};font-weight:600">${escape(r.status)}</td>`;
+    const cell = cells.length > 1 ? `<td style="color:${cells[r.cell].color}">${escape(cells[r.cell].label)}</td>` : "";
+    const game = D.games > 1 ? `<td>${r.game}</td>` : "";
+    return `<tr data-k="${k}" class="${k === selected ? "chosen" : ""}"><td>${r.run}</td><td>${escape(r.row[0])}</td>` +
+      cell + game + status + r.row.slice(1).map((c) => `<td>${escape(c)}</td>`).join("") + "</tr>";
+  }
+
   function summary() {
     const body = $("summary").querySelector("tbody");
     const order = runs.map((_, k) => k);
     let key = null, ascending = true;
     function fill() {
-      body.innerHTML = order.map((k) => {
-        const r = runs[k];
-        const cells = [r.run, r.row[0], ...(D.games > 1 ? [r.game] : []), r.status, r.row[1], r.row[2], r.row[3]];
-        return `<tr data-k="${k}" class="${k === selected ? "chosen" : ""}">` + cells.map((c, i) =>
-          `<td${c === r.status && i > 1 ? ` style="color:${D.colors[r.status]};font-weight:600"` : ""}>${escape(c)}</td>`
-        ).join("") + "</tr>";
-      }).join("");
+      const only = $("summary-cell") ? +$("summary-cell").value - 1 : -1; // -1: every cell
+      body.innerHTML = order.filter((k) => only < 0 || runs[k].cell === only).map(summaryRow).join("");
     }
-    const sorters = {run: (r) => r.run, lr: (r) => r.keys[0], game: (r) => r.game, status: (r) => r.status,
-                     attempts: (r) => r.keys[1], "final loss": (r) => r.keys[2], theory: (r) => r.row[3]};
+    if ($("summary-cell")) $("summary-cell").addEventListener("input", fill);
+    const sorters = {run: (r) => r.run, lr: (r) => r.lr, cell: (r) => r.cell, game: (r) => r.game,
+                     status: (r) => r.status, attempts: (r) => r.keys[0], "final loss": (r) => r.keys[1],
+                     theory: (r) => r.row[3]};
     for (const th of $("summary").querySelectorAll("th")) {
       th.addEventListener("click", () => {
         const by = sorters[th.dataset.key];
@@ -295,14 +333,9 @@
   // --- start -----------------------------------------------------------------------------------------
   const cx = F.compare.data.flatMap((t) => (t.yaxis ? [] : t.customdata.map((k, i) => [k, t.x[i]])));
   cx.forEach(([k, x]) => (runs[k].cx = x));
-  F.compare.layout.shapes = F.compare.layout.shapes || [];
-  const S = F.compare.layout.shapes.length; // the selected run's rings follow the theory lines
-  for (const [xref, yref] of [["x", "y"], ["x2", "y2"]]) {
-    F.compare.layout.shapes.push({type: "circle", xref, yref, xsizemode: "pixel", ysizemode: "pixel",
-      xanchor: runs[0].cx, yanchor: 0, x0: -11, x1: 11, y0: -11, y1: 11, line: {color: "black", width: 2}});
-  }
-  $("lr").max = lrs.length - 1;
+  const floorShapes = F.compare.layout.shapes || [];
   $("lr").addEventListener("input", (e) => selectLr(+e.target.value));
+  if ($("cell")) $("cell").addEventListener("input", (e) => selectCell(+e.target.value));
   if ($("game")) $("game").addEventListener("input", () => selectLr(+$("lr").value));
   $("play").addEventListener("click", play);
   $("step").addEventListener("input", (e) => { row = +e.target.value; drawAttempt(); });
@@ -315,6 +348,6 @@
     if (point) select(point.customdata);
   });
   const first = runs.findIndex((r) => r.run === D.start);
-  window.guessgame = {data: D, select, selectLr, selected: () => selected, row: () => row,
+  window.guessgame = {data: D, select, selectLr, selectCell, selected: () => selected, row: () => row,
                       ready: select(first >= 0 ? first : 0)};
 })();

@@ -3,8 +3,10 @@
 Every value is put on its axis by `viz.axis.View` -- as the static figures put it: exact zeros on a
 labelled floor, values past the view (huge, inf, nan) clipped to its edge and marked there -- then
 kept as its place along the axis in 1/RESOLUTION-ths of the axis (a whole number 0 .. RESOLUTION;
-null for a gap). Long runs keep their first and last attempts, the attempts around each event
-(converging, diverging, leaving the view, reaching the band), and an even spread of the rest.
+null for a gap). Those places are for drawing only: every number the page prints is carried as the
+text `formatting.number` writes (`texts`). Long runs keep their first and last attempts, the attempts
+around each event (converging, diverging, leaving the view, reaching the band), and an even spread of
+the rest. The path figure's points and landscape are placed on its frame (`viz.frame`) the same way.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from guessgame.formatting import number
 from guessgame.viz import marks
 from guessgame.viz.axis import View
+from guessgame.viz.errorspace import landscape
 
 RESOLUTION = 10_000  # a drawn value is kept to 1/10000 of its axis: finer than a screen shows
 HEAD, TAIL, AROUND = 12, 6, 3  # attempts kept at the start, at the end, either side of an event
@@ -33,17 +37,31 @@ def quantize(view: View, placed: np.ndarray) -> list:
     return out
 
 
+def texts(values: np.ndarray) -> str:
+    """Values as the page prints them, `formatting.number`'s text, one space between each: `1571.333 174.5926`
+    (a text has no space; one string is shorter than a list of them)."""
+    return " ".join(number(v) for v in np.asarray(values, dtype=float).tolist())
+
+
 def axis(view: View, title: str) -> dict[str, Any]:
     """A plotly axis showing `view`: 0 .. RESOLUTION, ticked and labelled as the static figures are."""
+    return {**plain_axis(title), **ticks(view), "view": inverse(view)}
+
+
+def plain_axis(title: str) -> dict[str, Any]:
+    """What every axis of 0 .. RESOLUTION shares: its range, title and grid."""
+    return {"range": [-0.02 * RESOLUTION, 1.02 * RESOLUTION], "title": {"text": title}, "zeroline": False,
+            "showgrid": True, "gridcolor": "#e6e6e6", "fixedrange": True}
+
+
+def ticks(view: View) -> dict[str, list]:
+    """`view`'s ticks and their labels, as the static figures tick it, at their places 0 .. RESOLUTION."""
     ax = _scratch()
     view.apply(ax)  # the view ticks a scratch matplotlib axis, as it ticks a figure's; the ticks are read back
     lo, hi = view.limits
-    ticks = [float(u) for u in ax.yaxis.get_major_locator()() if lo <= u <= hi]
+    values = [float(u) for u in ax.yaxis.get_major_locator()() if lo <= u <= hi]
     formatter = ax.yaxis.get_major_formatter()
-    labels = [formatter(u, k) for k, u in enumerate(ticks)]
-    return {"range": [-0.02 * RESOLUTION, 1.02 * RESOLUTION], "tickvals": quantize(view, ticks), "ticktext": labels,
-            "title": {"text": title}, "zeroline": False, "showgrid": True, "gridcolor": "#e6e6e6", "fixedrange": True,
-            "view": inverse(view)}
+    return {"tickvals": quantize(view, values), "ticktext": [formatter(u, k) for k, u in enumerate(values)]}
 
 
 def inverse(view: View) -> dict[str, Any]:
@@ -102,3 +120,36 @@ def deltas(values: np.ndarray) -> list[int]:
     """Attempts as the first one and the steps between them: small numbers, a short page."""
     values = np.asarray(values, dtype=int)
     return np.diff(values, prepend=0).tolist()
+
+
+def sort_key(value) -> float | None:
+    """A sort key JSON can hold: inf as ±1e308, nan as None (sorted last)."""
+    if value is None or np.isnan(value):
+        return None
+    return float(np.clip(value, -1e308, 1e308))
+
+
+def path_positions(f, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each logged (error, loss) on the path's frame: inside as itself; a point past the frame next to
+    one inside clipped to the edge it is past (the line runs there; the page marks it); the rest a gap."""
+    sx, sy = marks.sides(f.vx, f.space.x), marks.sides(f.vy, loss)
+    inside = f.live & (sx == 0) & (sy == 0) & np.isfinite(f.space.x) & np.isfinite(loss)
+    near = np.zeros_like(inside)
+    near[1:] |= inside[:-1]
+    near[:-1] |= inside[1:]
+    out = f.live & ~inside & near
+    x = np.where(sx == 0, f.vx.place(f.space.x), np.where(sx > 0, f.vx.edge(1), f.vx.edge(-1)))
+    y = np.where(sy == 0, f.vy.place(loss), np.where(sy > 0, f.vy.edge(1), f.vy.edge(-1)))
+    x = np.where(np.isnan(x) & out, f.vx.edge(1), x)
+    y = np.where(np.isnan(y) & out, f.vy.edge(1), y)
+    keep = inside | out
+    return np.where(keep, x, np.nan), np.where(keep, y, np.nan)
+
+
+def landscape_curve(run, f) -> dict[str, Any]:
+    """The loss curve over the path's frame, and where the answer (error 0) is."""
+    grid = np.linspace(f.vx.low, f.vx.high, 401)
+    curve = landscape(run, grid)
+    shown, _ = on_view(f.vy, curve[:, None], np.ones((len(grid), 1), bool))
+    return {"x": quantize(f.vx, f.vx.place(grid)), "y": quantize(f.vy, shown[:, 0]),
+            "answer": quantize(f.vx, [f.vx.place(0.0)])[0], "label": f.space.curve}

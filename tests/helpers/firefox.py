@@ -4,7 +4,7 @@
     with Firefox.start() as firefox:
         page = firefox.open(path)            # file://, every request and console error remembered
         page.evaluate("document.title")
-        page.keys("#lr", [ARROW_RIGHT] * 3)  # real key presses, as a user gives them
+        page.keys("#lr", [ARROW_RIGHT] * 3)  # real key presses, as a user gives them (#cell: ARROW_DOWN)
         page.click(x, y)                     # a real mouse click at page coordinates
 """
 
@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-ARROW_RIGHT = "\ue014"
+ARROW_RIGHT, ARROW_DOWN = "\ue014", "\ue015"
 
 
 def executable() -> str | None:
