@@ -176,3 +176,19 @@ def _cumulative(steps: list[int]) -> list[int]:
         total += step
         out.append(total)
     return out
+
+
+def test_each_cell_of_a_schedule_grid_has_a_game_sentence_naming_its_own_schedule():
+    from guessgame import load_config
+    from guessgame.report.words import game_sentence
+
+    from helpers.files import CONFIGS
+
+    given = yaml.safe_load((CONFIGS / "l1_schedule.yaml").read_text())["schedule"]
+    sentences = [game_sentence(cell) for cell in load_config(CONFIGS / "l1_schedule.yaml").cells]
+    assert len(set(sentences)) == len(given) == 3
+    for schedule, sentence in zip(given, sentences):
+        if schedule == "none":
+            assert "scheduled" not in sentence
+        else:
+            assert f"scheduled by {schedule['name']} (gamma {schedule['gamma']})" in sentence

@@ -32,8 +32,17 @@ def game_sentence(config: Config) -> str:
     rates = (f"learning rate {number(lrs[0])}" if len(lrs) == 1 else
              f"{len(lrs)} learning rates from {number(min(lrs))} to {number(max(lrs))}")
     held = held_note(config)
-    return (f"Find {hidden} from the first guess {guess} with {loss} and {_optimizer(config)}: {rates}, "
-            f"{config.attempts:,} attempts each, in {config.dtype}" + (f" ({held})." if held else "."))
+    return (f"Find {hidden} from the first guess {guess} with {loss} and {_optimizer(config)}: {rates}"
+            f"{_schedule(config)}, {config.attempts:,} attempts each, in {config.dtype}"
+            + (f" ({held})." if held else "."))
+
+
+def _schedule(config: Config) -> str:
+    """`, scheduled by exponential (gamma 0.9)`, or nothing for a constant lr."""
+    if not config.scheduled:
+        return ""
+    options = ", ".join(f"{k} {v}" for k, v in config.schedule_options.items())
+    return f", scheduled by {config.schedule}" + (f" ({options})" if options else "")
 
 
 def _optimizer(config: Config) -> str:
