@@ -97,18 +97,18 @@ def folder_is_whole(run_dir):
 
 # Each property runs as two tests of half the examples (different ones: hypothesis derives them from
 # the test's name), so the suite's workers share them.
-RUNS, FIGURES = int(os.environ.get("PIPELINE_RUNS", 1700)), int(os.environ.get("PIPELINE_FIGURES", 300))
+RUNS, FIGURES = int(os.environ.get("PIPELINE_RUNS", 1000)), int(os.environ.get("PIPELINE_FIGURES", 200))
 
 
 @settings(CI, max_examples=RUNS - RUNS // 2)
 @given(configs())
-def test_thousands_of_configs_survive_the_run_folder(tmp_path_factory, config):
+def test_random_configs_survive_the_run_folder(tmp_path_factory, config):
     survives_the_run_folder(tmp_path_factory, config)
 
 
 @settings(CI, max_examples=RUNS // 2)
 @given(configs())
-def test_thousands_more_configs_survive_the_run_folder(tmp_path_factory, config):
+def test_more_random_configs_survive_the_run_folder(tmp_path_factory, config):
     survives_the_run_folder(tmp_path_factory, config)
 
 
