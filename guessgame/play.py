@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import torch
 
-from guessgame import losses
+from guessgame import losses, ravine
 from guessgame.config import Config, RandomAnswer, replaced
 from guessgame.engine import hidden_answers, simulate
 from guessgame.formatting import number, vector
@@ -57,7 +57,8 @@ def play(config: Config, read: Callable[[str], str | None] = input, say: Callabl
             continue
         made += 1
         guessed = torch.tensor(guess, dtype=dtype).reshape(1, n)
-        loss, grad = losses.loss_and_grad(config.loss, config.loss_options, guessed, answer, config.reduction)
+        loss, grad = losses.loss_and_grad(config.loss, config.loss_options, guessed, answer, config.reduction,
+                                          ravine.of(config, dtype))
         shown = grad[0].reshape(config.shape).tolist()
         say(f"  loss {number(float(loss[0]))}   gradient {vector(shown)}")
         if _is_answer(config, guessed - answer, float(loss[0])):

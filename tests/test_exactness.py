@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from guessgame import simulate
 
 from helpers.exact import assert_bitwise_equal, assert_run_equals
-from helpers.reference import loss_fn, notebook_loop, torch_optim_loop
+from helpers.reference import loss_fn, notebook_loop, torch_optim_loop, weighted_loss_fn
 
 LOSSES = {
     "l1": ("l1", {}), "mse": ("mse", {}),
@@ -60,6 +60,12 @@ ANSWERS = {
     "matrix": [[1.0, -2.0, 3.5, 0.25, 7.0], [4.0, 5.0, -6.25, 2.5, -1.5], [0.5, 9.0, -3.0, 1.75, 6.0]],
 }
 REDUCTION_SHAPES = list(itertools.product(["mean", "sum"], ANSWERS))
+# Each element's weight, for the weighted table: a ravine's curvatures, from 1/4 to 40 (exact in every dtype).
+WEIGHTS = {
+    "scalar": 2.5,
+    "vector": [0.5, 3.0, 40.0],
+    "matrix": [[1.0, 0.25, 4.0, 2.0, 40.0], [0.5, 1.0, 8.0, 3.0, 1.0], [16.0, 0.75, 1.0, 6.0, 0.25]],
+}
 LRS = [0.01, 0.5, 3.0, 10.0]
 GUESS = 1.5
 ATTEMPTS = 30
@@ -78,18 +84,21 @@ TABLE = _table()
 
 
 @functools.lru_cache(maxsize=4)
-def batch(loss, reduction, optimizer, dtype, shape):
+def batch(loss, reduction, optimizer, dtype, shape, weighted=False):
     """One simulate call: all four learning rates as one batch of runs."""
     (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
     return simulate({"answer": ANSWERS[shape], "guess": GUESS, "loss": {"name": name, **loss_options},
                      "reduction": reduction, "optimizer": {"name": opt, **opt_options}, "lr": LRS,
-                     "attempts": ATTEMPTS, "dtype": dtype})
+                     "attempts": ATTEMPTS, "dtype": dtype, **({"weights": WEIGHTS[shape]} if weighted else {})})
 
 
-def alone(loss, reduction, optimizer, dtype, answer, lr, attempts=ATTEMPTS):
-    """The same game for one learning rate, played by the notebook's loop or by torch.optim."""
+def alone(loss, reduction, optimizer, dtype, answer, lr, attempts=ATTEMPTS, weights=None):
+    """The same game for one learning rate, played by the notebook's loop or by torch.optim; with
+    `weights`, the weighted loss written out as the README writes it."""
     (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
-    fn, torch_dtype = loss_fn(name, loss_options, reduction), getattr(torch, dtype)
+    fn = loss_fn(name, loss_options, reduction) if weights is None else \
+        weighted_loss_fn(name, loss_options, reduction, weights)
+    torch_dtype = getattr(torch, dtype)
     if optimizer == "sgd":
         return notebook_loop(answer, GUESS, fn, lr, attempts, dtype=torch_dtype)
     return torch_optim_loop(answer, GUESS, fn, opt, opt_options, lr, attempts, dtype=torch_dtype)
@@ -103,6 +112,30 @@ def test_each_run_of_the_batch_equals_the_game_played_alone(loss, reduction, opt
     assert_run_equals(result, run, alone(loss, reduction, optimizer, dtype, ANSWERS[shape], lr))
 
 
+def _weighted_table():
+    """Every loss setting in every dtype with every reduction and shape, weighted; the optimizer settings
+    rotate through them, each met in every dtype (240 batches: the loss is where weights act, the optimizer
+    only reads the gradient)."""
+    rows = []
+    for (d, dtype), (k, loss), (r, (reduction, shape)) in itertools.product(
+            enumerate(DTYPES), enumerate(LOSSES), enumerate(REDUCTION_SHAPES)):
+        optimizer = list(OPTIMIZERS)[(6 * k + r + d) % len(OPTIMIZERS)]
+        rows.append((loss, reduction, optimizer, dtype, shape))
+    return rows
+
+
+WEIGHTED_TABLE = _weighted_table()
+
+
+@pytest.mark.parametrize(("loss", "reduction", "optimizer", "dtype", "shape"), WEIGHTED_TABLE, ids="-".join)
+def test_each_run_of_a_weighted_batch_equals_the_weighted_game_played_alone(loss, reduction, optimizer, dtype, shape):
+    # each element's loss times its weight: (weights * F.<loss>(..., reduction="none")).mean() (or .sum())
+    result = batch(loss, reduction, optimizer, dtype, shape, weighted=True)
+    for run, lr in enumerate(LRS):
+        assert_run_equals(result, run, alone(loss, reduction, optimizer, dtype, ANSWERS[shape], lr,
+                                             weights=WEIGHTS[shape]))
+
+
 def test_the_table_covers_every_setting_in_every_dtype():
     seen = {(row[0], row[3]) for row in TABLE} | {(row[2], row[3]) for row in TABLE}
     assert seen == set(itertools.product([*LOSSES, *OPTIMIZERS], DTYPES))
@@ -110,6 +143,12 @@ def test_the_table_covers_every_setting_in_every_dtype():
         met = {(row[setting], row[1], row[4], row[3]) for row in TABLE}
         assert met == set(itertools.product(LOSSES if setting == 0 else OPTIMIZERS, ["mean", "sum"], ANSWERS,
                                             DTYPES))
+
+
+def test_the_weighted_table_meets_every_loss_setting_everywhere_and_every_optimizer_in_every_dtype():
+    assert {(row[0], row[1], row[4], row[3]) for row in WEIGHTED_TABLE} == set(
+        itertools.product(LOSSES, ["mean", "sum"], ANSWERS, DTYPES))
+    assert {(row[2], row[3]) for row in WEIGHTED_TABLE} == set(itertools.product(OPTIMIZERS, DTYPES))
 
 
 def test_the_table_plays_every_optimizer_and_every_loss_guessgame_has():

@@ -9,10 +9,11 @@ import os
 import shutil
 import tempfile
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from guessgame import plots, simulate
@@ -95,21 +96,24 @@ def folder_is_whole(run_dir):
     return all((run_dir / name).is_file() and (run_dir / name).stat().st_size for name in (CONFIG, ATTEMPTS, SUMMARY))
 
 
-# Each property runs as two tests of half the examples (different ones: hypothesis derives them from
-# the test's name), so the suite's workers share them.
+# Each property runs as several tests of a share of the examples each (different ones: hypothesis derives
+# them from the test's name), so the suite's workers share them evenly.
 RUNS, FIGURES = int(os.environ.get("PIPELINE_RUNS", 1000)), int(os.environ.get("PIPELINE_FIGURES", 200))
+SHARES = 8
 
 
-@settings(CI, max_examples=RUNS - RUNS // 2)
-@given(configs())
-def test_random_configs_survive_the_run_folder(tmp_path_factory, config):
-    survives_the_run_folder(tmp_path_factory, config)
-
-
-@settings(CI, max_examples=RUNS // 2)
-@given(configs())
-def test_more_random_configs_survive_the_run_folder(tmp_path_factory, config):
-    survives_the_run_folder(tmp_path_factory, config)
+def shared_out(check, name: str, examples: int) -> None:
+    """Test `check(tmp_path_factory, config)` on `examples` random configs, as SHARES tests named
+    `test_<name>_<k>` in this module."""
+    for k in range(SHARES):
+        def test(tmp_path_factory, config):
+            check(tmp_path_factory, config)
+        test.__name__ = test.__qualname__ = f"test_{name}_{k + 1}_of_{SHARES}"
+        count = examples // SHARES + (k < examples % SHARES)
+        if count:
+            # the same examples on every machine, another share for each test
+            share = seed(zlib.crc32(test.__name__.encode()))
+            globals()[test.__name__] = share(settings(CI, max_examples=count)(given(configs())(test)))
 
 
 def survives_the_run_folder(tmp_path_factory, config):
@@ -125,31 +129,23 @@ def survives_the_run_folder(tmp_path_factory, config):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@settings(CI, max_examples=FIGURES - FIGURES // 2)
-@given(configs())
-def test_every_figure_shows_every_run_for_random_configs(tmp_path_factory, config):
-    every_figure_shows_every_run(tmp_path_factory, config)
-
-
-@settings(CI, max_examples=FIGURES // 2)
-@given(configs())
-def test_every_figure_shows_every_run_for_more_random_configs(tmp_path_factory, config):
-    every_figure_shows_every_run(tmp_path_factory, config)
-
-
 def every_figure_shows_every_run(tmp_path_factory, config):
     folder = scratch(tmp_path_factory)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             _, run_dir, run = through_the_run_folder(config, folder)
-            figures = {name: draw(make(run), dpi=20, pixels=False) for name, make in plots.FIGURES.items()
-                       if name != "score" or run.games > 1}
+            figures = {entry.name: draw(entry(run), dpi=20, pixels=False) for entry in plots.FIGURES.values()
+                       if entry.when.holds(run, replot=True) or entry.name == "cells"}
             plots.animate(run, run_dir / "guesses.gif", max_frames=3, dpi=20)
         assert folder_is_whole(run_dir) and (run_dir / "guesses.gif").stat().st_size > 0
         shows_every_run(run, figures)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+shared_out(survives_the_run_folder, "random_configs_survive_the_run_folder", RUNS)
+shared_out(every_figure_shows_every_run, "every_figure_shows_every_run_for_random_configs", FIGURES)
 
 
 def shows_every_run(run, figures):

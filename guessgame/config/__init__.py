@@ -6,7 +6,7 @@ guessgame trusts what it is given.
 
 from guessgame.config.load import load_config, replaced
 from guessgame.config.overrides import Override
-from guessgame.config.schema import Config, RandomAnswer
+from guessgame.config.schema import Config, RandomAnswer, RandomRotation
 from guessgame.errors import ConfigError
 
-__all__ = ["Config", "ConfigError", "Override", "RandomAnswer", "load_config", "replaced"]
+__all__ = ["Config", "ConfigError", "Override", "RandomAnswer", "RandomRotation", "load_config", "replaced"]

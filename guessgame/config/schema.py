@@ -26,6 +26,7 @@ LARGEST = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38, "float32": 3.4
 DEVICES = ("cpu", "cuda")
 MAX_ATTEMPTS = 10_000_000
 MAX_RUNS = 10_000_000
+MAX_ROTATED = 2048  # the most elements a rotation turns: its matrix holds this squared
 
 DEFAULTS: dict[str, Any] = {
     "guess": 0.0,
@@ -43,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "log_every": 1,
     "device": "cpu",
     "schedule": "none",
+    "weights": 1.0,
+    "rotation": None,
 }
 KEYS = ("name", "answer", *DEFAULTS)
 # A run's name, also the start of its folder's: letters of any alphabet, digits, '_', '.' and '-', not
@@ -63,6 +66,13 @@ class RandomAnswer:
     high: float
     shape: tuple[int, ...]
     integer: bool = False
+
+
+@dataclass(frozen=True)
+class RandomRotation:
+    """A random orthogonal basis for the error, drawn from `seed` (`guessgame.ravine.rotation`)."""
+
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,10 @@ class Config:
     # A grid: for each of GRID_KEYS given as a list, its items as (name, options) (a dtype's options: {}).
     # The fields above then hold the first cell's; `cells` are the single-cell configs, every combination in order.
     grid: tuple[tuple[str, tuple[tuple[str, dict], ...]], ...] = ()
+    # A ravine: each element's weight (a number: every element's), and the error's rotation (an angle in
+    # degrees for 2 elements, or a random orthogonal basis); see `guessgame.ravine`.
+    weights: Any = 1.0
+    rotation: float | RandomRotation | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -222,5 +236,7 @@ class Config:
             **{key: getattr(self, key) for key in
                ("games", "seed", "tolerance", "stop_early", "diverge_factor", "log_every", "device")},
             "schedule": item("schedule"),
+            "weights": self.weights,
+            "rotation": {"seed": self.rotation.seed} if isinstance(self.rotation, RandomRotation) else self.rotation,
         }
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from guessgame.config.fields import Fields, beyond_floats, finite, is_number, shape_of, show, suggest
 from guessgame.config.items import ItemChecks
+from guessgame.config.ravine import RavineChecks
 from guessgame.config.schedule import ScheduleChecks
 from guessgame.config.schema import (
     DEFAULTS,
@@ -27,7 +28,7 @@ from guessgame.ranges import Range
 _EXACT_INTEGERS = 2.0**53
 
 
-class Validator(ItemChecks, ScheduleChecks, Fields):
+class Validator(ItemChecks, ScheduleChecks, RavineChecks, Fields):
     """One method per key of a config; `Fields` checks the single values they are made of."""
 
     def config(self, raw: dict, default_name: str) -> Config:
@@ -60,6 +61,8 @@ class Validator(ItemChecks, ScheduleChecks, Fields):
             device=self.choice(("device",), values["device"], DEVICES),
             source=self.origin,
             schedule=items["schedule"][0][0], schedule_options=items["schedule"][0][1],
+            weights=self.weights(values["weights"], shape),
+            rotation=self.rotation(values["rotation"], shape),
             grid=tuple((key, tuple(items[key])) for key in GRID_KEYS if isinstance(values[key], list)
                        and len(items[key]) > 1),
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from guessgame import losses
+from guessgame import losses, ravine
 from guessgame.config import Config
 from guessgame.engine.lost import first_lost
 from guessgame.engine.pages import populate
@@ -125,8 +125,9 @@ def _losses_of(config: Config, guesses: Tensor, answers: Tensor, out: Tensor) ->
     attempts, runs, n = guesses.shape
     per = max(1, _CHUNK // max(1, runs * n))
     scratch = torch.empty(min(per, attempts) * runs * n, dtype=guesses.dtype, device=guesses.device)
+    weights = ravine.of(config, guesses.dtype, guesses.device)
     for start in range(0, attempts, per):
         block = guesses[start:start + per]
         losses.value(config.loss, config.loss_options, block.reshape(-1, n), answers, config.reduction,
-                     out=out[start:start + per].view(-1), scratch=scratch)
+                     out=out[start:start + per].view(-1), scratch=scratch, ravine=weights)
     return out

@@ -8,7 +8,7 @@ import functools
 import torch
 from torch import Tensor
 
-from guessgame import interrupts, optimizers
+from guessgame import interrupts, optimizers, ravine
 from guessgame.config import Config, load_config
 from guessgame.engine import direct
 from guessgame.engine.answers import device_of, hidden_answers
@@ -56,7 +56,8 @@ def _simulate_cell(config: Config, progress: Progress | None, answer: Tensor | N
     stop = EarlyStop(config, log.loss) if config.stop_early else None
     lrs = scheduled_lrs(config, lr) if config.scheduled else None  # (attempts, runs)
     optimizer = optimizer_for(config, lr.to(device).unsqueeze(1), lrs)
-    loss_fn = batched.bind(config.loss, config.loss_options, answer[:config.games], config.reduction)
+    loss_fn = batched.bind(config.loss, config.loss_options, answer[:config.games], config.reduction,
+                           ravine.of(config, dtype, device))
     final_guess, interrupted = _play(config, log, optimizer, stop, loss_fn, progress)
     attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
     result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs,

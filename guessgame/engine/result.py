@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
-from guessgame import theory
+from guessgame import ravine, theory
 from guessgame.config import Config
 from guessgame.engine.log import Log
 from guessgame.lazy import Later
@@ -226,7 +226,8 @@ def _replayed(config: Config, played: Played, runs: Tensor, attempt: Tensor, row
     the first kept one that did is `row`, and the attempts between it and the kept one before are played
     again from there -- the loop's own arithmetic, step = lr * grad -- to find where it began."""
     log, dtype = played.log, played.log.guess.dtype
-    loss_fn = batched.bind(config.loss, config.loss_options, played.answer[runs], config.reduction)
+    loss_fn = batched.bind(config.loss, config.loss_options, played.answer[runs], config.reduction,
+                           ravine.of(config, dtype, runs.device))
     device, plain = runs.device, torch.float32 if dtype in HALF else dtype  # the dtype lr * grad is taken in
     lrs = (played.lr if played.lrs is None else played.lrs).to(device)
     previous = (row - 1).clamp(min=0)

@@ -6,10 +6,10 @@ with torch's defaults and their ranges, theory's closed form and the numbers it 
 core's width and curvature, the far slope), the `torch.nn.functional` loss a PyTorch user would call,
 and what it builds: its value and gradient in torch, batched over runs (`Kernels`).
 
-Each module of this package but `spec`, `byrun` and `batched` holds one loss -- `l1`, `mse`, `huber`,
-`smooth_l1`, `bad` -- beside its kernels, and lists its record in `SPECS`; `LOSSES` gathers them in the
-order of the modules' `PLACE`, so a loss is added by adding its module. Modules load without torch;
-their kernels import it when first built, from what `byrun` shares.
+Each module of this package but `spec`, `byrun`, `batched` and `weighted` (a ravine's loss) holds one
+loss -- `l1`, `mse`, `huber`, `smooth_l1`, `bad` -- beside its kernels, and lists its record in `SPECS`;
+`LOSSES` gathers them in the order of the modules' `PLACE`, so a loss is added by adding its module.
+Modules load without torch; their kernels import it when first built, from what `byrun` shares.
 
 With `reduction: mean` every element's share is divided by N; with `sum` it is not. The batched torch
 value and gradient, bit-equal to torch's, are used through `losses.value`, `losses.grad`,
@@ -29,7 +29,8 @@ from guessgame.losses.spec import Kernels, Loss
 
 __all__ = ["LOSSES", "Kernels", "Loss", "effective"]
 
-_SHARED = ("spec", "byrun", "batched")  # what the losses are made of and used through; every other module is one
+# what the losses are made of and used through; every other module is one loss
+_SHARED = ("spec", "byrun", "batched", "weighted")
 _TORCH_API = ("value", "grad", "loss_and_grad", "functional")
 
 

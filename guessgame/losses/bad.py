@@ -24,9 +24,9 @@ def curve(e):
 
 
 def bad_loss(guess: Tensor, answer: Tensor, reduction: str = "mean") -> Tensor:
-    """The notebook's bad loss, `(guess - answer).mean()`, for one game."""
+    """The notebook's bad loss, `(guess - answer).mean()`, for one game (`none`: guess - answer)."""
     diff = guess - answer
-    return diff.mean() if reduction == "mean" else diff.sum()
+    return {"mean": diff.mean, "sum": diff.sum}.get(reduction, lambda: diff)()
 
 
 def kernels() -> Kernels:
@@ -39,8 +39,8 @@ def kernels() -> Kernels:
         return torch.sub(guess, answer, out=out)
 
     def value(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
-              scratch: Tensor | None = None) -> Tensor:
-        return byrun.reduced(difference, guess, answers, reduction, out, scratch)
+              scratch: Tensor | None = None, weights: Tensor | None = None) -> Tensor:
+        return byrun.reduced(difference, guess, answers, reduction, out, scratch, weights)
 
     def grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
         one = byrun.norm(guess.shape[1], reduction, guess.dtype)
@@ -50,7 +50,11 @@ def kernels() -> Kernels:
         one = byrun.norm(answers.shape[1], reduction, answers.dtype)
         return lambda guess: torch.full_like(guess, one)
 
-    return Kernels(value, grad, bound_grad=bound_grad, functional=bad_loss)
+    def each_grad(upstream: Tensor, guess: Tensor, answers: Tensor, out: Tensor | None = None) -> Tensor:
+        """upstream itself, for every element: guess - answer passes it on unchanged."""
+        return upstream.expand_as(guess).clone() if out is None else out.copy_(upstream.expand_as(guess))
+
+    return Kernels(value, grad, bound_grad=bound_grad, functional=bad_loss, each_grad=each_grad)
 
 
 PLACE = 5  # where it is listed among the losses: last, the one that teaches by failing

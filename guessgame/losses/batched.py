@@ -18,9 +18,14 @@ from guessgame.losses import LOSSES, effective
 
 
 def value(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: str, *, out: Tensor | None = None,
-          scratch: Tensor | None = None) -> Tensor:
+          scratch: Tensor | None = None, ravine=None) -> Tensor:
     """The loss (rows,) of `name` at `guess` (rows, N); row r plays answers[r % games], answers (games, N).
-    Written into `out` (rows,) if given; `scratch`, of at least rows x N elements, is worked in if given."""
+    Written into `out` (rows,) if given; `scratch`, of at least rows x N elements, is worked in if given.
+    A `ravine` (`weighted.Ravine`) weighs and turns the error."""
+    if ravine is not None:
+        from guessgame.losses import weighted
+
+        return weighted.value(name, options, guess, answers, reduction, ravine, out=out, scratch=scratch)
     loss, options = effective(name, options)
     return loss.kernels().value(guess, answers, reduction, **options, out=out, scratch=scratch)
 
@@ -32,8 +37,8 @@ def grad(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: st
 
 
 def loss_and_grad(name: str, options: dict, guess: Tensor, answers: Tensor,
-                  reduction: str) -> tuple[Tensor, Tensor]:
-    return bind(name, options, answers, reduction).both(guess)
+                  reduction: str, ravine=None) -> tuple[Tensor, Tensor]:
+    return bind(name, options, answers, reduction, ravine).both(guess)
 
 
 class Bound(NamedTuple):
@@ -47,7 +52,12 @@ class Bound(NamedTuple):
     # calls every attempt
 
 
-def bind(name: str, options: dict, answers: Tensor, reduction: str) -> Bound:
+def bind(name: str, options: dict, answers: Tensor, reduction: str, ravine=None) -> Bound:
+    """The loss bound to its answers (and its `ravine`, a `weighted.Ravine`, if any)."""
+    if ravine is not None:
+        from guessgame.losses import weighted
+
+        return weighted.bind(name, options, answers, reduction, ravine)
     loss, options = effective(name, options)
     fixed = {"answers": answers, "reduction": reduction, **options}
     kernels = loss.kernels()

@@ -14,6 +14,8 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from guessgame.losses.spec import Kernels
+
 REDUCTION = {"none": 0, "mean": 1, "sum": 2}  # torch's Reduction enum
 # torch runs an elementwise loop of at least this many elements on several threads, split at
 # arbitrary elements (at::internal::GRAIN_SIZE); below it a loop runs whole, as one run's does.
@@ -33,18 +35,24 @@ def by_column(guess: Tensor, answers: Tensor) -> bool:
 
 
 def reduced(values_into: Callable[[Tensor, Tensor, Tensor], Tensor], guess: Tensor, answers: Tensor, reduction: str,
-            out: Tensor | None = None, scratch: Tensor | None = None) -> Tensor:
+            out: Tensor | None = None, scratch: Tensor | None = None, weights: Tensor | None = None) -> Tensor:
     """Each run's reduction of `values_into(guess, answer, out)`, an elementwise function of guess -
-    answer, into `out` if given. With a few elements per run, the values are laid out one column per
-    element. `scratch`, of at least as many elements as `guess`, holds them if given."""
+    answer, into `out` if given; each element's value times its weight first, if `weights` (1, N) are
+    given. With a few elements per run, the values are laid out one column per element. `scratch`, of
+    at least as many elements as `guess`, holds them if given."""
     games, n = answers.shape
     column = by_column(guess, answers)
     values = room((n, guess.shape[0]) if column else guess.shape, guess, scratch)
     if not column:
         values_into(guess.reshape(-1, games, n), answers, values.view(-1, games, n))
-        return reduce(values, reduction, out=out)
+        return reduce(weighted(values, weights), reduction, out=out)
     values_into(guess.reshape(-1, games, n).permute(2, 0, 1), answers.T.unsqueeze(1), values.view(n, -1, games))
-    return reduce(values, reduction, dim=0, out=out)
+    return reduce(weighted(values, None if weights is None else weights.T), reduction, dim=0, out=out)
+
+
+def weighted(values: Tensor, weights: Tensor | None) -> Tensor:
+    """`weights * values` in place (the weights broadcast), as `weights * F.<loss>(..., reduction="none")`."""
+    return values if weights is None else values.mul_(weights)
 
 
 def room(shape: tuple[int, ...], like: Tensor, scratch: Tensor | None) -> Tensor:
@@ -77,9 +85,10 @@ def diff(guess: Tensor, answers: Tensor) -> Tensor:
 # tail round differently (which elements fall in which depends on N and the CPU), and the half precision
 # kernels keep some steps in float. They are called as `kernel(answer (N,), guesses (rows, N), out)`.
 def values(kernel: Callable[[Tensor, Tensor, Tensor], Tensor], guess: Tensor, answers: Tensor, reduction: str,
-           out: Tensor | None = None, scratch: Tensor | None = None) -> Tensor:
-    """Each run's reduction of torch's value kernel, called with reduction 'none'."""
-    return reduce(by_run(kernel, answers, guess, room(guess.shape, guess, scratch)), reduction, out=out)
+           out: Tensor | None = None, scratch: Tensor | None = None, weights: Tensor | None = None) -> Tensor:
+    """Each run's reduction of torch's value kernel, called with reduction 'none' (times `weights`, if given)."""
+    each = by_run(kernel, answers, guess, room(guess.shape, guess, scratch))
+    return reduce(weighted(each, weights), reduction, out=out)
 
 
 def backward(kernel: Callable[..., Tensor], guess: Tensor, answers: Tensor, out: Tensor | None = None) -> Tensor:
@@ -114,16 +123,16 @@ def by_run(kernel, answers: Tensor, guess: Tensor, out: Tensor | None = None) ->
 
 
 def with_option(forward: Callable[..., Tensor], gradient: Callable[..., Tensor]):
-    """The value and gradient of a loss torch computes with one option (huber's delta, smooth_l1's
-    beta, passed by its name), from its two kernels: `forward(input, target, reduction, option, out=)` and
-    `gradient(grad_output, input, target, reduction, option, grad_input=)`."""
+    """The kernels (`Kernels`: value, grad and each_grad) of a loss torch computes with one option (huber's
+    delta, smooth_l1's beta, passed by its name), from its two kernels: `forward(input, target, reduction,
+    option, out=)` and `gradient(grad_output, input, target, reduction, option, grad_input=)`."""
     def value(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
-              scratch: Tensor | None = None, **options: float) -> Tensor:
+              scratch: Tensor | None = None, weights: Tensor | None = None, **options: float) -> Tensor:
         (option,) = options.values()
 
         def kernel(answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
             return forward(rows, answer, REDUCTION["none"], option, out=into)
-        return values(kernel, guess, answers, reduction, out, scratch)
+        return values(kernel, guess, answers, reduction, out, scratch, weights)
 
     def grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None, **options: float) -> Tensor:
         (option,) = options.values()
@@ -132,4 +141,12 @@ def with_option(forward: Callable[..., Tensor], gradient: Callable[..., Tensor])
             return gradient(one, answer, rows, REDUCTION[reduction], option, grad_input=into)
         return backward(kernel, guess, answers, out)
 
-    return value, grad
+    def each_grad(upstream: Tensor, guess: Tensor, answers: Tensor, out: Tensor | None = None,
+                  **options: float) -> Tensor:
+        (option,) = options.values()
+
+        def kernel(answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
+            return gradient(upstream[0], rows, answer, REDUCTION["none"], option, grad_input=into)
+        return by_run(kernel, answers, guess, out)
+
+    return Kernels(value, grad, each_grad=each_grad)

@@ -32,8 +32,8 @@ def kernels() -> Kernels:
         return torch.sub(guess, answer, out=out).abs_()
 
     def value(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
-              scratch: Tensor | None = None) -> Tensor:
-        return byrun.reduced(absolute_difference, guess, answers, reduction, out, scratch)
+              scratch: Tensor | None = None, weights: Tensor | None = None) -> Tensor:
+        return byrun.reduced(absolute_difference, guess, answers, reduction, out, scratch, weights)
 
     def grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
         diff = byrun.diff(guess, answers)
@@ -49,7 +49,11 @@ def kernels() -> Kernels:
         one = byrun.norm(answers.shape[1], reduction, answers.dtype)
         return lambda guess: (guess - answers).sign_().mul_(one)
 
-    return Kernels(value, grad, both, bound_grad)
+    def each_grad(upstream: Tensor, guess: Tensor, answers: Tensor, out: Tensor | None = None) -> Tensor:
+        """upstream x sign(g - a): abs's backward (l1_loss is |input - target| reduced)."""
+        return torch.mul(byrun.diff(guess, answers).sign_(), upstream, out=out)
+
+    return Kernels(value, grad, both, bound_grad, each_grad=each_grad)
 
 
 PLACE = 1  # where it is listed among the losses: first, the notebook's own

@@ -31,8 +31,8 @@ def kernels() -> Kernels:
         return torch.ops.aten.mse_loss.out(guess, answer.expand_as(guess), byrun.REDUCTION["none"], out=out)
 
     def value(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None,
-              scratch: Tensor | None = None) -> Tensor:
-        return byrun.reduced(squared_difference, guess, answers, reduction, out, scratch)
+              scratch: Tensor | None = None, weights: Tensor | None = None) -> Tensor:
+        return byrun.reduced(squared_difference, guess, answers, reduction, out, scratch, weights)
 
     def grad(guess: Tensor, answers: Tensor, reduction: str, out: Tensor | None = None) -> Tensor:
         diff = byrun.diff(guess, answers)
@@ -48,7 +48,11 @@ def kernels() -> Kernels:
         two = byrun.norm(answers.shape[1], reduction, answers.dtype, 2.0)
         return lambda guess: (guess - answers).mul_(two)
 
-    return Kernels(value, grad, both, bound_grad)
+    def each_grad(upstream: Tensor, guess: Tensor, answers: Tensor, out: Tensor | None = None) -> Tensor:
+        """2 (g - a) x upstream, in that order, as mse_loss_backward with reduction 'none'."""
+        return torch.mul(byrun.diff(guess, answers).mul_(2.0), upstream, out=out)
+
+    return Kernels(value, grad, both, bound_grad, each_grad=each_grad)
 
 
 PLACE = 2  # where it is listed among the losses

@@ -28,7 +28,7 @@ def kernels() -> Kernels:
     from guessgame.losses import byrun
 
     aten = torch.ops.aten
-    return Kernels(*byrun.with_option(aten.smooth_l1_loss.out, aten.smooth_l1_loss_backward.grad_input))
+    return byrun.with_option(aten.smooth_l1_loss.out, aten.smooth_l1_loss_backward.grad_input)
 
 
 def _becomes(options: dict) -> tuple[str, dict] | None:

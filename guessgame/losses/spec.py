@@ -28,6 +28,8 @@ class Kernels(NamedTuple):
     # -> guess -> a new tensor of its gradient: one game's `grad`, its constants worked out once
     functional: Callable[..., Tensor] | None = None  # (guess, answer, reduction) -> one game's loss for
     # autograd, where torch.nn.functional has none
+    each_grad: Callable[..., Tensor] | None = None  # (upstream (1, N), guess, answers, out=None) -> each
+    # element's gradient of the unreduced loss times `upstream`: autograd's through reduction="none"
 
 
 @dataclass(frozen=True)

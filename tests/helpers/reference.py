@@ -19,8 +19,11 @@ LOSSES = {name: getattr(F, record.torch) for name, record in LOSS_RECORDS.items(
 
 
 def bad_loss(guess, answer, reduction="mean"):
-    """The notebook's bad loss: `(guess - answer).mean()`; its gradient never points at the answer."""
+    """The notebook's bad loss: `(guess - answer).mean()`; its gradient never points at the answer
+    (reduction "none": each element's guess - answer)."""
     diff = guess - answer
+    if reduction == "none":
+        return diff
     return diff.mean() if reduction == "mean" else diff.sum()
 
 
@@ -29,6 +32,23 @@ def loss_fn(name, options=None, reduction="mean"):
     if name == "bad":
         return lambda guess, answer: bad_loss(guess, answer, reduction)
     return lambda guess, answer: LOSSES[name](guess, answer, reduction=reduction, **(options or {}))
+
+
+def weighted_loss_fn(name, options=None, reduction="mean", weights=1.0, rotation=None):
+    """A ravine's loss as the README writes it: each element's loss (reduction "none") times its weight,
+    reduced; with `rotation` R, of the error turned into the ravine's axes, (guess - answer) @ R.T."""
+    each = loss_fn(name, options, "none")
+
+    def fn(guess, answer):
+        w = torch.as_tensor(weights, dtype=guess.dtype)
+        if rotation is None:
+            values = each(guess, answer)
+        else:
+            error = (guess - answer).reshape(-1) @ rotation.to(guess.dtype).T
+            values = each(error, torch.zeros_like(error)).reshape(guess.shape)
+        weighted = w * values
+        return weighted.mean() if reduction == "mean" else weighted.sum()
+    return fn
 
 
 def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64, after_step=None):
