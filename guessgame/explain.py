@@ -24,7 +24,7 @@ def step_formula(optimizer: str, options: dict[str, Any]) -> str:
 
 def explain(config: Config) -> list[str]:
     """The lines of the first attempt: loss, gradient and step, with their ndim, shape and formula."""
-    answer, guess, loss, grad, step, after, note = first_attempt(config)
+    answer, guess, loss, grad, step, after, note, each = first_attempt(config)
     lr = config.lr[0]
     if config.scheduled:  # the first attempt's lr, as the schedule set it
         from guessgame.schedules import lrs
@@ -39,15 +39,16 @@ def explain(config: Config) -> list[str]:
     return [
         *_which_cell(config),
         *_given(config, answer, guess),
+        *_ravine(config, loss_options, each),
         "",
-        f"loss = {config.loss}(guess, answer{', ' + loss_options if loss_options else ''}, "
-        f"reduction='{config.reduction}')",
+        *([f"loss = {config.loss}(guess, answer{', ' + loss_options if loss_options else ''}, "
+           f"reduction='{config.reduction}')"] if each is None else
+          [f"loss = each.{config.reduction}()   (reduction='{config.reduction}')"]),
         f"loss Dimensions: {loss.ndim}",
         f"loss Shape: {loss.shape}",
         f"{loss!s}",
         "",
-        f"gradient g = d loss / d guess = {LOSSES[config.loss].gradient_text(config.reduction)}"
-        f"   (N = {answer.numel()})",
+        f"gradient g = d loss / d guess = {_gradient_text(config)}   (N = {answer.numel()})",
         f"Gradient Dimensions: {grad.ndim}",
         f"Gradient Shape: {grad.shape}",
         f"{grad!s}",
@@ -62,6 +63,38 @@ def explain(config: Config) -> list[str]:
         f"next guess = guess - step = {after!s}",
         *_standing(config, guess, grad, after),
     ]
+
+
+def _ravine(config: Config, loss_options: str, each) -> list[str]:
+    """A ravine's weights and rotation, and each element's weighted loss before it is reduced."""
+    if each is None:
+        return []
+    from guessgame import ravine
+
+    turn = ravine.rotation(config)
+    error = "error = guess - answer" if turn is None else "error = (guess - answer).reshape(-1) @ R.T"
+    options = f", {loss_options}" if loss_options else ""
+    lines = [f"weights = {config.weights}"]
+    if turn is not None:
+        lines += [f"rotation = {_rotation_text(config)}: R =", f"{turn.to(each.dtype)!s}"]
+    return [*lines, "", error, f"each = weights * {config.loss}(error, 0{options}, reduction='none')",
+            f"each Dimensions: {each.ndim}", f"each Shape: {each.shape}", f"{each!s}"]
+
+
+def _rotation_text(config: Config) -> str:
+    turn = config.rotation
+    return f"{turn:g} degrees" if isinstance(turn, float) else f"a random orthogonal basis from seed {turn.seed}"
+
+
+def _gradient_text(config: Config) -> str:
+    """The gradient's formula: the loss's own, each element times its weight, turned back with a rotation."""
+    from guessgame import ravine
+
+    text = LOSSES[config.loss].gradient_text(config.reduction)
+    if not ravine.is_ravine(config):
+        return text
+    text = text.replace("(guess - answer)", "error").replace("guess - answer", "error")
+    return f"weights * {text}" if config.rotation is None else f"R.T @ (weights * {text})"
 
 
 def _given(config: Config, answer, guess) -> list[str]:
@@ -104,6 +137,7 @@ class Attempt(NamedTuple):
     step: Any  # guess - next guess
     after: Any  # the next guess
     note: str | None  # why the step is not torch.optim's, when it could not be
+    each: Any = None  # a ravine's weighted elements' losses before they are reduced; None for the plain game
 
 
 def first_attempt(config: Config) -> Attempt:
@@ -115,16 +149,23 @@ def first_attempt(config: Config) -> Attempt:
     """
     import torch
 
+    from guessgame import ravine
     from guessgame.engine import hidden_answers
     from guessgame.engine.optimizer import optimizer_for, torch_optimizer
-    from guessgame.losses import functional
+    from guessgame.losses import functional, weighted
 
     dtype = getattr(torch, config.dtype)
     lr = config.lr[0]
     answer = hidden_answers(config, dtype)[0].reshape(config.shape)
     param = torch.tensor(config.guess, dtype=dtype).expand(config.shape).clone().requires_grad_()
     guess = param.detach().clone()
-    loss = functional(config.loss, config.loss_options, config.reduction)(param, answer)
+    turned = ravine.of(config, dtype)
+    each = None
+    if turned is None:
+        loss = functional(config.loss, config.loss_options, config.reduction)(param, answer)
+    else:
+        loss, each = weighted.functional(config.loss, config.loss_options, config.reduction, turned)(param, answer)
+        each = each.detach()
     loss.backward()
     note = None
     try:
@@ -138,7 +179,7 @@ def first_attempt(config: Config) -> Attempt:
         after = update.update(param.grad.reshape(1, -1), flat, update.init(flat))[0].reshape(config.shape)
         note = (f"torch.optim cannot take this step in {config.dtype} ({exc}); shown is the run's step, "
                 f"with lr kept in {str(wide).removeprefix('torch.')}")
-    return Attempt(answer, guess, loss.detach(), param.grad, guess - after, after, note)
+    return Attempt(answer, guess, loss.detach(), param.grad, guess - after, after, note, each)
 
 
 def _show(value: Any) -> str:

@@ -185,3 +185,25 @@ def test_every_optimizer_is_narrated_with_its_records_formula(write_config, name
     assert result.exit_code == 0, result.output
     record = OPTIMIZERS[name]
     assert f"on its first attempt = {record.formula(record.defaults)}" in " ".join(result.output.split("\n"))
+
+
+@pytest.mark.parametrize(("loss", "rotation"), [("mse", None), ("huber", None), ("mse", 30), ("l1", {"seed": 2})])
+def test_a_ravine_is_explained_with_each_weighted_element_before_it_is_reduced(write_config, loss, rotation):
+    # the weighted loss written out as a PyTorch user writes it, for the notebook's first attempt
+    answer, weights = [2.0, -3.0], [1.0, 50.0]
+    game = {"answer": answer, "guess": 0.5, "loss": loss, "weights": weights, "lr": 0.01, "rotation": rotation}
+    result = runner.invoke(app, ["explain", str(write_config(yaml.safe_dump(game)))], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    param = torch.tensor([0.5, 0.5], dtype=torch.float64, requires_grad=True)
+    error = param - torch.tensor(answer, dtype=torch.float64)
+    if rotation is not None:
+        from guessgame import ravine
+
+        error = error @ ravine.rotation(load_config(game)).T
+    each = torch.tensor(weights, dtype=torch.float64) * getattr(torch.nn.functional, f"{loss}_loss")(
+        error, torch.zeros_like(error), reduction="none")
+    each.mean().backward()
+    output = result.output
+    assert f"each = weights * {loss}(error, 0" in output and str(each.detach()) in output
+    assert str(each.mean().detach()) in output and str(param.grad) in output
+    assert f"next guess = guess - step = {(param - 0.01 * param.grad).detach()!s}" in output

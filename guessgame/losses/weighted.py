@@ -74,3 +74,22 @@ def _turned(guess: Tensor, answers: Tensor, turn: Tensor) -> Tensor:
 
 def _zero(answers: Tensor) -> Tensor:
     return answers.new_zeros((1, answers.shape[1]))
+
+
+def functional(name: str, options: dict, reduction: str, ravine: Ravine):
+    """The ravine's loss as a PyTorch user writes it, for autograd: `loss, each = fn(guess, answer)`,
+    `each` the weighted elements' losses before they are reduced (the error's shape, or flat if turned)."""
+    from guessgame.losses.batched import functional as plain
+
+    unreduced = plain(name, options, "none")
+
+    def fn(guess: Tensor, answer: Tensor) -> tuple[Tensor, Tensor]:
+        weights = ravine.weights.reshape(-1) if ravine.rotation is not None else ravine.weights.reshape(guess.shape)
+        if ravine.rotation is None:
+            each = weights * unreduced(guess, answer)
+        else:
+            error = (guess - answer).reshape(-1) @ ravine.rotation.T
+            each = weights * unreduced(error, torch.zeros_like(error))
+        return (each.mean() if reduction == "mean" else each.sum()), each
+
+    return fn
