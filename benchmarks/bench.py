@@ -10,6 +10,7 @@ with the min and max. Baselines are the fastest honest way to do the same work:
    the strict floor -- the batched loop with the fewest kernels, `g.sub_(lr * (g - answer) * (2 / N))`
    on 2 threads -- and against the notebook's loop (one lr at a time, autograd each attempt; timed on
    a sample of lrs and scaled).
+   Weighted sweep: the same sweep with weights [1, 10, 100] against it without (lrs scaled to the ravine).
 2. Long run: one lr for 1,000,000 attempts against the bare loop of the same length doing the same
    update; and the time from `simulate` to its first attempt.
 3. Start-up: `guessgame --help` and a whole `guessgame run configs/l1.yaml` (plots included) against
@@ -127,6 +128,17 @@ def sweep(runs: int, attempts: int, sample: int, repeat: int) -> None:
     print(f"  notebook loop / simulate: {spread([notebook / m for m in mine])}" + goal(">= 1000x"))
 
 
+def weighted_sweep(runs: int, attempts: int, repeat: int) -> None:
+    """A ravine's sweep against the same sweep with no weights: what weighing each element costs."""
+    plain = sweep_config(runs, attempts)
+    weighted = {**plain, "weights": [1, 10, 100], "lr": {"logspace": [1e-5, 0.1, runs]}}
+    simulate(weighted)  # warm-up
+    ravine, same = side_by_side(lambda: simulate(weighted), lambda: simulate(plain), repeat=repeat)
+    print(f"weighted sweep: {runs} lrs x {attempts} attempts, weights [1, 10, 100] (N=3, float64)")
+    print(f"  weighted {statistics.median(ravine) * 1e3:.1f} ms, no weights {statistics.median(same) * 1e3:.1f} ms")
+    print(f"  weighted / no weights: {spread([r / s for r, s in zip(ravine, same)])}" + goal("<= 1.3x"))
+
+
 def long_run(attempts: int, repeat: int) -> None:
     config = {"answer": ANSWER, "guess": 50, "loss": "mse", "lr": 0.01, "attempts": attempts}
     lrs = torch.tensor([0.01], dtype=torch.float64)
@@ -226,12 +238,14 @@ def main() -> None:
     SHOW_GOALS = not args.quick
     if args.quick:
         sweep(100, 100, 5, 5)
+        weighted_sweep(100, 100, 3)
         long_run(20_000, 2)
         startup(1)
         memory({"sweep 100 x 1000": sweep_config(100, 1000)})
         command_memory(20_000)
         return
     sweep(1000, 1000, 20, 15)
+    weighted_sweep(1000, 1000, 9)
     long_run(1_000_000, 3)
     startup(5)
     memory({"sweep 1000 x 1000": sweep_config(1000, 1000),

@@ -74,6 +74,12 @@ def configs(draw, most_attempts: int = 3000):
     }
     if random:
         config["games"] = draw(st.integers(1, 4))
+    # one in four a ravine: each element weighed, and (2 elements or more) one in two of those turned
+    if draw(st.integers(0, 3)) == 0:
+        weights = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).choice([0.01, 1.0, 7.0, 1e4], size)
+        config["weights"] = float(weights[0]) if draw(st.booleans()) else nested(weights.tolist(), shape)
+        if size >= 2 and draw(st.booleans()):
+            config["rotation"] = draw(st.sampled_from([{"seed": 5}, 30.0] if size == 2 else [{"seed": 5}]))
     return config
 
 
