@@ -7,6 +7,7 @@ import struct
 from typing import Any
 
 from guessgame.config import Config, RandomAnswer
+from guessgame.ravine import is_ravine
 from guessgame.records import RunSummary, Theory
 from guessgame.status import Status
 
@@ -65,7 +66,22 @@ def theory_text(theory: Theory | None) -> str:
     if theory.band is not None:
         parts.append(f"band {number(theory.band)}" + (f" from {theory.band_reached_at}" if theory.band_reached_at
                                                        else ""))
+    if theory.condition_number is not None:
+        parts.append(f"kappa {theory.condition_number:.3g}")
     return ", ".join(parts)
+
+
+def ravine_notes(runs: list[RunSummary], config: Config) -> str | None:
+    """What theory says of a ravine's runs alike, one line per cell that is one (named in a grid): `theory:
+    kappa = 100: converges for lr < 0.02, fastest at lr = 0.0198 (rate 0.980); heavy ball's optimum lr
+    0.0331, momentum 0.669 (rate 0.818)`; None where no cell is a ravine."""
+    labels = config.cell_labels()
+    lines = []
+    for c, cell in enumerate(config.cells):
+        note = next((run.theory.note for run in runs if run.cell == c and run.theory and run.theory.note), None)
+        if is_ravine(cell) and note:
+            lines.append(f"theory{f' ({labels[c]})' if len(labels) > 1 else ''}: {note}")
+    return "\n".join(lines) or None
 
 
 def signed_rate(theory: Theory) -> float | None:

@@ -44,6 +44,9 @@ def decode(value: Any) -> Any:
     return value
 
 
+RAVINE_NUMBERS = ("condition_number", "best_rate", "heavy_ball_lr", "heavy_ball_momentum", "heavy_ball_rate")
+
+
 @dataclass(frozen=True)
 class Theory:
     """What closed-form gradient descent predicts for one run; every field null where no closed form applies."""
@@ -59,6 +62,13 @@ class Theory:
     note: str | None = None
     factor: float | None = None  # what the error is multiplied by per attempt: below 0, the guess overshoots
     predicted_stalled_at: int | None = None
+    # A ravine (weights, rotation) on mse: lambda_max / lambda_min of the Hessian, the rate at best_lr
+    # ((kappa - 1) / (kappa + 1)), and heavy ball's optimal lr, momentum and rate for this ravine.
+    condition_number: float | None = None
+    best_rate: float | None = None
+    heavy_ball_lr: float | None = None
+    heavy_ball_momentum: float | None = None
+    heavy_ball_rate: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return encode(asdict(self))
@@ -70,7 +80,7 @@ class Theory:
         where.expect(isinstance(value, dict), value, "null, or an object of theory's fields")
         known = {f.name for f in fields(cls)}
         value = decode({k: v for k, v in value.items() if k in known})
-        for key in ("critical_lr", "best_lr", "rate", "band", "factor"):
+        for key in ("critical_lr", "best_lr", "rate", "band", "factor", *RAVINE_NUMBERS):
             where.at(key).expect(value.get(key) is None or _number(value[key]), value.get(key), "a number or null")
         for key in ("predicted_converged_at", "predicted_diverged_at", "predicted_stalled_at", "band_reached_at"):
             where.at(key).expect(value.get(key) is None or _attempt(value[key]), value.get(key),

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from guessgame.config import Config
-from guessgame.formatting import attempts_text, held_note, number, status_text, theory_text, vector
+from guessgame.formatting import attempts_text, held_note, number, ravine_notes, status_text, theory_text, vector
 from guessgame.records import RunSummary, Score
 from guessgame.score import others
 from guessgame.status import Status
@@ -47,9 +47,11 @@ def summary_table(runs: list[RunSummary], limit: int = 40, cells: list[str] | No
                   config: Config | None = None) -> Table:
     """lr, status, attempts, final loss, theory's prediction: one row per run; a grid's runs grouped by
     cell (`cells`: each cell's label), one section each; under it, what the config's dtype holds of an
-    answer or guess it cannot hold exactly (`config`, where given)."""
+    answer or guess it cannot hold exactly, and for a ravine what theory says of its runs alike (`config`,
+    where given)."""
+    notes = [] if config is None else [held_note(config), ravine_notes(runs, config)]
     table = Table(title="summary", title_justify="left", header_style="bold",
-                  caption=None if config is None else held_note(config), caption_justify="left")
+                  caption="\n".join(note for note in notes if note) or None, caption_justify="left")
     games = any(run.game for run in runs)
     grid = cells is not None and len(cells) > 1
     columns = (["run"] + (["cell"] if grid else []) + ["lr"] + (["game"] if games else [])

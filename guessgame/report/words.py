@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from guessgame.config import Config, RandomAnswer
+from guessgame.config import Config, RandomAnswer, RandomRotation
 from guessgame.formatting import held_note, number, signed_rate, theory_text, vector
 from guessgame.records import RunSummary, Theory
 from guessgame.rundata import RunData
@@ -27,7 +27,7 @@ def game_sentence(config: Config) -> str:
         hidden = f"the hidden answer {vector(answer if isinstance(answer, list) else float(answer))}"
     guess = vector(config.guess if isinstance(config.guess, list) else float(config.guess))
     n = config.numel
-    loss = f"the {config.loss} loss ({config.reduction} over {n} element{'s' if n != 1 else ''})"
+    loss = f"the {config.loss} loss ({config.reduction} over {n} element{'s' if n != 1 else ''}{_ravine(config)})"
     lrs = config.lr
     rates = (f"learning rate {number(lrs[0])}" if len(lrs) == 1 else
              f"{len(lrs)} learning rates from {number(min(lrs))} to {number(max(lrs))}")
@@ -35,6 +35,22 @@ def game_sentence(config: Config) -> str:
     return (f"Find {hidden} from the first guess {guess} with {loss} and {_optimizer(config)}: {rates}"
             f"{_schedule(config)}, {config.attempts:,} attempts each, in {config.dtype}"
             + (f" ({held})." if held else "."))
+
+
+def _ravine(config: Config) -> str:
+    """`, weighted [1, 100], turned 30°` (or `turned by a random rotation, seed 3`), or nothing for the plain game."""
+    said = ""
+    if any(w != 1 for w in _flat(config.weights)):
+        said += f", weighted {vector(config.weights if isinstance(config.weights, list) else float(config.weights))}"
+    if isinstance(config.rotation, RandomRotation):
+        said += f", turned by a random rotation (seed {config.rotation.seed})"
+    elif config.rotation is not None:
+        said += f", turned {config.rotation:g}°"
+    return said
+
+
+def _flat(value) -> list:
+    return [x for v in value for x in _flat(v)] if isinstance(value, list) else [value]
 
 
 def _schedule(config: Config) -> str:
@@ -74,6 +90,8 @@ def theory_sentence(theory: Theory | None) -> str:
         text += (": the error lands on the answer in one step" if rate == 0 else
                  ": the error keeps its size" if size == 1 else
                  f": the error {'grows' if size > 1 else 'shrinks'} ×{size:.3g} per attempt")
+        if theory.condition_number is not None and theory.condition_number != 1 and rate != 0:
+            text += " along its slowest direction"
         if rate < 0:
             text += (", changing sign each time: the guess bounces between two points" if size == 1 else
                      ", changing sign each time: the guess overshoots")

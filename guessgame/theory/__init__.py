@@ -21,6 +21,10 @@ budget, the tolerance and the critical-lr edge into account exactly as a measure
 side of a critical lr a run is on is decided in rational arithmetic, never by how `rate` rounds.
 All runs of a config are predicted at once.
 
+A ravine (`weights`, `rotation`) has its own closed forms (`ravine`, `ravine_paths`): mse's directions
+each move on their own, at the curvature of their weight; so do l1's, huber's and smooth_l1's elements
+with weights alone.
+
 The closed forms are real arithmetic; a run's dtype is not. Given the answers as the dtype holds them,
 theory stops each element where its step rounds away (`frozen`) and predicts where the guess stalls;
 with a decaying schedule, the steps still to come bound how far the loss can move (`status.reach`).
@@ -36,9 +40,10 @@ from torch import Tensor
 from guessgame import losses, schedules
 from guessgame.config import Config, RandomAnswer, load_config  # noqa: F401  (load_config: the doctest)
 from guessgame.lazy import Later
+from guessgame.ravine import is_ravine
 from guessgame.records import Theory
 from guessgame.status import Status, reach, verdicts
-from guessgame.theory import closed_forms, scheduled
+from guessgame.theory import closed_forms, ravine, ravine_paths, scheduled
 from guessgame.theory.frozen import Frozen
 from guessgame.theory.games import Games
 
@@ -92,6 +97,8 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     """`predict_runs`' blocks where no verdict is read, else what each block of runs shares, each run's
     own values, and the runs' verdicts."""
     runs = len(lr)
+    if is_ravine(config):
+        return _ravine(config, errors, lr, config.attempts if attempts is None else attempts, slack, frozen)
     if config.scheduled:
         steps = config.attempts if attempts is None else attempts
         if lrs is None:
@@ -125,6 +132,28 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
             shared, each, (loss, lost_at) = path_of(games)
             parts.append((shared, each, verdicts.judge(loss, torch.full((games.runs,), attempts), lost_at, rules,
                                                        stood_at=games.stood)))
+    return tuple(parts)
+
+
+def _ravine(config: Config, errors: Sequence[Sequence[float]] | Tensor, lr: Sequence[float] | Tensor, attempts: int,
+            slack: float, frozen: Frozen | None) -> list[Theory] | tuple[tuple[dict, dict, verdicts.Found], ...]:
+    """`_predicted` for a ravine: its closed form's losses written down, a block of runs at a time, and read."""
+    runs, momentum = len(lr), config.heavy_ball
+    path_of = None if momentum is None else ravine_paths.closed_form(config)
+    if not callable(path_of):
+        return [Theory(note=path_of or f"no closed form for {config.optimizer} with these options")] * runs
+    kind, _ = losses.effective(config.loss, config.loss_options)
+    rules = verdicts.Rules(config.tolerance, config.diverge_factor, kind.has_minimum, slack)
+    shape = ravine.Ravine.of(config)
+    step = max(1, verdicts.BLOCK // max(1, attempts * config.numel))
+    parts = []
+    for start in range(0, runs, step):
+        block = slice(start, start + step)
+        games = ravine.RavineGames(shape, config, lr[block], errors[block], attempts,
+                                   None if frozen is None else frozen.of_runs(block))
+        shared, each, (loss, lost_at) = path_of(games)
+        parts.append((shared, each, verdicts.judge(loss, torch.full((games.runs,), attempts), lost_at, rules,
+                                                   stood_at=games.stood)))
     return tuple(parts)
 
 

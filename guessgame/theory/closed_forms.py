@@ -160,8 +160,9 @@ def walk(games: Games):
 
 def _walk(e0: Tensor, s: Tensor, t: Tensor) -> Tensor:
     """Steps of size s towards the answer, then a bounce in [-s, s]; an element that lands exactly on
-    the answer stays there. e0 (runs, N), s (runs,), t (attempts, 1) -> (attempts, runs, N)."""
-    s = s.unsqueeze(1)
+    the answer stays there. e0 (runs, N), s (runs,) or each element's own (runs, N), t (attempts, 1)
+    -> (attempts, runs, N)."""
+    s = s.unsqueeze(1) if s.dim() == 1 else s
     size, sign = e0.abs(), torch.sign(e0)
     landed = _lands(size, s)
     steps = torch.floor(size / s)  # whole steps before the bounce
@@ -205,8 +206,9 @@ def piecewise(games: Games):
 
 
 def _two_phases(e0: Tensor, s: Tensor, width: float, factor: Tensor, t: Tensor) -> Tensor:
-    """Steps of s while |e| > width, then e x factor per attempt; (attempts, runs, N)."""
-    s, factor = s.unsqueeze(1), factor.unsqueeze(1)
+    """Steps of s while |e| > width, then e x factor per attempt; s and factor (runs,), or each element's own
+    (runs, N); (attempts, runs, N)."""
+    s, factor = (s.unsqueeze(1) if s.dim() == 1 else s), (factor.unsqueeze(1) if factor.dim() == 1 else factor)
     size, sign = e0.abs(), torch.sign(e0)
     # an element lands on the answer if its steps outside the width reach it exactly
     landed = (size > 0) & (s >= width) & _lands(size, s)

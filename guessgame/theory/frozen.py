@@ -2,6 +2,9 @@
 floats around its guess in the run's dtype, so that subtracting it rounds back to the guess -- with plain
 SGD and an lr that never rises again, for good (`reach.still_from`). The closed forms follow real
 arithmetic, which never stops; a run in float16 does, and theory says where.
+
+With `weights`, element i's step is its weight times the plain one; with a `rotation` every step moves
+every element at once, and theory does not say where a step rounds away.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from guessgame import losses
+from guessgame import losses, ravine
 from guessgame.config import Config
 from guessgame.status import reach
 from guessgame.status.found import first
@@ -25,16 +28,20 @@ class Frozen(NamedTuple):
     start: int  # the first attempt (0-based) from which a guess that stands still stands for good
     loss: losses.Loss
     options: dict
-    scale: float  # d(reduction) / d(element): 1/N with mean
+    scale: float | Tensor  # d(reduction) / d(element): 1/N with mean; with weights, each element's (N,)
 
     @classmethod
     def of(cls, config: Config, answers: Tensor | None) -> Frozen | None:
-        """For a config's runs with these answers (runs, N); None where a guess never stands for good."""
+        """For a config's runs with these answers (runs, N); None where a guess never stands for good, or
+        where theory does not say (a rotation)."""
         start = reach.still_from(config)
-        if answers is None or start is None:
+        if answers is None or start is None or config.rotation is not None:
             return None
         loss, options = losses.effective(config.loss, config.loss_options)
         scale = 1.0 / config.numel if config.reduction == "mean" else 1.0
+        weights = ravine.weights(config)
+        if (weights != 1).any():
+            scale = torch.from_numpy(weights) * scale
         return cls(answers.double().cpu(), getattr(torch, config.dtype), start, loss, options, scale)
 
     def of_runs(self, runs) -> Frozen:
