@@ -23,8 +23,8 @@ from matplotlib.figure import Figure
 from guessgame import viz
 from guessgame.viz import DPI, FIGURES, STATUS_COLORS, STYLES, landscape_figure, using
 
-__all__ = ["DPI", "FIGURES", "STATUS_COLORS", "STYLES", "animate", "as_run", "cells_figure", "landscape_figure",
-           "loss_figure", "lr_figure", "path_figure", "score_figure", "trajectory_figure", "using"]
+__all__ = ["DPI", "FIGURES", "STATUS_COLORS", "STYLES", "animate", "as_run", "cells_figure", "contour_figure",
+           "landscape_figure", "loss_figure", "lr_figure", "path_figure", "score_figure", "trajectory_figure", "using"]
 
 
 def as_run(source: Any):
@@ -51,3 +51,4 @@ path_figure = _reading(viz.path_figure)
 score_figure = _reading(viz.score_figure)
 animate = _reading(viz.animate)
 cells_figure = _reading(viz.cells_figure)
+contour_figure = _reading(viz.contour_figure)

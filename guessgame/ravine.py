@@ -76,15 +76,19 @@ def of(config: Config, dtype: torch.dtype, device: torch.device | str = "cpu") -
     return Ravine(w, None if turn is None else turn.to(dtype=dtype, device=device))
 
 
-def directions(config: Config) -> tuple[np.ndarray, np.ndarray]:
-    """The weights sorted from the stiffest to the flattest, and the directions they lie along: row k
-    is the unit vector in guess space (N,) along which the curvature scales by the k-th weight."""
+def directions(config: Config, picks: tuple[int, ...] = (0, -1)) -> tuple[np.ndarray, np.ndarray]:
+    """Of the weights sorted from the stiffest to the flattest, those at `picks` (by default the stiffest
+    and the flattest), and the directions they lie along: row k is the unit vector in guess space (N,)
+    along which the curvature scales by the k-th weight picked."""
     import numpy as np
 
     w = weights(config)
-    order = np.argsort(-w, kind="stable")
-    basis = np.eye(config.numel) if config.rotation is None else rotation(config).numpy()
-    return w[order], basis[order]
+    chosen = np.argsort(-w, kind="stable")[list(picks)]
+    if config.rotation is None:
+        basis = np.zeros((len(chosen), config.numel))
+        basis[np.arange(len(chosen)), chosen] = 1.0
+        return w[chosen], basis
+    return w[chosen], rotation(config).numpy()[chosen]
 
 
 def _flat(value) -> list[float]:

@@ -27,7 +27,7 @@ def test_plot_redraws_from_files_without_simulating(tmp_path, monkeypatch):
     result = runner.invoke(app, ["plot", str(run_dir), "--format", "svg", "--animate"])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (run_dir / "plots").iterdir())
-    assert names == ["guesses.gif", "loss.svg", "lr.svg", "path.svg", "trajectory.svg"]
+    assert names == ["contour.svg", "guesses.gif", "loss.svg", "lr.svg", "path.svg", "trajectory.svg"]
     gif = run_dir / "plots" / "guesses.gif"
     assert gif.stat().st_size < 5 * 2**20
     with Image.open(gif) as image:

@@ -52,7 +52,8 @@ def test_run_mse_logs_the_notebook_game_and_says_diverged(tmp_path):
     assert run["answer"] == [2, 77, 91]
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert config["lr"] == [10] and config["loss"] == {"name": "mse"} and config["dtype"] == "float64"
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["contour.png", "loss.png", "lr.png",
+                                                                      "trajectory.png"]
 
 
 def test_the_printed_attempts_are_the_notebooks_numbers(tmp_path):
@@ -84,7 +85,8 @@ def test_plot_formats(tmp_path, fmt):
     result = invoke("run", CONFIGS / "lr_sweep.yaml", "--out", tmp_path, "--format", fmt)
     assert result.exit_code == 0, result.output
     plots = only_run_dir(tmp_path) / "plots"
-    assert sorted(p.suffix for p in plots.iterdir()) == [f".{fmt}"] * 3
+    names = ("contour", "loss", "lr", "trajectory")
+    assert sorted(p.name for p in plots.iterdir()) == [f"{name}.{fmt}" for name in names]
 
 
 def test_set_overrides_and_quiet(tmp_path):

@@ -216,7 +216,7 @@ def test_a_float16_grid_whose_losses_all_overflow_draws_every_figure(tmp_path, w
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "runs"), "-q"])
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "runs").iterdir()
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["cells.png", "loss.png", "lr.png",
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["cells.png", "contour.png", "loss.png", "lr.png",
                                                                       "trajectory.png"]
 
 

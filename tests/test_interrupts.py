@@ -220,7 +220,8 @@ def test_one_ctrl_c_in_the_command_line_s_own_process_keeps_the_folder(tmp_path,
     assert "Traceback" not in done.stderr and "unexpected" not in done.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert_folder_is_the_notebook_s(run_dir, cut)
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["contour.png", "loss.png", "lr.png",
+                                                                      "trajectory.png"]
 
 
 def test_a_second_ctrl_c_in_the_attempts_stops_at_once_with_no_folder(tmp_path, monkeypatch, command_line_ctrl_c):

@@ -59,7 +59,7 @@ def drawn(make, run):
 def test_every_figure_draws_without_warnings_at_projector_size(case):
     name, run = case
     for figure_name, make in plots.FIGURES.items():
-        if figure_name == "score" and run.games == 1:
+        if figure_name == "score" and run.games == 1 or figure_name == "contour" and run.guess.shape[2] < 2:
             continue
         figure = drawn(make, run)
         assert figure.get_size_inches()[0] * plots.DPI >= 1200, figure_name

@@ -143,3 +143,15 @@ def test_a_bad_ravine_is_refused_naming_the_key(change, key, says):
     with pytest.raises(ConfigError) as error:
         load_config({"answer": [1, 2, 3], **change})
     assert error.value.key == key and says in str(error.value)
+
+
+@pytest.mark.parametrize("rotation", [None, 30.0])
+def test_a_weighted_smooth_l1_of_beta_0_is_the_weighted_l1_torch_computes(rotation):
+    # torch's smooth_l1_loss with beta 0 is l1_loss: weighed and turned alike
+    game = {"answer": [2.0, -7.5], "guess": 1.5, "loss": {"name": "smooth_l1", "beta": 0.0}, "lr": LRS, "attempts": 25,
+            "weights": [1.0, 50.0], "rotation": rotation}
+    result = simulate(game)
+    turn = None if rotation is None else ravine.rotation(load_config(game))
+    fn = weighted_loss_fn("smooth_l1", {"beta": 0.0}, "mean", [1.0, 50.0], turn)
+    for run, lr in enumerate(LRS):
+        assert_run_equals(result, run, notebook_loop(game["answer"], 1.5, fn, lr, 25))

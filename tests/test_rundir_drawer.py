@@ -17,6 +17,7 @@ from guessgame.rundir import drawer
 from helpers.files import CONFIGS
 from helpers.runfolder import DATA
 
+PLOTS = ["contour.png", "loss.png", "lr.png", "trajectory.png"]  # l1.yaml's answer has 3 elements: a contour
 FORK = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform != "linux", reason="drawn apart only where fork is")
 _DRAWN_APART = """
 import json, sys
@@ -52,7 +53,7 @@ def test_a_second_process_draws_the_same_figures_and_page_and_names_what_failed(
     apart = json.loads(done.stdout)
     assert apart["failures"] == []
     here = save(simulate(config), tmp_path / "here", figures=Here("png", write_report))
-    for name in ("plots/loss.png", "plots/trajectory.png", "plots/lr.png"):
+    for name in ("plots/loss.png", "plots/trajectory.png", "plots/lr.png", "plots/contour.png"):
         assert (here.run_dir / name).read_bytes() == (tmp_path / apart["dir"] / name).read_bytes(), name
     page = (here.run_dir / "report.html").read_text(encoding="utf-8").replace(here.run_dir.name, "RUN")
     assert page == (tmp_path / apart["dir"] / "report.html").read_text(encoding="utf-8").replace(
@@ -63,7 +64,7 @@ def test_a_second_process_draws_the_same_figures_and_page_and_names_what_failed(
     failing = json.loads(done.stdout)
     assert failing["failures"] == ["report.html could not be written: ValueError: no page today"]
     run_dir = tmp_path / failing["dir"]
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == PLOTS
     assert not (run_dir / "report.html").exists() and sorted(DATA) == sorted(
         p.name for p in run_dir.iterdir() if p.is_file())
 
@@ -74,7 +75,7 @@ def test_the_command_line_draws_a_small_run_in_a_second_process(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "False"  # this process never loaded matplotlib: the other one drew
     run_dir = tmp_path / done.stdout.strip().split("/")[-1]
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == PLOTS
     assert (run_dir / "report.html").is_file()
 
 
@@ -94,7 +95,7 @@ def test_drawing_apart_can_be_turned_off(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "True"  # drawn by the run's own process
     run_dir = tmp_path / done.stdout.strip().split("/")[-1]
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == PLOTS
     assert (run_dir / "report.html").is_file()
 
 
@@ -152,7 +153,7 @@ def test_a_figure_registered_for_every_run_is_drawn_apart_in_the_run_and_by_plot
     assert done.returncode == 0, done.stderr
     run_dir = tmp_path / "apart" / done.stdout.strip().split("/")[-1]
     assert sorted(p.name for p in (run_dir / "plots").iterdir()) == \
-        ["loss.png", "lr.png", "marked.png", "trajectory.png"]
+        ["contour.png", "loss.png", "lr.png", "marked.png", "trajectory.png"]
     (drawn_by,) = mark.read_text().split()
     assert drawn_by != done.stderr.split()[0]  # not the run's own process: the drawing process
 

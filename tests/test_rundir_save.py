@@ -54,13 +54,13 @@ def failing(monkeypatch, name, draw):
 FAILING = [
     # (id, config, overrides, figure that fails, its error, format, plots still written)
     ("trajectory-LinAlgError", "mse.yaml", ["lr=[0.5, 6]"], "trajectory", np.linalg.LinAlgError("Singular matrix"),
-     "png", ["loss.png", "lr.png"]),
+     "png", ["contour.png", "loss.png", "lr.png"]),
     ("lr-OverflowError", "mse.yaml", ["lr=[0.5, 10]"], "lr",
-     OverflowError("cannot convert float infinity to integer"), "png", ["loss.png", "trajectory.png"]),
-    ("loss-fails-inside-savefig-svg", "mse.yaml", [], "loss", None, "svg", ["lr.svg", "trajectory.svg"]),
-    ("loss-fails-inside-savefig-pdf", "l1.yaml", [], "loss", None, "pdf", ["lr.pdf", "trajectory.pdf"]),
+     OverflowError("cannot convert float infinity to integer"), "png", ["contour.png", "loss.png", "trajectory.png"]),
+    ("loss-fails-inside-savefig-svg", "mse.yaml", [], "loss", None, "svg", ["contour.svg", "lr.svg", "trajectory.svg"]),
+    ("loss-fails-inside-savefig-pdf", "l1.yaml", [], "loss", None, "pdf", ["contour.pdf", "lr.pdf", "trajectory.pdf"]),
     ("score-of-random-games", "random_games.yaml", ["lr=[0.3, 3.05]", "games=4", "attempts=30"], "score",
-     MemoryError(), "png", ["loss.png", "lr.png", "trajectory.png"]),
+     MemoryError(), "png", ["contour.png", "loss.png", "lr.png", "trajectory.png"]),
 ]
 
 
@@ -128,7 +128,7 @@ def test_plot_names_the_figure_that_fails_and_writes_the_others(tmp_path, monkey
     result = runner.invoke(app, ["plot", str(run_dir), "--animate"])
     assert result.exit_code == 1
     assert sorted(p.name for p in (run_dir / "plots").iterdir()) == \
-        ["guesses.gif", "loss.png", "lr.png", "trajectory.png"]
+        ["contour.png", "guesses.gif", "loss.png", "lr.png", "trajectory.png"]
     assert "error: plots/path.png could not be drawn: LinAlgError: Singular matrix; the other plots were written" \
         in result.stderr
     with Image.open(run_dir / "plots" / "guesses.gif") as gif:
@@ -167,7 +167,8 @@ def test_failing_tensorboard_files_are_named_and_removed_and_the_rest_is_written
     run_dir = run_dir_of(tmp_path)
     assert_data_complete(run_dir, 1, 20)
     assert not (run_dir / "tensorboard").exists()
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["contour.png", "loss.png", "lr.png",
+                                                                      "trajectory.png"]
     assert (f"error: tensorboard/ could not be written: OSError: [Errno 28] No space left on device; "
             f"the run's data is in {run_dir}") in result.stderr
     assert "tensorboard --logdir" not in result.stdout

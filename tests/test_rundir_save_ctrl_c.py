@@ -45,7 +45,8 @@ def test_ctrl_c_while_plotting_finishes_the_folder_then_exits_130(tmp_path):
     assert process.returncode == 130, stderr
     assert "Ctrl-C again to stop at once" in stderr and "Traceback" not in stderr
     run_dir = run_dir_of(out)
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["contour.png", "loss.png", "lr.png",
+                                                                      "trajectory.png"]
     assert_data_complete(run_dir, 800, 200)
     assert stdout == f"{run_dir}\n"
 

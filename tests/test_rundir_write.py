@@ -89,7 +89,8 @@ def test_divergence_in_every_dtype_is_reported_and_written(tmp_path, dtype):
     assert run["status"] == "diverged" and run["diverged_at"] >= 1
     rows = (run_dir / "attempts.csv").read_text().splitlines()
     assert len(rows) == 201
-    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["loss.png", "lr.png", "trajectory.png"]
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == ["contour.png", "loss.png", "lr.png",
+                                                                      "trajectory.png"]
 
 
 def test_atomic_write_leaves_the_old_file_or_the_new_one(tmp_path):

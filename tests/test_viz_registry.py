@@ -14,15 +14,18 @@ RUNS = {
     "random-games": (CONFIGS / "random_games.yaml", ["games=3", "attempts=20", "lr=[0.5, 1]"]),
     "grid": (MSE, ["lr=[0.5, 2.9]", "attempts=20", "optimizer=[sgd, adam]"]),
     "grid-of-random-games": (CONFIGS / "random_games.yaml", ["games=2", "attempts=20", "lr=1", "loss=[mse, l1]"]),
+    "one-element": (MSE, ["answer=3", "lr=[0.5, 1]"]),
 }
 # (run, re-plotted, the figures its folder holds, in the order they are drawn)
 HOLDS = [
-    ("one-lr", False, ["loss", "trajectory", "lr"]),
-    ("one-lr", True, ["loss", "trajectory", "lr", "path"]),
-    ("random-games", False, ["loss", "trajectory", "lr", "score"]),
-    ("random-games", True, ["loss", "trajectory", "lr", "path", "score"]),
-    ("grid", False, ["loss", "trajectory", "lr", "cells"]),
-    ("grid-of-random-games", True, ["loss", "trajectory", "lr", "path", "score", "cells"]),
+    ("one-lr", False, ["loss", "trajectory", "lr", "contour"]),
+    ("one-lr", True, ["loss", "trajectory", "lr", "contour", "path"]),
+    ("random-games", False, ["loss", "trajectory", "lr", "contour", "score"]),
+    ("random-games", True, ["loss", "trajectory", "lr", "contour", "path", "score"]),
+    ("grid", False, ["loss", "trajectory", "lr", "contour", "cells"]),
+    ("grid-of-random-games", True, ["loss", "trajectory", "lr", "contour", "path", "score", "cells"]),
+    ("one-element", False, ["loss", "trajectory", "lr"]),
+    ("one-element", True, ["loss", "trajectory", "lr", "path"]),
 ]
 
 
@@ -42,7 +45,8 @@ def test_one_registry_each_entry_named_as_its_file_and_drawing_its_figure():
     assert plots.FIGURES is viz.FIGURES
     assert all(name == entry.name for name, entry in FIGURES.items())
     assert {entry.draw for entry in FIGURES.values()} == {viz.loss_figure, viz.trajectory_figure, viz.lr_figure,
-                                                          viz.path_figure, viz.score_figure, viz.cells_figure}
+                                                          viz.contour_figure, viz.path_figure, viz.score_figure,
+                                                          viz.cells_figure}
     assert {entry.when for entry in FIGURES.values()} == set(When)
 
 

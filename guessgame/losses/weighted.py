@@ -47,7 +47,7 @@ def value(name: str, options: dict, guess: Tensor, answers: Tensor, reduction: s
 
 def bind(name: str, options: dict, answers: Tensor, reduction: str, ravine: Ravine) -> Bound:
     """`batched.bind` for a ravine: the loss, its gradient and the two together, bound to the answers."""
-    loss, options = effective(name, options)
+    loss, effective_options = effective(name, options)
     kernels = loss.kernels()
     upstream = ravine.upstream(reduction)
     turn = ravine.rotation
@@ -57,9 +57,9 @@ def bind(name: str, options: dict, answers: Tensor, reduction: str, ravine: Ravi
 
     def grad_of(guess: Tensor, out: Tensor | None = None) -> Tensor:
         if turn is None:
-            return kernels.each_grad(upstream, guess, answers, out=out, **options)
+            return kernels.each_grad(upstream, guess, answers, out=out, **effective_options)
         error = _turned(guess, answers, turn)
-        return torch.mm(kernels.each_grad(upstream, error, _zero(answers), **options), turn, out=out)
+        return torch.mm(kernels.each_grad(upstream, error, _zero(answers), **effective_options), turn, out=out)
 
     def both(guess: Tensor) -> tuple[Tensor, Tensor]:
         return value_of(guess), grad_of(guess)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_HOMES = {"animate": "animate", "cells_figure": "cells", "landscape_figure": "landscape", "loss_figure": "loss",
-          "lr_figure": "lrs", "path_figure": "path", "score_figure": "score", "trajectory_figure": "trajectory",
+_HOMES = {"animate": "animate", "cells_figure": "cells", "contour_figure": "contour", "landscape_figure": "landscape",
+          "loss_figure": "loss", "lr_figure": "lrs", "path_figure": "path", "score_figure": "score",
+          "trajectory_figure": "trajectory",
           **dict.fromkeys(("FIGURES", "Entry", "When", "figures_for"), "registry"),
           **dict.fromkeys(("DPI", "STATUS_COLORS", "STYLES", "run_data", "using"), "style")}
 __all__ = sorted(_HOMES)

@@ -1,4 +1,5 @@
-"""An animated GIF of the guesses moving over the loss landscape, in error space."""
+"""An animated GIF of the guesses moving over the loss: for an answer of 2+ elements over its contours on a
+plane through the answer (see `contour`), for one element over its curve, in error space."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from matplotlib.colors import to_rgb
 
 from guessgame.status import Status
 from guessgame.status.rules import settle
-from guessgame.viz.frame import WIDTH_PATH, clipped_paths, draw_landscape
-from guessgame.viz.labels import run_name, title
+from guessgame.viz import contour
+from guessgame.viz.frame import WIDTH_PATH, clipped_paths
+from guessgame.viz.labels import run_name
 from guessgame.viz.style import FEW, STATUS_COLORS, TITLE_PAD, figure, legend_outside, margins, run_colors, run_data
 
 GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
@@ -29,18 +31,18 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     fig = figure(WIDTH_PATH, 5.6)
     fig.set_dpi(dpi)
     ax = fig.add_subplot()
-    f = draw_landscape(ax, run)
+    f, y, keys, heading = contour.stage(ax, run)
     colors = np.array(run_colors(run))
-    verts, exits = clipped_paths(f, run.loss)
+    verts, exits = clipped_paths(f, y)
     from matplotlib.collections import LineCollection
 
     order = _on_top_last(run)
     ax.add_collection(LineCollection(list(verts.transpose(1, 0, 2)[order]), colors=colors[order], alpha=0.25, lw=0.8,
                                      zorder=3),
                       autolim=False)
-    ax.set_title(title(run, "the guesses moving over the loss, in error space"), fontsize=11, pad=TITLE_PAD)
-    legend = _legend(ax, run, f, colors)
-    margins(fig, left=1.2, bottom=0.75, legend=legend.longest)
+    ax.set_title(heading, fontsize=11, pad=TITLE_PAD)
+    legend = _legend(ax, run, keys, colors)
+    margins(fig, left=1.2, bottom=0.75, top=0.5 + 0.2 * heading.count("\n"), legend=legend.longest)
     inside_dots = ax.scatter([], [], s=60, edgecolors="black", linewidths=0.6, zorder=6, animated=True)
     edge_dots = ax.scatter([], [], s=90, marker="^", edgecolors="black", linewidths=0.6, zorder=6,
                            animated=True, clip_on=False)
@@ -49,7 +51,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
     left = {}
     for r, k, _, _ in exits:
         left.setdefault(r, k)
-    scene = _Scene(fig, run, f, colors, (inside_dots, edge_dots, label), order, _crossed(run, exits), legend)
+    scene = _Scene(fig, run, f, y, colors, (inside_dots, edge_dots, label), order, _crossed(run, exits), legend)
     images = _blitted(scene, left, max_frames)
     _save(images, path, fps, colors)
     return len(images)
@@ -58,7 +60,8 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
 class _Scene(NamedTuple):
     fig: Any
     run: Any
-    f: Any  # the error space the dots are placed in
+    f: Any  # the frame the dots are placed in: f.space.x, each guess's x
+    y: np.ndarray  # (rows, runs): each guess's y (its loss, or its place on the plane)
     colors: np.ndarray
     artists: tuple  # the dots inside the frame, the dots on its edge, the attempt label
     order: np.ndarray  # the runs in drawing order (`_on_top_last`)
@@ -118,8 +121,8 @@ def _on_top_last(run) -> np.ndarray:
 
 
 def _place_dots(scene: _Scene, row: int) -> None:
-    run, f, order, (inside_dots, edge_dots, _) = scene.run, scene.f, scene.order, scene.artists
-    x, y, colors = f.space.x[row][order], run.loss[row][order], scene.colors[order]
+    f, order, (inside_dots, edge_dots, _) = scene.f, scene.order, scene.artists
+    x, y, colors = f.space.x[row][order], scene.y[row][order], scene.colors[order]
     live = f.live[row][order]
     inside = live & f.vx.contains(x) & f.vy.contains(y)
     out = live & ~inside
@@ -162,22 +165,21 @@ class _Legend(NamedTuple):
     longest: list[str]  # every entry at its longest, for the margin that holds it
 
 
-def _legend(ax, run, f, colors) -> _Legend:
-    """The curve, the answer, a dot per run (or per status) whose words change as the run's status is
-    decided, and the edge's triangle."""
+def _legend(ax, run, keys: tuple[list, list[str]], colors) -> _Legend:
+    """What the dots move over (`keys`), a dot per run (or per status) whose words change as the run's status
+    is decided, and the edge's triangle."""
     from matplotlib.lines import Line2D
 
     dot = {"marker": "o", "ls": "none", "mec": "black", "ms": 8}
-    keys = [colors[r] for r in range(run.runs)] if run.runs <= FEW else [*STATUS_COLORS.values(), "lightgray"]
-    handles = [Line2D([], [], color="black", lw=1.4), Line2D([], [], color="black", ls="--"),
-               *(Line2D([], [], color=color, **dot) for color in keys),
+    swatches = [colors[r] for r in range(run.runs)] if run.runs <= FEW else [*STATUS_COLORS.values(), "lightgray"]
+    handles = [*keys[0], *(Line2D([], [], color=color, **dot) for color in swatches),
                Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8)]
     first, last = _so_far(run, 0), _so_far(run, len(run.attempt) - 1)
-    labels = [f.space.curve, "the answer (error 0)", *first, "past the frame: on its edge"]
+    labels = [*keys[1], *first, "past the frame: on its edge"]
     legend_outside(ax, handles, labels)
     artist = ax.get_legend() or ax.figure.legends[-1]
     artist.set_animated(True)
-    texts = artist.get_texts()[2:2 + len(first)]
+    texts = artist.get_texts()[len(keys[1]):len(keys[1]) + len(first)]
     return _Legend(artist, texts, [*labels, *last])
 
 

@@ -16,7 +16,7 @@ from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import View, choose
-from guessgame.viz.errorspace import ErrorSpace, ends, error_space, landscape
+from guessgame.viz.errorspace import ErrorSpace, curves, ends, error_space
 
 WIDTH_PATH = 9.5  # inches, the path figure's and the GIF's
 
@@ -40,15 +40,15 @@ def frame(run: RunData) -> Frame:
     end_x, end_loss = ends(run, settled)  # where a stopped run ended, when the log did not keep it
     xs = np.concatenate([space.x[need], end_x, [0.0]])
     rest = live & ~need
-    vx = choose(xs, kind="value", base=float(np.abs(xs[np.isfinite(xs)]).max()) or 1.0, room=_room(xs, space.x[rest]))
+    vx = choose(xs, kind="value", base=float(np.abs(xs[np.isfinite(xs)]).max()) or 1.0, room=room(xs, space.x[rest]))
     grid = np.linspace(vx.low, vx.high, 401)
-    ys = np.concatenate([run.loss[need], end_loss, landscape(run, grid)])
+    ys = np.concatenate([run.loss[need], end_loss, *curves(run, grid)])
     ys = ys[np.isfinite(ys)]
-    vy = choose(ys, kind="value", base=float(np.abs(ys).max(initial=0)) or 1.0, room=_room(ys, run.loss[rest]))
+    vy = choose(ys, kind="value", base=float(np.abs(ys).max(initial=0)) or 1.0, room=room(ys, run.loss[rest]))
     return Frame(space, vx, vy, live)
 
 
-def _room(core: np.ndarray, rest: np.ndarray) -> tuple[bool, bool]:
+def room(core: np.ndarray, rest: np.ndarray) -> tuple[bool, bool]:
     """Room on the side where runs leave: (below, above)."""
     if not core.size:
         return False, False
@@ -62,9 +62,9 @@ def draw_landscape(ax, run: RunData) -> Frame:
     f.vx.apply(ax, "x")
     f.vy.apply(ax, "y")
     grid = np.linspace(f.vx.low, f.vx.high, 801)
-    curve = landscape(run, grid)
-    drawn = marks.trace(f.vy, f.vx.place(grid), curve[:, None], np.ones((len(grid), 1), bool))
-    ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color="black", lw=1.4, zorder=2)
+    for curve in curves(run, grid):  # one, or a ravine's two bounds
+        drawn = marks.trace(f.vy, f.vx.place(grid), curve[:, None], np.ones((len(grid), 1), bool))
+        ax.plot(*marks.vertices(drawn.x[:, 0], drawn.y[:, 0]), color="black", lw=1.4, zorder=2)
     ax.axvline(float(f.vx.place(0.0)), color="black", ls="--", lw=1, zorder=1)
     ax.set_xlabel(f.space.label)
     ax.set_ylabel("loss of each logged guess")

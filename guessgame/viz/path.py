@@ -12,10 +12,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from guessgame import ravine
 from guessgame.rundata import RunData
 from guessgame.status import Status
 from guessgame.viz import marks
-from guessgame.viz.errorspace import ends
+from guessgame.viz.errorspace import ends, has_curve
 from guessgame.viz.fit import NBSP, fitted
 from guessgame.viz.frame import WIDTH_PATH, Frame, clipped_paths, crossings, draw_landscape, inside_frame, to_axis, unit
 from guessgame.viz.story import story
@@ -47,24 +48,25 @@ def path_figure(source: Any, ax=None) -> Figure:
     f = draw_landscape(ax, run)
     colors = run_colors(run)
     verts, exits = clipped_paths(f, run.loss)
-    _lines(ax, verts, colors, run.status)
+    paths(ax, verts, colors, run.status)
     inside = inside_frame(f, f.space.x, run.loss)
     if inside.sum() <= DOTS:
         rows, cols = np.nonzero(inside)
         ax.scatter(f.vx.place(f.space.x[rows, cols]), f.vy.place(run.loss[rows, cols]), s=14 if run.runs <= FEW else 4,
                    c=[colors[c] for c in cols], zorder=4, linewidths=0)
     exits = [(r, int(run.attempt[k]), x, y) for r, k, x, y in exits] + _ends(ax, run, f, colors)
-    labels = _exits(ax, run, f, exits, colors)
+    labels = exit_marks(ax, run, f, exits, colors)
     _starts(ax, run, f)
     ax.set_title(title(run, "the guesses over the loss, in error space"), fontsize=points(11), pad=TITLE_PAD)
     legend = legend_outside(ax, *_legend(run, f, colors))
     if new:
         margins(fig, left=1.2, bottom=0.75, legend=legend)
-    _fit_labels(ax, labels)
+    fit_labels(ax, labels)
     return fig
 
 
-def _lines(ax, verts: np.ndarray, colors, statuses: list[str]) -> None:
+def paths(ax, verts: np.ndarray, colors, statuses: list) -> None:
+    """Each run's path (see `frame.clipped_paths`), in layers by status; a status of None is not drawn."""
     from matplotlib.collections import LineCollection
 
     runs = len(statuses)
@@ -121,9 +123,9 @@ def _ends(ax, run: RunData, f: Frame, colors) -> list[tuple[int, int, float, flo
     return [(r, run.summary[r].attempts_run, *segments[j, 1]) for j, r in enumerate(runs) if leave[j]]
 
 
-def _exits(ax, run: RunData, f: Frame, exits, colors) -> list:
+def exit_marks(ax, run: RunData, f: Frame, exits, colors) -> list:
     """An arrow where a run leaves the frame (one artist per direction), and for a few runs the attempt
-    (returned, to be fitted to the axes once laid out: see `_fit_labels`); `exits` are (run, attempt, x, y)."""
+    (returned, to be fitted to the axes once laid out: see `fit_labels`); `exits` are (run, attempt, x, y)."""
     first = {}
     for r, k, x, y in exits:
         first.setdefault(r, (k, x, y))
@@ -159,7 +161,7 @@ def _exits(ax, run: RunData, f: Frame, exits, colors) -> list:
     return labels
 
 
-def _fit_labels(ax, labels: list) -> None:
+def fit_labels(ax, labels: list) -> None:
     """Each exit's label wrapped to the room between its point and the far side of the axes, each run's
     name on one line where it fits."""
     width = ax.get_position().width * ax.figure.get_figwidth()
@@ -196,11 +198,22 @@ def _starts(ax, run: RunData, f: Frame) -> None:
 
 
 def _legend(run: RunData, f: Frame, colors) -> tuple[list, list[str]]:
-    handles = [Line2D([], [], color="black", lw=1.4), Line2D([], [], color="black", ls="--", lw=1),
+    ravined = not f.space.exact and ravine.is_ravine(run.config)
+    handles = [Line2D([], [], color="black" if has_curve(run) else "none", lw=1.4),
+               Line2D([], [], color="black", ls="--", lw=1),
                Line2D([], [], marker="o", ms=10, mfc="none", mec="black", ls="none"),
                Line2D([], [], marker="o", ms=4, color="gray", lw=1)]
-    labels = [f.space.curve, "the answer (error 0)", "start", "logged guesses" +
-              ("" if f.space.exact else "\n(off the curve when the error turns)")]
+    labels = [f.space.curve, "the answer (error 0)", "start", "logged guesses" + (
+        "\n(each its run's measured loss)" if ravined else "" if f.space.exact
+        else "\n(off the curve when the error turns)")]
+    more = run_entries(run, colors)
+    return handles + more[0], labels + more[1]
+
+
+def run_entries(run: RunData, colors) -> tuple[list, list[str]]:
+    """The legend's entries for the runs: one each, or one per status with how many paths are drawn; and
+    the dotted way to an end the log did not keep."""
+    handles, labels = [], []
     if run.runs <= FEW:
         for r in range(run.runs):
             handles.append(Line2D([], [], color=colors[r], lw=2))

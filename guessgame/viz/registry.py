@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from guessgame.rundata import RunData
 from guessgame.viz.cells import cells_figure
+from guessgame.viz.contour import contour_figure
 from guessgame.viz.loss import loss_figure
 from guessgame.viz.lrs import lr_figure
 from guessgame.viz.path import path_figure
@@ -28,6 +29,7 @@ class When(Enum):
     """When a figure is drawn into a run folder."""
 
     EVERY_RUN = "every run"
+    TWO_OR_MORE = "with an answer of 2 or more elements"  # a plane of guesses to draw contours on
     RANDOM_GAMES = "with random games"  # games > 1: the score
     GRID = "with a grid"  # a grid's cells side by side
     REPLOT = "on re-plot"  # only by `guessgame plot`: too slow to draw after every run
@@ -39,7 +41,11 @@ class When(Enum):
             return replot
         if self is When.EVERY_RUN:
             return True
-        return run is not None and (run.games > 1 if self is When.RANDOM_GAMES else bool(run.config.grid))
+        if run is None:
+            return False
+        if self is When.TWO_OR_MORE:
+            return run.config.numel >= 2
+        return run.games > 1 if self is When.RANDOM_GAMES else bool(run.config.grid)
 
 
 class Entry(NamedTuple):
@@ -58,6 +64,7 @@ FIGURES: dict[str, Entry] = {entry.name: entry for entry in (
     Entry("loss", loss_figure, When.EVERY_RUN),
     Entry("trajectory", trajectory_figure, When.EVERY_RUN),
     Entry("lr", lr_figure, When.EVERY_RUN),
+    Entry("contour", contour_figure, When.TWO_OR_MORE),
     Entry("path", path_figure, When.REPLOT),
     Entry("score", score_figure, When.RANDOM_GAMES),
     Entry("cells", cells_figure, When.GRID),

@@ -113,6 +113,11 @@ def _digits(ticks: np.ndarray) -> int:
     return int(max(3, min(16, np.ceil(np.log10(largest / step) + 1e-9) + 1)))
 
 
+def value_label(v: float) -> str:
+    """A value as the ticks write it: `0.5`, `2×10⁻⁵`, `10³⁰⁰` (a contour's level, beside its line)."""
+    return _tick_label(v, None)
+
+
 def _tick_label(v: float, floor: float | None, plain: bool = False, digits: int = 3) -> str:
     if plain and (v == 0 or 1e-3 <= abs(v) < 1e5):
         return f"{v:.{max(6, digits)}g}".replace("-", "−")

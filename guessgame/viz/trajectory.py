@@ -18,6 +18,7 @@ from guessgame.status import Status
 from guessgame.viz import marks
 from guessgame.viz.axis import choose
 from guessgame.viz.fit import NBSP, fitted, room_under
+from guessgame.viz.plane import element
 from guessgame.viz.style import (
     STATUS_COLORS,
     TITLE_PAD,
@@ -192,7 +193,7 @@ def _lines(ax, run: RunData, r: int, view, traced: marks.Trace, firsts: list[int
 def _note(run: RunData, elements: list[int], groups: list[list[int]], values: np.ndarray, live: np.ndarray,
           targets: np.ndarray) -> str:
     """The words under a panel's title: which elements share one line, which stay on their answer."""
-    name = [f"guess{_element(run.shape, e)}" for e in elements]
+    name = [f"guess{element(run.shape, e)}" for e in elements]
     drawn = (live & np.isfinite(values)).sum(axis=0)  # a single point is no line to share
     notes = [" = ".join(name[i] for i in g) + " (one line)" for g in groups if len(g) > 1 and drawn[g[0]] > 1]
     notes += [f"{name[i]} stays on its answer" for i in (g[0] for g in groups)
@@ -226,7 +227,7 @@ def _legend(run: RunData, picked: list[int], elements: list[int], scale) -> tupl
     handles, labels = [], []
     for i, e in enumerate(elements):
         handles.append(Line2D([], [], color=cycle(i % 10), lw=2))
-        name = f"guess{_element(run.shape, e)}"
+        name = f"guess{element(run.shape, e)}"
         labels.append(name if scale is None else f"{name}: error ÷ {scale[i]:.3g}")
     handles.append(Line2D([], [], color="gray" if scale is None else "black", ls=(0, (5, 3))))
     labels.append("answer (each element's colour)" if scale is None else "answer: error 0")
@@ -242,9 +243,3 @@ def _legend(run: RunData, picked: list[int], elements: list[int], scale) -> tupl
     handles.append(Line2D([], [], marker="^", ls="none", color="gray", mec="black"))
     labels.append("left the view here (▲ above, ▼ below)")
     return handles, labels
-
-
-def _element(shape: tuple[int, ...], i: int) -> str:
-    if len(shape) <= 1:
-        return f"[{i}]" if shape else ""
-    return "[" + ",".join(str(k) for k in np.unravel_index(i, shape)) + "]"
