@@ -298,3 +298,18 @@ def test_a_256_by_256_answer_draws_its_contour_in_bounded_memory():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 400 * 2**20
+
+
+def test_a_grid_of_a_few_cells_has_a_panel_per_cell_each_with_only_its_own_paths():
+    result = simulate({"answer": [3.0, 2.0], "weights": [1, 100], "optimizer": ["sgd", "adam"],
+                       "lr": [0.0198, 0.01], "attempts": 40})
+    fig = contour_figure(result)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == result.config.cell_labels()
+    second = {k: {tuple(np.round(result.guess[1, r].double().numpy(), 9)) for r in range(result.runs)
+                  if int(result.cell[r]) == k} for k in range(2)}
+    assert not second[0] & second[1]  # SGD's and Adam's first steps differ
+    for k, ax in enumerate(panels):
+        drawn = {tuple(np.round(v, 9)) for c in ax.collections if hasattr(c, "get_segments")
+                 for segment in c.get_segments() for v in segment}
+        assert second[k] <= drawn and not second[1 - k] & drawn

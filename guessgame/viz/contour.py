@@ -3,7 +3,8 @@ guess space itself for 2 elements; for more, the plane along the stiffest and th
 other coordinates at the answer, each guess at its projection. The view is chosen as the path figure's:
 from the answer, every run that does not diverge and each diverging run's start; a run that leaves is drawn
 to the edge and marked there, pointing the way it went. x and y share one scale while their spans are within
-TO_SCALE of each other, so a ravine keeps its shape and angle. A grid of several losses: a panel per loss.
+TO_SCALE of each other, so a ravine keeps its shape and angle. A grid of a few cells: a panel per cell; of
+more, a panel per loss.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from guessgame.config.schema import item_label
 from guessgame.losses import effective
 from guessgame.rundata import RunData
 from guessgame.status import Status
@@ -24,6 +24,7 @@ from guessgame.viz.axis import View, choose
 from guessgame.viz.errorspace import ErrorSpace
 from guessgame.viz.fit import fitted
 from guessgame.viz.frame import WIDTH_PATH, Frame, clipped_paths, draw_landscape, inside_frame, room
+from guessgame.viz.panels import losses, panels
 from guessgame.viz.path import DOTS, exit_marks, fit_labels, paths, run_entries
 from guessgame.viz.plane import Plane, levels, loss_on, plane, project
 from guessgame.viz.style import FEW, TITLE_PAD, figure, legend_outside, margins, points, run_colors, run_data, title
@@ -50,17 +51,17 @@ def contour_figure(source: Any, along: tuple[int, int] = (0, -1)) -> Figure:
     if run.guess.shape[2] < 2:
         raise ValueError(f"a contour figure needs an answer of 2 or more elements; this one has "
                          f"{run.guess.shape[2]}: see the path figure")
-    groups = losses(run)
+    groups = panels(run)
     many = len(groups) > 1
     fig = figure(1.5 + 5.0 * len(groups) if many else WIDTH_PATH, 5.2 if many else 6.6)
     axes = fig.subplots(1, len(groups), squeeze=False)[0]
     colors = run_colors(run)
     exits, sheets = [], []
-    for ax, (loss, members) in zip(axes, groups):
+    for ax, (loss, members, label) in zip(axes, groups):
         sheets.append(backdrop(ax, run, loss, members, along))
         exits.append(_runs(ax, run, sheets[-1], colors))
         if many:
-            ax.set_title(item_label("loss", *loss), fontsize=points(10), pad=TITLE_PAD)
+            ax.set_title(label, fontsize=points(10), pad=TITLE_PAD)
     heading = title(run, "the guesses over the loss's contours") + note(sheets[0])
     heading = fig.suptitle(heading, fontsize=points(11)) if many else axes[0].set_title(
         heading, fontsize=points(11), pad=TITLE_PAD)
@@ -85,14 +86,6 @@ def _wrapped(heading, ax, across: bool) -> int:
     width = ax.figure.get_figwidth()
     middle = (ax.get_position().x0 + ax.get_position().x1) / 2 * width
     return fitted(heading, (width if across else 2 * min(middle, width - middle)) - 0.2).count("\n") + 1
-
-
-def losses(run: RunData) -> list[tuple[tuple[str, dict], np.ndarray]]:
-    """Each loss the runs play, (name, options), and which runs play it: one, or a grid's several."""
-    groups: dict[tuple, list[int]] = {}
-    for k, cell in enumerate(run.config.cells if run.config.grid else [run.config]):
-        groups.setdefault((cell.loss, tuple(sorted(cell.loss_options.items()))), []).append(k)
-    return [((name, dict(options)), np.isin(run.cells, cells)) for (name, options), cells in groups.items()]
 
 
 def backdrop(ax, run: RunData, loss: tuple[str, dict] | None = None, members: np.ndarray | None = None,
