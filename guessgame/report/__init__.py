@@ -1,5 +1,6 @@
 """The interactive report: a run on one self-contained HTML page -- a learning-rate slider over the
-runs, each run's loss, guesses and path over the loss landscape, the comparison chart, the tables.
+runs, each run's loss, guesses and path over the loss landscape (and, for an answer of 2 or more
+elements, over the loss's contours on a plane through the answer), the comparison chart, the tables.
 
 Built on plotly.js (inlined, so the page works offline). `write_report` writes `report.html` into a
 run folder; `figure` shows the same page inline in a notebook:
@@ -38,7 +39,7 @@ def figure(source: Any) -> Page:
     from guessgame.report.page import render
 
     run, config_text = _read(source)
-    return Page(render(run, config_text))
+    return Page(render(run, config_text), 1500 + 480 * (run.guess.shape[2] >= 2))  # a row more: the contours
 
 
 def prepare() -> None:

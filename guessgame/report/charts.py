@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from guessgame.report import contours
 from guessgame.report.series import RESOLUTION, plain_axis
 from guessgame.status import Status
 from guessgame.viz.style import STATUS_COLORS
@@ -47,8 +48,10 @@ def _distance(a: str, b: str) -> float:
     return float(np.sqrt((2 + mean / 256) * red + 4 * green + (2 + (255 - mean) / 256) * blue))
 
 
-def figures(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {"loss": _loss(data), "trajectory": _trajectory(data), "path": _path(data), "compare": _compare(data)}
+def figures(data: dict[str, Any]) -> dict[str, Any]:
+    contour = data["contour"] and [contours.figure(p, _base(p["title"])) for p in data["contour"]["panels"]]
+    return {"loss": _loss(data), "trajectory": _trajectory(data), "path": _path(data), "compare": _compare(data),
+            "contour": contour}
 
 
 def _base(title: str, **layout: Any) -> dict[str, Any]:
@@ -100,6 +103,8 @@ def _path(data: dict[str, Any]) -> dict[str, Any]:
                        yaxis=_plain(axes["y"]), shapes=[answer])
         curve = {"type": "scatter", "mode": "lines", "x": land["x"], "y": land["y"], "name": land["label"],
                  "line": {"color": "black", "width": 1.5}, "hoverinfo": "skip"}
+        if len(land["label"]) > 60:  # a ravine's long label takes the legend's line: room for the rest below
+            layout["margin"] = {**_MARGIN, "b": _MARGIN["b"] + 40}
         cells.append({"data": [curve], "layout": layout})
     return {**cells[0], "cells": cells}
 

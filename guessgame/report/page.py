@@ -46,6 +46,7 @@ _PAGE = """<!DOCTYPE html>
   <div class="chart stack"><div id="loss-all"></div><div id="loss"></div></div>
   <div id="trajectory" class="chart"></div>
   <div id="path" class="chart"></div>
+  @CONTOUR@
   <div>
     <h2>its attempts: the first and the last</h2>
     <table id="attempts"><thead><tr><th>attempt</th><th>guess</th><th>loss</th></tr></thead>
@@ -70,6 +71,10 @@ plotly.js @PLOTLY_VERSION@ is inlined, so the page needs no network.</footer>
 """
 
 
+# the contours drawn once underneath, the selected run on a see-through plot above (as the loss chart)
+_CONTOUR = '<div class="chart stack"><div id="contour-under"></div><div id="contour"></div></div>'
+
+
 def render(run: RunData, config_text: str) -> str:
     """The page of one run, as HTML text."""
     data = page_data(run, config_text)
@@ -91,6 +96,7 @@ def render(run: RunData, config_text: str) -> str:
         "@SCORE@": _score(data["score"]), "@HEADER@": header, "@CSS@": _asset("report.css"),
         "@PLOTLY_VERSION@": _plotly()[0], "@PLOTLY@": _plotly()[1], "@DATA@": _json(data),
         "@FIGURES@": _json(figures), "@GLUE@": _asset("report.js"),
+        "@CONTOUR@": _CONTOUR if data["contour"] else "",
     }
     return re.sub("@[A-Z_]+@", lambda found: parts[found.group()], _PAGE)  # one pass: nothing inserted is searched
 

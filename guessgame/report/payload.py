@@ -1,5 +1,5 @@
 """What the page shows, as one JSON-able dict: the game, each cell of a grid, each run's curves and
-words, the tables.
+words, the tables; for 2+ elements the contour view (`report.contours`) and each run's path on it.
 
 Every curve is placed on the view its static figure would choose (`viz.loss.loss_view`,
 `viz.path.frame`, the comparison's final-loss view) and kept as whole numbers along the axis
@@ -21,6 +21,7 @@ from guessgame.formatting import attempts_text, number, theory_text, vector
 from guessgame.records import Theory
 from guessgame.report import series
 from guessgame.report.charts import cell_colors
+from guessgame.report.contours import Contours
 from guessgame.report.words import game_sentence, run_sentence, score_rows
 from guessgame.rundata import RunData
 from guessgame.status import Status
@@ -45,6 +46,7 @@ def page_data(run: RunData, config_text: str) -> dict[str, Any]:
     final = np.array([s.final_loss for s in run.summary], dtype=float)
     final_view = _final_view(run, final)
     cells = _cells(run, paths)
+    contours = Contours(run) if run.guess.shape[2] >= 2 else None
     return {
         "name": run.name, "config": config_text, "cells": cells,
         "runs_total": run.runs, "games": run.games, "attempts": run.config.attempts,
@@ -55,20 +57,22 @@ def page_data(run: RunData, config_text: str) -> dict[str, Any]:
         "floor": {"loss": series.floor_band(loss.view), "final": series.floor_band(final_view)},
         "theory_curve": _theory_scale(run, loss.view, cells),
         "elements": [_element(run.shape, e) for e in elements], "numel": run.guess.shape[2],
-        "runs": _runs(run, shown, elements, loss, paths, (final_view, final), cells),
+        "runs": _runs(run, shown, elements, loss, paths, (final_view, final), cells, contours),
+        "contour": contours and {"panels": contours.panels, "cells": contours.cells},
         "score": score_rows(run.summary) if run.games > 1 else None,
     }
 
 
 def _runs(run: RunData, shown: list[int], elements: list[int], loss: "_Curves", paths: "_Paths", finals,
-          cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each carried run: its kept rows' curves, texts and tables."""
+          cells: list[dict[str, Any]], contours: Contours | None) -> list[dict[str, Any]]:
+    """Each carried run: its kept rows' curves (and path on the contour view), texts and tables."""
     live = marks.alive(run)
     budget = max(24, CURVE_ROWS // len(shown))
     need = marks.needed(run, run.loss, growth=False)
-    runs, spelled = [], []
+    runs, spelled, kept = [], [], []
     for r in shown:
         rows = _kept(run, r, live, loss, budget)
+        kept.append(rows)
         view = _guess_view(run, r, elements, need, live)
         guesses = [_Curves(view, run.guess[:, [r], e], live[:, [r]], column=r) for e in elements]
         entry = _run(run, r, int(live[:, r].sum()), rows, loss, guesses, paths, *finals)
@@ -81,6 +85,8 @@ def _runs(run: RunData, shown: list[int], elements: list[int], loss: "_Curves", 
     if extra + len(json.dumps(runs, separators=(",", ":"), ensure_ascii=False)) <= DATA_BYTES:
         for entry, texts in zip(runs, spelled):
             entry.update(texts)
+    for entry, r, rows in zip(runs, shown, kept):  # outside DATA_BYTES: the texts are carried as before
+        entry["c"] = contours.path(run, r, rows) if contours else None
     return runs
 
 

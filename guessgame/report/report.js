@@ -164,6 +164,92 @@
     return {data, layout: figure.layout};
   }
 
+  // --- the contour view (2+ elements): the loss's contours over the plane, the selected run's path on it --
+  // The loss arrives as a table of its values across the view. Each is put in its band -- level k at k
+  // exactly, linear (in log10 for a loss with a minimum) between two levels, as `contours.banded` does --
+  // so one plotly contour at 0, 1, 2 ... draws the figure's own levels, whatever their spacing.
+  const C = D.contour, CONTOUR_LINE = "#737373";
+  function band(v, c, log) {
+    let u = v === null ? Infinity : log ? Math.log10(v) : v;
+    if (Number.isNaN(u)) u = Infinity;
+    const n = c.length, pad = c[n - 1] - c[0] || 1, clamp = (t) => Math.min(1, Math.max(0, t));
+    if (u < c[0]) return -1 + clamp((u - c[0] + pad) / pad);
+    if (u > c[n - 1]) return n - 1 + clamp((u - c[n - 1]) / pad);
+    let k = 0;
+    while (k < n - 2 && u > c[k + 1]) k += 1;
+    return n === 1 ? 0 : k + (u - c[k]) / (c[k + 1] - c[k]);
+  }
+  function backdrop(p) {
+    const P = C.panels[p], n = P.levels.length;
+    if (!n) return {type: "scatter", x: [], y: [], showlegend: false, hoverinfo: "skip"};
+    const cut = P.levels.map((v) => (P.log ? Math.log10(v) : v));
+    return {
+      type: "contour", z: P.z.map((row) => row.map((v) => band(v, cut, P.log))), x0: 0, y0: 0,
+      dx: RES / (P.z[0].length - 1), dy: RES / (P.z.length - 1), zmin: -1, zmax: n, showscale: false,
+      contours: {start: 0, end: n - 1, size: 1, coloring: "fill", showlines: true, showlabels: false},
+      colorscale: [[0, "#ffffff"], [1, "#dcdcdc"]], line: {color: CONTOUR_LINE, width: 0.8, smoothing: 0},
+      hoverinfo: "skip",
+    };
+  }
+  // Two plots stacked, as the loss chart's: the contours underneath, drawn when the panel changes; the
+  // selected run above on a see-through plot with the same axes, so a new selection redraws only its traces.
+  let panelShown = null;
+  function contourUnder(p) {
+    if (panelShown === p) return null;
+    panelShown = p;
+    const layout = Object.assign({}, F.contour[p].layout, {showlegend: false, title: {text: ""}});
+    return Plotly.react("contour-under", [backdrop(p)], layout,
+                        Object.assign({}, CONFIG, {displayModeBar: false, staticPlot: true}));
+  }
+  function contourOver(p) {
+    const layout = F.contour[p].layout;
+    return Object.assign({}, layout, {xaxis: clear(layout.xaxis), yaxis: clear(layout.yaxis), annotations: [],
+                                      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"});
+  }
+
+  function placed(r) {
+    // a run's places on the plane arrive as steps from the place before (nulls: lost to nan)
+    if (!r.plane) {
+      const sum = (steps) => { let q = 0; return steps.map((d) => (d === null ? null : (q += d))); };
+      r.plane = Object.assign({}, r.c, {x: sum(r.c.x), y: sum(r.c.y)});
+    }
+    return r.plane;
+  }
+
+  function contourData(k) {
+    const r = spelled(runs[k]), c = placed(r), color = D.colors[r.status], p = C.cells[r.cell];
+    const edge = (q) => q === null || q === 0 || q === RES;
+    const inside = c.x.map((x, i) => !edge(x) && !edge(c.y[i]));
+    const only = (values) => values.filter((_, i) => inside[i]);
+    const line = c.line || [c.x, c.y], exits = c.exits || [];
+    const guess = (i) => (r.guessText && r.guessText.length === D.numel
+      ? `guess [${r.guessText.map((g) => g[i]).join(", ")}], ` : "");
+    const data = [{
+      type: "scatter", mode: "lines", x: [null], y: [null], hoverinfo: "skip", line: {color: CONTOUR_LINE, width: 1},
+      name: C.panels[p].levels.length ? "the loss's contours<br>(each labelled with its value)" : "",
+      showlegend: C.panels[p].levels.length > 0,
+    }, {
+      type: "scatter", mode: "lines", x: line[0], y: line[1], name: r.name, line: {color, width: 1.5},
+      hoverinfo: "skip",
+    }, {
+      type: "scatter", mode: "markers", x: only(c.x), y: only(c.y), customdata: only(r.t), showlegend: false,
+      name: "its logged guesses", marker: {size: 5, color}, hovertemplate: "%{text}<extra></extra>",
+      text: only(r.t.map((t, i) => `attempt ${t}: ${guess(i)}loss ${r.lossText[i]}`)),
+    }, {
+      type: "scatter", mode: "markers", name: "left the view here,<br>the way it went", x: exits.map((e) => e[0]),
+      y: exits.map((e) => e[1]), text: exits.map((e) => `left the view at attempt ${e[3]}`),
+      hovertemplate: "%{text}<extra></extra>",
+      marker: {symbol: exits.map((e) => e[2]), size: 13, color, line: {color: "black", width: 1}},
+    }, {
+      type: "scatter", mode: "markers", name: "start", x: [c.x[0]], y: [c.y[0]], hoverinfo: "skip",
+      marker: {size: 16, color: "rgba(0,0,0,0)", line: {color: "black", width: 1.2}},
+    }, F.contour[p].data[0], {
+      type: "scatter", mode: "markers", name: "this attempt", x: [c.x[row]], y: [c.y[row]], hoverinfo: "skip",
+      marker: {size: 13, color, line: {color: "black", width: 2}},
+    }];
+    return {data, layout: contourOver(p), under: contourUnder(p)};
+  }
+
   // rings drawn as shapes (the first two): moving a shape redraws no trace, so a thousand points stay quick
   function rings(r) {
     return [["x", "y", r.final[0]], ["x2", "y2", r.at]].map(([xref, yref, y]) => ({
@@ -213,8 +299,9 @@
     const trajAt = Plotly.update(traj, {x: [r.guess.map(() => r.t[row])], y: [r.guess.map((g) => g[row])]},
                                  {shapes: events(r)}, [last]);
     const pathAt = Plotly.restyle("path", {x: [[r.px[row]]], y: [[r.py[row]]]}, [4]);
+    const contourAt = C && Plotly.restyle("contour", {x: [[placed(r).x[row]]], y: [[placed(r).y[row]]]}, [6]);
     readout();
-    return Promise.all([lossAt, trajAt, pathAt]);
+    return Promise.all([lossAt, trajAt, pathAt, contourAt]);
   }
 
   function select(k, keepRow) {
@@ -236,11 +323,12 @@
     for (const tr of document.querySelectorAll("#summary tbody tr")) tr.classList.toggle("chosen", +tr.dataset.k === k);
     readout();
     const t = lossTraces(k);
-    const trajectory = trajectoryData(k), path = pathData(k);
+    const trajectory = trajectoryData(k), path = pathData(k), contour = C && contourData(k);
     return Promise.all([
       Plotly.restyle("loss", t, [L, L + 1, L + 2, L + 3, L + 4]),
       Plotly.react("trajectory", trajectory.data, trajectory.layout, CONFIG),
       Plotly.react("path", path.data, path.layout, CONFIG),
+      contour && contour.under, contour && Plotly.react("contour", contour.data, contour.layout, CONFIG),
       compareRing(k, cellChanged),
     ]);
   }
