@@ -8,6 +8,15 @@ import pytest
 os.environ.pop("COLUMNS", None)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a module's pages (skipped without it, unless CI=true)."""
+    from helpers.pages import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
 @pytest.fixture
 def write_config(tmp_path):
     """Write YAML text to a file and return its path."""

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from guessgame.cli import app
 
-from helpers.pages import FIRST_CONVERGED_POINT, INSTALL, Opened, chromium, make_run
+from helpers.pages import FIRST_CONVERGED_POINT, INSTALL, Opened, checked, make_run
 
 runner = CliRunner()
 
@@ -23,19 +23,10 @@ def sweep(tmp_path_factory) -> Path:
     return make_run(tmp_path_factory.mktemp("sweep"))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
 def opened(browser, sweep):
-    page = Opened(browser, sweep / "report.html")
-    yield page
-    assert page.requests == []  # nothing but the file itself was asked for
-    assert page.errors == []
-    page.page.close()
+    with checked(browser, sweep / "report.html") as page:
+        yield page
 
 
 def test_the_slider_changes_the_selected_run_s_sentence_and_loss(opened, sweep):

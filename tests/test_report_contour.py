@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from guessgame.cli import app
 
-from helpers.pages import Opened, chromium, losses, make_run, same, summary, value
+from helpers.pages import Opened, losses, make_run, same, summary, value
 
 RES = 10_000
 RAVINE = ("ravine.yaml", "--set", "optimizer=sgd", "--set", "lr=[0.005, 0.0198, 0.021]", "--set", "attempts=300",
@@ -46,12 +46,6 @@ DRAWN = """(() => {
             dots: named('its logged guesses'), exits: named('left the view here,<br>the way it went'),
             grid: {x0: grid.x0, dx: grid.dx, y0: grid.y0, dy: grid.dy}, panel: C.panels[C.cells[run.cell]]};
 })()"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from guessgame.cli import app
 
-from helpers.pages import HOVERS, READOUTS, SHOWN, Opened, chromium, losses, make_run, numbers, same, summary
+from helpers.pages import HOVERS, READOUTS, SHOWN, checked, losses, make_run, numbers, same, summary
 
 PAGES = {
     "sweep": ("lr_sweep.yaml",),  # 60 attempts each, every one kept; overflows to inf and nan
@@ -22,12 +22,6 @@ PAGES = {
     "thinned": ("lr_sweep.yaml", "--set", "lr={logspace: [0.01, 10, 100]}", "--set", "attempts=1000",
                 "--no-plots"),  # more rows than the page carries: some attempts kept, the events among them
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module", params=list(PAGES))
@@ -41,10 +35,8 @@ def folder(request, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def opened(browser, folder):
-    page = Opened(browser, folder / "report.html")
-    yield page
-    assert page.requests == [] and page.errors == []
-    page.page.close()
+    with checked(browser, folder / "report.html") as page:
+        yield page
 
 
 def some_runs(opened, folder) -> list[tuple[int, dict]]:

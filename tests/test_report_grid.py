@@ -10,19 +10,13 @@ import pytest
 
 from guessgame.viz.style import STATUS_COLORS
 
-from helpers.pages import SHOWN, Opened, chromium, make_run, summary
+from helpers.pages import SHOWN, checked, make_run, summary
 
 COLORS = {status.value: color for status, color in STATUS_COLORS.items()}
 GRIDS = {
     "optimizers": ("optimizers.yaml", "--set", "lr=[0.01, 0.3, 1, 3, 10, 30]", "--set", "attempts=100"),
     "schedules": ("l1_schedule.yaml",),  # three schedules at one lr: the lr slider has one position
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module", params=list(GRIDS))
@@ -33,11 +27,8 @@ def grid(request, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def opened(browser, grid):
-    page = Opened(browser, grid / "report.html")
-    yield page
-    assert page.requests == []  # nothing but the file itself was asked for
-    assert page.errors == []
-    page.page.close()
+    with checked(browser, grid / "report.html") as page:
+        yield page
 
 
 def reach_every_run(opened) -> list[dict]:

@@ -99,6 +99,17 @@ class Opened:
                                   "return d.find(t => t.name === 'this run').y; })()")
 
 
+@contextlib.contextmanager
+def checked(browser, path: Path):
+    """The page at `path`, opened; on leaving, nothing but the file itself was asked for, no error was
+    logged, and the page is closed."""
+    page = Opened(browser, path)
+    yield page
+    assert page.requests == []  # nothing but the file itself was asked for
+    assert page.errors == []
+    page.page.close()
+
+
 # What the page shows of the selected run, as a reader sees it: the words, the readout, the tables.
 SHOWN = """(() => {
     const text = (id) => { const e = document.getElementById(id); return e && !e.hidden ? e.innerText : null; };
