@@ -23,7 +23,8 @@ All runs of a config are predicted at once.
 
 A ravine (`weights`, `rotation`) has its own closed forms (`ravine`, `ravine_paths`): mse's directions
 each move on their own, at the curvature of their weight; so do l1's, huber's and smooth_l1's elements
-with weights alone.
+with weights alone. Plain SGD's loss in an mse ravine is a sum of geometric sequences, read at the few
+attempts the rules look at where it never rises (`ravine_verdicts`), as the plain game's is.
 
 The closed forms are real arithmetic; a run's dtype is not. Given the answers as the dtype holds them,
 theory stops each element where its step rounds away (`frozen`) and predicts where the guess stalls;
@@ -43,7 +44,7 @@ from guessgame.lazy import Later
 from guessgame.ravine import is_ravine
 from guessgame.records import Theory
 from guessgame.status import Status, reach, verdicts
-from guessgame.theory import closed_forms, ravine, ravine_paths, scheduled
+from guessgame.theory import closed_forms, ravine, ravine_paths, ravine_verdicts, scheduled
 from guessgame.theory.frozen import Frozen
 from guessgame.theory.games import Games
 
@@ -73,9 +74,10 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
     dtype holds them, theory also says where a step rounds away and the guess stands still (`frozen`).
 
     Plain gradient descent on mse is judged without writing every attempt's loss down
-    (`closed_forms.quadratic_verdicts`); `written_out` writes them all down and reads them, as
-    every other closed form is read -- the reference that shortcut is tested against. With a schedule,
-    `lrs` (attempts, runs) is each attempt's lr (`scheduled`).
+    (`closed_forms.quadratic_verdicts`, in a ravine `ravine_verdicts.quadratic_verdicts`); `written_out`
+    writes them all down and reads them, as every other closed form is read -- the reference those
+    shortcuts are tested against. With a schedule, `lrs` (attempts, runs) is each attempt's lr
+    (`scheduled`).
 
     The verdicts are reached for all runs at once, as tensors; with `later`, the blocks (one Python
     object per run) are made the first time they are read.
@@ -98,7 +100,7 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     own values, and the runs' verdicts."""
     runs = len(lr)
     if is_ravine(config):
-        return _ravine(config, errors, lr, config.attempts if attempts is None else attempts, slack, frozen)
+        return _ravine(config, errors, lr, attempts, slack, frozen, written_out)
     if config.scheduled:
         steps = config.attempts if attempts is None else attempts
         if lrs is None:
@@ -135,16 +137,22 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     return tuple(parts)
 
 
-def _ravine(config: Config, errors: Sequence[Sequence[float]] | Tensor, lr: Sequence[float] | Tensor, attempts: int,
-            slack: float, frozen: Frozen | None) -> list[Theory] | tuple[tuple[dict, dict, verdicts.Found], ...]:
-    """`_predicted` for a ravine: its closed form's losses written down, a block of runs at a time, and read."""
+def _ravine(config: Config, errors: Sequence[Sequence[float]] | Tensor, lr: Sequence[float] | Tensor,
+            attempts: int | None, slack: float, frozen: Frozen | None,
+            written_out: bool) -> list[Theory] | tuple[tuple[dict, dict, verdicts.Found], ...]:
+    """`_predicted` for a ravine: its closed form's losses written down, a block of runs at a time, and read;
+    plain SGD on mse read at the few attempts the rules look at (`ravine_verdicts`) unless `written_out`."""
     runs, momentum = len(lr), config.heavy_ball
+    attempts = config.attempts if attempts is None else attempts
     path_of = None if momentum is None else ravine_paths.closed_form(config)
     if not callable(path_of):
         return [Theory(note=path_of or f"no closed form for {config.optimizer} with these options")] * runs
     kind, _ = losses.effective(config.loss, config.loss_options)
     rules = verdicts.Rules(config.tolerance, config.diverge_factor, kind.has_minimum, slack)
     shape = ravine.Ravine.of(config)
+    if path_of is ravine.quadratic and not momentum and not written_out and runs * attempts >= verdicts.QUICK_FROM:
+        games = ravine.RavineGames(shape, config, lr, errors, attempts, frozen)
+        return (ravine_verdicts.quadratic_verdicts(games, rules),)
     step = max(1, verdicts.BLOCK // max(1, attempts * config.numel))
     parts = []
     for start in range(0, runs, step):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from fractions import Fraction
 from typing import Callable, Iterator, Sequence
 
@@ -75,6 +76,14 @@ class Games:
             at = (rows if columns is None else columns)[changed]
             losses[:, at] = self.loss_at(stopped).reshape(len(errors), -1).to(losses.dtype)
         return stood
+
+    def of_runs(self, rows: Tensor) -> Games:
+        """The same games, only the runs `rows`: each run's closed form is its own."""
+        part = copy.copy(self)
+        part.lr, part.e0, part.runs = self.lr[rows], self.e0[rows], len(rows)
+        part.stood = torch.full((part.runs,), self.attempts, dtype=torch.long)
+        part.frozen = None if self.frozen is None else self.frozen.of_runs(rows)
+        return part
 
     def _blocks(self) -> Iterator[Tensor]:
         block = max(1, CHUNK // max(1, self.attempts * self.n))

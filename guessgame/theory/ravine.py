@@ -71,6 +71,11 @@ class RavineGames(Games):
         self.z0 = self.turned(self.e0)  # (runs, N): the starting error in the ravine's axes
         self.tolerance = config.tolerance
 
+    def of_runs(self, rows: Tensor) -> RavineGames:
+        part = super().of_runs(rows)
+        part.z0 = self.z0[rows]
+        return part
+
     def by_level(self, values: Tensor, how: str = "amax") -> Tensor:
         """values (runs, N) gathered by level (runs, K): their sum over the elements of each level (`mean`
         divides by N as the loss does), or their largest."""
@@ -120,24 +125,60 @@ def quadratic(games: RavineGames):
     loss = torch.where(shares == 0, 0.0, shares * p * p).sum(-1)
     lost_at = verdicts.first((~torch.isfinite(biggest * p) & (biggest > 0)).any(-1))
     if games.frozen is not None:
-        rows = _may_stand(games, factors, curvature, loss).nonzero().flatten()
+        grows = (factors.abs() > 1).any(1)  # its loss may leave tolerance again: every attempt counts
+        until = torch.where(grows, games.attempts - 1, verdicts.first(within(loss, games.tolerance)))
+        rows = may_stand(games, factors, curvature, until.clamp(max=games.attempts - 1)).nonzero().flatten()
         if len(rows):
             games.settle(rows, games.z0[rows] * p[:, rows][..., games.ravine.group], loss)
     return numbers(games.ravine, curvature, games.momentum), slowest(rates, factors), (loss, lost_at)
 
 
-def _may_stand(games: RavineGames, factors: Tensor, curvature: Fraction, loss: Tensor) -> Tensor:
+def may_stand(games: RavineGames, factors: Tensor, curvature: Fraction, until: Tensor) -> Tensor:
     """(runs,) bool: the runs of plain SGD with an element whose step, lr h_i |z_i(t)|, may round away
-    (`Frozen.played`) before the loss is within tolerance -- its smallest step until then, the last
-    where it shrinks (|factor| <= 1), the first where it grows, below half the spacing of the floats it
-    moves among. An element stopping later keeps the loss within tolerance, and changes no verdict."""
+    (`Frozen.played`) by `until` (0-based), where the loss is within tolerance (the last attempt where it
+    never is, or grows) -- its smallest step until then, the last where it shrinks (|factor| <= 1), the
+    first where it grows, below half the spacing of the floats it moves among. An element stopping later
+    keeps the loss within tolerance, and changes no verdict."""
+    step, gap, _ = _smallest_steps(games, factors, curvature, until)
+    return ((step < gap / 2) & (games.z0 != 0)).any(1) & (until >= games.frozen.start)
+
+
+def stopping(games: RavineGames, factors: Tensor, curvature: Fraction) -> tuple[Tensor, Tensor]:
+    """(runs,) each, for runs of plain SGD whose loss never grows: how far the loss moves where their elements
+    stop (`Frozen.played`), and whether one of them never stops, so that the guess never stands still.
+
+    An element whose step may round away within the budget stops within gap / (2 lr h_i) of its answer and
+    is put on the float grid there: it moves the loss by at most h_i / 2 (that + gap / 2)^2."""
+    if games.frozen is None:
+        return torch.zeros(games.runs, dtype=torch.float64), torch.ones(games.runs, dtype=torch.bool)
+    step, gap, h = _smallest_steps(games, factors, curvature, torch.full((games.runs,), games.attempts - 1))
+    stops = _may_round_away(step, gap) & (games.z0 != 0)
+    far = (gap / (2 * games.lr.unsqueeze(1) * h) + gap / 2) * (1 + 2.0 ** -40)
+    return torch.where(stops, h / 2 * far * far, 0.0).sum(1), ((games.z0 != 0) & ~stops).any(1)
+
+
+def may_stop(games: RavineGames, factors: Tensor, curvature: Fraction, until: int) -> Tensor:
+    """(runs, N) bool: the elements of plain SGD's runs whose step may round away by attempt `until` (0-based)."""
+    step, gap, _ = _smallest_steps(games, factors, curvature, torch.full((games.runs,), until))
+    return _may_round_away(step, gap) & (games.z0 != 0)
+
+
+def _may_round_away(step: Tensor, gap: Tensor) -> Tensor:
+    """A step below half the spacing, however the run's own arithmetic rounds it."""
+    return step * (1 - 2.0 ** -40) < gap / 2
+
+
+def _smallest_steps(games: RavineGames, factors: Tensor, curvature: Fraction,
+                    until: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """(runs, N) each element's smallest step by `until` (runs,), lr h_i |z_i(1)| |factor|^until where it
+    shrinks, its first where it grows; the largest spacing of the floats it moves among, those within
+    |answer| + |z_i(1)| of 0; and (N,) each element's curvature h_i."""
     group = games.ravine.group
-    until = verdicts.first(within(loss, games.tolerance)).clamp(max=games.attempts - 1).double()  # (runs,)
     h = torch.tensor([float(curvature * level) for level in games.ravine.levels], dtype=torch.float64)[group]
     size = factors.abs()[:, group]  # (runs, N)
-    step = games.lr.unsqueeze(1) * h * games.z0.abs() * torch.where(size <= 1, size.pow(until.unsqueeze(1)), 1.0)
-    room = spacing(games.frozen.answers.abs() + games.z0.abs(), games.frozen.dtype) / 2
-    return ((step < room) & (games.z0 != 0)).any(1) & (until >= games.frozen.start)
+    shrinks = torch.where(size <= 1, size.pow(until.double().unsqueeze(1)), 1.0)
+    step = games.lr.unsqueeze(1) * h * games.z0.abs() * shrinks
+    return step, spacing(games.frozen.answers.abs() + games.z0.abs(), games.frozen.dtype), h
 
 
 def numbers(ravine: Ravine, curvature: Fraction, momentum: float) -> dict:
@@ -156,8 +197,8 @@ def numbers(ravine: Ravine, curvature: Fraction, momentum: float) -> dict:
     else:
         shared.update(best_lr=plain["best_lr"], best_rate=plain["best_rate"])
         said = plain["note"]
-    note = (f"kappa = {float(kappa):.3g}: {said}; heavy ball's optimum lr {shared['heavy_ball_lr']:.3g}, momentum "
-            f"{shared['heavy_ball_momentum']:.3f} (rate {shared['heavy_ball_rate']:.3f})")
+    note = (f"kappa = {float(kappa):.3g}: {said}; heavy ball's optimum lr {shared['heavy_ball_lr']:.4g}, momentum "
+            f"{shared['heavy_ball_momentum']:.4g} (rate {shared['heavy_ball_rate']:.3f})")
     return {**shared, "note": note + ravine.unrounded(momentum)}
 
 
@@ -166,7 +207,7 @@ def fastest(top: Fraction, bottom: Fraction) -> dict:
     (kappa + 1), and that in words."""
     kappa = top / bottom
     best, rate = 2 / (top + bottom), (kappa - 1) / (kappa + 1)
-    said = f"converges for lr < {float(2 / top):.3g}, fastest at lr = {float(best):.3g} (rate {float(rate):.3f})"
+    said = f"converges for lr < {float(2 / top):.3g}, fastest at lr = {float(best):.4g} (rate {float(rate):.3f})"
     return {"best_lr": float(best), "best_rate": float(rate), "note": said}
 
 
