@@ -81,3 +81,22 @@ def test_summary_json_names_stalled_at_only_for_a_stalled_run():
         RunSummary.from_json({**base, "status": "oscillating", "stalled_at": 1}, where("s.json", "runs.0"))
     with pytest.raises(RunFolderError, match="stalled_at"):
         RunSummary.from_json({**base, "status": "stalled", "stalled_at": 31}, where("s.json", "runs.0"))
+
+
+def test_a_guess_that_stands_still_at_the_answer_is_judged_in_the_quick_pass_as_every_rule_would():
+    # a long run's steps round away once it is within tolerance: it stood still, but it cannot stall there
+    from guessgame.status import plain, quick
+    from guessgame.status.verdicts import Rules
+
+    loss = torch.cat([torch.logspace(3, -14, 400, dtype=torch.float64), torch.full((600,), 1e-14,
+                                                                                   dtype=torch.float64)])
+    loss = torch.stack([loss, torch.full_like(loss, 5.0)], 1)  # and one that stands still far from the answer
+    steps, runs = loss.shape
+    rules = Rules(1e-12, 1e6, True, 1e-9)
+    stood_at, played = torch.tensor([450, 0]), torch.full((runs,), steps)
+    found, done = quick.simple(loss, played, played, rules, stood_at=stood_at)
+    assert done.tolist() == [True, False]  # the first needs no more look; the second goes through every rule
+    every = plain.judge(loss, played, played, rules, stood_at=stood_at)
+    assert found.converged[0] and every.converged[0] and not every.stalled[0] and every.stalled[1]
+    entered = int((loss[:, 0] <= 1e-12).nonzero()[0])
+    assert found.settled[0] == every.settled[0] == entered and found.decided_conv[0] == every.decided_conv[0]

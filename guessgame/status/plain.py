@@ -10,6 +10,8 @@ from guessgame.status import rules as rule
 from guessgame.status.found import Found, first
 from guessgame.status.rules import GROWING_FOR, Rules
 
+_STARTS = 1 << 16  # settle windows (x runs) looked at a time: a long run needs few of its windows looked at
+
 
 def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, verdicts_only: bool = False,
           stood_at: Tensor | None = None) -> Found:
@@ -89,7 +91,7 @@ def falling(loss: Tensor) -> Tensor:
 
 def settled_at(size: Tensor, tolerance: float) -> Tensor:
     """Per run, the first 0-based attempt t whose settle window is `rules.settled`, or the number of
-    attempts if none."""
+    attempts if none. The windows are looked at a block of starts at a time, until every run has one."""
     steps, runs = size.shape
     at = torch.full((runs,), steps, dtype=torch.long)
     within = rule.within(size, tolerance)
@@ -97,13 +99,22 @@ def settled_at(size: Tensor, tolerance: float) -> Tensor:
     if not bool(some.any()) or rule.window_end(0) >= steps:
         return at
     within, sub = within[:, some], size[:, some]
-    start = torch.arange(steps)
-    end = rule.window_end(start)
-    start, end = start[end < steps], end[end < steps]
     outside = torch.cumsum(~within, 0, dtype=torch.int32)  # attempts above tolerance so far
-    lasting = rule.settled(within[start] & (outside[end] == outside[start]), sub[end], sub[start])
-    found = first(lasting)
-    at[some] = torch.where(found < len(start), found, steps)
+    found = torch.full((within.shape[1],), steps, dtype=torch.long)
+    block = max(64, _STARTS // within.shape[1])
+    for first_start in range(0, steps, block):
+        start = torch.arange(first_start, min(steps, first_start + block))
+        end = rule.window_end(start)
+        start, end = start[end < steps], end[end < steps]  # the windows that fit: a run of starts from the first
+        if not len(start):
+            break
+        lasting = rule.settled(within[start] & (outside[end] == outside[start]), sub[end], sub[start])
+        hit = first(lasting)
+        new = (found == steps) & (hit < len(start))
+        found[new] = start[hit[new]]
+        if bool((found < steps).all()):
+            break
+    at[some] = found
     return at
 
 

@@ -90,7 +90,7 @@ def simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules,
            halves: Halves | None = None, stood_at: Tensor | None = None) -> tuple[Found, Tensor]:
     """The verdicts of the simple runs, and which runs those are: played to the end with a finite loss
     that never rises above its first -- its reference, so no rule of divergence applies -- none that may
-    stall (`stood_at`, `rules.reach`), and either within tolerance from attempt t0 to the end (then
+    stall (`rules.reach`, or `stood_at` above tolerance), and either within tolerance from attempt t0 to the end (then
     `rules.settled` at t0, if its window fits) or never within it (then half against half)."""
     steps, runs = loss.shape
     found = Found.none(runs, steps)
@@ -101,9 +101,10 @@ def simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules,
     halves = Halves.of(loss) if halves is None else halves
     low, high = halves.lowest, halves.highest
     candidate = torch.isfinite(low) & torch.isfinite(high) & (attempts_run >= steps) & (lost_at >= steps)
-    candidate &= True if stood_at is None else stood_at >= steps
     negative = bool((low < 0).any())
     size = value.abs() if negative else value  # `rules.size` of finite losses; no copy for losses never below 0
+    if stood_at is not None:  # a guess that stands still for good within tolerance cannot stall: its loss stays
+        candidate &= (stood_at >= steps) | rule.within(size[-1], rules.tolerance)
     candidate &= (size.amax(0) if negative else high) <= size[0]  # never above its first loss
     # Outside tolerance up to t0 and within from there on: no attempt within is followed by one outside
     # (a candidate's losses are never NaN), and t0 is the number of attempts outside. (On bytes: torch
