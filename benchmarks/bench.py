@@ -10,7 +10,8 @@ with the min and max. Baselines are the fastest honest way to do the same work:
    the strict floor -- the batched loop with the fewest kernels, `g.sub_(lr * (g - answer) * (2 / N))`
    on 2 threads -- and against the notebook's loop (one lr at a time, autograd each attempt; timed on
    a sample of lrs and scaled).
-   Weighted sweep: the same sweep with weights [1, 10, 100] against it without (lrs scaled to the ravine).
+   Weighted sweep: a sweep with weights [1, 10, 100] against the same sweep without (lrs 1e-5 to 0.1, either
+   side of the ravine's critical lr 0.03).
 2. Long run: one lr for 1,000,000 attempts against the bare loop of the same length doing the same
    update; and the time from `simulate` to its first attempt.
 3. Start-up: `guessgame --help` and a whole `guessgame run configs/l1.yaml` (plots included) against
@@ -130,8 +131,8 @@ def sweep(runs: int, attempts: int, sample: int, repeat: int) -> None:
 
 def weighted_sweep(runs: int, attempts: int, repeat: int) -> None:
     """A ravine's sweep against the same sweep with no weights: what weighing each element costs."""
-    plain = sweep_config(runs, attempts)
-    weighted = {**plain, "weights": [1, 10, 100], "lr": {"logspace": [1e-5, 0.1, runs]}}
+    plain = {**sweep_config(runs, attempts), "lr": {"logspace": [1e-5, 0.1, runs]}}  # either side of the ravine's cliff
+    weighted = {**plain, "weights": [1, 10, 100]}
     simulate(weighted)  # warm-up
     ravine, same = side_by_side(lambda: simulate(weighted), lambda: simulate(plain), repeat=repeat)
     print(f"weighted sweep: {runs} lrs x {attempts} attempts, weights [1, 10, 100] (N=3, float64)")

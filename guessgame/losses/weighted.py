@@ -64,7 +64,12 @@ def bind(name: str, options: dict, answers: Tensor, reduction: str, ravine: Ravi
     def both(guess: Tensor) -> tuple[Tensor, Tensor]:
         return value_of(guess), grad_of(guess)
 
-    return Bound(value_of, grad_of, both, grad_of)
+    if turn is None:  # a loop's every attempt: the kernel itself, no call between
+        def at(guess: Tensor) -> Tensor:
+            return kernels.each_grad(upstream, guess, answers, **effective_options)
+    else:
+        at = grad_of
+    return Bound(value_of, grad_of, both, at)
 
 
 def _turned(guess: Tensor, answers: Tensor, turn: Tensor) -> Tensor:
