@@ -24,7 +24,8 @@ class Kernels(NamedTuple):
     value: Callable[..., Tensor]  # -> the loss (rows,); `out` (rows,) and `scratch` (>= rows x N) if given
     grad: Callable[..., Tensor]  # -> the gradient (rows, N), written into `out` if given
     both: Callable[..., tuple[Tensor, Tensor]] | None = None  # the two sharing guess - answer, where quicker
-    bound_grad: Callable[..., Callable[[Tensor], Tensor]] | None = None  # (answers (1, N), reduction, options)
+    bound_grad: Callable[..., Callable[[Tensor], Tensor]] | None = None  # (answers (1, N), reduction, options;
+    # `upstream`, a ravine's (1, N), where the loss has `each_grad` written out in it)
     # -> guess -> a new tensor of its gradient: one game's `grad`, its constants worked out once
     functional: Callable[..., Tensor] | None = None  # (guess, answer, reduction) -> one game's loss for
     # autograd, where torch.nn.functional has none

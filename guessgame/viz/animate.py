@@ -217,9 +217,12 @@ def _verdict(info, attempt: int) -> str:
 
 def _one_dot(scene: _Scene, row: int) -> str:
     """On the first frame, when every run is drawn at one place: that they share their start."""
+    if row or scene.run.runs < 2:
+        return ""
     inside, edge = (np.asarray(a.get_offsets()) for a in scene.artists[:2])
-    where = np.unique(np.vstack([inside.reshape(-1, 2), edge.reshape(-1, 2)]).round(9), axis=0)
-    if row or scene.run.runs < 2 or len(where) != 1 or not scene.f.live[0].all():
+    with np.errstate(over="ignore", invalid="ignore"):  # a dot far past the view rounds to inf, as it is
+        where = np.unique(np.vstack([inside.reshape(-1, 2), edge.reshape(-1, 2)]).round(9), axis=0)
+    if len(where) != 1 or not scene.f.live[0].all():
         return ""
     values = np.unique(scene.run.guess[0, 0])
     start = f"{values[0]:g}" if values.size == 1 else "the same guess"
