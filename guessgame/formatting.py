@@ -7,6 +7,7 @@ import struct
 from typing import Any
 
 from guessgame.config import Config, RandomAnswer
+from guessgame.config.fields import flat
 from guessgame.ravine import is_ravine
 from guessgame.records import RunSummary, Theory
 from guessgame.status import Status
@@ -21,15 +22,10 @@ def vector(values: Any, most: int = 6) -> str:
     """A guess, a gradient or a step: `[50, 50, 50]`, the first `most` elements of a big one."""
     if not isinstance(values, list):
         return number(values)
-    flat = _flatten(values)
-    shown = ", ".join(number(v) for v in flat[:most]) + (", ..." if len(flat) > most else "")
+    numbers = flat(values)
+    shown = ", ".join(number(v) for v in numbers[:most]) + (", ..." if len(numbers) > most else "")
     return f"[{shown}]"
 
-
-def _flatten(values: Any) -> list[float]:
-    if isinstance(values, list):
-        return [x for v in values for x in _flatten(v)]
-    return [values]
 
 
 def attempts_text(run: RunSummary) -> str:
@@ -118,10 +114,10 @@ def held_note(config: Config) -> str | None:
     for name, value in (("answer", config.answer), ("guess", config.guess)):
         if isinstance(value, RandomAnswer):
             continue
-        flat = [float(v) for v in _flatten(value)]
-        kept = [held(v, config.dtype) for v in flat]
-        if kept != flat:
-            given, holds = _apart(flat, kept)
+        given = [float(v) for v in flat(value)]
+        kept = [held(v, config.dtype) for v in given]
+        if kept != given:
+            given, holds = _apart(given, kept)
             if not isinstance(value, list):
                 given, holds = given[1:-1], holds[1:-1]
             said.append(f"{name} {given} is {holds} in {config.dtype}")

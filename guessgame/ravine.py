@@ -23,6 +23,7 @@ import math
 from typing import TYPE_CHECKING
 
 from guessgame.config import Config, RandomRotation
+from guessgame.config.fields import flat
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,7 +35,12 @@ if TYPE_CHECKING:
 
 def is_ravine(config: Config) -> bool:
     """Whether the game is weighted or rotated: not the plain `F.<loss>(guess, answer)`."""
-    return config.rotation is not None or any(w != 1 for w in _flat(config.weights))
+    return config.rotation is not None or is_weighted(config)
+
+
+def is_weighted(config: Config) -> bool:
+    """Whether some element's weight is not 1."""
+    return any(w != 1 for w in flat(config.weights))
 
 
 def weights(config: Config) -> np.ndarray:
@@ -42,7 +48,7 @@ def weights(config: Config) -> np.ndarray:
     import numpy as np
 
     if isinstance(config.weights, list):
-        return np.asarray(_flat(config.weights), dtype=np.float64)
+        return np.asarray(flat(config.weights), dtype=np.float64)
     return np.full(config.numel, float(config.weights))
 
 
@@ -90,6 +96,3 @@ def directions(config: Config, picks: tuple[int, ...] = (0, -1)) -> tuple[np.nda
         return w[chosen], basis
     return w[chosen], rotation(config).numpy()[chosen]
 
-
-def _flat(value) -> list[float]:
-    return [x for v in value for x in _flat(v)] if isinstance(value, list) else [value]

@@ -107,6 +107,11 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def flat(value: Any) -> list:
+    """The numbers of a number or a nested list, in order."""
+    return [x for v in value for x in flat(v)] if isinstance(value, list) else [value]
+
+
 def shape_of(value: Any) -> tuple[int, ...]:
     shape = []
     while isinstance(value, list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from guessgame.config.fields import Fields, beyond_floats, finite, is_number, shape_of, show, suggest
+from guessgame.config.fields import Fields, beyond_floats, finite, flat, is_number, shape_of, show, suggest
 from guessgame.config.items import ItemChecks
 from guessgame.config.ravine import RavineChecks
 from guessgame.config.schedule import ScheduleChecks
@@ -96,8 +96,8 @@ class Validator(ItemChecks, ScheduleChecks, RavineChecks, Fields):
         largest = LARGEST[dtype]
         answer = config.answer
         checks = ([(("answer", "random", "low"), answer.low), (("answer", "random", "high"), answer.high)]
-                  if isinstance(answer, RandomAnswer) else [(("answer",), v) for v in _flat(answer)])
-        checks += [(("guess",), v) for v in _flat(config.guess)]
+                  if isinstance(answer, RandomAnswer) else [(("answer",), v) for v in flat(answer)])
+        checks += [(("guess",), v) for v in flat(config.guess)]
         for path, value in checks:
             if abs(value) > largest:
                 wider = f"leave {dtype} out of dtype's list" if len(config.dtypes) > 1 else "e.g. dtype: float32"
@@ -211,6 +211,3 @@ class Validator(ItemChecks, ScheduleChecks, RavineChecks, Fields):
             values = [10 ** (a + (b - a) * i / (count - 1)) for i in range(count)]
         values[0], values[-1] = low, high
         return tuple(values)
-
-def _flat(value: Any) -> list[float]:
-    return [x for v in value for x in _flat(v)] if isinstance(value, list) else [value]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from guessgame import ravine
 from guessgame.config import Config, RandomAnswer, RandomRotation
 from guessgame.formatting import held_note, number, signed_rate, theory_text, vector
 from guessgame.records import RunSummary, Theory
@@ -40,7 +41,7 @@ def game_sentence(config: Config) -> str:
 def _ravine(config: Config) -> str:
     """`, weighted [1, 100], turned 30°` (or `turned by a random rotation, seed 3`), or nothing for the plain game."""
     said = ""
-    if any(w != 1 for w in _flat(config.weights)):
+    if ravine.is_weighted(config):
         said += f", weighted {vector(config.weights if isinstance(config.weights, list) else float(config.weights))}"
     if isinstance(config.rotation, RandomRotation):
         said += f", turned by a random rotation (seed {config.rotation.seed})"
@@ -48,9 +49,6 @@ def _ravine(config: Config) -> str:
         said += f", turned {config.rotation:g}°"
     return said
 
-
-def _flat(value) -> list:
-    return [x for v in value for x in _flat(v)] if isinstance(value, list) else [value]
 
 
 def _schedule(config: Config) -> str:
