@@ -152,7 +152,7 @@ def test_the_attempt_slider_moves_the_mark_of_this_attempt_along_the_path(browse
     page = opened(browser, folders["ravine"]).page
     for row in (0, 3, 40):
         page.evaluate("(row) => { const s = document.getElementById('step'); s.value = row;"
-                      " s.dispatchEvent(new Event('input')); }", row)
+                      " s.dispatchEvent(new Event('input')); return window.guessgame.drawn(); }", row)
         drawn = page.evaluate(DRAWN)
         mark = page.evaluate("(() => { const t = document.getElementById('contour').data.find("
                              "(t) => t.name === 'this attempt'); return [t.x[0], t.y[0]]; })()")

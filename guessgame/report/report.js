@@ -291,7 +291,22 @@
     $("step").value = row;
   }
 
+  // The marks of this attempt are drawn once a frame, for the row current then: dragging the slider or playing
+  // never queues the draws of rows already left behind. The readout follows at once.
+  let pending = null, drawnMarks = Promise.resolve();
   function drawAttempt() {
+    readout();
+    if (!pending) {
+      pending = new Promise((done) => requestAnimationFrame(() => {
+        pending = null;
+        drawnMarks = drawMarks();
+        done(drawnMarks);
+      }));
+    }
+    return pending;
+  }
+
+  function drawMarks() {
     const r = runs[selected];
     const lossAt = Plotly.restyle("loss", {x: [[r.t[row]]], y: [[r.loss[row]]]}, [L + 4]);
     const traj = $("trajectory");
@@ -300,7 +315,6 @@
                                  {shapes: events(r)}, [last]);
     const pathAt = Plotly.restyle("path", {x: [[r.px[row]]], y: [[r.py[row]]]}, [4]);
     const contourAt = C && Plotly.restyle("contour", {x: [[placed(r).x[row]]], y: [[placed(r).y[row]]]}, [6]);
-    readout();
     return Promise.all([lossAt, trajAt, pathAt, contourAt]);
   }
 
@@ -437,5 +451,6 @@
   });
   const first = runs.findIndex((r) => r.run === D.start);
   window.guessgame = {data: D, select, selectLr, selectCell, selected: () => selected, row: () => row,
+                      drawn: () => pending || drawnMarks,
                       ready: select(first >= 0 ? first : 0)};
 })();
