@@ -32,7 +32,7 @@ def _run_with_stderr(tmp_path, config_text, *, terminal):
     return process.wait(timeout=300), stderr
 
 
-LONG_RUN = "answer: [2, 77, 91]\nguess: 50\nloss: mse\nlr: [0.001, 0.01]\nattempts: 100000\nlog_every: 1000\n"
+LONG_RUN = "answer: [2, 77, 91]\nguess: 50\nloss: mse\nlr: [0.001, 0.01]\nattempts: 30000\nlog_every: 1000\n"
 
 
 def test_a_long_run_shows_a_progress_bar_on_a_terminal(tmp_path):
@@ -42,11 +42,11 @@ def test_a_long_run_shows_a_progress_bar_on_a_terminal(tmp_path):
 
 
 def test_a_grid_of_many_cells_shows_which_cell_it_plays(tmp_path):
-    momenta = ", ".join(f"{{name: sgd, momentum: {k / 2000:.5f}}}" for k in range(2000))
+    momenta = ", ".join(f"{{name: sgd, momentum: {k / 1000:.4f}}}" for k in range(1000))
     grid = f"answer: [2, 77, 91]\nguess: 50\nlr: 0.1\nattempts: 10\noptimizer: [{momenta}]\n"
     code, stderr = _run_with_stderr(tmp_path, grid, terminal=True)
     assert code == 0, stderr
-    assert re.search(r"cell [\d,]+ of 2,000", stderr), stderr[-500:]
+    assert re.search(r"cell [\d,]+ of 1,000", stderr), stderr[-500:]
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
@@ -56,7 +56,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
 
 
 def test_no_progress_bar_for_a_quick_run_on_a_terminal(tmp_path):
-    code, stderr = _run_with_stderr(tmp_path, LONG_RUN.replace("100000", "100"), terminal=True)
+    code, stderr = _run_with_stderr(tmp_path, LONG_RUN.replace("30000", "100"), terminal=True)
     assert code == 0, stderr
     assert "%" not in stderr
 
@@ -84,8 +84,10 @@ def test_ctrl_c_at_any_moment_of_start_up_exits_130_without_a_traceback(tmp_path
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=120)
         # On a busy machine the signal can come before the first line of guessgame ran, where no
-        # program can catch it yet: then try again a little later.
-        if process.returncode == -signal.SIGINT and 'guessgame/__main__.py", line 1,' in stderr:
+        # program can catch it yet (the interpreter still importing its own site module, or the
+        # first line of the command's module): then try again a little later.
+        too_early = 'guessgame/__main__.py", line 1,' in stderr or "Failed to import the site module" in stderr
+        if process.returncode in (1, -signal.SIGINT) and too_early:
             delay += python_start
             continue
         break
