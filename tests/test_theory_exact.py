@@ -72,3 +72,18 @@ def test_which_side_of_a_critical_lr_is_decided_exactly(bound):
     x = torch.tensor(lrs, dtype=torch.float64)
     assert exact.at_least(x, bound).tolist() == [Fraction(v) >= bound for v in lrs]
     assert exact.equal_to(x, bound).tolist() == [Fraction(v) == bound for v in lrs]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=-10, max_value=10, max_denominator=10**6),
+       st.fractions(min_value=Fraction(1, 10**6), max_value=10**6, max_denominator=10**6), st.booleans())
+def test_the_vectorised_sum_answers_for_most_lrs_and_only_where_it_is_rounded_once(a, size, negative):
+    """Where the double-double sum decides the rounding, it is the rationals' float; it leaves to the rationals
+    only lrs within reach of a rounding's midpoint or of a + b lr = 0 (here, a handful near -a / b)."""
+    b = -size if negative else size
+    lrs = torch.logspace(-9, 9, 1000, dtype=torch.float64)
+    x = torch.cat([lrs, torch.tensor([v for v in near(abs(float(-a / b)), 20) if v > 0], dtype=torch.float64)])
+    fast, rational = exact._double_double(x, a, b), expected(x.tolist(), a, b)
+    answered = ~torch.isnan(fast)
+    assert_same(fast[answered], rational[answered])
+    assert int(answered[:len(lrs)].sum()) >= 990

@@ -157,9 +157,10 @@ def stopping(games: RavineGames, factors: Tensor, curvature: Fraction) -> tuple[
     return torch.where(stops, h / 2 * far * far, 0.0).sum(1), ((games.z0 != 0) & ~stops).any(1)
 
 
-def may_stop(games: RavineGames, factors: Tensor, curvature: Fraction, until: int) -> Tensor:
-    """(runs, N) bool: the elements of plain SGD's runs whose step may round away by attempt `until` (0-based)."""
-    step, gap, _ = _smallest_steps(games, factors, curvature, torch.full((games.runs,), until))
+def may_stop(games: RavineGames, factors: Tensor, curvature: Fraction, until: Tensor) -> Tensor:
+    """(runs, N) bool: the elements of plain SGD's runs whose step may round away by attempt `until` (runs,)
+    (0-based)."""
+    step, gap, _ = _smallest_steps(games, factors, curvature, until)
     return _may_round_away(step, gap) & (games.z0 != 0)
 
 

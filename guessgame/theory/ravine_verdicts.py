@@ -132,11 +132,13 @@ def _grown(games: RavineGames, rows: Tensor, known: tuple, rules: verdicts.Rules
         passes[bounded] = monotone.first_past(_losses(shares[some], factors[some]), start[some], len(some), steps,
                                               near, rules.diverge_factor).clamp(max=steps - 1)
     undecided = [rows[:0]]
+    reach = torch.full((games.runs,), steps - 1, dtype=torch.long)
+    reach[rows] = passes
     early = passes < verdicts.FIRST_LOOK  # most are past within a few attempts: written down apart
     for among in (early, ~early):
         length = int(passes[among].max()) + 1 if bool(among.any()) else 0
         for block in _blocks(rows[among], length * games.n):
-            part = _prefix(games, block, length, (factors, shares, stands, curvature), rules)
+            part = _prefix(games, block, length, (factors, shares, stands, curvature, reach), rules)
             decided = part.converged | part.diverged | part.stalled | (length >= steps)
             verdicts.merge(found, block[decided], part, decided)
             undecided.append(block[~decided])
@@ -145,8 +147,10 @@ def _grown(games: RavineGames, rows: Tensor, known: tuple, rules: verdicts.Rules
 
 def _prefix(games: RavineGames, rows: Tensor, length: int, known: tuple, rules: verdicts.Rules) -> verdicts.Found:
     """The verdicts of the runs `rows` from their first `length` losses, written down as `ravine.quadratic`
-    writes them, and played as their dtype plays them where a step may round away (`stands`) by then."""
-    factors, shares, stands, curvature = known
+    writes them, and played as their dtype plays them where a step may round away (`stands`) by the attempt
+    each is past diverge_factor x its start (`reach`): the losses up to there decide its verdict, and they
+    are the same written down or played where no element stops before."""
+    factors, shares, stands, curvature, reach = known
     t = games.t[:length]
     p = torch.stack([torch.pow(factors[rows, k].unsqueeze(0), t) for k in range(factors.shape[1])], -1)
     loss = torch.where(shares[rows] == 0, 0.0, shares[rows] * p * p).sum(-1)
@@ -155,7 +159,7 @@ def _prefix(games: RavineGames, rows: Tensor, length: int, known: tuple, rules: 
     stood = None
     soon = stands[rows]
     if bool(soon.any()):  # those whose step may round away within these attempts
-        soon &= ravine.may_stop(games, factors, curvature, length - 1)[rows].any(1)
+        soon &= ravine.may_stop(games, factors, curvature, reach.clamp(max=length - 1))[rows].any(1)
     some = soon.nonzero().flatten()
     if len(some):
         stood = torch.full((len(rows),), length, dtype=torch.long)
