@@ -134,11 +134,13 @@ def _grown(games: RavineGames, rows: Tensor, known: tuple, rules: verdicts.Rules
     undecided = [rows[:0]]
     reach = torch.full((games.runs,), steps - 1, dtype=torch.long)
     reach[rows] = passes
+    if bool(stands[rows].any()):  # those with an element whose step may round away before they are past
+        stands = stands & ravine.may_stop(games, factors, curvature, reach).any(1)
     early = passes < verdicts.FIRST_LOOK  # most are past within a few attempts: written down apart
     for among in (early, ~early):
         length = int(passes[among].max()) + 1 if bool(among.any()) else 0
         for block in _blocks(rows[among], length * games.n):
-            part = _prefix(games, block, length, (factors, shares, stands, curvature, reach), rules)
+            part = _prefix(games, block, length, (shares, factors, stands), rules)
             decided = part.converged | part.diverged | part.stalled | (length >= steps)
             verdicts.merge(found, block[decided], part, decided)
             undecided.append(block[~decided])
@@ -148,19 +150,16 @@ def _grown(games: RavineGames, rows: Tensor, known: tuple, rules: verdicts.Rules
 def _prefix(games: RavineGames, rows: Tensor, length: int, known: tuple, rules: verdicts.Rules) -> verdicts.Found:
     """The verdicts of the runs `rows` from their first `length` losses, written down as `ravine.quadratic`
     writes them, and played as their dtype plays them where a step may round away (`stands`) by the attempt
-    each is past diverge_factor x its start (`reach`): the losses up to there decide its verdict, and they
-    are the same written down or played where no element stops before."""
-    factors, shares, stands, curvature, reach = known
+    each is past diverge_factor x its start: the losses up to there decide its verdict, and they are the same
+    written down or played where no element stops before."""
+    shares, factors, stands = known
     t = games.t[:length]
     p = torch.stack([torch.pow(factors[rows, k].unsqueeze(0), t) for k in range(factors.shape[1])], -1)
     loss = torch.where(shares[rows] == 0, 0.0, shares[rows] * p * p).sum(-1)
     biggest = games.by_level(games.z0[rows].abs())
     lost_at = verdicts.first((~torch.isfinite(biggest * p) & (biggest > 0)).any(-1))
     stood = None
-    soon = stands[rows]
-    if bool(soon.any()):  # those whose step may round away within these attempts
-        soon &= ravine.may_stop(games, factors, curvature, reach.clamp(max=length - 1))[rows].any(1)
-    some = soon.nonzero().flatten()
+    some = stands[rows].nonzero().flatten()
     if len(some):
         stood = torch.full((len(rows),), length, dtype=torch.long)
         stood[some] = games.settle(rows[some], games.z0[rows[some]] * p[:, some][..., games.ravine.group], loss, some)
