@@ -30,6 +30,9 @@ FOLDERS = {
     "games": (*RAVINE, "--set", "answer={random: {low: 0, high: 10, shape: [2]}}", "--set", "games=3"),
     "three": (*RAVINE, "--set", "answer=[2, 5, 9]", "--set", "weights=[3, 10, 1]"),
     "overflow": (*RAVINE, "--set", "lr=[0.01, 1, 30]", "--set", "attempts=400"),  # lr 30: to inf, then nan
+    # runs that stop (converged at 898, diverged at 11) between the kept attempts, and some that stop on one
+    "ends": (*RAVINE, "--set", "lr=[0.005, 0.0198, 0.021, 0.03]", "--set", "attempts=1200", "--set", "stop_early=true",
+             "--set", "log_every=7"),
 }
 
 # The contour view as the page draws it: the axes' ticks (on the plot underneath, which carries them), the
@@ -41,9 +44,11 @@ DRAWN = """(() => {
     const trace = (t) => ({x: t.x, y: t.y, text: t.text, customdata: t.customdata,
                            symbol: t.marker && t.marker.symbol});
     const named = (n) => trace(over.data.find((t) => t.name === n));
+    const maybe = (n) => (over.data.some((t) => t.name === n) ? named(n) : null);
     const grid = under.data[0];
     return {run: run.run, t: run.t, x: axis('xaxis'), y: axis('yaxis'), line: trace(over.data[1]),
             dots: named('its logged guesses'), exits: named('left the view here,<br>the way it went'),
+            end: maybe('on to where it ended<br>(between kept attempts)'), ended: maybe('where it ended'),
             grid: {x0: grid.x0, dx: grid.dx, y0: grid.y0, dy: grid.dy}, panel: C.panels[C.cells[run.cell]]};
 })()"""
 
@@ -231,4 +236,39 @@ def test_the_contoured_loss_is_the_loss_torch_computes_there(browser, folders, n
     for i, j in [(0, 0), last, (0, last[1]), (last[0] // 2, last[1] // 2), (11, 67), (70, 3)]:
         expected = torch_ravine_loss([xs[j], ys[i]], [3, 2], [1, 100], degrees)
         assert z[i][j] == pytest.approx(expected, rel=1e-12), (i, j, xs[j], ys[i])
+    assert page.errors == [] and page.requests == []
+
+
+def test_a_run_that_stopped_between_kept_attempts_is_drawn_on_to_the_guess_it_ended_with(browser, folders):
+    """As the figure draws it: dotted from its last kept guess to the guess it ended with (summary.json's),
+    with a dot there when that is inside the view, else to the view's edge; none for a run that ended on a
+    kept attempt or played its whole budget."""
+    folder = folders["ends"]
+    log, runs, page = losses(folder), summary(folder)["runs"], opened(browser, folder)
+    kept = sorted({t for _, t in log})
+    ended_inside = 0
+    for drawn in select_each_run(page.page):
+        run = runs[drawn["run"]]
+        if run["attempts_run"] == 1200 or run["attempts_run"] in kept:
+            assert drawn["end"] is None and drawn["ended"] is None, run
+            continue
+        (ax, bx), (ay, by) = reader(drawn["x"]), reader(drawn["y"])
+        final = np.asarray(run["final_guess"], dtype=float)
+        inside = all(min(a, a + b * RES) <= v <= max(a, a + b * RES)
+                     for v, a, b in ((final[0], ax, bx), (final[1], ay, by)))
+        if drawn["end"] is None:  # the whole way past the view
+            assert not inside and drawn["ended"] is None, run
+            continue
+        xs, ys = drawn["end"]["x"], drawn["end"]["y"]
+        start = guesses(log, run["run"], max(t for t in kept if t <= run["attempts_run"]), 2)
+        if all(0 < q < RES for q in (xs[0], ys[0])):
+            assert near(ax + bx * xs[0], start[0], bx) and near(ay + by * ys[0], start[1], by), (run, xs, ys)
+        if inside:
+            ended_inside += 1
+            assert near(ax + bx * xs[-1], final[0], bx) and near(ay + by * ys[-1], final[1], by), (run, xs, ys)
+            assert [drawn["ended"]["x"][0], drawn["ended"]["y"][0]] == [xs[-1], ys[-1]]
+        else:
+            assert xs[-1] in (0, RES) or ys[-1] in (0, RES), (run, xs, ys)
+            assert drawn["ended"] is None
+    assert ended_inside >= 1
     assert page.errors == [] and page.requests == []

@@ -18,8 +18,9 @@ from guessgame.config.labels import item_label
 from guessgame.losses import effective
 from guessgame.report.series import RESOLUTION, axis, quantize
 from guessgame.rundata import RunData
+from guessgame.viz import marks
 from guessgame.viz.contour import GRID as FIGURE_GRID
-from guessgame.viz.contour import Sheet, backdrop, losses, note
+from guessgame.viz.contour import Sheet, backdrop, ends, losses, note
 from guessgame.viz.frame import clipped_paths
 from guessgame.viz.plane import levels, loss_on
 from guessgame.viz.ticks import value_label
@@ -47,14 +48,18 @@ class Contours:
             self.panels.append(_panel(run, sheet, loss, named))
         self.x, self.y = self.sheets[0].f.space.x, self.sheets[0].y  # one plane, whichever loss it carries
         self.cells = [int(self.panel_of[np.argmax(run.cells == c)]) for c in range(len(run.config.cells))]
+        self.unlogged = set(marks.unlogged_ends(run))
 
     def path(self, run: RunData, r: int, rows: np.ndarray) -> dict[str, Any]:
         """Run r's kept rows on its panel: `x`, `y` each guess's place (past the axis: at the edge it is past;
         null: lost to nan), as steps from the place before (`_steps`); with `line` its path clipped where it
-        leaves, `exits` [x, y, symbol, attempt]."""
+        leaves, `exits` [x, y, symbol, attempt]; with `end` the way on to a guess it ended with unlogged."""
         f = self.sheets[self.panel_of[r]].f
         x, y = self.x[rows, r], self.y[rows, r]
         out: dict[str, Any] = {k: _steps(q) for k, q in zip("xy", _placed(f, x, y))}
+        end = self._end(run, r, int(rows[-1])) if r in self.unlogged and f.live[0, r] else None
+        if end:
+            out["end"] = end
         alive = f.live[rows, r]
         if (f.vx.contains(x) & f.vy.contains(y))[alive].all():
             return out  # inside the view throughout: the line is its points
@@ -65,6 +70,24 @@ class Contours:
         out["exits"] = [[*(q[0] for q in _placed(f, [ex], [ey])), _side(f, ex, ey), int(run.attempt[rows[k]])]
                         for _, k, ex, ey in exits]
         return out
+
+    def _end(self, run: RunData, r: int, last: int) -> dict[str, Any] | None:
+        """A run that stopped between kept rows: `line`, dotted on the page, from its last carried guess to the
+        guess it ended with, clipped where it leaves the view, and `at`, that end's place if inside (as the
+        figure draws it, `viz.contour`)."""
+        sheet = self.sheets[self.panel_of[r]]
+        f = sheet.f
+        end_x, end_y = ends(run, sheet.plane, [r])
+        x, y = np.array([[self.x[last, r]], end_x]), np.array([[self.y[last, r]], end_y])
+        lost = np.isnan(x) | np.isnan(y)
+        x, y = np.where(lost, np.nan, x), np.where(lost, np.nan, y)
+        verts, _ = clipped_paths(f._replace(space=f.space._replace(x=x), live=np.ones(x.shape, bool)), y)
+        line = _collapsed(verts[:, 0])
+        if np.isnan(line).all():
+            return None  # all of it past the view
+        inside = bool(f.vx.contains(end_x)[0] and f.vy.contains(end_y)[0])
+        return {"line": [quantize(f.vx, line[:, 0]), quantize(f.vy, line[:, 1])],
+                "at": [q[0] for q in _placed(f, end_x, end_y)] if inside else None}
 
 
 def _panel(run: RunData, sheet: Sheet, loss: tuple[str, dict], named: str) -> dict[str, Any]:

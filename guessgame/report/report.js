@@ -247,6 +247,13 @@
       type: "scatter", mode: "markers", name: "this attempt", x: [c.x[row]], y: [c.y[row]], hoverinfo: "skip",
       marker: {size: 13, color, line: {color: "black", width: 2}},
     }];
+    if (c.end) {  // it stopped between kept rows: dotted on to the guess it ended with (after "this attempt")
+      data.push({type: "scatter", mode: "lines", name: "on to where it ended<br>(between kept attempts)",
+                 x: c.end.line[0], y: c.end.line[1], hoverinfo: "skip", line: {color, width: 1.4, dash: "dot"}});
+      if (c.end.at) data.push({type: "scatter", mode: "markers", name: "where it ended", x: [c.end.at[0]],
+                               y: [c.end.at[1]], hoverinfo: "skip", showlegend: false,
+                               marker: {size: 9, color: "white", line: {color, width: 1.6}}});
+    }
     return {data, layout: contourOver(p), under: contourUnder(p)};
   }
 

@@ -134,7 +134,7 @@ def _views(run: RunData, p: Plane, x: np.ndarray, y: np.ndarray, live: np.ndarra
     where runs leave; one scale for both while their spans are within TO_SCALE."""
     need = marks.needed(run, run.loss, growth=False) & live & np.isfinite(x) & np.isfinite(y)
     need[0] |= live[0] & np.isfinite(x[0]) & np.isfinite(y[0])
-    end_x, end_y = _ends(run, p, [r for r in marks.unlogged_ends(run) if live[0, r]
+    end_x, end_y = ends(run, p, [r for r in marks.unlogged_ends(run) if live[0, r]
                                   and run.summary[r].status != Status.DIVERGED])
     views = []
     for values, end, at in ((x, end_x, p.origin[0]), (y, end_y, p.origin[1])):
@@ -148,7 +148,7 @@ def _views(run: RunData, p: Plane, x: np.ndarray, y: np.ndarray, live: np.ndarra
              for v in views), True
 
 
-def _ends(run: RunData, p: Plane, runs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def ends(run: RunData, p: Plane, runs: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Where on the plane each of these runs' final guess lies (the summary's, after its last step)."""
     if not runs:
         return np.zeros(0), np.zeros(0)
@@ -203,7 +203,7 @@ def _end_lines(ax, run: RunData, sheet: Sheet, colors) -> list[tuple[int, int, f
     if not runs:
         return []
     rows = [marks.last_row(run, r) for r in runs]
-    end_x, end_y = _ends(run, sheet.plane, runs)
+    end_x, end_y = ends(run, sheet.plane, runs)
     x, y = np.stack([f.space.x[rows, runs], end_x]), np.stack([sheet.y[rows, runs], end_y])
     lost = np.isnan(x) | np.isnan(y)
     x, y = np.where(lost, np.nan, x), np.where(lost, np.nan, y)
