@@ -5,6 +5,7 @@ where it meets no other text, measured as it is drawn.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,9 +18,22 @@ NBSP = "\u00a0"
 
 def wide(line: str, text: Text) -> float:
     """Inches that one line takes in the font of `text`."""
+    font = text.get_fontproperties()
+    return _wide(line, (tuple(font.get_family()), font.get_style(), font.get_variant(), font.get_weight(),
+                        font.get_stretch(), font.get_size_in_points(), font.get_file()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wide(line: str, font: tuple) -> float:
+    """A line's width in a font (`wide`'s key: what picks the font file and its size), measured once: the
+    same words are measured again and again while they are wrapped, in figure after figure."""
+    from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    return TextToPath().get_text_width_height_descent(line, text.get_fontproperties(), ismath=False)[0] / 72
+    family, style, variant, weight, stretch, size, file = font
+    properties = FontProperties(family=list(family), style=style, variant=variant, weight=weight, stretch=stretch,
+                                size=size, fname=file)
+    return TextToPath().get_text_width_height_descent(line, properties, ismath=False)[0] / 72
 
 
 def widest(text: Text) -> float:
