@@ -39,6 +39,7 @@ from guessgame.viz.style import (
     run_data,
     title,
 )
+from guessgame.viz.ticks import plain_log
 
 # Cell colours, in order of preference: each reads on white; those too near a status colour are not used.
 _CANDIDATES = ("#7b3294", "#17becf", "#e7298a", "#000000", "#8c564b", "#bcbd22", "#7f7f7f", "#004d4d")
@@ -238,7 +239,8 @@ def _best(run: RunData, members: np.ndarray, final: np.ndarray) -> int | None:
 
 def _ticks_inside(ax) -> None:
     """Only the ticks within the view: a log locator also lists decades beyond it, whose labels would
-    sit outside the axes."""
+    sit outside the axes; each label in plain text."""
+    plain_log(ax)
     ax.autoscale_view()
     for axis, limits, set_ticks in ((ax.xaxis, ax.get_xlim(), ax.set_xticks), (ax.yaxis, ax.get_ylim(), ax.set_yticks)):
         low, high = sorted(limits)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, LogFormatter, MaxNLocator, NullLocator
 
 from guessgame.viz.labels import grow_below, text_width
 from guessgame.viz.style import current, points
@@ -111,6 +111,29 @@ def _digits(ticks: np.ndarray) -> int:
     if step <= 0 or largest == 0 or not np.isfinite(largest / step):
         return 3
     return int(max(3, min(16, np.ceil(np.log10(largest / step) + 1e-9) + 1)))
+
+
+def plain_log(ax) -> None:
+    """The labels matplotlib chooses for a log axis (which decades, which minor ticks) written as the ticks
+    write values (`10⁻³¹`): plain text, no mathtext to parse."""
+    for axis in (ax.xaxis, ax.yaxis):
+        for get, put in ((axis.get_major_formatter, axis.set_major_formatter),
+                         (axis.get_minor_formatter, axis.set_minor_formatter)):
+            if isinstance(get(), LogFormatter):
+                put(_Plain(get()))
+
+
+class _Plain(Formatter):
+    """A log axis's labels where `inner` (still its axis's) puts one, each `value_label`."""
+
+    def __init__(self, inner: LogFormatter) -> None:
+        self.inner = inner
+
+    def set_locs(self, locs) -> None:
+        self.inner.set_locs(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return value_label(x) if self.inner(x, pos) else ""
 
 
 def value_label(v: float) -> str:
