@@ -13,13 +13,13 @@ import torch
 import torch.nn.functional as F
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.legend import Legend
 from matplotlib.text import Text
 from typer.testing import CliRunner
 
 from guessgame import plots, simulate
 from guessgame.cli import app
 from guessgame.config import load_config
+from guessgame.viz import gif_legend
 
 from helpers.files import CONFIGS
 from helpers.reading import Axis, draw
@@ -284,15 +284,18 @@ def test_the_gifs_first_frame_shows_the_shared_start_and_its_legend_no_future(tm
     result = simulate(load_config(CONFIGS / "mse.yaml", ["lr=[0.5, 1.5, 2.9, 10]"]))  # 20 attempts: a frame each
     frames: list[list[str]] = []
 
-    def record(ax, artist):
-        if isinstance(artist, Legend):
-            frames[-1].extend(t.get_text() for t in artist.get_texts())
-        elif isinstance(artist, Text):
+    def label(ax, artist):  # each frame's label, then its legend's words (drawn, or put back as drawn before)
+        if isinstance(artist, Text):
             frames.append([artist.get_text()])
         return real(ax, artist)
 
-    real = Axes.draw_artist
-    monkeypatch.setattr(Axes, "draw_artist", record)
+    def legend(canvas, drawn_legend, words, drawn):
+        frames[-1].extend(words)
+        return real_legend(canvas, drawn_legend, words, drawn)
+
+    real, real_legend = Axes.draw_artist, gif_legend.draw
+    monkeypatch.setattr(Axes, "draw_artist", label)
+    monkeypatch.setattr(gif_legend, "draw", legend)
     assert plots.animate(result, tmp_path / "g.gif") == 20
     statuses = set(map(str, result.status))
     first = " ".join(frames[0])
@@ -311,12 +314,28 @@ def test_the_gifs_first_frame_shows_the_shared_start_and_its_legend_no_future(tm
 def test_the_gif_of_many_runs_counts_statuses_as_they_are_decided(tmp_path, monkeypatch):
     result = simulate(load_config(CONFIGS / "lr_sweep.yaml", ["attempts=30"]))
     legends = []
-    real = Axes.draw_artist
-    monkeypatch.setattr(Axes, "draw_artist", lambda ax, artist: (
-        legends.append([t.get_text() for t in artist.get_texts()]) if isinstance(artist, Legend) else None,
-        real(ax, artist))[1])
+    real = gif_legend.draw
+    monkeypatch.setattr(gif_legend, "draw", lambda canvas, legend, words, drawn: (
+        legends.append(list(words)), real(canvas, legend, words, drawn))[1])
     plots.animate(result, tmp_path / "g.gif")
     counts = [{m.group(1): int(m.group(2)) for t in texts if (m := re.match(r"(\w+): (\d+)", t))} for texts in legends]
     assert counts[0].get("undecided") == 40 and sum(counts[0].values()) == 40, legends[0]
     final = {status: list(map(str, result.status)).count(status) for status in set(map(str, result.status))}
     assert {k: v for k, v in counts[-1].items() if v} == final, legends[-1]
+
+
+@pytest.mark.parametrize("config", ["mse.yaml", "lr_sweep.yaml"])
+def test_a_legend_put_back_from_an_earlier_frame_is_the_legend_drawn_anew(tmp_path, monkeypatch, config):
+    """Each frame's pixels are those of the frame with its legend drawn afresh: the legend's words (a few runs,
+    or the counts of many) changing between frames, and coming back."""
+    from PIL import Image, ImageSequence
+
+    result = simulate(load_config(CONFIGS / config, ["attempts=40"]))
+    plots.animate(result, tmp_path / "kept.gif")
+    real = gif_legend.draw
+    monkeypatch.setattr(gif_legend, "draw", lambda canvas, legend, words, drawn: real(canvas, legend, words, {}))
+    plots.animate(result, tmp_path / "anew.gif")
+    frames = [[np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(Image.open(tmp_path / name))]
+              for name in ("kept.gif", "anew.gif")]
+    assert len(frames[0]) == len(frames[1]) > 10
+    assert all(np.array_equal(a, b) for a, b in zip(*frames))

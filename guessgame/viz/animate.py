@@ -3,7 +3,6 @@ plane through the answer (see `contour`), for one element over its curve, in err
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -11,11 +10,10 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from guessgame.status import Status
-from guessgame.status.rules import settle
-from guessgame.viz import contour
+from guessgame.viz import contour, gif_legend
 from guessgame.viz.frame import WIDTH_PATH, clipped_paths
 from guessgame.viz.labels import run_name
-from guessgame.viz.style import FEW, STATUS_COLORS, TITLE_PAD, figure, legend_outside, margins, run_colors, run_data
+from guessgame.viz.style import STATUS_COLORS, TITLE_PAD, figure, margins, run_colors, run_data
 
 GIF_DPI = 96  # WIDTH_PATH inches -> 912 px wide
 
@@ -41,7 +39,7 @@ def animate(source: Any, path: str | Path, max_frames: int = 80, fps: int = 8, d
                                      zorder=3),
                       autolim=False)
     ax.set_title(heading, fontsize=11, pad=TITLE_PAD)
-    legend = _legend(ax, run, keys, colors)
+    legend = gif_legend.legend(ax, run, keys, colors)
     margins(fig, left=1.2, bottom=0.75, top=0.5 + 0.2 * heading.count("\n"), legend=legend.longest)
     inside_dots = ax.scatter([], [], s=60, edgecolors="black", linewidths=0.6, zorder=6, animated=True)
     edge_dots = ax.scatter([], [], s=90, marker="^", edgecolors="black", linewidths=0.6, zorder=6,
@@ -66,7 +64,7 @@ class _Scene(NamedTuple):
     artists: tuple  # the dots inside the frame, the dots on its edge, the attempt label
     order: np.ndarray  # the runs in drawing order (`_on_top_last`)
     crossed: np.ndarray  # (rows, runs, 2): where each run last crossed the frame's edge by that row; NaN if not yet
-    legend: _Legend  # its entries for the runs change as their statuses are decided
+    legend: gif_legend.Legend  # its entries for the runs change as their statuses are decided
 
 
 def _crossed(run, exits) -> np.ndarray:
@@ -79,7 +77,9 @@ def _crossed(run, exits) -> np.ndarray:
 
 
 def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
-    """The frames: the still background drawn once, then only the dots and the label drawn on it."""
+    """The frames: the still background drawn once, then only the dots, the label and the legend drawn on it
+    -- the legend (beside the axes, where no dot goes) drawn once for each set of words it shows, and its
+    pixels put back for the frames that show them again."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
@@ -88,16 +88,16 @@ def _blitted(scene: _Scene, left: dict, max_frames: int) -> list:
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # the still background, laid out once
     background = canvas.copy_from_bbox(fig.bbox)
+    legends: dict[tuple[str, ...], Any] = {}
     images = []
     for row in _frames(len(run.attempt), max_frames):
         canvas.restore_region(background)
         _place_dots(scene, row)
         gone = [r for r, k in left.items() if k <= row]
         label.set_text(f"attempt {run.attempt[row]}" + _one_dot(scene, row) + _gone_text(run, gone, left))
-        for text, words in zip(scene.legend.texts, _so_far(run, row)):
-            text.set_text(words)
-        for artist in (inside_dots, edge_dots, label, scene.legend.artist):
+        for artist in (inside_dots, edge_dots, label):
             ax.draw_artist(artist)
+        gif_legend.draw(canvas, scene.legend, tuple(gif_legend.words_at(run, row)), legends)
         images.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy()))
     return images
 
@@ -157,62 +157,6 @@ def _gone_text(run, gone: list[int], left: dict) -> str:
     if len(gone) <= 4:
         return "".join(f"\n{run_name(run, r)} left the frame at attempt {run.attempt[left[r]]}" for r in gone)
     return f"\n{len(gone)} runs left the frame (▲ on its edge)"
-
-
-class _Legend(NamedTuple):
-    artist: Any  # the legend, drawn with each frame
-    texts: list  # its entries for the runs, in the order `_so_far` gives their words
-    longest: list[str]  # every entry at its longest, for the margin that holds it
-
-
-def _legend(ax, run, keys: tuple[list, list[str]], colors) -> _Legend:
-    """What the dots move over (`keys`), a dot per run (or per status) whose words change as the run's status
-    is decided, and the edge's triangle."""
-    from matplotlib.lines import Line2D
-
-    dot = {"marker": "o", "ls": "none", "mec": "black", "ms": 8}
-    swatches = [colors[r] for r in range(run.runs)] if run.runs <= FEW else [*STATUS_COLORS.values(), "lightgray"]
-    handles = [*keys[0], *(Line2D([], [], color=color, **dot) for color in swatches),
-               Line2D([], [], marker="^", ls="none", color="gray", mec="black", ms=8)]
-    first, last = _so_far(run, 0), _so_far(run, len(run.attempt) - 1)
-    labels = [*keys[1], *first, "past the frame: on its edge"]
-    legend_outside(ax, handles, labels)
-    artist = ax.get_legend() or ax.figure.legends[-1]
-    artist.set_animated(True)
-    texts = artist.get_texts()[len(keys[1]):len(keys[1]) + len(first)]
-    return _Legend(artist, texts, [*labels, *last])
-
-
-def _so_far(run, row: int) -> list[str]:
-    """The legend's words for the runs at this row: each run's lr, and its status from the attempt it
-    is decided on (many runs: how many of each status so far)."""
-    attempt, end = run.attempt[row], row == len(run.attempt) - 1
-    known = [end or attempt >= _decided(info) for info in run.summary]
-    if run.runs <= FEW:
-        return [run_name(run, r) + (_verdict(info, attempt) if known[r] else "") for r, info in enumerate(run.summary)]
-    counts = Counter(info.status for info, yes in zip(run.summary, known) if yes)
-    return [f"{status}: {counts[status]}" + " so far" * (not end) for status in STATUS_COLORS] + [
-        f"undecided: {known.count(False)}"]
-
-
-def _decided(info) -> int:
-    """The attempt a run's status is known at: its verdict's (`converged_at` once the loss stayed within
-    tolerance for the settle window from it), else the end of its attempts."""
-    at = _verdict_at(info)
-    if at and info.status == Status.CONVERGED:
-        at += settle(at) - 1
-    return min(at or info.attempts_run, info.attempts_run)
-
-
-def _verdict_at(info) -> int | None:
-    """The attempt a run's verdict names (`converged_at`, `diverged_at`, ...); None for a status without one."""
-    return getattr(info, f"{info.status.value}_at", None)
-
-
-def _verdict(info, attempt: int) -> str:
-    at = _verdict_at(info)
-    left = f", left at {info.left_at}" if info.left_at and attempt >= info.left_at else ""
-    return f": {info.status} at attempt {at}{left}" if at else f": {info.status}"
 
 
 def _one_dot(scene: _Scene, row: int) -> str:
