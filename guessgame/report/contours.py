@@ -20,8 +20,8 @@ from guessgame.report.series import RESOLUTION, axis, quantize
 from guessgame.rundata import RunData
 from guessgame.viz import marks
 from guessgame.viz.contour import GRID as FIGURE_GRID
-from guessgame.viz.contour import Sheet, backdrop, ends, losses, note
-from guessgame.viz.frame import clipped_paths
+from guessgame.viz.contour import Sheet, backdrop, end_ways, losses, note
+from guessgame.viz.frame import clipped_paths, inside_frame
 from guessgame.viz.plane import levels, loss_on
 from guessgame.viz.ticks import value_label
 
@@ -57,7 +57,7 @@ class Contours:
         f = self.sheets[self.panel_of[r]].f
         x, y = self.x[rows, r], self.y[rows, r]
         out: dict[str, Any] = {k: _steps(q) for k, q in zip("xy", _placed(f, x, y))}
-        end = self._end(run, r, int(rows[-1])) if r in self.unlogged and f.live[0, r] else None
+        end = self._end(run, r) if r in self.unlogged and f.live[0, r] else None
         if end:
             out["end"] = end
         alive = f.live[rows, r]
@@ -71,23 +71,17 @@ class Contours:
                         for _, k, ex, ey in exits]
         return out
 
-    def _end(self, run: RunData, r: int, last: int) -> dict[str, Any] | None:
-        """A run that stopped between kept rows: `line`, dotted on the page, from its last carried guess to the
-        guess it ended with, clipped where it leaves the view, and `at`, that end's place if inside (as the
-        figure draws it, `viz.contour`)."""
-        sheet = self.sheets[self.panel_of[r]]
-        f = sheet.f
-        end_x, end_y = ends(run, sheet.plane, [r])
-        x, y = np.array([[self.x[last, r]], end_x]), np.array([[self.y[last, r]], end_y])
-        lost = np.isnan(x) | np.isnan(y)
-        x, y = np.where(lost, np.nan, x), np.where(lost, np.nan, y)
-        verts, _ = clipped_paths(f._replace(space=f.space._replace(x=x), live=np.ones(x.shape, bool)), y)
+    def _end(self, run: RunData, r: int) -> dict[str, Any] | None:
+        """A run that stopped between kept rows: `line`, dotted on the page, from its last kept guess to the
+        guess it ended with, clipped where it leaves the view, and `at`, that end's place if inside -- the
+        way `plots/contour` draws (`viz.contour.end_ways`)."""
+        two, y, verts, _ = end_ways(run, self.sheets[self.panel_of[r]], [r])
         line = _collapsed(verts[:, 0])
         if np.isnan(line).all():
             return None  # all of it past the view
-        inside = bool(f.vx.contains(end_x)[0] and f.vy.contains(end_y)[0])
-        return {"line": [quantize(f.vx, line[:, 0]), quantize(f.vy, line[:, 1])],
-                "at": [q[0] for q in _placed(f, end_x, end_y)] if inside else None}
+        x = two.space.x
+        return {"line": [quantize(two.vx, line[:, 0]), quantize(two.vy, line[:, 1])],
+                "at": [q[0] for q in _placed(two, x[1], y[1])] if inside_frame(two, x, y)[1, 0] else None}
 
 
 def _panel(run: RunData, sheet: Sheet, loss: tuple[str, dict], named: str) -> dict[str, Any]:

@@ -198,17 +198,11 @@ def _end_lines(ax, run: RunData, sheet: Sheet, colors) -> list[tuple[int, int, f
     to the edge where that leaves the view (then an exit like any other); a hollow dot at an end inside."""
     from matplotlib.collections import LineCollection
 
-    f = sheet.f
-    runs = [r for r in marks.unlogged_ends(run) if f.live[0, r]]
+    runs = [r for r in marks.unlogged_ends(run) if sheet.f.live[0, r]]
     if not runs:
         return []
-    rows = [marks.last_row(run, r) for r in runs]
-    end_x, end_y = ends(run, sheet.plane, runs)
-    x, y = np.stack([f.space.x[rows, runs], end_x]), np.stack([sheet.y[rows, runs], end_y])
-    lost = np.isnan(x) | np.isnan(y)
-    x, y = np.where(lost, np.nan, x), np.where(lost, np.nan, y)
-    two = f._replace(space=f.space._replace(x=x), live=np.ones(x.shape, bool))
-    verts, exits = clipped_paths(two, y)
+    two, y, verts, exits = end_ways(run, sheet, runs)
+    x = two.space.x
     ax.add_collection(LineCollection([verts[:, j] for j in range(len(runs))], colors=[colors[r] for r in runs],
                                      linestyles=":", lw=1.4, zorder=3), autolim=False)
     ended = inside_frame(two, x, y)[1]
@@ -216,6 +210,19 @@ def _end_lines(ax, run: RunData, sheet: Sheet, colors) -> list[tuple[int, int, f
         ax.scatter(x[1, ended], y[1, ended], s=30, facecolors="white", linewidths=1.3, zorder=4,
                    edgecolors=[colors[r] for r, e in zip(runs, ended) if e])
     return [(runs[j], run.summary[runs[j]].attempts_run, ex, ey) for j, _, ex, ey in exits]
+
+
+def end_ways(run: RunData, sheet: Sheet, runs: list[int]) -> tuple[Frame, np.ndarray, np.ndarray, list]:
+    """From each of `runs`' last kept guess on to the guess it ended with: a frame of those two places per run
+    (nan where either is lost), their y, and the way clipped to the view with its exits (`clipped_paths`)."""
+    f = sheet.f
+    rows = [marks.last_row(run, r) for r in runs]
+    end_x, end_y = ends(run, sheet.plane, runs)
+    x, y = np.stack([f.space.x[rows, runs], end_x]), np.stack([sheet.y[rows, runs], end_y])
+    lost = np.isnan(x) | np.isnan(y)
+    x, y = np.where(lost, np.nan, x), np.where(lost, np.nan, y)
+    two = f._replace(space=f.space._replace(x=x), live=np.ones(x.shape, bool))
+    return two, y, *clipped_paths(two, y)
 
 
 def note(sheet: Sheet) -> str:
