@@ -139,8 +139,7 @@ def may_stand(games: RavineGames, factors: Tensor, curvature: Fraction, until: T
     never is, or grows) -- its smallest step until then, the last where it shrinks (|factor| <= 1), the
     first where it grows, below half the spacing of the floats it moves among. An element stopping later
     keeps the loss within tolerance, and changes no verdict."""
-    step, gap, _ = _smallest_steps(games, factors, curvature, until)
-    return ((step < gap / 2) & (games.z0 != 0)).any(1) & (until >= games.frozen.start)
+    return may_stop(games, factors, curvature, until).any(1) & (until >= games.frozen.start)
 
 
 def stopping(games: RavineGames, factors: Tensor, curvature: Fraction) -> tuple[Tensor, Tensor]:
