@@ -110,14 +110,17 @@ def _json(value: Any) -> str:
 
 
 _INERT = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
+PLOTLY = "plotly-cartesian.min.js"  # npm's plotly.js-cartesian-dist-min, with its plotly-LICENSE.txt
 
 
 @lru_cache(maxsize=1)
 def _plotly() -> tuple[str, str]:
-    """plotly.js's version and its minified bundle, shipped with the plotly package."""
-    from plotly.offline import get_plotlyjs, get_plotlyjs_version
-
-    return get_plotlyjs_version(), get_plotlyjs().replace("</script", "<\\/script")
+    """plotly.js's version and its bundle: the minified cartesian one (scatter and contour traces among its
+    few), shipped in this folder with its licence: a third of the full bundle's size, and a page opens
+    about a second sooner."""
+    bundle = _asset(PLOTLY)
+    version = re.search(r"plotly\.js \(cartesian - minified\) v(\S+)", bundle[:200]).group(1)
+    return version, bundle.replace("</script", "<\\/script")
 
 
 @lru_cache(maxsize=None)

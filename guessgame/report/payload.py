@@ -34,7 +34,7 @@ from guessgame.viz.style import STATUS_COLORS, pick_runs, run_name
 
 MOST_RUNS = 2000  # runs the page carries; more are picked across the lrs and statuses
 CURVE_ROWS = 80_000  # rows of curves (run x kept attempt) the page carries in all
-DATA_BYTES = 9 * 2**19  # the runs' data with their guesses and errors as text at most (plotly.js adds 4.6 MB)
+DATA_BYTES = 9 * 2**19  # the runs' data with their guesses and errors as text at most (plotly.js adds 1.5 MB)
 TABLE_HEAD, TABLE_TAIL = 4, 3  # rows of a run's attempt table shown at each end
 
 
