@@ -92,6 +92,17 @@ def test_float16_overflow_is_marked_on_the_page(tmp_path):
     assert overflow["final"][1] == 1 and overflow["final"][0] == 10_000  # drawn at the top edge, marked
 
 
+@pytest.mark.parametrize("config", [("lr_sweep.yaml",), ("l1_schedule.yaml",), ("ravine.yaml", "--set", "attempts=40"),
+                                    ("random_games.yaml", "--set", "games=3")], ids=lambda c: c[0])
+def test_the_page_run_writes_is_the_page_report_writes_from_the_folder(request, tmp_path, config):
+    """`run` writes its page from the game it played; `report` from the folder alone: the same bytes."""
+    run_dir = request.getfixturevalue("sweep") if config == ("lr_sweep.yaml",) else make_run(tmp_path, *config)
+    written = (run_dir / "report.html").read_bytes()
+    (run_dir / "report.html").unlink()
+    assert runner.invoke(app, ["report", str(run_dir)]).exit_code == 0
+    assert (run_dir / "report.html").read_bytes() == written
+
+
 def test_no_plots_writes_no_report(tmp_path):
     run_dir = make_run(tmp_path, "l1.yaml", "--no-plots")
     assert not (run_dir / "report.html").exists()

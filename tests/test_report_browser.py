@@ -13,14 +13,14 @@ from typer.testing import CliRunner
 
 from guessgame.cli import app
 
-from helpers.pages import FIRST_CONVERGED_POINT, INSTALL, Opened, checked, make_run
+from helpers.pages import FIRST_CONVERGED_POINT, INSTALL, Opened, checked, make_page, make_run
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
-    return make_run(tmp_path_factory.mktemp("sweep"))
+    return make_page(tmp_path_factory.mktemp("sweep"))
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_slider_redraw_is_quick_for_a_thousand_runs(browser, tmp_path):
 @pytest.mark.skipif(shutil.which("chromium") is None and os.environ.get("CI", "").lower() != "true",
                     reason=INSTALL)
 def test_random_games_page_has_a_game_selector_and_the_score(browser, tmp_path):
-    run_dir = make_run(tmp_path, "random_games.yaml", "--set", "games=5", "--set", "attempts=100")
+    run_dir = make_page(tmp_path, "random_games.yaml", "--set", "games=5", "--set", "attempts=100")
     opened = Opened(browser, run_dir / "report.html")
     summary = json.loads((run_dir / "summary.json").read_text())["runs"]
     assert opened.page.locator("#score tbody tr").count() == 9
@@ -110,7 +110,7 @@ HOSTILE = "</script><!--<script> </script>\u2028\u2029 & <b>"
 def test_text_that_looks_like_html_cannot_change_how_the_page_parses(browser, tmp_path):
     """<!--, <script>, </script>, U+2028 and & in every text field of a folder (config.yaml's comments,
     each run's theory note): the page still draws every chart, and shows the text as text."""
-    run_dir = make_run(tmp_path, "optimizers.yaml", "--set", "attempts=30")
+    run_dir = make_run(tmp_path, "optimizers.yaml", "--no-plots", "--set", "attempts=30")
     config = run_dir / "config.yaml"
     comment = HOSTILE.replace("\u2028\u2029", "")  # YAML reads U+2028 as a line break: not in a comment
     config.write_text(f"# {comment}\n" + config.read_text().replace("\n", f"  # {comment}\n", 3), encoding="utf-8")

@@ -14,11 +14,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from typer.testing import CliRunner
 
-from guessgame.cli import app
-
-from helpers.pages import Opened, losses, make_run, same, summary, value
+from helpers.pages import Opened, losses, make_page, same, summary, value
 
 RES = 10_000
 RAVINE = ("ravine.yaml", "--set", "optimizer=sgd", "--set", "lr=[0.005, 0.0198, 0.021]", "--set", "attempts=300",
@@ -57,8 +54,7 @@ DRAWN = """(() => {
 def folders(tmp_path_factory) -> dict[str, Path]:
     made = {}
     for name, (config, *extra) in FOLDERS.items():
-        made[name] = make_run(tmp_path_factory.mktemp(name), config, *extra)
-        assert CliRunner().invoke(app, ["report", str(made[name])]).exit_code == 0
+        made[name] = make_page(tmp_path_factory.mktemp(name), config, *extra)
     return made
 
 

@@ -10,27 +10,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from guessgame.cli import app
-
-from helpers.pages import HOVERS, READOUTS, SHOWN, checked, losses, make_run, numbers, same, summary
+from helpers.pages import HOVERS, READOUTS, SHOWN, checked, losses, make_page, numbers, same, summary
 
 PAGES = {
     "sweep": ("lr_sweep.yaml",),  # 60 attempts each, every one kept; overflows to inf and nan
     "schedules": ("l1_schedule.yaml",),  # a grid
-    "thinned": ("lr_sweep.yaml", "--set", "lr={logspace: [0.01, 10, 100]}", "--set", "attempts=1000",
-                "--no-plots"),  # more rows than the page carries: some attempts kept, the events among them
+    "thinned": ("lr_sweep.yaml", "--set", "lr={logspace: [0.01, 10, 100]}", "--set", "attempts=1000"),
+    # more rows than the page carries: some attempts kept, the events among them
 }
 
 
 @pytest.fixture(scope="module", params=list(PAGES))
 def folder(request, tmp_path_factory) -> Path:
     config, *extra = PAGES[request.param]
-    run_dir = make_run(tmp_path_factory.mktemp(request.param), config, *extra)
-    if not (run_dir / "report.html").exists():
-        assert CliRunner().invoke(app, ["report", str(run_dir)]).exit_code == 0
-    return run_dir
+    return make_page(tmp_path_factory.mktemp(request.param), config, *extra)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.firefox import ARROW_DOWN, ARROW_RIGHT, Firefox, executable
-from helpers.pages import FIRST_CONVERGED_POINT, READOUTS, SHOWN, losses, make_run, same, summary
+from helpers.pages import FIRST_CONVERGED_POINT, READOUTS, SHOWN, losses, make_page, same, summary
 
 INSTALL = ("needs headless Firefox and the websockets package: apt-get install -y firefox-esr && "
            "pip install -e '.[test]'  (CI=true makes a missing browser a failure)")
@@ -32,12 +32,12 @@ def firefox():
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory) -> Path:
-    return make_run(tmp_path_factory.mktemp("sweep"))
+    return make_page(tmp_path_factory.mktemp("sweep"))
 
 
 @pytest.fixture(scope="module")
 def schedules(tmp_path_factory) -> Path:
-    return make_run(tmp_path_factory.mktemp("schedules"), "l1_schedule.yaml")  # three cells at one lr
+    return make_page(tmp_path_factory.mktemp("schedules"), "l1_schedule.yaml")  # three cells at one lr
 
 
 @pytest.fixture

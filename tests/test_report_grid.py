@@ -10,7 +10,7 @@ import pytest
 
 from guessgame.viz.style import STATUS_COLORS
 
-from helpers.pages import SHOWN, checked, make_run, summary
+from helpers.pages import SHOWN, checked, make_page, summary
 
 COLORS = {status.value: color for status, color in STATUS_COLORS.items()}
 GRIDS = {
@@ -22,7 +22,7 @@ GRIDS = {
 @pytest.fixture(scope="module", params=list(GRIDS))
 def grid(request, tmp_path_factory) -> Path:
     config, *extra = GRIDS[request.param]
-    return make_run(tmp_path_factory.mktemp(request.param), config, *extra)
+    return make_page(tmp_path_factory.mktemp(request.param), config, *extra)
 
 
 @pytest.fixture

@@ -29,6 +29,15 @@ def make_run(out: Path, config: str = "lr_sweep.yaml", *extra: str) -> Path:
     return run_dir
 
 
+def make_page(out: Path, config: str = "lr_sweep.yaml", *extra: str) -> Path:
+    """A run folder with its page and no figures: `run --no-plots`, then `report` (the page `run` writes,
+    byte for byte: test_report.py), for the tests of the page alone."""
+    run_dir = make_run(out, config, "--no-plots", *extra)
+    result = runner.invoke(app, ["report", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    return run_dir
+
+
 # Where the first converged run's point of the comparison chart is on screen, and its lr.
 FIRST_CONVERGED_POINT = """(() => {
     const gd = document.getElementById('compare');
