@@ -10,6 +10,7 @@ from guessgame.cli import app
 from guessgame.config import replaced
 
 from helpers.files import CONFIGS
+from helpers.search import examples
 
 runner = CliRunner()
 
@@ -210,7 +211,7 @@ bad_values = st.one_of(st.none(), st.text(max_size=5), st.floats(), st.integers(
                        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(st.sampled_from(["answer", "guess", "loss", "reduction", "optimizer", "lr", "attempts", "dtype", "games",
                         "seed", "tolerance", "stop_early", "diverge_factor", "log_every", "device", "name",
                         "nonsense"]), bad_values)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from guessgame import ConfigError, load_config, simulate
 
 from helpers.reference import loss_fn, notebook_loop, torch_optim_loop
+from helpers.search import examples
 
 ANSWERS = {"scalar": 3.0, "vector": [2.0, 77.0, 91.0], "matrix": [[1.0, -2.0, 3.5], [4.0, 5.0, -6.25]]}
 LOSSES = [("l1", {}), ("mse", {}), ("huber", {"delta": 2.0}), ("smooth_l1", {"beta": 0.5}), ("bad", {})]
@@ -154,7 +155,7 @@ def valid_configs(draw):
     }
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(600), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_configs())
 def test_random_valid_configs_keep_the_invariants(config):
     with warnings.catch_warnings():

@@ -127,7 +127,8 @@ def _weighted_table():
 WEIGHTED_TABLE = _weighted_table()
 
 
-@pytest.mark.parametrize(("loss", "reduction", "optimizer", "dtype", "shape"), WEIGHTED_TABLE, ids="-".join)
+@pytest.mark.parametrize(("loss", "reduction", "optimizer", "dtype", "shape"), WEIGHTED_TABLE,
+                         ids=["-".join(row) for row in WEIGHTED_TABLE])
 def test_each_run_of_a_weighted_batch_equals_the_weighted_game_played_alone(loss, reduction, optimizer, dtype, shape):
     # each element's loss times its weight: (weights * F.<loss>(..., reduction="none")).mean() (or .sum())
     result = batch(loss, reduction, optimizer, dtype, shape, weighted=True)

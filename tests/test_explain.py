@@ -15,6 +15,7 @@ from guessgame import ConfigError, load_config
 from guessgame.cli import app
 
 from helpers.reference import OPTIMIZERS as OPTIM
+from helpers.search import examples
 
 runner = CliRunner()
 
@@ -154,7 +155,7 @@ answers = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answer=answers, guess=st.floats(-1e4, 1e4, allow_nan=False), optimizer=optimizers,
        loss=st.sampled_from(["l1", "mse", {"name": "huber", "delta": 0.5}, {"name": "smooth_l1", "beta": 0}, "bad"]),
        reduction=st.sampled_from(["mean", "sum"]), dtype=st.sampled_from(["float16", "bfloat16", "float32", "float64"]),

@@ -20,6 +20,7 @@ from guessgame import plots, simulate
 from guessgame.rundir import ATTEMPTS, CONFIG, SUMMARY, create_run_dir, read_run, write_run
 
 from helpers.reading import Axis, draw, first_finite, markers_at
+from helpers.search import examples
 
 SHAPES = [(), (1,), (3,), (2, 2), (2, 5), (10,), (10, 10)]
 OPTIMIZERS = [
@@ -103,9 +104,8 @@ def folder_is_whole(run_dir):
 
 
 # Each property runs as several tests of a share of the examples each (different ones: hypothesis derives
-# them from the test's name), so the suite's workers share them evenly. PIPELINE_RUNS=1000
-# PIPELINE_FIGURES=200 search longer (about 5 minutes more on 2 cores).
-RUNS, FIGURES = int(os.environ.get("PIPELINE_RUNS", 400)), int(os.environ.get("PIPELINE_FIGURES", 80))
+# them from the test's name), so the suite's workers share them evenly.
+RUNS, FIGURES = examples(200), examples(40)
 SHARES = 8
 
 

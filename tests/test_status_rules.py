@@ -16,6 +16,7 @@ from guessgame.status import Status, monotone, plain, rules, verdicts
 from guessgame.status.rules import Rules
 from guessgame.status.tracker import Tracker
 
+from helpers.search import examples
 from helpers.trajectories import CASES
 
 INF, NAN = math.inf, math.nan
@@ -146,13 +147,15 @@ def tracker_agrees(game) -> None:
     assert again[:4] == reference[:4] and again.stalled_at == reference.stalled_at  # left_at: nothing is left
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(100), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(games())
 def test_the_judge_with_and_without_its_quick_paths_reaches_the_plain_verdicts(game):
     quick_paths_agree(game)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(120), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(games(stopped=False))
 def test_the_tracker_reaches_the_same_verdicts_at_the_same_attempts(game):
     tracker_agrees(game)
@@ -169,7 +172,7 @@ def test_each_sequence_of_the_table_reads_alike_on_every_path(losses, options):
     tracker_agrees(game)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([0.0, 1e-13, 3e-3, 1.0, 5e3, 1e300]),
                           st.sampled_from([0.0, 0.1, -0.5, 1 / 3, -0.9, 0.99, 0.999, -1.0, 1.0])),
                 min_size=1, max_size=8),
@@ -196,7 +199,7 @@ arrays = st.lists(st.sampled_from([0.0, -0.0, 1e-13, 0.5, 1.0, 1.01, 1.0201, 2.0
                   min_size=0, max_size=12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(arrays, min_size=1, max_size=3).map(lambda cols: [c + [0.0] * (12 - len(c)) for c in cols]),
        st.integers(0, 12))
 def test_each_rule_reads_the_same_on_numpy_and_on_torch(columns, steps):

@@ -10,6 +10,7 @@ from guessgame import simulate
 from guessgame.status import Status
 
 from helpers.reference import loss_fn, notebook_loop
+from helpers.search import examples
 
 GAME = {"answer": [2, 77, 91], "guess": 50}
 
@@ -135,7 +136,7 @@ def _verdict(result, r):
     return result.status[r], result.converged_at[r], result.diverged_at[r], result.stalled_at[r]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
 def test_a_verdict_is_the_same_under_twice_the_budget_and_with_stop_early(config):
     short, long = simulate(config), simulate({**config, "attempts": 2 * config["attempts"]})

@@ -11,6 +11,8 @@ from guessgame import load_config, simulate
 from guessgame.engine import log as log_module
 from guessgame.engine.storage import Storage
 
+from helpers.search import examples
+
 PLAIN_ONLY = (Storage.GUESSES, Storage.GUESSES_BY_COLUMN, Storage.GUESSES_RING)
 
 
@@ -52,7 +54,7 @@ games = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(game=games)
 def test_every_fast_path_equals_the_readable_loop(game):
     config = {"guess": 50, **game}

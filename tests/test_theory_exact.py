@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from guessgame.theory import exact
 
+from helpers.search import examples
+
 # the a + b lr theory works out: 1 - lr h for mse (mean over 2, 3, 5 or 7, sum), huber, smooth_l1 with
 # beta 0.3, and heavy ball's 1 + mu - lr h
 FACTORS = [(Fraction(1), Fraction(-2, n)) for n in (2, 3, 5, 7)] + [
@@ -55,7 +57,7 @@ def test_a_plus_b_lr_is_rounded_once_as_fractions_round_it(a, b):
             assert float(exact.linear(torch.tensor([x], dtype=torch.float64), a, b)) == 0.0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.floats(min_value=5e-324, max_value=1e308, allow_nan=False, allow_infinity=False), min_size=1,
                 max_size=50),
        st.fractions(min_value=-10, max_value=10, max_denominator=10**6),
@@ -74,7 +76,7 @@ def test_which_side_of_a_critical_lr_is_decided_exactly(bound):
     assert exact.equal_to(x, bound).tolist() == [Fraction(v) == bound for v in lrs]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.fractions(min_value=-10, max_value=10, max_denominator=10**6),
        st.fractions(min_value=Fraction(1, 10**6), max_value=10**6, max_denominator=10**6), st.booleans())
 def test_the_vectorised_sum_answers_for_most_lrs_and_only_where_it_is_rounded_once(a, size, negative):

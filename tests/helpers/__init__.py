@@ -9,4 +9,5 @@
     runfolder     what a complete run folder holds
     terminal      reading what a command wrote to a pseudo-terminal
     firefox       Firefox driven through WebDriver BiDi
+    search        how many examples the property tests look at (GUESSGAME_SEARCH)
 """
