@@ -1,7 +1,7 @@
 """Bit for bit: every run of a batch against the same game played alone with torch.optim and
 torch.nn.functional, in every dtype.
 
-Each row of the table simulates four learning rates as one batch; each learning rate is one case,
+Each row of the table simulates four learning rates as one batch; each learning rate's run is
 compared with `torch.equal` at every attempt: the guess, the loss, the gradient and the step. The
 reference (tests/reference.py) shares no code with guessgame. Plain SGD is the notebook's loop;
 every other optimizer setting is torch.optim's.
@@ -11,7 +11,6 @@ shape (6 pairs) rotate through it, so every loss setting and every optimizer set
 reduction and every shape in every dtype (720 batches instead of 4,320).
 """
 
-import functools
 import itertools
 
 import pytest
@@ -21,7 +20,7 @@ import torch.nn.functional as F
 from guessgame import simulate
 
 from helpers.exact import assert_bitwise_equal, assert_run_equals
-from helpers.reference import loss_fn, notebook_loop, torch_optim_loop, weighted_loss_fn
+from helpers.reference import loss_fn, notebook_loop, torch_optim_loops, weighted_loss_fn
 
 LOSSES = {
     "l1": ("l1", {}), "mse": ("mse", {}),
@@ -76,14 +75,13 @@ def _table():
     for (d, dtype), (k, loss), (o, optimizer) in itertools.product(enumerate(DTYPES), enumerate(LOSSES),
                                                                     enumerate(OPTIMIZERS)):
         reduction, shape = REDUCTION_SHAPES[(k + o + d) % len(REDUCTION_SHAPES)]
-        rows += [(loss, reduction, optimizer, dtype, shape, lr) for lr in LRS]
+        rows.append((loss, reduction, optimizer, dtype, shape))
     return rows
 
 
 TABLE = _table()
 
 
-@functools.lru_cache(maxsize=4)
 def batch(loss, reduction, optimizer, dtype, shape, weighted=False):
     """One simulate call: all four learning rates as one batch of runs."""
     (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
@@ -92,24 +90,25 @@ def batch(loss, reduction, optimizer, dtype, shape, weighted=False):
                      "attempts": ATTEMPTS, "dtype": dtype, **({"weights": WEIGHTS[shape]} if weighted else {})})
 
 
-def alone(loss, reduction, optimizer, dtype, answer, lr, attempts=ATTEMPTS, weights=None):
-    """The same game for one learning rate, played by the notebook's loop or by torch.optim; with
+def alone(loss, reduction, optimizer, dtype, answer, lrs, attempts=ATTEMPTS, weights=None):
+    """The same game for each of `lrs`, each played alone by the notebook's loop or by torch.optim; with
     `weights`, the weighted loss written out as the README writes it."""
     (name, loss_options), (opt, opt_options) = LOSSES[loss], OPTIMIZERS[optimizer]
     fn = loss_fn(name, loss_options, reduction) if weights is None else \
         weighted_loss_fn(name, loss_options, reduction, weights)
     torch_dtype = getattr(torch, dtype)
     if optimizer == "sgd":
-        return notebook_loop(answer, GUESS, fn, lr, attempts, dtype=torch_dtype)
-    return torch_optim_loop(answer, GUESS, fn, opt, opt_options, lr, attempts, dtype=torch_dtype)
+        return [notebook_loop(answer, GUESS, fn, lr, attempts, dtype=torch_dtype) for lr in lrs]
+    return torch_optim_loops(answer, GUESS, fn, opt, opt_options, lrs, attempts, dtype=torch_dtype)
 
 
-@pytest.mark.parametrize(("loss", "reduction", "optimizer", "dtype", "shape", "lr"), TABLE,
-                         ids=["-".join(map(str, row[:5])) + f"-lr{row[5]:g}" for row in TABLE])
-def test_each_run_of_the_batch_equals_the_game_played_alone(loss, reduction, optimizer, dtype, shape, lr):
+@pytest.mark.parametrize(("loss", "reduction", "optimizer", "dtype", "shape"), TABLE,
+                         ids=["-".join(row) for row in TABLE])
+def test_each_run_of_the_batch_equals_the_game_played_alone(loss, reduction, optimizer, dtype, shape):
     result = batch(loss, reduction, optimizer, dtype, shape)
-    run = LRS.index(lr)
-    assert_run_equals(result, run, alone(loss, reduction, optimizer, dtype, ANSWERS[shape], lr))
+    expected = alone(loss, reduction, optimizer, dtype, ANSWERS[shape], LRS)
+    for run, lr in enumerate(LRS):
+        assert_run_equals(result, run, expected[run], name=f"lr {lr:g}: ")
 
 
 def _weighted_table():
@@ -132,9 +131,9 @@ WEIGHTED_TABLE = _weighted_table()
 def test_each_run_of_a_weighted_batch_equals_the_weighted_game_played_alone(loss, reduction, optimizer, dtype, shape):
     # each element's loss times its weight: (weights * F.<loss>(..., reduction="none")).mean() (or .sum())
     result = batch(loss, reduction, optimizer, dtype, shape, weighted=True)
+    expected = alone(loss, reduction, optimizer, dtype, ANSWERS[shape], LRS, weights=WEIGHTS[shape])
     for run, lr in enumerate(LRS):
-        assert_run_equals(result, run, alone(loss, reduction, optimizer, dtype, ANSWERS[shape], lr,
-                                             weights=WEIGHTS[shape]))
+        assert_run_equals(result, run, expected[run], name=f"lr {lr:g}: ")
 
 
 def test_the_table_covers_every_setting_in_every_dtype():
@@ -174,8 +173,9 @@ def test_kept_rows_of_a_thinned_log_equal_the_game_played_alone(dtype, loss, opt
                        "dtype": dtype, "log_every": 4})
     kept = [attempt - 1 for attempt in result.attempt.tolist()]
     assert kept == [*range(0, ATTEMPTS, 4), ATTEMPTS - 1]
+    expected = alone(loss, "mean", optimizer, dtype, ANSWERS["matrix"], LRS)
     for run, lr in enumerate(LRS):
-        assert_run_equals(result, run, alone(loss, "mean", optimizer, dtype, ANSWERS["matrix"], lr), rows=kept)
+        assert_run_equals(result, run, expected[run], rows=kept, name=f"lr {lr:g}: ")
 
 
 RANDOM = list(itertools.product(["float16", "float64"], ["huber_d0.3", "smooth_l1_b0.5"], ["sgd", "adam"]))
@@ -189,7 +189,7 @@ def test_random_games_each_equal_their_game_played_alone(dtype, loss, optimizer)
                        "lr": [0.5, 3.0], "attempts": ATTEMPTS, "dtype": dtype})
     for run in range(result.runs):
         answer = result.answer[run]
-        expected = alone(loss, "mean", optimizer, dtype, answer, float(result.lr[run]))
+        (expected,) = alone(loss, "mean", optimizer, dtype, answer, [float(result.lr[run])])
         assert_run_equals(result, run, expected)
 
 
@@ -215,7 +215,7 @@ def test_many_runs_of_a_few_elements_each_equal_their_game_played_alone(dtype, l
     result = simulate({"answer": answer, "guess": GUESS, "loss": loss, "reduction": reduction, "lr": lrs,
                        "attempts": ATTEMPTS, "dtype": dtype, **extra})
     for run in range(0, len(lrs), 23):
-        expected = alone(loss, reduction, "sgd", dtype, answer, lrs[run])
+        (expected,) = alone(loss, reduction, "sgd", dtype, answer, [lrs[run]])
         kept = (result.attempt - 1).tolist()
         played = [k for k, attempt in enumerate(kept) if attempt < result.attempts_run[run]]
         got = (result.guess[played, run], result.loss[played, run], result.grad[played, run],
@@ -232,5 +232,5 @@ def test_many_runs_of_random_games_of_a_few_elements_each_equal_their_game_playe
     result = simulate({"answer": {"random": {"low": -100, "high": 100, "shape": [3]}}, "games": 3, "seed": 2,
                        "guess": GUESS, "loss": loss, "lr": lrs, "attempts": ATTEMPTS, "dtype": dtype})
     for run in range(0, result.runs, 17):
-        expected = alone(loss, "mean", "sgd", dtype, result.answer[run], float(result.lr[run]))
+        (expected,) = alone(loss, "mean", "sgd", dtype, result.answer[run], [float(result.lr[run])])
         assert_run_equals(result, run, expected)

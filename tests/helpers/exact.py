@@ -17,7 +17,8 @@ def assert_bitwise_equal(ours, theirs, what):
     assert torch.equal(ours[~nan].signbit(), theirs[~nan].signbit()), f"{what}: a zero of the other sign"
 
 
-def assert_run_equals(result, run, expected, rows=slice(None)):
+def assert_run_equals(result, run, expected, rows=slice(None), name=""):
+    """Run `run`'s guesses, losses, gradients and steps are `expected`'s (at `rows`); `name` says whose."""
     got = (result.guess[:, run], result.loss[:, run], result.grad[:, run], result.step[:, run])
     for what, ours, theirs in zip(("guess", "loss", "grad", "step"), got, expected):
-        assert_bitwise_equal(ours, theirs[rows], what)
+        assert_bitwise_equal(ours, theirs[rows], f"{name}{what}")

@@ -73,18 +73,27 @@ def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64, aft
 
 def torch_optim_loop(answer, guess, loss_fn, optimizer, options, lr, attempts, dtype=torch.float64):
     """The same game with a torch.optim optimizer; step is the change it applied."""
+    return torch_optim_loops(answer, guess, loss_fn, optimizer, options, [lr], attempts, dtype)[0]
+
+
+def torch_optim_loops(answer, guess, loss_fn, optimizer, options, lrs, attempts, dtype=torch.float64):
+    """`torch_optim_loop` for each of `lrs`, each game its own parameter in a parameter group of its own of
+    one optimizer: torch.optim's CPU update goes parameter by parameter, so each game is played as alone,
+    for a quarter of the optimizer's own time per step with four of them."""
     answer = torch.as_tensor(answer, dtype=dtype)
-    guess = torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone().requires_grad_()
-    opt = OPTIMIZERS[optimizer]([guess], lr=lr, **options)
-    rows = []
+    guesses = [torch.as_tensor(guess, dtype=dtype).expand(answer.shape).clone().requires_grad_() for _ in lrs]
+    opt = OPTIMIZERS[optimizer]([{"params": [g], "lr": lr} for g, lr in zip(guesses, lrs)], **options)
+    rows = [[] for _ in lrs]
     for _ in range(attempts):
         opt.zero_grad()
-        loss = loss_fn(guess, answer)
-        loss.backward()
-        before = guess.detach().clone()
+        losses = [loss_fn(g, answer) for g in guesses]
+        for loss in losses:
+            loss.backward()
+        before = [g.detach().clone() for g in guesses]
         opt.step()
-        rows.append((before, loss.detach().clone(), guess.grad.detach().clone(), before - guess.detach()))
-    return _stack(rows)
+        for row, g, loss, b in zip(rows, guesses, losses, before):
+            row.append((b, loss.detach().clone(), g.grad.detach().clone(), b - g.detach()))
+    return [_stack(row) for row in rows]
 
 
 def settled_at(losses, tolerance=1e-12):
