@@ -14,6 +14,7 @@ are clipped to its edge, to be marked there. They never set the range and are ne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class View:
                 return np.sign(v) * np.where(la > 0, 1 + la, 10.0 ** np.minimum(la, 0))
         return v
 
-    @property
+    @cached_property  # (frozen: worked out once, read for every series of every run)
     def limits(self) -> tuple[float, float]:
         """The axis limits (in u): the view, plus a margin where clipped values are marked."""
         bottom = self.floor if self.floor is not None else self.low
