@@ -136,7 +136,7 @@ def _verdict(result, r):
     return result.status[r], result.converged_at[r], result.diverged_at[r], result.stalled_at[r]
 
 
-@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
 def test_a_verdict_is_the_same_under_twice_the_budget_and_with_stop_early(config):
     short, long = simulate(config), simulate({**config, "attempts": 2 * config["attempts"]})
