@@ -21,14 +21,15 @@ from guessgame.status.rules import REPEATS, Rules
 LossAt = Callable[[Tensor], Tensor]
 
 
-def falling(found: Found, rows: Tensor, loss_at: LossAt, near: Tensor, rules: Rules) -> None:
+def falling(found: Found, rows: Tensor, loss_at: LossAt, near: Tensor, rules: Rules, known: bool = False) -> None:
     """The verdicts, into `found` at `rows`, of runs whose finite loss never rises: converged at the
     first attempt within tolerance if its settle window fits in the attempts (`rules.settled`: a loss
     that never rises stays within from there on, and is no higher at the window's end); else half
     against half, where each half's lowest loss is its last, and the second half is never higher.
-    `near` (rows,), a guess at where the loss enters tolerance, saves most of the bisection."""
+    `near` (rows,), a guess at where the loss enters tolerance, saves most of the bisection; `known`: it is
+    where (`bisect`'s answer), and nothing is searched."""
     steps = found.steps
-    enters = bisect(lambda t: rule.within(loss_at(t), rules.tolerance), len(rows), steps, near)
+    enters = near if known else bisect(lambda t: rule.within(loss_at(t), rules.tolerance), len(rows), steps, near)
     end = rule.window_end(enters)
     converged = end < steps
     half = (steps + 1) // 2

@@ -40,10 +40,7 @@ def quadratic_verdicts(games: RavineGames, rules: verdicts.Rules) -> tuple[dict,
     falls = torch.isfinite(start) & ~grows & (steps >= 3)
     found = verdicts.Found.none(games.runs, steps)
     unsure = _falling(games, everyone[falls], (factors, shares, start, curvature), rules, found)
-    stands = torch.zeros(games.runs, dtype=torch.bool)
-    if games.frozen is not None:  # a growing run's smallest steps are looked for over its whole budget
-        stands = ravine.may_stand(games, factors, curvature, torch.full((games.runs,), steps - 1))
-    left = _grown(games, everyone[grows], (factors, shares, start, stands, curvature), rules, found)
+    left = _grown(games, everyone[grows], (factors, shares, start, curvature), rules, found)
     _written(games, torch.cat([everyone[~falls & ~grows], unsure, left]), rules, found)
     return ravine.numbers(games.ravine, curvature, games.momentum), ravine.slowest(factors.abs(), factors), found
 
@@ -72,12 +69,16 @@ def _falling(games: RavineGames, rows: Tensor, known: tuple, rules: verdicts.Rul
     rounding = (2 * games.n + 16) * ROUNDING
     underflow = rounding / ROUNDING * max(1.0, float(games.ravine.weights.max())) * UNDERFLOW
 
-    def at(t: Tensor) -> tuple[Tensor, Tensor]:
-        loss = loss_at(t.clamp(0, steps - 1))
-        return loss, moved[rows] + rounding * loss + underflow
+    def at_(t: Tensor, some: Tensor) -> tuple[Tensor, Tensor]:
+        loss = _losses(shares[rows[some]], factors[rows[some]])(t.clamp(0, steps - 1))
+        return loss, moved[rows[some]] + rounding * loss + underflow
 
-    sure = (moved[rows] == 0) | _sure(at, enters, free[rows], steps, rules)  # no element stops: read as written
-    monotone.falling(found, rows[sure], _losses(shares[rows[sure]], factors[rows[sure]]), enters[sure], rules)
+    sure = moved[rows] == 0  # no element stops: read as written
+    some = (~sure).nonzero().flatten()
+    if len(some):
+        sure[some] = _sure(lambda t: at_(t, some), enters[some], free[rows[some]], steps, rules)
+    monotone.falling(found, rows[sure], _losses(shares[rows[sure]], factors[rows[sure]]), enters[sure], rules,
+                     known=True)
     return rows[~sure]
 
 
@@ -120,7 +121,7 @@ def _grown(games: RavineGames, rows: Tensor, known: tuple, rules: verdicts.Rules
     """The verdicts, into `found`, of the runs `rows` whose loss grows in the end, written down up to the
     attempt where it is past diverge_factor x its start (convex in t, it stays past from there on), where
     the rules have reached one; the runs with none by then (rounding), returned."""
-    factors, shares, start, stands, curvature = known
+    factors, shares, start, curvature = known
     steps = games.attempts
     passes = torch.full((len(rows),), steps - 1, dtype=torch.long)
     bounded = reference_candidate(start[rows], rules.tolerance)
@@ -132,10 +133,11 @@ def _grown(games: RavineGames, rows: Tensor, known: tuple, rules: verdicts.Rules
         passes[bounded] = monotone.first_past(_losses(shares[some], factors[some]), start[some], len(some), steps,
                                               near, rules.diverge_factor).clamp(max=steps - 1)
     undecided = [rows[:0]]
-    reach = torch.full((games.runs,), steps - 1, dtype=torch.long)
-    reach[rows] = passes
-    if bool(stands[rows].any()):  # those with an element whose step may round away before they are past
-        stands = stands & ravine.may_stop(games, factors, curvature, reach).any(1)
+    stands = torch.zeros(games.runs, dtype=torch.bool)
+    if games.frozen is not None and steps - 1 >= games.frozen.start:
+        reach = torch.full((games.runs,), steps - 1, dtype=torch.long)
+        reach[rows] = passes  # those with an element whose step may round away before they are past
+        stands = ravine.may_stop(games, factors, curvature, reach).any(1)
     early = passes < verdicts.FIRST_LOOK  # most are past within a few attempts: written down apart
     for among in (early, ~early):
         length = int(passes[among].max()) + 1 if bool(among.any()) else 0
