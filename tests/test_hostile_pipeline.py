@@ -72,7 +72,7 @@ hostile = st.dictionaries(st.sampled_from(sorted(KEYS)), st.none(), min_size=1, 
     lambda keys: st.fixed_dictionaries({key: KEYS[key] for key in keys}))
 
 
-@settings(max_examples=examples(15), deadline=None, derandomize=True,
+@settings(max_examples=examples(10), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(changes=hostile)
 def test_a_hostile_config_ends_in_exit_0_or_2_through_the_whole_pipeline(tmp_path_factory, changes):

@@ -105,7 +105,7 @@ def folder_is_whole(run_dir):
 
 # Each property runs as several tests of a share of the examples each (different ones: hypothesis derives
 # them from the test's name), so the suite's workers share them evenly.
-RUNS, FIGURES = examples(150), examples(30)
+RUNS, FIGURES = examples(120), examples(24)
 SHARES = 8
 
 
