@@ -155,7 +155,7 @@ def valid_configs(draw):
     }
 
 
-@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_configs())
 def test_random_valid_configs_keep_the_invariants(config):
     with warnings.catch_warnings():

@@ -57,7 +57,7 @@ def _sequence(parts):
     return out
 
 
-@settings(max_examples=examples(200), deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(st.lists(st.lists(pieces, min_size=1, max_size=4), min_size=1, max_size=5), st.booleans(),
        st.lists(st.integers(1, 120), min_size=5, max_size=5))
 def test_the_tracker_reaches_each_verdict_at_the_attempt_classify_declares(runs, has_minimum, lost):
@@ -76,7 +76,7 @@ def test_the_tracker_reaches_each_verdict_at_the_attempt_classify_declares(runs,
     assert reached == expected.decided_at
 
 
-@settings(max_examples=examples(150), deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.lists(pieces, min_size=1, max_size=6), min_size=1, max_size=8), st.booleans(),
        st.lists(st.integers(1, 300), min_size=8, max_size=8), st.lists(st.integers(1, 300), min_size=8, max_size=8))
 def test_the_quick_paths_of_classify_agree_with_every_rule_applied_to_every_run(runs, has_minimum, lost, played):

@@ -147,14 +147,14 @@ def tracker_agrees(game) -> None:
     assert again[:4] == reference[:4] and again.stalled_at == reference.stalled_at  # left_at: nothing is left
 
 
-@settings(max_examples=examples(70), deadline=None,
+@settings(max_examples=examples(50), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(games())
 def test_the_judge_with_and_without_its_quick_paths_reaches_the_plain_verdicts(game):
     quick_paths_agree(game)
 
 
-@settings(max_examples=examples(90), deadline=None,
+@settings(max_examples=examples(60), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(games(stopped=False))
 def test_the_tracker_reaches_the_same_verdicts_at_the_same_attempts(game):

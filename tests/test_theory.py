@@ -129,7 +129,7 @@ def test_other_optimizers_have_no_closed_form():
     assert result.theory[0].critical_lr is None
 
 
-@settings(max_examples=examples(60), deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(st.floats(1e-4, 12.0), min_size=1, max_size=30), st.sampled_from(["mean", "sum"]),
        st.integers(1, 400), st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=4),
        st.sampled_from([1e-12, 1e-6, 0.5]), st.sampled_from([10.0, 1e6]), st.data())
@@ -189,7 +189,7 @@ def test_heavy_ball_with_complex_roots_has_a_rate_and_no_sign():
     assert t.factor is None and t.rate == pytest.approx(math.sqrt(0.5))  # |z|^2 = mu for complex roots
 
 
-@settings(max_examples=examples(40), deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.lists(st.floats(1e-3, 3.5), min_size=1, max_size=12), st.sampled_from(["float16", "bfloat16", "float32"]),
        st.lists(st.floats(-100, 100).map(lambda x: round(x, 1)), min_size=1, max_size=3), st.integers(3, 300),
        st.sampled_from([1e-12, 1e-6]))

@@ -348,7 +348,7 @@ def ravine_sweep(data, dtype):
     return config, lrs, errors, answers
 
 
-@settings(max_examples=examples(75), deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.sampled_from(["float64", "float32"]), st.data())
 def test_a_ravine_sweep_is_read_at_few_attempts_as_written_out(dtype, data):
     """Plain SGD in an mse ravine: the shortcut for a sweep of thousands of runs (losses read at the attempts
@@ -388,7 +388,7 @@ def test_in_float64_a_ravine_sweep_is_read_without_writing_its_falling_runs_down
     assert {t.predicted for t in reference} == {"converged", "unfinished"}
 
 
-@settings(max_examples=examples(40), deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.sampled_from(["float16", "float32", "float64"]), st.data())
 def test_where_elements_stop_the_loss_moves_by_no_more_than_theory_allows(dtype, data):
     """Each element whose step may round away stops within gap / (2 lr h_i) of its answer and is put on the float
