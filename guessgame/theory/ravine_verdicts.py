@@ -66,17 +66,19 @@ def _falling(games: RavineGames, rows: Tensor, known: tuple, rules: verdicts.Rul
     near = closed_forms._meets(factors[rows].gather(1, slowest)[:, 0], rules.tolerance / share, steps)
     enters = monotone.bisect(lambda t: within(loss_at(t), rules.tolerance), len(rows), steps, near)
     moved, free = ravine.stopping(games, factors, curvature)
-    rounding = (2 * games.n + 16) * ROUNDING
-    underflow = rounding / ROUNDING * max(1.0, float(games.ravine.weights.max())) * UNDERFLOW
-
-    def at_(t: Tensor, some: Tensor) -> tuple[Tensor, Tensor]:
-        loss = _losses(shares[rows[some]], factors[rows[some]])(t.clamp(0, steps - 1))
-        return loss, moved[rows[some]] + rounding * loss + underflow
-
     sure = moved[rows] == 0  # no element stops: read as written
     some = (~sure).nonzero().flatten()
-    if len(some):
-        sure[some] = _sure(lambda t: at_(t, some), enters[some], free[rows[some]], steps, rules)
+    if len(some):  # the others, where the rules' comparisons have room for the elements that stop
+        rounding = (2 * games.n + 16) * ROUNDING
+        underflow = rounding / ROUNDING * max(1.0, float(games.ravine.weights.max())) * UNDERFLOW
+        stop_rows = rows[some]
+        loss_there = _losses(shares[stop_rows], factors[stop_rows])
+
+        def at(t: Tensor) -> tuple[Tensor, Tensor]:
+            loss = loss_there(t.clamp(0, steps - 1))
+            return loss, moved[stop_rows] + rounding * loss + underflow
+
+        sure[some] = _sure(at, enters[some], free[stop_rows], steps, rules)
     monotone.falling(found, rows[sure], _losses(shares[rows[sure]], factors[rows[sure]]), enters[sure], rules,
                      known=True)
     return rows[~sure]
