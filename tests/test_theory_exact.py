@@ -61,9 +61,15 @@ def test_a_plus_b_lr_is_rounded_once_as_fractions_round_it(a, b):
 @given(st.lists(st.floats(min_value=5e-324, max_value=1e308, allow_nan=False, allow_infinity=False), min_size=1,
                 max_size=50),
        st.fractions(min_value=-10, max_value=10, max_denominator=10**6),
-       st.fractions(min_value=-10, max_value=10, max_denominator=10**6).filter(lambda b: b != 0))
-def test_any_a_plus_b_lr_is_rounded_once(lrs, a, b):
-    assert_same(exact.linear(torch.tensor(lrs, dtype=torch.float64), a, b), expected(lrs, a, b))
+       st.lists(st.fractions(min_value=-10, max_value=10, max_denominator=10**6).filter(lambda b: b != 0),
+                min_size=1, max_size=4))
+def test_any_a_plus_b_lr_is_rounded_once(lrs, a, bs):
+    """Each b of several at once (a ravine's levels) as each alone: a + b lr rounded once."""
+    x = torch.tensor(lrs, dtype=torch.float64)
+    together = exact.linears(x, a, tuple(bs))
+    for k, b in enumerate(bs):
+        assert_same(together[:, k].contiguous(), expected(lrs, a, b))
+        assert_same(exact.linear(x, a, b), expected(lrs, a, b))
 
 
 @pytest.mark.parametrize("bound", [Fraction(3), Fraction(10, 3), Fraction(2) / Fraction(0.1), Fraction(1, 10**400),
@@ -85,7 +91,8 @@ def test_the_vectorised_sum_answers_for_most_lrs_and_only_where_it_is_rounded_on
     b = -size if negative else size
     lrs = torch.logspace(-9, 9, 1000, dtype=torch.float64)
     x = torch.cat([lrs, torch.tensor([v for v in near(abs(float(-a / b)), 20) if v > 0], dtype=torch.float64)])
-    fast, rational = exact._double_double(x, a, b), expected(x.tolist(), a, b)
-    answered = ~torch.isnan(fast)
-    assert_same(fast[answered], rational[answered])
-    assert int(answered[:len(lrs)].sum()) >= 990
+    for k, fast in enumerate(exact._double_double(x.unsqueeze(1), a, (b, 7 * b)).T):  # a column per b
+        rational = expected(x.tolist(), a, (b, 7 * b)[k])
+        answered = ~torch.isnan(fast)
+        assert_same(fast[answered], rational[answered])
+        assert int(answered[:len(lrs)].sum()) >= 990

@@ -25,10 +25,16 @@ SLACK = 2.0 ** -96  # how far, relative to |a| + |b x|, the double-double sum ma
 
 def linear(x: Tensor, a: Fraction, b: Fraction) -> Tensor:
     """a + b x for each x (float64, finite), rounded once to float64; past the largest float, inf."""
-    out = _double_double(x, a, b)
-    unsure = torch.isnan(out)
-    if bool(unsure.any()):
-        out[unsure] = _rational(x[unsure], a, b)
+    return linears(x, a, (b,))[:, 0]
+
+
+def linears(x: Tensor, a: Fraction, bs: tuple[Fraction, ...]) -> Tensor:
+    """(runs, K): a + b x for each x (runs,) and each b of `bs`, as `linear` rounds it."""
+    out = _double_double(x.unsqueeze(1), a, bs)
+    for k, b in enumerate(bs):
+        unsure = torch.isnan(out[:, k])
+        if bool(unsure.any()):
+            out[unsure, k] = _rational(x[unsure], a, b)
     return out
 
 
@@ -39,18 +45,21 @@ def _rational(x: Tensor, a: Fraction, b: Fraction) -> Tensor:
                         dtype=torch.float64)
 
 
-def _double_double(x: Tensor, a: Fraction, b: Fraction) -> Tensor:
+def _double_double(x: Tensor, a: Fraction, bs: tuple[Fraction, ...]) -> Tensor:
     """a + b x rounded once where that is certain, else NaN: a and b as the sum of two floats each, b x as
     the exact product p + e (Dekker), summed without losing what the roundings drop (Knuth's two-sum) to
     within SLACK (|a| + |b x|); the sum's rounding r is a + b x's wherever the rest, r's distance from the
-    exact value, is below half the spacing of the floats at r by more than that."""
-    ah, bh = _float(a), _float(b)
-    if not (math.isfinite(ah) and SAFE[0] <= abs(bh) <= SAFE[1]):
-        return torch.full_like(x, math.nan)
-    al, bl = float(a - Fraction(ah)), float(b - Fraction(bh))
+    exact value, is below half the spacing of the floats at r by more than that. x (runs, 1), one column
+    per b."""
+    ah, highs = _float(a), [_float(b) for b in bs]
+    if not (math.isfinite(ah) and all(SAFE[0] <= abs(bh) <= SAFE[1] for bh in highs)):
+        return torch.full((len(x), len(bs)), math.nan, dtype=x.dtype)
+    al = float(a - Fraction(ah))
+    bh = torch.tensor(highs, dtype=x.dtype)
+    bl = torch.tensor([float(b - Fraction(h)) for b, h in zip(bs, highs)], dtype=x.dtype)
     p = x * bh
     e = _product_error(x, bh, p)
-    s, t = _two_sum(torch.full_like(x, ah), p)
+    s, t = _two_sum(torch.full_like(p, ah), p)
     r, rest = _two_sum(s, t + (e + (x * bl + al)))
     size = r.abs()
     half = torch.minimum(torch.nextafter(size, torch.tensor(math.inf, dtype=x.dtype)) - size,
@@ -67,7 +76,7 @@ def _two_sum(u: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
     return s, (u - (s - w)) + (v - w)
 
 
-def _product_error(x: Tensor, c: float, p: Tensor) -> Tensor:
+def _product_error(x: Tensor, c: Tensor, p: Tensor) -> Tensor:
     """x c - p exactly, for p the rounded x c (both within SAFE)."""
     xs = x * SPLIT
     xh = xs - (xs - x)

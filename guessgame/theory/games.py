@@ -37,6 +37,10 @@ class Games:
         """a + b lr for each run in rational arithmetic, then rounded once to float64."""
         return exact.linear(self.lr, a, b)
 
+    def linears(self, a: Fraction, bs: tuple[Fraction, ...]) -> Tensor:
+        """(runs, K): `linear` for each b of `bs`, all at once."""
+        return exact.linears(self.lr, a, bs)
+
     def start_loss(self) -> Tensor:
         return self.loss_at(self.e0)
 

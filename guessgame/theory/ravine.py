@@ -122,7 +122,7 @@ def quadratic(games: RavineGames):
         factors.append(factor)
     p, rates, factors = torch.stack(ps, -1), torch.stack(rates, 1), torch.stack(factors, 1)  # (attempts,) runs, K
     shares, biggest = games.by_level(games.z0.pow(2) * games.ravine.weights, "sum"), games.by_level(games.z0.abs())
-    loss = torch.where(shares == 0, 0.0, shares * p * p).sum(-1)
+    loss = level_losses(shares, p)
     lost_at = verdicts.first((~torch.isfinite(biggest * p) & (biggest > 0)).any(-1))
     if games.frozen is not None:
         grows = (factors.abs() > 1).any(1)  # its loss may leave tolerance again: every attempt counts
@@ -131,6 +131,16 @@ def quadratic(games: RavineGames):
         if len(rows):
             games.settle(rows, games.z0[rows] * p[:, rows][..., games.ravine.group], loss)
     return numbers(games.ravine, curvature, games.momentum), slowest(rates, factors), (loss, lost_at)
+
+
+def level_losses(shares: Tensor, p: Tensor) -> Tensor:
+    """sum_k c_k p_k^2, the levels (the last dimension) added one by one, the stiffest first; a level with
+    c_k = 0 adds 0 (whatever its p_k)."""
+    terms = torch.where(shares == 0, 0.0, shares * p * p)
+    loss = terms[..., 0]
+    for k in range(1, terms.shape[-1]):
+        loss = loss + terms[..., k]
+    return loss
 
 
 def may_stand(games: RavineGames, factors: Tensor, curvature: Fraction, until: Tensor) -> Tensor:

@@ -75,7 +75,7 @@ def piecewise(games: RavineGames):
     curvature = games.loss.curvature(games.options)
     levels, group = games.ravine.levels, games.ravine.group
     s = _far_steps(games)
-    factors = torch.stack([games.linear(Fraction(1), -curvature * level) for level in levels], 1)  # (runs, K)
+    factors = games.linears(Fraction(1), tuple(-curvature * level for level in levels))  # (runs, K)
     size = games.e0.abs()
     # an element whose core is unstable bounces, and the arms bring it back: bounded, no closed form
     unstable = torch.stack([exact.at_least(games.lr, 2 / (curvature * level)) for level in levels], 1)[:, group]

@@ -32,7 +32,7 @@ LossAt = Callable[[Tensor], tuple[Tensor, Tensor]]  # t (k, rows) -> the losses 
 def quadratic_verdicts(games: RavineGames, rules: verdicts.Rules) -> tuple[dict, dict, verdicts.Found]:
     """What `ravine.quadratic` says of plain SGD's runs, and their verdicts, reading few of their losses."""
     curvature = games.loss.curvature(games.options)
-    factors = torch.stack([games.linear(Fraction(1), -curvature * level) for level in games.ravine.levels], 1)
+    factors = games.linears(Fraction(1), tuple(-curvature * level for level in games.ravine.levels))
     shares = games.by_level(games.z0.pow(2) * games.ravine.weights, "sum")  # (runs, K): c_k
     steps, everyone = games.attempts, torch.arange(games.runs)
     start = _losses(shares, factors)(torch.zeros(games.runs))
@@ -50,7 +50,7 @@ def _losses(shares: Tensor, factors: Tensor) -> monotone.LossAt:
     gives one per run, t (k, 1) or (k, runs) a (k, runs) table."""
     def at(t: Tensor) -> Tensor:
         p = torch.pow(factors, t.double().unsqueeze(-1))
-        return torch.where(shares == 0, 0.0, shares * p * p).sum(-1)
+        return ravine.level_losses(shares, p)
     return at
 
 
@@ -159,7 +159,7 @@ def _prefix(games: RavineGames, rows: Tensor, length: int, known: tuple, rules: 
     shares, factors, stands = known
     t = games.t[:length]
     p = torch.stack([torch.pow(factors[rows, k].unsqueeze(0), t) for k in range(factors.shape[1])], -1)
-    loss = torch.where(shares[rows] == 0, 0.0, shares[rows] * p * p).sum(-1)
+    loss = ravine.level_losses(shares[rows], p)
     biggest = games.by_level(games.z0[rows].abs())
     lost_at = verdicts.first((~torch.isfinite(biggest * p) & (biggest > 0)).any(-1))
     stood = None
