@@ -14,6 +14,7 @@ import torch
 
 from guessgame import load_config, ravine, simulate
 from guessgame.config import ConfigError
+from guessgame.engine.storage import Storage
 
 from helpers.exact import assert_run_equals
 from helpers.reference import notebook_loop, torch_optim_loop, weighted_loss_fn
@@ -155,3 +156,33 @@ def test_a_weighted_smooth_l1_of_beta_0_is_the_weighted_l1_torch_computes(rotati
     fn = weighted_loss_fn("smooth_l1", {"beta": 0.0}, "mean", [1.0, 50.0], turn)
     for run, lr in enumerate(LRS):
         assert_run_equals(result, run, notebook_loop(game["answer"], 1.5, fn, lr, 25))
+
+
+SWEEPS = [  # dtype, reduction, answer, guess: every storage of a plain sweep kept whole, and every dtype
+    ("float64", "mean", [2.0, 77.0, 91.0], 50.0),
+    ("float32", "sum", [2.0, 77.0, 91.0], 50.0),
+    ("float16", "mean", [2.0, 77.0, 91.0], 50.0),
+    ("bfloat16", "sum", [2.0, 77.0, 91.0], 50.0),
+    ("float64", "mean", [1.0, -2.0, 3.0, 0.5, 8.0], -4.0),  # five elements: one row per run
+    ("float64", "sum", [0.0, 1.0, -3.0], 1.2e308),  # errors past half the largest float
+    ("float32", "mean", [0.0, 1.0, -3.0], 2.5e38),
+]
+
+
+@pytest.mark.parametrize(("dtype", "reduction", "answer", "guess"), SWEEPS,
+                         ids=[f"{d}-{r}-{len(a)}-{g:g}" for d, r, a, g in SWEEPS])
+def test_a_weighted_sweep_kept_whole_is_bit_for_bit_the_notebooks_loop_past_any_overflow(dtype, reduction, answer,
+                                                                                         guess):
+    # the loop that keeps only the guesses multiplies by 2 x upstream at once where that keeps autograd's bits;
+    # lrs on both sides of the cliff, the largest overflowing within the attempts
+    weights = [0.25, 10.0, 100.0, 3.0, 1.0][:len(answer)]
+    game = {"answer": answer, "guess": guess, "loss": "mse", "lr": {"logspace": [1e-4, 30, 24]}, "attempts": 160,
+            "weights": weights, "reduction": reduction, "dtype": dtype}
+    config = load_config(game)
+    assert Storage.of(config, config.runs, config.numel) in (Storage.GUESSES, Storage.GUESSES_BY_COLUMN)
+    result = simulate(game)
+    fn = weighted_loss_fn("mse", {}, reduction, weights)
+    for run, lr in enumerate(config.lr):
+        assert_run_equals(result, run, notebook_loop(answer, guess, fn, lr, 160, dtype=getattr(torch, dtype)),
+                          name=f"lr {lr:g}: ")
+    assert torch.isnan(result.final_guess).any()  # some runs went past the largest float

@@ -22,11 +22,30 @@ Progress = Callable[[int, int], None]
 
 
 def play(config: Config, log: Log, optimizer: optimizers.Optimizer, loss_fn: batched.Bound,
-         progress: Progress | None) -> tuple[Tensor, bool]:
-    """The attempts in the log's direct storage; the last guess, and whether Ctrl-C cut them short."""
-    if log.storage in (Storage.GUESSES, Storage.GUESSES_BY_COLUMN):
-        return _play_guesses(config, log, optimizer.stepping(loss_fn.at), progress)
-    return _play_direct(config, log, optimizer, loss_fn, progress)
+         progress: Progress | None, answers: Tensor) -> tuple[Tensor, bool]:
+    """The attempts in the log's direct storage; the last guess, and whether Ctrl-C cut them short.
+    `answers` (games, N) are the ones `loss_fn` is bound to."""
+    if log.storage not in (Storage.GUESSES, Storage.GUESSES_BY_COLUMN):
+        return _play_direct(config, log, optimizer, loss_fn, progress)
+    exact = loss_fn.fused and not fused_holds(config, log.guess[0] - answers)  # `at` may not be `grad`'s bits
+    at = loss_fn.grad if exact else loss_fn.at
+    return _play_guesses(config, log, optimizer.stepping(at), progress)
+
+
+def fused_holds(config: Config, start_error: Tensor) -> bool:
+    """Whether plain SGD's guesses, from errors (runs, N), are the same with a fused gradient (`Bound.fused`):
+    2 (g - a) x u worked out as (g - a) x 2u, u > 0.
+
+    The two differ only where 2 (g - a) overflows, |g - a| > max / 2 (max: the largest float), and the
+    fused step, lr x (g - a) x 2u rounded twice, does not: so c = 2u lr < 2 (1 + 2 eps). An element with
+    such a c is multiplied by at most 1 + 8 eps per attempt, the roundings of its step and of its guess
+    included, and moved by at most eps |a| more; from |g - a| <= max / 8, in float64, or in float32 for up
+    to 1 / (32 eps) attempts, it stays below (max / 8 + max / 32) e^(1/4) < max / 2. An error that does
+    pass max / 2 has a larger c: both steps overflow alike, and both guesses are infinite, then NaN."""
+    if start_error.dtype not in (torch.float32, torch.float64):
+        return False
+    info = torch.finfo(start_error.dtype)
+    return config.attempts * 32 * info.eps <= 1 and bool((start_error.abs() <= info.max / 8).all())
 
 
 def _play_guesses(config: Config, log: Log, step_of: Callable[[Tensor], Tensor],

@@ -58,7 +58,7 @@ def _simulate_cell(config: Config, progress: Progress | None, answer: Tensor | N
     optimizer = optimizer_for(config, lr.to(device).unsqueeze(1), lrs)
     loss_fn = batched.bind(config.loss, config.loss_options, answer[:config.games], config.reduction,
                            ravine.of(config, dtype, device))
-    final_guess, interrupted = _play(config, log, optimizer, stop, loss_fn, progress)
+    final_guess, interrupted = _play(config, log, optimizer, stop, loss_fn, progress, answer[:config.games])
     attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
     result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs,
                                   moves=functools.partial(_moves, loss_fn, optimizer)))
@@ -68,14 +68,14 @@ def _simulate_cell(config: Config, progress: Progress | None, answer: Tensor | N
 
 
 def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: EarlyStop | None,
-          loss_fn: batched.Bound, progress: Progress | None) -> tuple[Tensor, bool]:
+          loss_fn: batched.Bound, progress: Progress | None, answers: Tensor) -> tuple[Tensor, bool]:
     """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short.
 
     This is the notebook's loop for every run at once: the loss and its gradient, the optimizer's
     update, the attempt kept. Where every attempt is kept and none stops early, the same updates
     write straight into the log instead (`direct`, the storage's fast paths)."""
     if log.storage.direct:
-        return direct.play(config, log, optimizer, loss_fn, progress)
+        return direct.play(config, log, optimizer, loss_fn, progress, answers)
     guess = log.start
     state = optimizer.init(guess)
     for t in range(1, config.attempts + 1):

@@ -50,6 +50,7 @@ class Bound(NamedTuple):
     at: Callable[[Tensor], Tensor]  # guess -> gradient, the same arithmetic as `grad` with its constants
     # worked out once, in a new tensor the caller may write over: what a loop that keeps nothing else
     # calls every attempt
+    fused: bool = False  # `at` is `grad` only while no error is past half the largest float (`Kernels.fuses`)
 
 
 def bind(name: str, options: dict, answers: Tensor, reduction: str, ravine=None) -> Bound:

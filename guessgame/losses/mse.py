@@ -45,7 +45,10 @@ def kernels() -> Kernels:
         return loss, diff * byrun.norm(diff.shape[1], reduction, diff.dtype, 2.0)
 
     def bound_grad(answers: Tensor, reduction: str, upstream: Tensor | None = None):
-        if upstream is not None:  # a ravine's: `each_grad` with its constants bound
+        if upstream is not None:  # a ravine's: `each_grad` with its constants bound, 2 x upstream as one
+            twice = upstream * 2.0  # exact where finite: (g - a) x twice is 2 (g - a) x upstream's bits
+            if bool(torch.isfinite(twice).all()):  # wherever 2 (g - a) is finite (`Kernels.fuses`)
+                return lambda guess: (guess - answers).mul_(twice)
             return lambda guess: (guess - answers).mul_(2.0).mul_(upstream)
         two = byrun.norm(answers.shape[1], reduction, answers.dtype, 2.0)
         return lambda guess: (guess - answers).mul_(two)
@@ -55,7 +58,7 @@ def kernels() -> Kernels:
         twice = byrun.diff(guess, answers).mul_(2.0)
         return twice.mul_(upstream) if out is None else torch.mul(twice, upstream, out=out)
 
-    return Kernels(value, grad, both, bound_grad, each_grad=each_grad)
+    return Kernels(value, grad, both, bound_grad, each_grad=each_grad, fuses=True)
 
 
 PLACE = 2  # where it is listed among the losses

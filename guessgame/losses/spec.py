@@ -31,6 +31,8 @@ class Kernels(NamedTuple):
     # autograd, where torch.nn.functional has none
     each_grad: Callable[..., Tensor] | None = None  # (upstream (1, N), guess, answers, out=None) -> each
     # element's gradient of the unreduced loss times `upstream`: autograd's through reduction="none"
+    fuses: bool = False  # `bound_grad` with an `upstream` multiplies by a constant of `each_grad`'s and the
+    # upstream at once: the same bits wherever no error is past half the largest float (`engine.direct`)
 
 
 @dataclass(frozen=True)

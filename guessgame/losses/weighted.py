@@ -66,12 +66,12 @@ def bind(name: str, options: dict, answers: Tensor, reduction: str, ravine: Ravi
 
     if turn is None and answers.shape[0] == 1 and kernels.bound_grad is not None:
         at = kernels.bound_grad(answers, reduction, upstream=upstream)  # a loop's every attempt, constants bound
-    elif turn is None:
+        return Bound(value_of, grad_of, both, at, fused=kernels.fuses)
+    if turn is None:
         def at(guess: Tensor) -> Tensor:
             return kernels.each_grad(upstream, guess, answers, **effective_options)
-    else:
-        at = grad_of
-    return Bound(value_of, grad_of, both, at)
+        return Bound(value_of, grad_of, both, at)
+    return Bound(value_of, grad_of, both, grad_of)
 
 
 def _turned(guess: Tensor, answers: Tensor, turn: Tensor) -> Tensor:
