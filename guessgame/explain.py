@@ -36,19 +36,21 @@ def explain(config: Config) -> list[str]:
     loss_options = ", ".join(f"{k}={v:g}" for k, v in config.loss_options.items())
     options = "".join(f", {k}={_show(v)}" for k, v in config.optimizer_options.items()
                       if v != OPTIMIZERS[config.optimizer].defaults[k])
+    target = "answer" if config.noise is None else "observations"
     return [
         *_which_cell(config),
         *_given(config, answer, guess),
         *_ravine(config, loss_options, each),
         "",
-        *([f"loss = {config.loss}(guess, answer{', ' + loss_options if loss_options else ''}, "
+        *([f"loss = {config.loss}({_guessed(config)}, {target}{', ' + loss_options if loss_options else ''}, "
            f"reduction='{config.reduction}')"] if each is None else
           [f"loss = each.{config.reduction}()   (reduction='{config.reduction}')"]),
         f"loss Dimensions: {loss.ndim}",
         f"loss Shape: {loss.shape}",
         f"{loss!s}",
         "",
-        f"gradient g = d loss / d guess = {_gradient_text(config)}   (N = {answer.numel()})",
+        f"gradient g = d loss / d guess = {_gradient_text(config)}   (N = {config.numel}"
+        + (f", B = {config.noise.batch})" if config.noise else ")"),
         f"Gradient Dimensions: {grad.ndim}",
         f"Gradient Shape: {grad.shape}",
         f"{grad!s}",
@@ -73,6 +75,8 @@ def _ravine(config: Config, loss_options: str, each) -> list[str]:
 
     turn = ravine.rotation(config)
     error = "error = guess - answer" if turn is None else "error = (guess - answer).reshape(-1) @ R.T"
+    if config.noise is not None:
+        error = f"error = {_guessed(config)} - observations"
     options = f", {loss_options}" if loss_options else ""
     lines = [f"weights = {config.weights}"]
     if turn is not None:
@@ -91,6 +95,9 @@ def _gradient_text(config: Config) -> str:
     from guessgame import ravine
 
     text = LOSSES[config.loss].gradient_text(config.reduction)
+    if config.noise is not None:
+        text = (f"the sum over the {config.noise.batch} observations of "
+                + text.replace("answer", "observation").replace("/ N", "/ (B N)"))
     if not ravine.is_ravine(config):
         return text
     text = text.replace("(guess - answer)", "error").replace("guess - answer", "error")
@@ -98,9 +105,22 @@ def _gradient_text(config: Config) -> str:
 
 
 def _given(config: Config, answer, guess) -> list[str]:
-    """The answer and the first guess as the dtype holds them, and what it could not hold exactly."""
+    """The answer and the first guess as the dtype holds them, and what it could not hold exactly; with noisy
+    hints, the first attempt's observations of the answer (`answer` holds them)."""
     held = held_note(config)
+    if config.noise is not None:
+        noise = config.noise
+        return [f"observations = answer + {noise.std:g} * N(0, 1): attempt 1's {noise.batch} of the first game's "
+                f"answer, as the run draws them (hint: their mean)", f"{answer!s}", f"guess  = {guess!s}",
+                *([f"({held})"] if held else [])]
     return [f"answer = {answer!s}", f"guess  = {guess!s}", *([f"({held})"] if held else [])]
+
+
+def _guessed(config: Config) -> str:
+    """The guess as the loss takes it: with noisy hints, expanded to the batch."""
+    if config.noise is None:
+        return "guess"
+    return f"guess.expand({config.noise.batch}, {', '.join(map(str, config.shape))})"
 
 
 def _standing(config: Config, guess, grad, after) -> list[str]:
@@ -161,7 +181,9 @@ def first_attempt(config: Config) -> Attempt:
     guess = param.detach().clone()
     turned = ravine.of(config, dtype)
     each = None
-    if turned is None:
+    if config.noise is not None:
+        answer, loss, each = _noisy(config, param, turned)
+    elif turned is None:
         loss = functional(config.loss, config.loss_options, config.reduction)(param, answer)
     else:
         loss, each = weighted.functional(config.loss, config.loss_options, config.reduction, turned)(param, answer)
@@ -180,6 +202,25 @@ def first_attempt(config: Config) -> Attempt:
         note = (f"torch.optim cannot take this step in {config.dtype} ({exc}); shown is the run's step, "
                 f"with lr kept in {str(wide).removeprefix('torch.')}")
     return Attempt(answer, guess, loss.detach(), param.grad, guess - after, after, note, each)
+
+
+def _noisy(config: Config, param, turned):
+    """With noisy hints, the first attempt's B observations of the first game's answer (drawn as the run draws
+    them), and the minibatch loss against them: F.<loss>(guess.expand(B, *shape), observations), with weights
+    each observation's unreduced loss weighed first (returned as `each`)."""
+    import torch
+
+    from guessgame.engine.hints import Hints
+    from guessgame.losses import functional
+
+    weights = None if turned is None else turned.weights
+    observations = Hints(config, param.dtype, torch.device("cpu"), weights).draw(1)[0]
+    observations = observations.view(config.noise.batch, *config.shape)
+    guesses = param.expand(config.noise.batch, *config.shape)
+    if weights is None:
+        return observations, functional(config.loss, config.loss_options, config.reduction)(guesses, observations), None
+    each = weights.reshape(config.shape) * functional(config.loss, config.loss_options, "none")(guesses, observations)
+    return observations, each.mean() if config.reduction == "mean" else each.sum(), each.detach()
 
 
 def _show(value: Any) -> str:

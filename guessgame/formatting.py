@@ -29,14 +29,16 @@ def vector(values: Any, most: int = 6) -> str:
 
 
 def attempts_text(run: RunSummary) -> str:
-    """`converged at 17`, `converged at 312, left at 1316`, `diverged at 5`, `stalled at 223`, or the
-    attempts run."""
+    """`converged at 17`, `converged at 312, left at 1316`, `diverged at 5`, `stalled at 223`, `settled at
+    140`, or the attempts run."""
     if run.converged_at:
         return f"converged at {run.converged_at}" + (f", left at {run.left_at}" if run.left_at else "")
     if run.diverged_at:
         return f"diverged at {run.diverged_at}"
     if run.stalled_at:
         return f"stalled at {run.stalled_at}"
+    if run.settled_at:
+        return f"settled at {run.settled_at}"
     return str(run.attempts_run)
 
 

@@ -69,6 +69,8 @@ class Theory:
     heavy_ball_lr: float | None = None
     heavy_ball_momentum: float | None = None
     heavy_ball_rate: float | None = None
+    # With noisy hints: the expected true loss at stationarity, at the run's (last) lr.
+    noise_floor: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return encode(asdict(self))
@@ -80,7 +82,7 @@ class Theory:
         where.expect(isinstance(value, dict), value, "null, or an object of theory's fields")
         known = {f.name for f in fields(cls)}
         value = decode({k: v for k, v in value.items() if k in known})
-        for key in ("critical_lr", "best_lr", "rate", "band", "factor", *RAVINE_NUMBERS):
+        for key in ("critical_lr", "best_lr", "rate", "band", "factor", "noise_floor", *RAVINE_NUMBERS):
             where.at(key).expect(value.get(key) is None or _number(value[key]), value.get(key), "a number or null")
         for key in ("predicted_converged_at", "predicted_diverged_at", "predicted_stalled_at", "band_reached_at"):
             where.at(key).expect(value.get(key) is None or _attempt(value[key]), value.get(key),
@@ -110,6 +112,7 @@ class RunSummary:
     theory: Theory | None
     cell: int = 0  # which cell of a grid (the config's `cells`, in order); 0 without a grid
     stalled_at: int | None = None  # the attempt a stalled run was declared stalled at
+    settled_at: int | None = None  # the attempt a noisy run was declared settled at its noise floor
 
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -130,7 +133,7 @@ class RunSummary:
         where.at("status").expect(v.get("status") in Status.names(), v.get("status"),
                                   f"one of {', '.join(Status.names())}")
         where.at("game").expect(_integer(v["game"]) and v["game"] >= 0, v["game"], "a whole number >= 0")
-        for key in ("converged_at", "diverged_at", "left_at", "stalled_at"):
+        for key in ("converged_at", "diverged_at", "left_at", "stalled_at", "settled_at"):
             where.at(key).expect(v.get(key) is None or _attempt(v[key]), v.get(key), "null or an attempt number >= 1")
         where.at("attempts_run").expect(_integer(v.get("attempts_run")) and v["attempts_run"] >= 0,
                                         v.get("attempts_run"), "a whole number >= 0")
@@ -146,7 +149,7 @@ class RunSummary:
                    diverged_at=v.get("diverged_at"), left_at=v.get("left_at"), final_loss=float(v["final_loss"]),
                    best_loss=float(v.get("best_loss", math.nan)), final_guess=v.get("final_guess"),
                    answer=v["answer"], theory=Theory.from_json(value.get("theory"), where.at("theory")),
-                   cell=v["cell"], stalled_at=v.get("stalled_at"))
+                   cell=v["cell"], stalled_at=v.get("stalled_at"), settled_at=v.get("settled_at"))
 
 
 def _agrees(v: dict, where: _Where) -> None:
@@ -159,10 +162,11 @@ def _agrees(v: dict, where: _Where) -> None:
                              f"an attempt, as the run is {own}" if status is own else f"null: the run is {status}")
         where.at(key).expect(not given or v[key] <= played, v.get(key),
                              f"an attempt the run played, at most attempts_run ({played})")
-    stalled = v.get("stalled_at")
-    where.at("stalled_at").expect(stalled is None or (status is Status.STALLED and stalled <= played), stalled,
-                                  f"null: the run is {status}" if status is not Status.STALLED else
-                                  f"an attempt the run played, at most attempts_run ({played})")
+    for key, own in (("stalled_at", Status.STALLED), ("settled_at", Status.SETTLED)):
+        at = v.get(key)
+        where.at(key).expect(at is None or (status is own and at <= played), at,
+                             f"null: the run is {status}" if status is not own else
+                             f"an attempt the run played, at most attempts_run ({played})")
     left = v.get("left_at")
     if left is not None:
         where.at("left_at").expect(status is Status.CONVERGED and v["converged_at"] < left <= played, left,

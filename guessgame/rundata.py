@@ -27,6 +27,10 @@ class RunData:
     summary: list[RunSummary]
     lr_at: np.ndarray | None = None  # (rows, runs): the lr each logged attempt used, with a schedule
     cell: np.ndarray | None = None  # (runs,): each run's cell of a grid (config.cells)
+    # With noisy hints, `loss` is the true loss (to the hidden answer, as the verdicts read it), `seen` the
+    # loss each attempt's optimizer saw, and `hint` (rows, runs, N) the mean of the attempt's observations.
+    seen: np.ndarray | None = None
+    hint: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -54,7 +58,10 @@ class RunData:
         rows, runs = result.loss.shape
         return cls(
             config=result.config, attempt=result.attempt.numpy(), lr=result.lr.double().numpy(),
-            game=result.game.numpy(), loss=result.loss.double().cpu().numpy(),
+            game=result.game.numpy(),
+            loss=(result.loss if result.true_loss is None else result.true_loss).double().cpu().numpy(),
+            seen=None if result.true_loss is None else result.loss.double().cpu().numpy(),
+            hint=None if result.hint is None else result.hint.double().cpu().reshape(rows, runs, -1).numpy(),
             guess=result.guess.double().cpu().reshape(rows, runs, -1).numpy(),
             answer=result.answer.double().cpu().reshape(runs, -1).numpy(),
             summary=result.summary(),

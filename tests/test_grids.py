@@ -59,7 +59,7 @@ def test_each_cell_of_a_grid_equals_its_single_cell_run(grid, dtype):
         assert result.cell[runs].tolist() == [k] * per
         single = simulate(cell)
         rows = len(single.attempt)
-        first_rows = dataclasses.replace(result, guess=result.guess[:rows], loss=result.loss[:rows],
+        first_rows = dataclasses.replace(result, guess=result.guess[:rows], losses=lambda rows=rows: result.loss[:rows],
                                          moves=lambda rows=rows: (result.grad[:rows], result.step[:rows]))
         assert_same_runs(first_rows, k, runs, single)
         assert torch.isnan(result.loss[rows:, runs]).all()  # a cell that stopped before the others: padded

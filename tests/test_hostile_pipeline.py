@@ -67,6 +67,8 @@ KEYS = {
     "name": st.sampled_from(["ok", "café", "<!--x", "-x", "a" * 120, "Δ"]),
     "weights": value | structure,
     "rotation": value | st.fixed_dictionaries({"seed": value}) | st.sampled_from([45, -1e300, {"seed": 1, "x": 2}]),
+    "noise": value | st.fixed_dictionaries({"std": value, "batch": value}) | st.lists(
+        st.fixed_dictionaries({"std": value}), max_size=2) | st.sampled_from(["none", {"std": 1, "x": 2}, []]),
 }
 hostile = st.dictionaries(st.sampled_from(sorted(KEYS)), st.none(), min_size=1, max_size=3).flatmap(
     lambda keys: st.fixed_dictionaries({key: KEYS[key] for key in keys}))

@@ -81,6 +81,11 @@ def configs(draw, most_attempts: int = 3000):
         config["weights"] = float(weights[0]) if draw(st.booleans()) else nested(weights.tolist(), shape)
         if size >= 2 and draw(st.booleans()):
             config["rotation"] = draw(st.sampled_from([{"seed": 5}, 30.0] if size == 2 else [{"seed": 5}]))
+    # one in four noisy hints (a noisy game's error is not turned), now and then a list of them: a grid
+    if "rotation" not in config and draw(st.integers(0, 3)) == 0:
+        noise = st.fixed_dictionaries({"std": st.sampled_from([0.0, 0.1, 3.0, 1e4]),
+                                       "batch": st.sampled_from([1, 2, 9])})
+        config["noise"] = draw(noise | st.lists(noise, min_size=2, max_size=2))
     return config
 
 
@@ -131,7 +136,12 @@ def survives_the_run_folder(tmp_path_factory, config):
             result, run_dir, run = through_the_run_folder(config, folder)
         assert folder_is_whole(run_dir)
         assert run.runs == result.runs and run.loss.shape == tuple(result.loss.shape)
-        np.testing.assert_array_equal(run.loss, result.loss.double().numpy())
+        if result.true_loss is None:
+            np.testing.assert_array_equal(run.loss, result.loss.double().numpy())
+        else:  # noisy hints: the figures draw the true loss; the loss each attempt saw is read back too
+            np.testing.assert_array_equal(run.loss, result.true_loss.double().numpy())
+            np.testing.assert_array_equal(run.seen, result.loss.double().numpy())
+            np.testing.assert_array_equal(run.hint, result.hint.double().reshape(run.hint.shape).numpy())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

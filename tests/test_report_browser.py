@@ -127,3 +127,19 @@ def test_text_that_looks_like_html_cannot_change_how_the_page_parses(browser, tm
     assert comment in opened.page.text_content("#config")
     assert opened.page.locator("script").count() == 4  # plotly, the data, the figures, the glue: none added
     assert opened.requests == [] and opened.errors == []
+
+
+def test_a_noisy_run_shows_its_true_loss_and_the_hints_it_saw(browser, tmp_path):
+    # batch_size's first cell, fewer games: each attempt sees one noisy observation of the answer
+    run_dir = make_page(tmp_path, "batch_size.yaml", "--set", "games=3", "--set", "attempts=120")
+    summary = json.loads((run_dir / "summary.json").read_text())["runs"]
+    with checked(browser, run_dir / "report.html") as opened:
+        traces = opened.page.evaluate("document.getElementById('trajectory').data.map(t => t.name)")
+        assert "hints it saw" in traces
+        title = opened.page.evaluate("document.getElementById('loss-all').layout.yaxis.title.text")
+        assert title.startswith("true loss")
+        run = summary[int(opened.page.evaluate("window.guessgame.selected()"))]
+        assert f"settled at {run['settled_at']}" in opened.sentence() and run["status"] == "settled"
+        band = opened.page.evaluate("(() => { const t = document.getElementById('loss').data.find("
+                                    "t => t.name.startsWith('10%')); return [t.visible, t.x.length]; })()")
+        assert band[0] is True and band[1] == 2 * 120  # its lr's games, 10% to 90%, at every attempt

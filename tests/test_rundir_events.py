@@ -111,3 +111,26 @@ def test_the_command_ends_with_everything_written_and_said(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "guessgame", "run", str(config), "--set", "attempts=0"],
                              capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "attempts" in refused.stderr
+
+
+def test_noisy_hints_add_the_true_loss_and_the_hints_distance(tmp_path):
+    # the loss the optimizer saw, against the reader's own draws; the true loss, to the hidden answer
+    from helpers.reference import noisy_loss_fn
+
+    config = tmp_path / "noisy.yaml"
+    config.write_text(f"answer: {ANSWER}\nguess: 50\nloss: mse\nlr: [0.5]\nattempts: 30\n"
+                      "noise: {std: 3, batch: 2}\nseed: 4\n")
+    result = runner.invoke(app, ["run", str(config), "--out", str(tmp_path / "runs"), "--tensorboard", "--no-plots"])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    scalars = read_back(run_dir / "tensorboard" / "lr=0.5")
+    assert sorted(scalars) == ["loss", "norm/error", "norm/grad", "norm/hint_error", "norm/step", "true_loss"]
+    fn = noisy_loss_fn("mse", {}, "mean", ANSWER, 3.0, 2, seed=4)
+    guess, loss, _, _ = notebook_loop(ANSWER, 50.0, fn, 0.5, 30)
+    true = torch.nn.functional.mse_loss(guess, torch.tensor(ANSWER).expand_as(guess), reduction="none").mean(1)
+    for tag, values in (("loss", loss), ("true_loss", true)):
+        np.testing.assert_allclose([e.value for e in scalars[tag]], as_float32(values.tolist()), rtol=1e-6)
+    eps = torch.randn((65536 // 6, 1, 2, 3), generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    hints = [(torch.tensor(ANSWER, dtype=torch.float64) + 3.0 * eps[t, 0]).mean(0) for t in range(30)]
+    distance = [float(torch.linalg.vector_norm(h - torch.tensor(ANSWER, dtype=torch.float64))) for h in hints]
+    np.testing.assert_allclose([e.value for e in scalars["norm/hint_error"]], as_float32(distance), rtol=1e-6)

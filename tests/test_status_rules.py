@@ -31,6 +31,7 @@ PIECES = {
     "jump": st.sampled_from([1e5, 1e7, 1e13, 1e300]),  # one loss past diverge_factor, then back
     "fall": st.tuples(sizes, sizes, st.integers(1, 40)),  # falling through 0 and below: the bad loss
     "creep": st.tuples(st.sampled_from([0.0, 1e-15]), st.integers(1, 30)),  # within tolerance, rising
+    "noise": st.tuples(sizes, st.integers(1, 10**6), st.integers(1, 120)),  # wandering about a floor, at random
 }
 
 
@@ -55,11 +56,16 @@ def _piece(kind: str, values) -> list[float]:
     if kind == "creep":
         start, count = values
         return [start + k * 1e-15 for k in range(count)]
+    if kind == "noise":
+        floor, seed, count = values
+        draws = torch.rand(count, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        return (floor * (0.2 + 1.6 * draws)).tolist()
     start, step, count = values
     return [start - k * step for k in range(count)]
 
 
-trajectories = st.lists(st.one_of(*(st.tuples(st.just(k), s) for k, s in PIECES.items())), min_size=1, max_size=5)
+pieces = [st.tuples(st.just(k), s) for k, s in PIECES.items()]
+trajectories = st.lists(st.one_of(*pieces, pieces[-1]), min_size=1, max_size=5)  # noise twice as often
 
 
 @st.composite
@@ -87,7 +93,7 @@ def games(draw, stopped=True):
             loss[ran:, r] = NAN
     dtype = draw(st.sampled_from([torch.float64, torch.float32]))
     judged_by = Rules(draw(st.sampled_from([1e-12, 1e-6, 0.5])), draw(st.sampled_from([10.0, 1e6])),
-                      draw(st.booleans()), rules.slack(dtype), draw(reaches(steps, count)))
+                      draw(st.booleans()), rules.slack(dtype), draw(reaches(steps, count)), draw(st.booleans()))
     return loss.to(dtype), torch.tensor(played), lost_at, judged_by, draw(st.sampled_from([None, stood_at]))
 
 
@@ -145,6 +151,7 @@ def tracker_agrees(game) -> None:
         stopped[count:, r] = NAN
     again = _reference(stopped, ran, lost_at.clamp(max=ran), judged_by, stood_at)
     assert again[:4] == reference[:4] and again.stalled_at == reference.stalled_at  # left_at: nothing is left
+    assert again.settled_at == reference.settled_at
 
 
 @settings(max_examples=examples(50), deadline=None,

@@ -150,5 +150,5 @@ def test_scores_count_stalled_games_among_the_others():
 
 
 def test_every_status_is_a_name_of_the_one_definition():
-    assert Status.names() == ("converged", "oscillating", "unfinished", "diverged", "stalled")
-    assert [s for s in Status if s.verdict] == [Status.CONVERGED, Status.DIVERGED, Status.STALLED]
+    assert Status.names() == ("converged", "oscillating", "unfinished", "diverged", "stalled", "settled")
+    assert [s for s in Status if s.verdict] == [Status.CONVERGED, Status.DIVERGED, Status.STALLED, Status.SETTLED]

@@ -16,7 +16,7 @@ from guessgame.score import others
 from guessgame.status import Status
 
 STATUS_STYLE = {Status.CONVERGED: "bold green", Status.OSCILLATING: "bold yellow", Status.UNFINISHED: "bold blue",
-                Status.DIVERGED: "bold red", Status.STALLED: "bold magenta"}
+                Status.DIVERGED: "bold red", Status.STALLED: "bold magenta", Status.SETTLED: "bold cyan"}
 LEFT_STYLE = "green"  # converged, then left tolerance: not the bold green of a run that stayed
 HEAD, TAIL = 10, 5  # attempts shown at each end of a long run
 
@@ -24,7 +24,8 @@ HEAD, TAIL = 10, 5  # attempts shown at each end of a long run
 def attempts_table(result, run: int) -> Table:
     """attempt, guess, loss, gradient, step: the notebook's `print(attempt+1, guess, loss, grad, step)`."""
     summary = result.summary()[run]
-    said = attempts_text(summary) if summary.left_at or summary.stalled_at else status_text(summary)
+    said = attempts_text(summary) if summary.left_at or summary.stalled_at or summary.settled_at \
+        else status_text(summary)
     table = Table(title=Text.assemble(f"run {run}: lr = {number(summary.lr)}  ->  ", _status(summary, said)),
                   title_justify="left", header_style="bold", caption=held_note(result.config),
                   caption_justify="left")

@@ -15,7 +15,10 @@ def has_options(key: str) -> bool:
 
 
 def item_dict(key: str, name: str, options: dict) -> Any:
-    """An item as YAML: `{name: ..., options...}`; a dtype, and no schedule (`none`), by the name alone."""
+    """An item as YAML: `{name: ..., options...}`; a dtype, and no schedule (`none`), by the name alone; a
+    noise as `{std, batch}`."""
+    if key == "noise":
+        return dict(options)
     if not has_options(key) or key == "schedule" and name == "none":
         return name
     return {"name": name, **{k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}}
@@ -25,6 +28,8 @@ def item_label(key: str, name: str, options: dict) -> str:
     """`sgd momentum=0.9`: the name and the options that differ from their defaults; `float16`."""
     if key == "schedule" and name == "none":
         return "constant lr"
+    if key == "noise":
+        return f"noise std={_word(options['std'])} batch={options['batch']}"
     if not has_options(key):
         return name
     records = {"loss": losses.LOSSES, "optimizer": optimizers.OPTIMIZERS}  # read live, as validation reads them

@@ -12,12 +12,14 @@ from typing import Any, Callable, Iterator
 from guessgame import losses, optimizers, schedules
 from guessgame.config.fields import is_number, kind, shape_of, show, suggest  # noqa: F401 (loaders read them here)
 from guessgame.config.labels import has_options, item_dict, item_label
+from guessgame.config.values import Noise, RandomAnswer, RandomRotation, noise_of  # noqa: F401 (read here)
 
 # Each loss's and optimizer's options with their defaults (torch's), from their records.
 LOSSES: dict[str, dict[str, float]] = {name: dict(loss.defaults) for name, loss in losses.LOSSES.items()}
 OPTIMIZERS: dict[str, dict[str, Any]] = {name: dict(spec.defaults) for name, spec in optimizers.OPTIMIZERS.items()}
 SCHEDULES: dict[str, dict[str, Any]] = schedules.SCHEDULES
-GRID_KEYS = ("loss", "optimizer", "schedule", "dtype")  # the keys a list of makes a grid, in the order cells vary
+# the keys a list of makes a grid, in the order cells vary
+GRID_KEYS = ("loss", "optimizer", "schedule", "dtype", "noise")
 REDUCTIONS = ("mean", "sum")
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 # The largest finite number of each dtype (torch.finfo(...).max), without importing torch.
@@ -27,6 +29,7 @@ DEVICES = ("cpu", "cuda")
 MAX_ATTEMPTS = 10_000_000
 MAX_RUNS = 10_000_000
 MAX_ROTATED = 2048  # the most elements a rotation turns: its matrix holds this squared
+MAX_BATCH = 1_000_000  # the most observations a noisy attempt sees
 
 DEFAULTS: dict[str, Any] = {
     "guess": 0.0,
@@ -46,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "schedule": "none",
     "weights": 1.0,
     "rotation": None,
+    "noise": None,
 }
 KEYS = ("name", "answer", *DEFAULTS)
 # A run's name, also the start of its folder's: letters of any alphabet, digits, '_', '.' and '-', not
@@ -56,23 +60,6 @@ NAME_BYTES = 200
 
 def is_name(value: Any) -> bool:
     return isinstance(value, str) and NAME.fullmatch(value) is not None and len(value.encode()) <= NAME_BYTES
-
-
-@dataclass(frozen=True)
-class RandomAnswer:
-    """Hidden answers drawn uniformly from [low, high] (whole numbers when `integer`)."""
-
-    low: float
-    high: float
-    shape: tuple[int, ...]
-    integer: bool = False
-
-
-@dataclass(frozen=True)
-class RandomRotation:
-    """A random orthogonal basis for the error, drawn from `seed` (`guessgame.ravine.rotation`)."""
-
-    seed: int
 
 
 @dataclass(frozen=True)
@@ -107,6 +94,7 @@ class Config:
     # degrees for 2 elements, or a random orthogonal basis); see `guessgame.ravine`.
     weights: Any = 1.0
     rotation: float | RandomRotation | None = None
+    noise: Noise | None = None  # noisy hints; None: every attempt sees the answer itself
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -146,8 +134,8 @@ class Config:
         for combination in itertools.product(*(items for _, items in self.grid)):
             changes: dict[str, Any] = {}
             for key, (name, options) in zip(keys, combination):
-                changes[key] = name
-                if has_options(key):
+                changes[key] = noise_of(name, options) if key == "noise" else name
+                if has_options(key) and key != "noise":
                     changes[f"{key}_options"] = dict(options)
             yield dataclasses.replace(self, grid=(), **changes)
 
@@ -221,6 +209,8 @@ class Config:
         def item(key: str) -> Any:
             if key in axes:
                 return [item_dict(key, name, options) for name, options in axes[key]]
+            if key == "noise":
+                return None if self.noise is None else {"std": self.noise.std, "batch": self.noise.batch}
             return item_dict(key, getattr(self, key), getattr(self, f"{key}_options", {}))
 
         return {
@@ -238,5 +228,6 @@ class Config:
             "schedule": item("schedule"),
             "weights": self.weights,
             "rotation": {"seed": self.rotation.seed} if isinstance(self.rotation, RandomRotation) else self.rotation,
+            "noise": item("noise"),
         }
 

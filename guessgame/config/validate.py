@@ -21,6 +21,7 @@ from guessgame.config.schema import (
     Config,
     RandomAnswer,
     is_name,
+    noise_of,
 )
 from guessgame.ranges import Range
 
@@ -37,7 +38,8 @@ class Validator(ItemChecks, ScheduleChecks, RavineChecks, Fields):
         answer = self.answer(values["answer"])
         shape = answer.shape if isinstance(answer, RandomAnswer) else shape_of(answer)
         attempts = self.integer(("attempts",), values["attempts"], 1, MAX_ATTEMPTS)
-        items = {key: self.items(values[key], key, **({"attempts": attempts} if key == "schedule" else {}))
+        items = {key: self.noises(values[key]) if key == "noise" else
+                 self.items(values[key], key, **({"attempts": attempts} if key == "schedule" else {}))
                  for key in GRID_KEYS}
         (loss, loss_options), (optimizer, optimizer_options) = items["loss"][0], items["optimizer"][0]
         config = Config(
@@ -63,6 +65,7 @@ class Validator(ItemChecks, ScheduleChecks, RavineChecks, Fields):
             schedule=items["schedule"][0][0], schedule_options=items["schedule"][0][1],
             weights=self.weights(values["weights"], shape),
             rotation=self.rotation(values["rotation"], shape),
+            noise=noise_of(*items["noise"][0]),
             grid=tuple((key, tuple(items[key])) for key in GRID_KEYS if isinstance(values[key], list)
                        and len(items[key]) > 1),
         )
@@ -82,9 +85,11 @@ class Validator(ItemChecks, ScheduleChecks, RavineChecks, Fields):
     def consistent(self, config: Config) -> None:
         """What no single key can check: the values fit the dtype, games have a random answer, runs fit."""
         self.representable(config)
-        if config.games > 1 and not isinstance(config.answer, RandomAnswer):
-            self.bad(("games",), config.games, "games > 1 needs a random answer: "
-                     "answer: {random: {low: 0, high: 100, shape: [3]}}")
+        if config.games > 1 and not isinstance(config.answer, RandomAnswer) and config.noise is None:
+            self.bad(("games",), config.games, "games > 1 needs a random answer, "
+                     "answer: {random: {low: 0, high: 100, shape: [3]}}, or noise: {std: 1}")
+        if config.noise is not None:
+            self.noisy(config)
         if config.runs > MAX_RUNS:
             cells = f"{config.cell_count} cells x " if config.grid else ""
             self.bad(("lr",), f"{cells}{len(config.lr)} learning rates x {config.games} games",

@@ -15,16 +15,21 @@ def hidden_answers(config: Config, dtype: torch.dtype, device: torch.device | st
     if not isinstance(config.answer, RandomAnswer):
         answer = torch.tensor(config.answer, dtype=dtype, device=device).reshape(1, n)
         return answer.expand(runs, n)
-    spec = config.answer
-    generator = torch.Generator().manual_seed(config.seed)
-    if spec.integer:
-        draws = torch.randint(int(torch.tensor(spec.low).ceil()), int(torch.tensor(spec.high).floor()) + 1,
-                              (config.games, n), generator=generator, dtype=torch.float64)
-    else:
-        draws = spec.low + (spec.high - spec.low) * torch.rand(config.games, n, generator=generator,
-                                                               dtype=torch.float64)
+    draws = drawn(config, torch.Generator().manual_seed(config.seed))
     # Every learning rate plays the same K games, so a comparison across lrs is fair.
     return draws.repeat(len(config.lr), 1).to(dtype=dtype, device=device)
+
+
+def drawn(config: Config, generator: torch.Generator) -> Tensor:
+    """The K games' answers (games, N) in float64: drawn from `generator` if random (the first draw of the
+    config's seed), else the answer itself for each."""
+    spec, n = config.answer, config.numel
+    if not isinstance(spec, RandomAnswer):
+        return torch.tensor(config.answer, dtype=torch.float64).reshape(1, n).expand(config.games, n)
+    if spec.integer:
+        return torch.randint(int(torch.tensor(spec.low).ceil()), int(torch.tensor(spec.high).floor()) + 1,
+                             (config.games, n), generator=generator, dtype=torch.float64)
+    return spec.low + (spec.high - spec.low) * torch.rand(config.games, n, generator=generator, dtype=torch.float64)
 
 
 def device_of(config: Config) -> torch.device:

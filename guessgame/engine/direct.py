@@ -22,9 +22,14 @@ Progress = Callable[[int, int], None]
 
 
 def play(config: Config, log: Log, optimizer: optimizers.Optimizer, loss_fn: batched.Bound,
-         progress: Progress | None, answers: Tensor) -> tuple[Tensor, bool]:
+         progress: Progress | None, answers: Tensor, hints=None) -> tuple[Tensor, bool]:
     """The attempts in the log's direct storage; the last guess, and whether Ctrl-C cut them short.
-    `answers` (games, N) are the ones `loss_fn` is bound to."""
+    `answers` (games, N) are the ones `loss_fn` is bound to; with noisy `hints` (`hints.Hints`), each
+    attempt steps on its own observations, which the log keeps."""
+    if hints is not None:
+        seen = hints.loss
+        return _play_guesses(config, log, optimizer.stepping(seen.grad if seen.fused else seen.at), progress,
+                             hints)
     if log.storage not in (Storage.GUESSES, Storage.GUESSES_BY_COLUMN):
         return _play_direct(config, log, optimizer, loss_fn, progress)
     exact = loss_fn.fused and not fused_holds(config, log.guess[0] - answers)  # `at` may not be `grad`'s bits
@@ -49,12 +54,15 @@ def fused_holds(config: Config, start_error: Tensor) -> bool:
 
 
 def _play_guesses(config: Config, log: Log, step_of: Callable[[Tensor], Tensor],
-                  progress: Progress | None) -> tuple[Tensor, bool]:
+                  progress: Progress | None, hints=None) -> tuple[Tensor, bool]:
     """Plain SGD with every attempt kept: each attempt is the bare update, its next guess written
-    straight into its row of the log, and nothing else."""
+    straight into its row of the log, and nothing else (with noisy hints, its observations drawn first,
+    and kept)."""
     guesses = log.guess
     guess = guesses[0]
     for t in range(1, config.attempts + 1):
+        if hints is not None:
+            hints.draw(t)
         after = guesses[t]
         torch.sub(guess, step_of(guess), out=after)
         guess = after

@@ -68,7 +68,7 @@ def combine(config: Config, results: list[Result], interrupted: bool = False) ->
 
     scheduled = any(r.config.scheduled for r in results)
     return Result(
-        config=config, attempt=longest.attempt, guess=cat("guess"), loss=cat("loss"),
+        config=config, attempt=longest.attempt, guess=cat("guess"), losses=functools.cache(lambda: cat("loss")),
         moves=functools.cache(lambda: (cat("grad"), cat("step"))), lr=torch.cat([r.lr for r in results]),
         game=torch.cat([r.game for r in results]),
         answer=torch.cat([r.answer for r in results]), final_guess=torch.cat([r.final_guess for r in results]),
@@ -76,8 +76,11 @@ def combine(config: Config, results: list[Result], interrupted: bool = False) ->
         diverged_at=joined("diverged_at"), theory=joined("theory"),
         interrupted=interrupted or any(r.interrupted for r in results), best_loss=joined("best_loss"),
         final_loss=joined("final_loss"), left_at=joined("left_at"), stalled_at=joined("stalled_at"),
+        settled_at=joined("settled_at"),
         lr_at=torch.cat([_lr_at(r, rows) for r in results], dim=1) if scheduled else None,
         cell=torch.cat([torch.full((r.runs,), k, dtype=torch.long) for k, r in enumerate(results)]),
+        true_loss=cat("true_loss") if config.noise else None,
+        hints=functools.cache(lambda: cat("hint")) if config.noise else None,
     )
 
 
@@ -96,7 +99,7 @@ def _padded(result: Result, rows: int) -> dict[str, Callable[[], Tensor]]:
         last = result.final_guess.unsqueeze(0).expand(extra, *result.final_guess.shape)
         return torch.cat([result.guess, last]) if extra else result.guess
 
-    return {"guess": guess, **{name: nan(name) for name in ("loss", "grad", "step")}}
+    return {"guess": guess, **{name: nan(name) for name in ("loss", "grad", "step", "true_loss", "hint")}}
 
 
 def _lr_at(result: Result, rows: int) -> Tensor:

@@ -12,6 +12,7 @@ from guessgame.engine.lost import first_lost
 from guessgame.engine.pages import populate
 from guessgame.engine.ring import Ring, Slots
 from guessgame.engine.storage import Storage
+from guessgame.status import verdicts
 
 _CHUNK = 1 << 18  # elements of guesses turned into losses at a time
 
@@ -39,6 +40,14 @@ class Log:
         # With direct storage the losses are computed after the loop, into this.
         self.loss = torch.empty(self.rows if direct else config.attempts, runs, **place)
         populate(self.guess, self.grad, self.step, self.loss)
+        # With noisy hints `loss` is the true loss, to the hidden answers. The loop that computes each attempt's
+        # loss keeps the loss it saw and each kept attempt's hint per game; the one that writes only the guesses
+        # keeps every attempt's observations, and the rest is worked out from them (`hints`).
+        noisy, games = config.noise is not None, config.games
+        self.seen = torch.empty(config.attempts, runs, **place) if noisy and not direct else None
+        self.hint = torch.empty(self.rows, games, n, dtype=torch.float64) if noisy and not direct else None
+        self.observations = torch.empty(config.attempts, games, config.noise.batch * n, **place) \
+            if noisy and direct else None
         self.lost_at = torch.full((runs,), config.attempts, dtype=torch.long)  # first attempt (0-based) not finite
         self.done = 0
         if direct:
@@ -78,6 +87,13 @@ class Log:
         if self._ring is not None and self._ring.full(t):
             self._ring.flush(t)
         return slots.guess
+
+    def note_seen(self, t: int, seen: Tensor, hints) -> None:
+        """With noisy hints, attempt t's loss against its observations (runs,) and, if kept, its hint."""
+        self.seen[t - 1] = seen
+        row = self.row(t)
+        if row is not None:
+            self.hint[row] = hints.hint(hints.observations)
 
     def record(self, t: int, guess: Tensor, grad: Tensor, step: Tensor, new_guess: Tensor, loss: Tensor) -> Tensor:
         """Keep attempt t, whose loss was computed in the loop; returns the guess the next attempt starts from."""
@@ -131,3 +147,27 @@ def _losses_of(config: Config, guesses: Tensor, answers: Tensor, out: Tensor) ->
         losses.value(config.loss, config.loss_options, block.reshape(-1, n), answers, config.reduction,
                      out=out[start:start + per].view(-1), scratch=scratch, ravine=weights)
     return out
+
+
+def final_and_best(loss: Tensor, attempts_run: Tensor, lowest: Tensor) -> tuple[Tensor, Tensor]:
+    """Each run's last loss, and the lowest it reached (NaN losses aside: inf if every loss overflowed,
+    NaN only if every one is NaN), in float64; `lowest` (runs,) is each run's lowest loss, NaN if one is NaN."""
+    steps, runs = loss.shape
+    if steps == 0:
+        return torch.full((runs,), torch.nan, dtype=torch.float64), torch.full((runs,), torch.nan, dtype=torch.float64)
+    final = loss.gather(0, (attempts_run - 1).clamp_min(0).unsqueeze(0).to(loss.device))[0].double()
+    # `lowest` is right where every loss was played and none is NaN (a NaN would have made it NaN).
+    # The others, a block of them at a time: only their played losses that are not NaN count.
+    best = lowest.clone()
+    odd = ((attempts_run < steps) | torch.isnan(best)).nonzero().flatten()
+    block = max(1, verdicts.BLOCK // steps)
+    for start in range(0, len(odd), block):
+        runs_ = odd[start:start + block]
+        values = loss[:, runs_.to(loss.device)]
+        ignored = torch.isnan(values)
+        short = attempts_run[runs_] < steps
+        if bool(short.any()):
+            ignored |= (torch.arange(steps).unsqueeze(1) >= attempts_run[runs_]).to(values.device)
+        lowest_ = values.masked_fill(ignored, torch.inf).amin(0).double()
+        best[runs_] = torch.where(ignored.all(0), torch.nan, lowest_).cpu()
+    return final, best

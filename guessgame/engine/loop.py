@@ -13,6 +13,7 @@ from guessgame.config import Config, load_config
 from guessgame.engine import direct
 from guessgame.engine.answers import device_of, hidden_answers
 from guessgame.engine.direct import Progress
+from guessgame.engine.hints import Hints
 from guessgame.engine.log import Log
 from guessgame.engine.memory import check_memory
 from guessgame.engine.optimizer import optimizer_for, scheduled_lrs
@@ -56,36 +57,50 @@ def _simulate_cell(config: Config, progress: Progress | None, answer: Tensor | N
     stop = EarlyStop(config, log.loss) if config.stop_early else None
     lrs = scheduled_lrs(config, lr) if config.scheduled else None  # (attempts, runs)
     optimizer = optimizer_for(config, lr.to(device).unsqueeze(1), lrs)
-    loss_fn = batched.bind(config.loss, config.loss_options, answer[:config.games], config.reduction,
-                           ravine.of(config, dtype, device))
-    final_guess, interrupted = _play(config, log, optimizer, stop, loss_fn, progress, answer[:config.games])
+    weights = ravine.of(config, dtype, device)
+    loss_fn = batched.bind(config.loss, config.loss_options, answer[:config.games], config.reduction, weights)
+    hints = None if config.noise is None else Hints(config, dtype, device, None if weights is None else weights.weights,
+                                                    log.observations)
+    final_guess, interrupted = _play(config, log, optimizer, stop, loss_fn, progress, answer[:config.games], hints)
     attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
-    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs,
-                                  moves=functools.partial(_moves, loss_fn, optimizer)))
+    moves = functools.partial(_moves, loss_fn, optimizer) if hints is None else \
+        functools.partial(_seen_moves, hints, optimizer, log.observations)
+    result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs, moves, hints))
     if interrupted:
         raise Interrupted(result)
     return result
 
 
 def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: EarlyStop | None,
-          loss_fn: batched.Bound, progress: Progress | None, answers: Tensor) -> tuple[Tensor, bool]:
+          loss_fn: batched.Bound, progress: Progress | None, answers: Tensor,
+          hints: Hints | None = None) -> tuple[Tensor, bool]:
     """The attempts, until the budget, every run stopped, or Ctrl-C; the last guess, and whether cut short.
 
     This is the notebook's loop for every run at once: the loss and its gradient, the optimizer's
     update, the attempt kept. Where every attempt is kept and none stops early, the same updates
-    write straight into the log instead (`direct`, the storage's fast paths)."""
+    write straight into the log instead (`direct`, the storage's fast paths). With noisy `hints`, each
+    attempt's loss is against its own observations, and its loss to the hidden answers (`loss_fn`)
+    is what the verdicts read."""
     if log.storage.direct:
-        return direct.play(config, log, optimizer, loss_fn, progress, answers)
+        return direct.play(config, log, optimizer, loss_fn, progress, answers, hints)
     guess = log.start
     state = optimizer.init(guess)
     for t in range(1, config.attempts + 1):
-        loss, grad = loss_fn.both(guess)
+        if hints is None:
+            loss, grad = loss_fn.both(guess)
+        else:  # the attempt's own observations; the verdicts read the loss to the hidden answers
+            hints.draw(t)
+            seen, grad = hints.loss.both(guess)
+            loss = loss_fn.value(guess)
+            log.note_seen(t, seen, hints)
         new_guess, step, state = optimizer.update(grad, guess, state)
         if stop is None:
             log.note_lost(t, loss, guess)
             guess = log.record(t, guess, grad, step, new_guess, loss)
         else:
             finite = log.note_lost(t, loss, guess)
+            if hints is not None:
+                log.seen[t - 1] = stop.mask(log.seen[t - 1], grad, step)[0]
             loss, grad, step = stop.mask(loss, grad, step)
             log.record(t, guess, grad, step, new_guess, loss)
             guess = stop.decide(t, loss, finite, guess, new_guess)
@@ -96,6 +111,13 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
         if stop is not None and stop.finished:
             break
     return log.final(guess), False
+
+
+def _seen_moves(hints: Hints, optimizer: optimizers.Optimizer, observations: Tensor,
+                guesses: Tensor) -> tuple[Tensor, Tensor]:
+    """`_moves` with noisy hints: each attempt's gradient against the observations it kept."""
+    grad = hints.seen(guesses, observations[:len(guesses)], grad=True)
+    return grad, optimizer.step(grad, guesses)
 
 
 def _moves(loss_fn: batched.Bound, optimizer: optimizers.Optimizer, guesses: Tensor) -> tuple[Tensor, Tensor]:

@@ -13,10 +13,15 @@ from guessgame.errors import ConfigError
 
 def log_bytes(config: Config, itemsize: int = 8) -> int:
     """Memory the log of a config takes: guess, gradient and step per kept attempt, every loss, and
-    each run's summary and theory as Python objects (made when its run folder is written)."""
+    each run's summary and theory as Python objects (made when its run folder is written); with noisy
+    hints also the loss each attempt saw and each kept attempt's hint (per run), and every attempt's
+    observations (per game)."""
     rows = config.logged_rows + 1  # the guess after the last step too
+    noisy = 0 if config.noise is None else (
+        config.attempts * config.runs * itemsize + rows * config.runs * config.numel * 8
+        + config.attempts * config.games * config.noise.batch * config.numel * itemsize)
     return (rows * config.runs * config.numel * itemsize * 3 + config.attempts * config.runs * itemsize
-            + config.runs * (RECORD + 2 * config.numel * FLOAT))
+            + config.runs * (RECORD + 2 * config.numel * FLOAT) + noisy)
 
 
 # A run's records in Python: its summary and theory (measured: about 550 to 820 bytes), with its final

@@ -11,7 +11,8 @@ from torch import Tensor
 
 from guessgame import ravine, theory
 from guessgame.config import Config
-from guessgame.engine.log import Log
+from guessgame.engine.hints import Hints
+from guessgame.engine.log import Log, final_and_best
 from guessgame.lazy import Later
 from guessgame.losses import batched
 from guessgame.perrun import HALF
@@ -28,7 +29,7 @@ class Result:
     config: Config
     attempt: Tensor  # (attempts,) the 1-based attempt number of each logged row
     guess: Tensor  # (attempts, runs, *shape): the guess before its step
-    loss: Tensor  # (attempts, runs)
+    losses: Callable[[], Tensor]  # `loss` (attempts, runs), worked out (once) when first asked for
     moves: Callable[[], tuple[Tensor, Tensor]]  # `grad` and `step`, worked out (once) when first asked for
     lr: Tensor  # (runs,)
     game: Tensor  # (runs,) which hidden answer of its learning rate
@@ -44,8 +45,22 @@ class Result:
     final_loss: Sequence[float] = field(default_factory=list)
     left_at: Sequence[int | None] = field(default_factory=list)
     stalled_at: Sequence[int | None] | None = None  # the attempt each stalled run was declared stalled at
+    settled_at: Sequence[int | None] | None = None  # the attempt each noisy run settled at its noise floor
     lr_at: Tensor | None = None  # (attempts, runs) float64: the lr each logged attempt used, with a schedule
     cell: Tensor | None = None  # (runs,) which cell of a grid (config.cells) each run belongs to
+    # With noisy hints: `loss` is what each attempt's optimizer saw, against its observations; `true_loss`
+    # (attempts, runs) the loss to the hidden answer, which the verdicts read; `hint` (attempts, runs,
+    # *shape) float64 the mean of the attempt's observations, worked out (once) when first asked for
+    true_loss: Tensor | None = None
+    hints: Callable[[], Tensor] | None = None
+
+    @property
+    def loss(self) -> Tensor:
+        return self.losses()
+
+    @property
+    def hint(self) -> Tensor | None:
+        return None if self.hints is None else self.hints()
 
     @property
     def grad(self) -> Tensor:
@@ -74,11 +89,13 @@ class Result:
         cell = [0] * self.runs if self.cell is None else self.cell.tolist()
         final_guess, answer = self.final_guess.double().tolist(), self.answer.double().tolist()
         stalled_at = [None] * self.runs if self.stalled_at is None else self.stalled_at
+        settled_at = [None] * self.runs if self.settled_at is None else self.settled_at
         return [
             RunSummary(run=r, lr=lr[r], game=game[r], status=self.status[r], attempts_run=self.attempts_run[r],
                        converged_at=self.converged_at[r], diverged_at=self.diverged_at[r], left_at=self.left_at[r],
                        final_loss=self.final_loss[r], best_loss=self.best_loss[r], final_guess=final_guess[r],
-                       answer=answer[r], theory=self.theory[r], cell=cell[r], stalled_at=stalled_at[r])
+                       answer=answer[r], theory=self.theory[r], cell=cell[r], stalled_at=stalled_at[r],
+                       settled_at=settled_at[r])
             for r in range(self.runs)
         ]
 
@@ -104,6 +121,7 @@ class Played:
     lrs: Tensor | None = None  # (attempts, runs) float64: every attempt's lr, with a schedule
     moves: Callable[[Tensor], tuple[Tensor, Tensor]] | None = None  # guesses -> their gradients and steps,
     # when the log kept only the guesses
+    hints: Hints | None = None  # noisy hints
 
 
 def build(config: Config, played: Played) -> Result:
@@ -116,14 +134,15 @@ def build(config: Config, played: Played) -> Result:
     # when first read. None of the tensors made for that is handed out: they are made without
     # autograd's bookkeeping (the losses go into the log's own tensor).
     with torch.inference_mode():
-        loss = log.losses(played.answer[:config.games]).cpu()
+        loss = log.losses(played.answer[:config.games]).cpu()  # with noisy hints, where the guess really is
+        seen = functools.cache(functools.partial(_seen, log, played.hints, loss))  # the loss each attempt saw
         halves = verdicts.Halves.of(loss)  # read by the verdicts, the best losses and the search for lost guesses
         lowest, highest = halves.lowest, halves.highest
         log.note_lost_among(~(torch.isfinite(lowest) & torch.isfinite(highest)))
         rules = verdicts.Rules.of(config, loss.dtype, played.lrs)
         found = verdicts.judge(loss, attempts_run, log.lost_at.clamp(max=done), rules, halves,
                                _stood_at(config, played, attempts_run))
-        final_loss, best_loss = _final_and_best(loss, attempts_run, lowest)
+        final_loss, best_loss = final_and_best(loss, attempts_run, lowest)
         predicted = _predicted(config, played, rows > 0, rules.slack)
     outcome = functools.cache(lambda: verdicts.outcome(found))
 
@@ -132,7 +151,7 @@ def build(config: Config, played: Played) -> Result:
 
     return Result(
         config=config, attempt=attempts,
-        guess=view(log.guess), loss=_rows(loss, attempts),
+        guess=view(log.guess), losses=functools.cache(lambda: _rows(seen(), attempts)),
         moves=functools.cache(lambda: tuple(map(view, played.moves(log.guess[:rows]) if log.grad is None
                                                     else (log.grad, log.step)))),
         lr=played.lr, game=torch.arange(runs) % config.games, answer=played.answer.reshape(runs, *shape),
@@ -141,8 +160,27 @@ def build(config: Config, played: Played) -> Result:
         diverged_at=Later(lambda: outcome().diverged_at), theory=predicted, interrupted=played.interrupted,
         best_loss=Later(best_loss.tolist), final_loss=Later(final_loss.tolist),
         left_at=Later(lambda: outcome().left_at), stalled_at=Later(lambda: outcome().stalled_at),
+        settled_at=Later(lambda: outcome().settled_at),
         lr_at=None if played.lrs is None else played.lrs.index_select(0, attempts - 1),
+        true_loss=None if played.hints is None else _rows(loss, attempts),
+        hints=None if played.hints is None else functools.cache(
+            lambda: _hints(log, played.hints, rows).view(rows, runs, *shape)),
     )
+
+
+def _seen(log: Log, hints: Hints | None, loss: Tensor) -> Tensor:
+    """The loss each attempt's optimizer saw: `loss` itself without noisy hints."""
+    if hints is None:
+        return loss
+    if log.seen is not None:
+        return log.seen[:log.done].cpu()
+    return hints.seen(log.guess[:log.done], log.observations[:log.done]).cpu()
+
+
+def _hints(log: Log, hints: Hints, rows: int) -> Tensor:
+    """Each kept attempt's hint, per run (rows, runs, N): its game's."""
+    games = hints.hint(log.observations[:rows]) if log.hint is None else log.hint[:rows]
+    return games[:, torch.arange(log.config.runs) % log.config.games]
 
 
 def _predicted(config: Config, played: Played, started: bool, slack: float) -> Sequence[Theory]:
@@ -159,30 +197,6 @@ def _rows(loss: Tensor, attempts: Tensor) -> Tensor:
     if len(attempts) == loss.shape[0]:
         return loss
     return loss.index_select(0, (attempts - 1).to(loss.device))
-
-
-def _final_and_best(loss: Tensor, attempts_run: Tensor, lowest: Tensor) -> tuple[Tensor, Tensor]:
-    """Each run's last loss, and the lowest it reached (NaN losses aside: inf if every loss overflowed,
-    NaN only if every one is NaN), in float64; `lowest` (runs,) is each run's lowest loss, NaN if one is NaN."""
-    steps, runs = loss.shape
-    if steps == 0:
-        return torch.full((runs,), torch.nan, dtype=torch.float64), torch.full((runs,), torch.nan, dtype=torch.float64)
-    final = loss.gather(0, (attempts_run - 1).clamp_min(0).unsqueeze(0).to(loss.device))[0].double()
-    # `lowest` is right where every loss was played and none is NaN (a NaN would have made it NaN).
-    # The others, a block of them at a time: only their played losses that are not NaN count.
-    best = lowest.clone()
-    odd = ((attempts_run < steps) | torch.isnan(best)).nonzero().flatten()
-    block = max(1, verdicts.BLOCK // steps)
-    for start in range(0, len(odd), block):
-        runs_ = odd[start:start + block]
-        values = loss[:, runs_.to(loss.device)]
-        ignored = torch.isnan(values)
-        short = attempts_run[runs_] < steps
-        if bool(short.any()):
-            ignored |= (torch.arange(steps).unsqueeze(1) >= attempts_run[runs_]).to(values.device)
-        lowest_ = values.masked_fill(ignored, torch.inf).amin(0).double()
-        best[runs_] = torch.where(ignored.all(0), torch.nan, lowest_).cpu()
-    return final, best
 
 
 def _stood_at(config: Config, played: Played, attempts_run: Tensor) -> Tensor | None:

@@ -56,6 +56,8 @@ class Storage(Enum):
         if config.log_every != 1 or config.stop_early:
             return cls.EVERY_KTH
         guesses = config.plain_sgd and not config.scheduled
+        if config.noise is not None and not (guesses and runs * n > RING_WIDTH):
+            return cls.EVERY_KTH  # noisy hints: only plain SGD's guesses are worked out from the observations kept
         if runs * n <= RING_WIDTH:
             return cls.GUESSES_RING if guesses else cls.ROWS_RING
         if guesses and config.loss in _ELEMENTWISE and n <= BY_COLUMN:

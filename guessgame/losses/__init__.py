@@ -30,7 +30,7 @@ from guessgame.losses.spec import Kernels, Loss
 __all__ = ["LOSSES", "Kernels", "Loss", "effective"]
 
 # what the losses are made of and used through; every other module is one loss
-_SHARED = ("spec", "byrun", "batched", "weighted")
+_SHARED = ("spec", "byrun", "batched", "weighted", "noisy")
 _TORCH_API = ("value", "grad", "loss_and_grad", "functional")
 
 

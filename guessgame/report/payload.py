@@ -47,24 +47,26 @@ def page_data(run: RunData, config_text: str) -> dict[str, Any]:
     final_view = _final_view(run, final)
     cells = _cells(run, paths)
     contours = Contours(run) if run.guess.shape[2] >= 2 else None
+    bands, band_of = series.bands(run, loss.view)  # noisy hints over several games: each lr's band
     return {
         "name": run.name, "config": config_text, "cells": cells,
         "runs_total": run.runs, "games": run.games, "attempts": run.config.attempts,
         "colors": {status.value: color for status, color in STATUS_COLORS.items()},
-        "axes": {"loss": series.axis(loss.view, "loss" + ("" if loss.view.scale == "linear" else
-                                                          f" ({loss.view.scale} scale)")),
+        "axes": {"loss": series.axis(loss.view, ("true loss" if run.seen is not None else "loss")  # noisy hints
+                                     + ("" if loss.view.scale == "linear" else f" ({loss.view.scale} scale)")),
                  "final": series.axis(final_view, "final loss")},
         "floor": {"loss": series.floor_band(loss.view), "final": series.floor_band(final_view)},
         "theory_curve": _theory_scale(run, loss.view, cells),
-        "elements": [_element(run.shape, e) for e in elements], "numel": run.guess.shape[2],
-        "runs": _runs(run, shown, elements, loss, paths, (final_view, final), cells, contours),
+        "elements": [series.element(run.shape, e) for e in elements], "numel": run.guess.shape[2],
+        "runs": _runs(run, shown, elements, loss, paths, (final_view, final), cells, contours, band_of),
+        "bands": bands,
         "contour": contours and {"panels": contours.panels, "cells": contours.cells},
         "score": score_rows(run.summary) if run.games > 1 else None,
     }
 
 
 def _runs(run: RunData, shown: list[int], elements: list[int], loss: "_Curves", paths: "_Paths", finals,
-          cells: list[dict[str, Any]], contours: Contours | None) -> list[dict[str, Any]]:
+          cells: list[dict[str, Any]], contours: Contours | None, band: dict[int, int]) -> list[dict[str, Any]]:
     """Each carried run: its kept rows' curves (and path on the contour view), texts and tables."""
     live = marks.alive(run)
     budget = max(24, CURVE_ROWS // len(shown))
@@ -78,6 +80,9 @@ def _runs(run: RunData, shown: list[int], elements: list[int], loss: "_Curves", 
         entry = _run(run, r, int(live[:, r].sum()), rows, loss, guesses, paths, *finals)
         entry["theory"] = _theory_pair(run, r) if cells[run.cells[r]]["closed_loss"] else None
         entry["lt"] = series.texts(run.loss[rows, r])
+        entry["band"] = band.get(r)
+        if run.hint is not None and elements:  # noisy hints: what the run saw, on its guesses' view
+            entry["hint"] = [series.quantize(view, view.place(run.hint[rows, r, e])) for e in elements]
         runs.append(entry)
         spelled.append({"gt": [series.texts(run.guess[rows, r, e]) for e in elements],
                         "et": series.texts(paths.error[rows, r])})
@@ -241,8 +246,3 @@ def _guesses(run: RunData, r: int, rows: range) -> list[str]:
     (every run keeps its first and last few rows, `series.kept_rows`)."""
     return [vector(run.guess[k, r].tolist()) for k in rows]
 
-
-def _element(shape: tuple[int, ...], i: int) -> str:
-    if len(shape) <= 1:
-        return f"guess[{i}]" if shape else "guess"
-    return "guess[" + ",".join(str(k) for k in np.unravel_index(i, shape)) + "]"

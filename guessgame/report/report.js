@@ -58,6 +58,8 @@
      marker: {symbol: "x", size: 14, color: "black", line: {color: "black", width: 1}}},
     {type: "scatter", mode: "markers", x: [], y: [], name: "this attempt", hoverinfo: "skip",
      marker: {size: 14, color: "rgba(0,0,0,0)", line: {color: "black", width: 2}}},
+    {type: "scatter", mode: "lines", x: [], y: [], name: "10%–90% of its lr's games", fill: "toself",
+     line: {width: 0}, opacity: 0.3, hoverinfo: "skip", visible: false},
   );
 
   // --- selection: a cell (of a grid), an lr of that cell, a game of that lr --------------------------
@@ -79,16 +81,20 @@
     const up = r.loss_exits.map((e) => e[0]);
     const theory = D.theory_curve && r.theory ? theoryCurve(r) : null;
     const at = r.t[row], q = r.loss[row];
+    const band = r.band === null || r.band === undefined ? null : D.bands[r.band];  // noisy hints: its lr's games
     return {
-      x: [theory ? theory.x : [], r.t, up, r.diverged ? [r.diverged[0]] : [], [at]],
+      x: [theory ? theory.x : [], r.t, up, r.diverged ? [r.diverged[0]] : [], [at],
+          band ? band.t.concat(band.t.slice().reverse()) : []],
       y: [theory ? theory.y : [], r.loss, r.loss_exits.map((e) => (e[1] > 0 ? RES : 0)),
-          r.diverged ? [r.diverged[1]] : [], [q === null ? null : q]],
-      visible: [Boolean(theory), true, true, true, true],
-      "line.color": [undefined, color, undefined, undefined, undefined],
-      "marker.color": [undefined, color, undefined, color, undefined],
+          r.diverged ? [r.diverged[1]] : [], [q === null ? null : q],
+          band ? band.high.concat(band.low.slice().reverse()) : []],
+      visible: [Boolean(theory), true, true, true, true, Boolean(band)],
+      "line.color": [undefined, color, undefined, undefined, undefined, color],
+      "marker.color": [undefined, color, undefined, color, undefined, undefined],
       "marker.symbol": [undefined, undefined, r.loss_exits.map((e) => (e[1] > 0 ? "triangle-up" : "triangle-down")),
-                        undefined, undefined],
-      text: [undefined, r.lossText, undefined, undefined, undefined],
+                        undefined, undefined, undefined],
+      text: [undefined, r.lossText, undefined, undefined, undefined, undefined],
+      fillcolor: [undefined, undefined, undefined, undefined, undefined, color],
     };
   }
 
@@ -110,6 +116,11 @@
       type: "scatter", mode: r.t.length <= 80 ? "lines+markers" : "lines", x: r.t, y: g, name: D.elements[e],
       line: {color: palette[e % 6], width: 2}, marker: {size: 4}, text: r.guessText ? r.guessText[e] : undefined,
       hovertemplate: D.elements[e] + " at attempt %{x}" + (r.guessText ? ": %{text}" : "") + "<extra></extra>",
+    }));
+    (r.hint || []).forEach((h, e) => traces.push({  // noisy hints: the mean of each attempt's observations
+      type: "scatter", mode: "markers", x: r.t, y: h, name: e ? undefined : "hints it saw", showlegend: e === 0,
+      marker: {size: 4, color: palette[e % 6], opacity: 0.4, symbol: "x-thin", line: {width: 1, color: palette[e % 6]}},
+      hoverinfo: "skip",
     }));
     r.answer.forEach((q, e) => traces.push({
       type: "scatter", mode: "lines", x: [1, D.attempts], y: [q, q], name: e ? undefined : "answer (dashed)",
@@ -346,7 +357,7 @@
     const t = lossTraces(k);
     const trajectory = trajectoryData(k), path = pathData(k), contour = C && contourData(k);
     return Promise.all([
-      Plotly.restyle("loss", t, [L, L + 1, L + 2, L + 3, L + 4]),
+      Plotly.restyle("loss", t, [L, L + 1, L + 2, L + 3, L + 4, L + 5]),
       Plotly.react("trajectory", trajectory.data, trajectory.layout, CONFIG),
       Plotly.react("path", path.data, path.layout, CONFIG),
       contour && contour.under, contour && Plotly.react("contour", contour.data, contour.layout, CONFIG),

@@ -153,3 +153,30 @@ def landscape_curve(run, f) -> dict[str, Any]:
     shown, _ = on_view(f.vy, curve[:, None], np.ones((len(grid), 1), bool))
     return {"x": quantize(f.vx, f.vx.place(grid)), "y": quantize(f.vy, shown[:, 0]),
             "answer": quantize(f.vx, [f.vx.place(0.0)])[0], "label": f.space.curve}
+
+
+BAND_POINTS = 400  # attempts a band is drawn at, at most
+
+
+def bands(run, view: View) -> tuple[list[dict], dict[int, int]]:
+    """Noisy hints over several games: each lr's (and cell's) band of true losses, 10% to 90% of its games, on
+    `view` at up to BAND_POINTS of the kept attempts; and each run's band."""
+    from guessgame.viz import spread
+
+    if not spread.spread(run) or not run.attempt.size:
+        return [], {}
+    rows = np.unique(np.linspace(0, len(run.attempt) - 1, min(len(run.attempt), BAND_POINTS)).round().astype(int))
+    out, of = [], {}
+    for k, members in enumerate(spread.groups(run)):
+        low, _, high = spread.quantiles(run, members)
+        out.append({"t": run.attempt[rows].tolist(), "low": quantize(view, view.place(low[rows])),
+                    "high": quantize(view, view.place(high[rows]))})
+        of.update({int(r): k for r in members})
+    return out, of
+
+
+def element(shape: tuple[int, ...], i: int) -> str:
+    """Element i of the flattened guess, as Python indexes it: `guess[1]`, `guess[0,1]`, or `guess`."""
+    if len(shape) <= 1:
+        return f"guess[{i}]" if shape else "guess"
+    return "guess[" + ",".join(str(k) for k in np.unravel_index(i, shape)) + "]"

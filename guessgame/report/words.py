@@ -34,8 +34,22 @@ def game_sentence(config: Config) -> str:
              f"{len(lrs)} learning rates from {number(min(lrs))} to {number(max(lrs))}")
     held = held_note(config)
     return (f"Find {hidden} from the first guess {guess} with {loss} and {_optimizer(config)}: {rates}"
-            f"{_schedule(config)}, {config.attempts:,} attempts each, in {config.dtype}"
+            f"{_schedule(config)}, {config.attempts:,} attempts each, in {config.dtype}{_noise(config)}"
             + (f" ({held})." if held else "."))
+
+
+def _noise(config: Config) -> str:
+    """`, each attempt seeing 4 noisy observations (answer + 2 × N(0, 1)): the loss drawn is the true loss,
+    to the hidden answer`, or nothing without noise."""
+    noise = config.noise
+    if noise is None:
+        return ""
+    if "noise" in dict(config.grid):
+        return (", each attempt seeing noisy observations of the answer (a noise per cell): the loss drawn is the "
+                "true loss, to the hidden answer")
+    seen = f"{noise.batch} noisy observation{'s' if noise.batch != 1 else ''}"
+    return (f", each attempt seeing {seen} (answer + {number(noise.std)} × N(0, 1)): the loss drawn is the true "
+            "loss, to the hidden answer")
 
 
 def _ravine(config: Config) -> str:

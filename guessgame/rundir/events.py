@@ -1,6 +1,7 @@
 """TensorBoard event files of a run: one TensorBoard run per learning rate (and game), with
 `global_step` = attempt and the scalars `loss`, `norm/error` (|guess - answer|), `norm/grad` and
-`norm/step`.
+`norm/step`; with noisy hints also `true_loss` (to the hidden answer: `loss` is the one the optimizer saw)
+and `norm/hint_error` (|hint - answer|).
 
 Events are TensorBoard's own protocol buffers in its record format; each attempt is one event that
 carries the four scalars. Needs the optional extra: `pip install "guessgame[tensorboard]"`.
@@ -19,6 +20,7 @@ from guessgame.errors import MissingExtra
 from guessgame.rundir.layout import TENSORBOARD
 
 TAGS = ("loss", "norm/error", "norm/grad", "norm/step")
+NOISY_TAGS = ("true_loss", "norm/hint_error")
 INSTALL = 'pip install "guessgame[tensorboard]"'
 
 
@@ -58,6 +60,10 @@ def write_events(run_dir: Path, result) -> Path:
 
     columns = [result.loss.double().T.tolist(), norm(result.guess.reshape(rows, runs, -1) - answer),
                norm(result.grad), norm(result.step)]
+    tags = TAGS
+    if result.true_loss is not None:
+        columns += [result.true_loss.double().T.tolist(), norm(result.hint.reshape(rows, runs, -1) - answer)]
+        tags += NOISY_TAGS
     steps = result.attempt.tolist()
     labels = result.config.cell_labels()
     cells = [labels[k] for k in result.cell.tolist()] if result.config.grid else None
@@ -65,7 +71,7 @@ def write_events(run_dir: Path, result) -> Path:
     now = time.time()
     for r, name in enumerate(names):
         values = zip(*(column[r] for column in columns))
-        _write_file(folder / name, now, steps, values)
+        _write_file(folder / name, now, steps, values, tags)
     return folder
 
 
@@ -74,7 +80,7 @@ def _folder(label: str) -> str:
     return re.sub(r"[^\w.=,+-]+", "_", label.replace(" · ", ","))
 
 
-def _write_file(logdir: Path, wall_time: float, steps: list[int], values) -> None:
+def _write_file(logdir: Path, wall_time: float, steps: list[int], values, tags: tuple[str, ...]) -> None:
     from tensorboard.compat.proto import event_pb2, summary_pb2
 
     logdir.mkdir(parents=True, exist_ok=True)
@@ -82,7 +88,7 @@ def _write_file(logdir: Path, wall_time: float, steps: list[int], values) -> Non
     records = [event_pb2.Event(wall_time=wall_time, file_version="brain.Event:2").SerializeToString()]
     Value = summary_pb2.Summary.Value
     for step, row in zip(steps, values):
-        summary = summary_pb2.Summary(value=[Value(tag=tag, simple_value=v) for tag, v in zip(TAGS, row)])
+        summary = summary_pb2.Summary(value=[Value(tag=tag, simple_value=v) for tag, v in zip(tags, row)])
         records.append(event_pb2.Event(wall_time=wall_time, step=step, summary=summary).SerializeToString())
     with open(logdir / name, "wb") as handle:
         handle.write(b"".join(_framed(record) for record in records))

@@ -34,10 +34,13 @@ def element_columns(what: str, n: int) -> list[str]:
     return [f"{what}_{i}" for i in range(n)]
 
 
-def attempt_columns(n: int, games: bool, cells: bool = False) -> list[str]:
+def attempt_columns(n: int, games: bool, cells: bool = False, noisy: bool = False) -> list[str]:
     """attempts.csv's header for answers of n elements (and a `cell` column with a grid, a `game` column
-    with random games). `lr` is the lr the attempt used: the run's own, or its schedule's."""
+    with random games). `lr` is the lr the attempt used: the run's own, or its schedule's. With noisy hints,
+    `loss` is the one the optimizer saw, and `true_loss` (to the hidden answer) and the hint, `hint_0 ..`
+    (the mean of the attempt's observations), follow it."""
     names = ["run", *(["cell"] if cells else []), "lr", *(["game"] if games else []), "attempt", "loss"]
+    names += ["true_loss", *element_columns("hint", n)] if noisy else []
     return names + [column for what in ("guess", "grad", "step") for column in element_columns(what, n)]
 
 

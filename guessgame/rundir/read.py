@@ -42,19 +42,27 @@ def read_run(run_dir: str | Path) -> RunData:
     runs, n = answer.shape
     games = config.games > 1 or any(run.game for run in summary)
     grid = bool(config.grid)
+    noisy = config.noise is not None
+    hints = element_columns("hint", n) if noisy else []
     wanted = ["run", *(["cell"] if grid else []), "lr", *(["game"] if games else []), "attempt", "loss",
-              *element_columns("guess", n)]
-    table = read_columns(run_dir / ATTEMPTS, attempt_columns(n, games, grid), wanted, explain=(
+              *(["true_loss", *hints] if noisy else []), *element_columns("guess", n)]
+    table = read_columns(run_dir / ATTEMPTS, attempt_columns(n, games, grid, noisy), wanted, explain=(
         f"summary.json has {runs} run(s) and an answer of {n} element(s)"
-        + (f", and config.yaml a grid of {config.cell_count} cells" if grid else "")))
+        + (f", and config.yaml a grid of {config.cell_count} cells" if grid else "")
+        + (", and config.yaml noisy hints" if noisy else "")))
     attempt, rows = check_layout(table, summary, config, str(run_dir / ATTEMPTS))
     scheduled = any(cell.scheduled for cell in config.cells)
     final = np.array([np.ravel(np.array(run.final_guess, dtype=float)) for run in summary], dtype=float)
-    loss = _by_run(table["loss"], rows, len(attempt), np.full(runs, np.nan))
-    check_losses(summary, config, loss, attempt, str(run_dir / SUMMARY))
+    nan = np.full(runs, np.nan)
+    loss = _by_run(table["loss"], rows, len(attempt), nan)
+    true_loss = _by_run(table["true_loss"], rows, len(attempt), nan) if noisy else None
+    check_losses(summary, config, loss if true_loss is None else true_loss, attempt, str(run_dir / SUMMARY))
+    hint = None if not noisy else _by_run(np.column_stack([table[h] for h in hints]), rows, len(attempt),
+                                          np.full((runs, n), np.nan))
     return RunData(
         config=config, attempt=attempt, lr=np.array([run.lr for run in summary], dtype=float),
-        game=np.array([run.game for run in summary], dtype=int), loss=loss,
+        game=np.array([run.game for run in summary], dtype=int), loss=loss if true_loss is None else true_loss,
+        seen=None if true_loss is None else loss, hint=hint,
         guess=_by_run(table["guess"], rows, len(attempt), final), answer=answer, summary=summary,
         lr_at=_by_run(table["lr"], rows, len(attempt), np.full(runs, np.nan)) if scheduled else None,
         cell=np.array([run.cell for run in summary], dtype=int) if grid else None,

@@ -153,7 +153,10 @@ def _attempt_columns(result, runs: slice, rows: int) -> dict[str, Any]:
         columns["game"] = each_row(result.game)
     columns["attempt"] = result.attempt[:rows].repeat(count).numpy()
     columns["loss"] = per_row(result.loss)[:, 0].numpy()
-    for name, values in (("guess", result.guess), ("grad", result.grad), ("step", result.step)):
+    noisy = () if result.true_loss is None else (("hint", result.hint),)
+    if noisy:
+        columns["true_loss"] = per_row(result.true_loss)[:, 0].numpy()
+    for name, values in (*noisy, ("guess", result.guess), ("grad", result.grad), ("step", result.step)):
         block = per_row(values).numpy()
         for i, column in enumerate(element_columns(name, result.config.numel)):
             columns[column] = block[:, i]

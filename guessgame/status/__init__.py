@@ -1,4 +1,5 @@
-"""What happened to each run, read off its trajectory: converged, diverged, stalled, oscillating or unfinished.
+"""What happened to each run, read off its trajectory: converged, diverged, stalled, settled, oscillating or
+unfinished.
 
 A run gets a **verdict** at an attempt, from the attempts up to that one alone, and keeps it: more
 attempts after it never move it, and `stop_early` stops the run right there.
@@ -28,6 +29,13 @@ attempts after it never move it, and `stop_early` stops the run right there.
                  that only decays), so it stands for good; or the steps a decaying lr still has
                  to take, on a loss whose slope is bounded, add up to less than rounding of the loss
                  (`reach`). stalled_at is that attempt.
+    settled      with noisy hints (a noise of std > 0), the verdicts read each attempt's true loss -- to
+                 the hidden answer, not the one the optimizer saw -- and at a constant lr a run
+                 settles at its noise floor at the first attempt t where the true losses of the
+                 FLOOR_WINDOW attempts up to t lie within the range of the FLOOR_WINDOW before them:
+                 none lower than their lowest, none higher than their highest, all finite. It no
+                 longer improves, nor grows: its lr has taken it as close as its hints allow (a
+                 schedule moves the floor as it goes: a scheduled run never settles). settled_at is t.
     Where two verdicts fall on one attempt, diverged is the one reached.
 
 A run without a verdict when its attempts run out is compared with itself, first half against
@@ -40,7 +48,7 @@ second half (by more than rounding, `slack`):
                  exactly, with period 1 or 2, however late it got there (an L1 run that reached its
                  band in the second half bounces in it from then on)
 
-Each rule and its thresholds (GROWTH, GROWING_FOR, STEADY, SETTLE, REPEATS) are written once, in
+Each rule and its thresholds (GROWTH, GROWING_FOR, STEADY, SETTLE, REPEATS, FLOOR_WINDOW) are written once, in
 `rules`; `verdicts` reads them after the fact, `tracker` attempt by attempt; `reach` says how far a
 run's loss can still move.
 """
@@ -58,6 +66,7 @@ class Status(str, Enum):
     UNFINISHED = "unfinished"
     DIVERGED = "diverged"
     STALLED = "stalled"
+    SETTLED = "settled"
 
     def __str__(self) -> str:
         return self.value
@@ -73,7 +82,7 @@ class Status(str, Enum):
     def verdict(self) -> bool:
         """Reached at an attempt and kept for good (converged, diverged, stalled); the others are what
         a run without one looked like when its attempts ran out."""
-        return self in (Status.CONVERGED, Status.DIVERGED, Status.STALLED)
+        return self in (Status.CONVERGED, Status.DIVERGED, Status.STALLED, Status.SETTLED)
 
     @property
     def layer(self) -> int:
@@ -89,4 +98,4 @@ class Status(str, Enum):
 
 # layer, colour: stalled is purple, a hue no other status's shades reach
 _LOOKS = {Status.CONVERGED: (2, "#2a9d3f"), Status.OSCILLATING: (1, "#e08a00"), Status.UNFINISHED: (1, "#3b6fd6"),
-          Status.DIVERGED: (0, "#d62728"), Status.STALLED: (1, "#8e44ad")}
+          Status.DIVERGED: (0, "#d62728"), Status.STALLED: (1, "#8e44ad"), Status.SETTLED: (2, "#17a2b8")}

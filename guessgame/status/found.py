@@ -17,6 +17,7 @@ class Outcome(NamedTuple):
     decided_at: list[int | None]  # 1-based attempt at which the verdict was reached
     left_at: list[int | None]  # a converged run's first later attempt above tolerance, if any
     stalled_at: list[int | None]  # 1-based attempt at which the run was declared stalled
+    settled_at: list[int | None]  # 1-based attempt at which a noisy run was declared settled at its floor
 
 
 class Found(NamedTuple):
@@ -31,6 +32,8 @@ class Found(NamedTuple):
     left: Tensor  # the first attempt above tolerance after converging
     stalled: Tensor
     stalled_at: Tensor
+    floored: Tensor  # settled at its noise floor
+    floor_at: Tensor  # the attempt it was (`rules.at_floor`)
     steps: int  # the attempts looked at: this many stands for never
 
     @classmethod
@@ -42,7 +45,7 @@ class Found(NamedTuple):
         def never() -> Tensor:
             return torch.full((runs,), steps, dtype=torch.long)
 
-        return cls(no(), no(), no(), never(), never(), never(), never(), no(), never(), steps)
+        return cls(no(), no(), no(), never(), never(), never(), never(), no(), never(), no(), never(), steps)
 
 
 def merge(found: Found, runs: Tensor, part: Found, rows: Tensor | None = None) -> None:
@@ -58,17 +61,19 @@ def merge(found: Found, runs: Tensor, part: Found, rows: Tensor | None = None) -
 def outcome(found: Found) -> Outcome:
     """The verdicts as lists, one entry per run: 1-based attempts, None where there is none."""
     converged, diverged, moving, stalled = found.converged, found.diverged, found.moving, found.stalled
-    code = torch.where(converged, 0, torch.where(diverged, 3, torch.where(stalled, 4, torch.where(moving, 2, 1))))
+    floored = found.floored
+    code = torch.where(converged, 0, torch.where(diverged, 3, torch.where(stalled, 4, torch.where(
+        floored, 5, torch.where(moving, 2, 1)))))
     status = [_ORDER[c] for c in code.tolist()]
     decided = torch.where(converged, found.decided_conv, torch.where(
-        diverged, found.diverged_at, torch.where(stalled, found.stalled_at, -2)))
+        diverged, found.diverged_at, torch.where(stalled, found.stalled_at, torch.where(floored, found.floor_at, -2))))
     return Outcome(status, _maybe(torch.where(converged, found.settled, -2)),
                    _maybe(torch.where(diverged, found.diverged_at, -2)), _maybe(decided),
                    _maybe(torch.where(converged & (found.left < found.steps), found.left, -2)),
-                   _maybe(torch.where(stalled, found.stalled_at, -2)))
+                   _maybe(torch.where(stalled, found.stalled_at, -2)), _maybe(torch.where(floored, found.floor_at, -2)))
 
 
-_ORDER = (Status.CONVERGED, Status.OSCILLATING, Status.UNFINISHED, Status.DIVERGED, Status.STALLED)
+_ORDER = (Status.CONVERGED, Status.OSCILLATING, Status.UNFINISHED, Status.DIVERGED, Status.STALLED, Status.SETTLED)
 
 
 def _maybe(at: Tensor) -> list[int | None]:

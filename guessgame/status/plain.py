@@ -8,7 +8,7 @@ from torch import Tensor
 
 from guessgame.status import rules as rule
 from guessgame.status.found import Found, first
-from guessgame.status.rules import GROWING_FOR, Rules
+from guessgame.status.rules import FLOOR_WINDOW, GROWING_FOR, Rules
 
 _STARTS = 1 << 16  # settle windows (x runs) looked at a time: a long run needs few of its windows looked at
 
@@ -37,17 +37,20 @@ def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, ver
     settled = settled_at(size, rules.tolerance) if rules.has_minimum else never
     decided_conv = rule.window_end(settled)
     still_at = stalled_at(size, rules, stood_at)
-    converged = (settled < steps) & (decided_conv < diverged_at) & (decided_conv < still_at)
-    stalled = ~converged & (still_at < diverged_at)  # on one attempt, diverged is the verdict reached
-    diverged = ~converged & ~stalled & (diverged_at < steps)
-    open_ = ~converged & ~diverged & ~stalled
+    floor_at = floor_reached_at(size, rules)
+    converged = (settled < steps) & (decided_conv < diverged_at) & (decided_conv < still_at) & (decided_conv < floor_at)
+    stalled = ~converged & (still_at < diverged_at) & (still_at < floor_at)  # on one attempt, diverged is reached
+    floored = ~converged & ~stalled & (floor_at < diverged_at)
+    diverged = ~converged & ~stalled & ~floored & (diverged_at < steps)
+    open_ = ~converged & ~diverged & ~stalled & ~floored
     moving = torch.zeros(runs, dtype=torch.bool)
     if not verdicts_only and bool(open_.any()):
         moving[open_] = unfinished(loss[:, open_], size[:, open_], rules)
     left = never.clone()
     if not verdicts_only and bool(converged.any()):
         left[converged] = left_at(size[:, converged], decided_conv[converged], rules.tolerance, attempts_run[converged])
-    return Found(converged, diverged, moving, settled, decided_conv, diverged_at, left, stalled, still_at, steps)
+    return Found(converged, diverged, moving, settled, decided_conv, diverged_at, left, stalled, still_at, floored,
+                 floor_at, steps)
 
 
 def stalled_at(size: Tensor, rules: Rules, stood_at: Tensor | None) -> Tensor:
@@ -61,6 +64,36 @@ def stalled_at(size: Tensor, rules: Rules, stood_at: Tensor | None) -> Tensor:
     if stood_at is not None:
         reach = torch.where(torch.arange(steps).unsqueeze(1) >= stood_at, 0.0, reach)
     return first(rule.stalled(size, reach, rules) & ~size.isnan())
+
+
+def floor_reached_at(size: Tensor, rules: Rules) -> Tensor:
+    """Per run, the first attempt it played at which it is `rules.at_floor` (with noisy hints), or the
+    number of attempts."""
+    steps, runs = size.shape
+    window = FLOOR_WINDOW
+    if not rules.noisy or not rules.has_minimum or steps < 2 * window:
+        return torch.full((runs,), steps, dtype=torch.long)
+    low, high = windows(size, window, torch.minimum), windows(size, window, torch.maximum)  # window from t on
+    hit = rule.at_floor(low[window:], high[window:], low[:-window], high[:-window])  # the later ends at t + 2w - 1
+    found = first(hit & ~low[window:].isnan())
+    return torch.where(found < hit.shape[0], found + 2 * window - 1, steps)
+
+
+def windows(values: Tensor, width: int, op) -> Tensor:
+    """`op` (torch.minimum or torch.maximum) over each `width` attempts in a row: row t of the result is
+    over attempts t to t + width - 1. By doubling: a few passes, whatever the width."""
+    count = values.shape[0] - width + 1
+    result, offset, span, reach = None, 0, 1, values  # reach[t]: op over attempts t to t + span - 1
+    while width:
+        if width & 1:
+            part = reach[offset:offset + count]
+            result = part if result is None else op(result, part)
+            offset += span
+        width >>= 1
+        if width:
+            reach = op(reach[:-span], reach[span:])
+            span *= 2
+    return result
 
 
 def blown_up_at(size: Tensor, rules: Rules) -> Tensor:

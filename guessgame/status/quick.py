@@ -69,7 +69,7 @@ def judge(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules, hal
         early = plain.judge(loss[:window, rest], attempts_run[rest].clamp(max=window),
                             lost_at[rest].clamp(max=window), rules.of_runs(rest), verdicts_only=True,
                             stood_at=_of(stood_at, rest))
-        final = early.converged | early.diverged | early.stalled  # decided in the window: more attempts change nothing
+        final = early.converged | early.diverged | early.stalled | early.floored  # decided in the window: for good
         merge(found, rest[final], early, final)
         if bool(final.any()):
             kept = rest[final & early.converged]
@@ -95,7 +95,7 @@ def simple(loss: Tensor, attempts_run: Tensor, lost_at: Tensor, rules: Rules,
     steps, runs = loss.shape
     found = Found.none(runs, steps)
     done = torch.zeros(runs, dtype=torch.bool)
-    if not rules.has_minimum or steps < 2 or rules.reach is not None:
+    if not rules.has_minimum or steps < 2 or rules.reach is not None or rules.noisy:
         return found, done
     value = loss.double()
     halves = Halves.of(loss) if halves is None else halves

@@ -19,6 +19,8 @@ tracker's numpy and the judge's torch evaluate the same lines; neither library i
     leaves               above tolerance again after converging: `left_at`
     stalled              away from the answer, and the most the loss can still change (`reach`: nothing
                          once the guess stands still for good) within rounding of it: stalled
+    at_floor             with noisy hints, the true losses of FLOOR_WINDOW attempts within the range of
+                         the FLOOR_WINDOW before them: settled at its noise floor
     still_moving (went_lower, went_higher), waiting, repeating, unfinished
                          no verdict: half against half, and the tail that repeats
 
@@ -44,6 +46,7 @@ GROWTH = 1.01  # the smallest factor per attempt that counts as geometric growth
 GROWING_FOR = 4  # ... when the loss is multiplied by it this many attempts in a row ...
 STEADY = 1e-6  # ... by the same factor to within this (a transient's growth slows down)
 REPEATS = 6  # the last losses that, repeating exactly with period 1 or 2, say a run no longer moves
+FLOOR_WINDOW = 20  # with noisy hints: the attempts of each of the two windows `at_floor` compares
 INF = float("inf")  # also the reference of a run that has none yet: no loss is past it
 
 Array = Any  # a numpy array or a torch tensor
@@ -58,6 +61,7 @@ class Rules(NamedTuple):
     slack: float = 1e-9  # how much two losses may differ by rounding alone and still count as the same
     reach: torch.Tensor | None = None  # (attempts, runs) float64: the most each run's loss can still change
     # from each attempt on, by the steps its schedule has still to take (`reach.of`); None: no bound
+    noisy: bool = False  # the losses judged are true losses of a game with noisy hints: `at_floor` applies
 
     @classmethod
     def of(cls, config: Config, dtype: torch.dtype, lrs: torch.Tensor | None = None) -> Rules:
@@ -65,11 +69,17 @@ class Rules(NamedTuple):
         from guessgame.status import reach
 
         return cls(config.tolerance, config.diverge_factor, LOSSES[config.loss].has_minimum, slack(dtype),
-                   reach.of(config, lrs))
+                   reach.of(config, lrs), noisy(config))
 
     def of_runs(self, runs: Any) -> Rules:
         """The rules of some of the runs: a slice, or their indices."""
         return self if self.reach is None else self._replace(reach=self.reach[:, runs])
+
+
+def noisy(config: Config) -> bool:
+    """Whether a config's runs may settle at a noise floor: noisy hints (a noise of std 0 is the answer
+    itself) at a constant lr (a schedule moves the floor as it goes)."""
+    return config.noise is not None and config.noise.std > 0 and not config.scheduled
 
 
 def slack(dtype: torch.dtype) -> float:
@@ -170,6 +180,12 @@ def stalled(size: Array, reach: Array, rules: Rules) -> Array:
     for good -- or, for a finite loss, within rounding of it (`slack`)."""
     away = ~within(size, rules.tolerance) | (not rules.has_minimum)
     return away & ((reach == 0) | ((reach <= rules.slack * size) & (size < INF)))
+
+
+def at_floor(later_low: Array, later_high: Array, earlier_low: Array, earlier_high: Array) -> Array:
+    """Settled at its noise floor: the lowest and highest true loss of FLOOR_WINDOW attempts within those of
+    the FLOOR_WINDOW attempts before them, and finite -- no longer improving, nor growing."""
+    return (later_low >= earlier_low) & (later_high <= earlier_high) & (later_high < INF)
 
 
 def leaves(size: Array, tolerance: float) -> Array:

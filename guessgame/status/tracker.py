@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from guessgame.status import rules as rule
-from guessgame.status.rules import GROWING_FOR, Rules
+from guessgame.status.rules import FLOOR_WINDOW, GROWING_FOR, Rules
 
 
 class Tracker:
@@ -66,6 +66,7 @@ class Tracker:
             else:
                 reached |= rule.falling(loss, self.previous)
             reached |= self._stalled(size, stood)
+            reached |= self._floored(size)
         self.previous = loss.copy()  # the caller may reuse its buffer
         self.attempt += 1
         new = reached & ~self.decided
@@ -89,6 +90,17 @@ class Tracker:
             return np.zeros(len(size), dtype=bool)
         reach = rule.INF if self.reach is None else self.reach[self.attempt]
         return rule.stalled(size, np.where(self.stood, 0.0, reach), self.rules)
+
+    def _floored(self, size: np.ndarray) -> np.ndarray:
+        """`rules.at_floor` at this attempt: its window against the one before, read from the history."""
+        t, window = self.attempt, FLOOR_WINDOW
+        if not self.rules.noisy or not self.rules.has_minimum or t < 2 * window - 1:
+            return np.zeros(len(size), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            later = rule.size(self.history[t - window + 1:t].detach().double().cpu().numpy())
+            earlier = rule.size(self.history[t - 2 * window + 1:t - window + 1].detach().double().cpu().numpy())
+            later = np.concatenate([later, size[None]])  # this attempt's, as the caller has it
+            return rule.at_floor(later.min(0), later.max(0), earlier.min(0), earlier.max(0))
 
     def _settled(self, size: np.ndarray, start: int) -> np.ndarray:
         """`rules.settled` over the window from `start` to this attempt."""

@@ -44,7 +44,7 @@ from guessgame.lazy import Later
 from guessgame.ravine import is_ravine
 from guessgame.records import Theory
 from guessgame.status import Status, reach, verdicts
-from guessgame.theory import closed_forms, ravine, ravine_paths, ravine_verdicts, scheduled
+from guessgame.theory import closed_forms, noisy, ravine, ravine_paths, ravine_verdicts, scheduled
 from guessgame.theory.frozen import Frozen
 from guessgame.theory.games import Games
 
@@ -84,7 +84,7 @@ def predict_runs(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, 
     """
     parts = _predicted(config, errors, lr=lr, attempts=attempts, slack=slack, written_out=written_out, lrs=lrs,
                        frozen=Frozen.of(config, None if answers is None else torch.as_tensor(answers)))
-    if isinstance(parts, list):
+    if isinstance(parts, (list, Later)):
         return parts
 
     def blocks() -> list[Theory]:
@@ -99,6 +99,13 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     """`predict_runs`' blocks where no verdict is read, else what each block of runs shares, each run's
     own values, and the runs' verdicts."""
     runs = len(lr)
+    if config.noise is not None and (config.noise.std > 0 or config.noise.batch > 1 and config.reduction == "sum"):
+        steps = config.attempts if attempts is None else attempts
+        if config.scheduled and lrs is None:
+            lrs = torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options,
+                                                 torch.as_tensor(lr, dtype=torch.float64).numpy(), steps))
+        return noisy.predict(config, torch.as_tensor(errors, dtype=torch.float64).reshape(runs, -1),
+                             torch.as_tensor(lr, dtype=torch.float64), steps, lrs)
     if is_ravine(config):
         return _ravine(config, errors, lr, attempts, slack, frozen, written_out)
     if config.scheduled:

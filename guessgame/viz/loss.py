@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from guessgame.config.schema import LARGEST
 from guessgame.rundata import RunData
 from guessgame.status import Status
-from guessgame.viz import marks, style
+from guessgame.viz import marks, spread, style
 from guessgame.viz.axis import View, choose
 from guessgame.viz.story import story
 from guessgame.viz.style import (
@@ -41,6 +41,8 @@ def loss_figure(source: Any, ax=None) -> Figure:
     without the close-up panel a figure of its own gets when runs leave early).
     """
     run = run_data(source)
+    if spread.spread(run):
+        return spread.figure(run, ax, loss_view(run), marked=lambda a, v: _diverged(a, run, v, size=20))
     live = marks.alive(run)
     view = loss_view(run)
     drawn = marks.trace(view, run.attempt, run.loss, live)

@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from guessgame.records import Theory
 from guessgame.rundata import RunData
 from guessgame.status import Status
-from guessgame.viz import marks
+from guessgame.viz import marks, spread
 from guessgame.viz.axis import View, choose
 from guessgame.viz.cells import cell_looks
 from guessgame.viz.labels import FONT, fit_ylabel, name_groups, place_labels
@@ -59,12 +59,13 @@ def lr_figure(source: Any, ax=None) -> Figure:
     few = run.runs <= SLOTS
     rings = _rings(y, run, columns) if run.config.grid and columns.groups is None else ([], [])
     theory = _theory(panels, run, columns.where) if columns.groups is None else Theory()  # a column per cell
-    top.set_ylabel("final loss")
+    top.set_ylabel("final true loss" if run.config.noise else "final loss")
     top.grid(True, alpha=0.3)
     top.set_title(title(run, "learning rates compared"), fontsize=points(11), pad=TITLE_PAD)
     sides = set(marks.sides(view, final[:, None])[:, 0].tolist())
     handles, texts = _legend(run, (theory, columns.where), sides, attempts=bottom is not None)
-    legend = legend_outside(top, handles + rings[0], texts + rings[1])
+    noisy = spread.floors(top, run, columns.x, view)  # noisy hints: the floor against lr
+    legend = legend_outside(top, handles + rings[0] + noisy[0], texts + rings[1] + noisy[1])
     if ax is None:
         margins(fig, left=1.3, bottom=0.7, hspace=0.15, legend=legend)
         stagger(fig, bottom)
@@ -135,14 +136,16 @@ def _value_text(v: float) -> str:
     return "0 (exact)" if v == 0 else f"{v:.3g}"
 
 
-_VERDICT_MARKS = {Status.CONVERGED: "o", Status.DIVERGED: "X", Status.STALLED: "s"}  # where a verdict was reached
+# where a verdict was reached
+_VERDICT_MARKS = {Status.CONVERGED: "o", Status.DIVERGED: "X", Status.STALLED: "s", Status.SETTLED: "D"}
 
 
 def _attempts(ax, run: RunData, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """● the attempt it converged, ✕ the one it diverged, ■ the one it stalled (it stopped there), ○
-    (any other status) still going when the attempts ran out; returns where each is drawn and its attempt
-    in words."""
-    at = np.array([s.converged_at or s.diverged_at or s.stalled_at or s.attempts_run for s in run.summary],
+    """● the attempt it converged, ✕ the one it diverged, ■ the one it stalled (it stopped there), ◆ the one
+    it settled at its noise floor, ○ (any other status) still going when the attempts ran out; returns where
+    each is drawn and its attempt in words."""
+    at = np.array([s.converged_at or s.diverged_at or s.stalled_at or s.settled_at or s.attempts_run
+                   for s in run.summary],
                   dtype=float)
     statuses, size = np.array(run.status), (60 if run.runs <= SLOTS else 22) * current().scale
     for status, color in STATUS_COLORS.items():
@@ -151,7 +154,7 @@ def _attempts(ax, run: RunData, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
         if not chosen.any():
             continue
         if marker:
-            ax.scatter(x[chosen], at[chosen], marker=marker, s=size * (0.8 if marker == "s" else 1), color=color,
+            ax.scatter(x[chosen], at[chosen], marker=marker, s=size * (0.8 if marker in "sD" else 1), color=color,
                        zorder=4, edgecolors="black" if marker == "X" and run.runs <= SLOTS else "none")
         else:
             ax.scatter(x[chosen], at[chosen], marker="o", s=size, facecolors="none", edgecolors=color,
@@ -160,6 +163,7 @@ def _attempts(ax, run: RunData, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
     ax.set_ylim(0, run.config.attempts * 1.08 + 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     stalled = ", ■\u00a0stalled" if Status.STALLED in run.status else ""
+    stalled += ", ◆\u00a0settled" if Status.SETTLED in run.status else ""
     ax.set_ylabel(f"attempt: ●\u00a0converged, ✕\u00a0diverged{stalled},\n○\u00a0still\u00a0going", fontsize=points(9))
     return at, [f"{a:.0f}" for a in at]
 

@@ -25,6 +25,8 @@ def story(run: RunData, r: int) -> str:
         text = f"diverged at {info.diverged_at}: {direction(loss)}"
         bad = np.flatnonzero(~np.isfinite(loss))
         return text + (f", overflow at {run.attempt[bad[0]]}" if bad.size else "")
+    if info.status == Status.SETTLED:
+        return f"settled at {info.settled_at}: at its noise floor"
     if info.status == Status.OSCILLATING:
         return "oscillating (bounded, not settling)"
     return f"unfinished: still moving at {info.attempts_run}"

@@ -51,6 +51,32 @@ def weighted_loss_fn(name, options=None, reduction="mean", weights=1.0, rotation
     return fn
 
 
+def noisy_loss_fn(name, options, reduction, answer, std, batch, seed=0, games=1, game=0, weights=None):
+    """A noisy game's loss as the README writes it, one call per attempt: the attempts' draws come from
+    `torch.Generator().manual_seed(seed)` in blocks of m = max(1, 65536 // (games x batch x N)) attempts, each
+    block one call for eps of shape (m, games, batch, *shape) in float64 (the last block whole too); attempt
+    i of a block sees game `game`'s answer + std x eps[i, game], cast to the guess's dtype. Returns
+    F.<loss>(guess.expand(batch, *shape), observations) (weights times the unreduced loss, reduced, with
+    `weights`)."""
+    generator = torch.Generator().manual_seed(seed)
+    answer = torch.as_tensor(answer, dtype=torch.float64)
+    each = loss_fn(name, options, "none" if weights is not None else reduction)
+    block = max(1, 65536 // (games * batch * answer.numel()))
+    drawn = []
+
+    def fn(guess, _answer=None):
+        if not drawn:
+            drawn.extend(torch.randn((block, games, batch, *answer.shape), generator=generator, dtype=torch.float64))
+        eps = drawn.pop(0)
+        observations = (answer + std * eps[game]).to(guess.dtype)
+        values = each(guess.expand(batch, *answer.shape), observations)
+        if weights is None:
+            return values
+        values = torch.as_tensor(weights, dtype=guess.dtype) * values
+        return values.mean() if reduction == "mean" else values.sum()
+    return fn
+
+
 def notebook_loop(answer, guess, loss_fn, lr, attempts, dtype=torch.float64, after_step=None):
     """The notebook's guessing game, verbatim apart from recording what it prints. `lr` may be a
     function of nothing, read each attempt; `after_step()` runs after each step."""
