@@ -12,6 +12,8 @@ with the min and max. Baselines are the fastest honest way to do the same work:
    a sample of lrs and scaled).
    Weighted sweep: a sweep with weights [1, 10, 100] against the same sweep without (lrs 1e-5 to 0.1, either
    side of the ravine's critical lr 0.03).
+   Noisy sweep: the sweep with noisy hints (std 2, batch 1) against the same sweep without; and 100 lrs x 1000
+   games x 200 attempts of it, timed alone.
 2. Long run: one lr for 1,000,000 attempts against the bare loop of the same length doing the same
    update; and the time from `simulate` to its first attempt.
 3. Start-up: `guessgame --help` and a whole `guessgame run configs/l1.yaml` (plots included) against
@@ -140,6 +142,25 @@ def weighted_sweep(runs: int, attempts: int, repeat: int) -> None:
     print(f"  weighted / no weights: {spread([r / s for r, s in zip(ravine, same)])}" + goal("<= 1.3x"))
 
 
+def noisy_sweep(runs: int, attempts: int, repeat: int, games: tuple[int, int, int]) -> None:
+    """Noisy hints against the same sweep without noise (lrs below the cliff, so every run plays to the end), and
+    many games of few lrs: what drawing each attempt's hints, and the loss each attempt saw, cost."""
+    plain = {**sweep_config(runs, attempts), "lr": {"logspace": [1e-3, 2.9, runs]}}
+    noisy = {**plain, "noise": {"std": 2.0, "batch": 1}}
+    simulate(noisy)  # warm-up
+    seen, same, read = side_by_side(lambda: simulate(noisy), lambda: simulate(plain),
+                                    lambda: simulate(noisy).loss, repeat=repeat)
+    print(f"noisy sweep: {runs} lrs x {attempts} attempts, noise std 2, batch 1 (N=3, float64)")
+    print(f"  noisy {statistics.median(seen) * 1e3:.1f} ms, no noise {statistics.median(same) * 1e3:.1f} ms")
+    print(f"  noisy / no noise: {spread([n / p for n, p in zip(seen, same)])}" + goal("<= 2x"))
+    print(f"  (the loss each attempt saw is worked out when first read, as a sweep's gradients and steps are; "
+          f"reading it too: {statistics.median(read) * 1e3:.1f} ms, {spread([r / p for r, p in zip(read, same)])})")
+    lrs, count, steps = games
+    many = {**noisy, "lr": {"logspace": [1e-2, 2.9, lrs]}, "games": count, "attempts": steps}
+    took = timed(lambda: simulate(many))
+    print(f"  {lrs} lrs x {count} games x {steps} attempts: {took:.2f} s" + goal("seconds, not minutes"))
+
+
 def long_run(attempts: int, repeat: int) -> None:
     config = {"answer": ANSWER, "guess": 50, "loss": "mse", "lr": 0.01, "attempts": attempts}
     lrs = torch.tensor([0.01], dtype=torch.float64)
@@ -240,6 +261,7 @@ def main() -> None:
     if args.quick:
         sweep(100, 100, 5, 5)
         weighted_sweep(100, 100, 3)
+        noisy_sweep(100, 100, 3, (10, 100, 50))
         long_run(20_000, 2)
         startup(1)
         memory({"sweep 100 x 1000": sweep_config(100, 1000)})
@@ -247,6 +269,7 @@ def main() -> None:
         return
     sweep(1000, 1000, 20, 15)
     weighted_sweep(1000, 1000, 9)
+    noisy_sweep(1000, 1000, 9, (100, 1000, 200))
     long_run(1_000_000, 3)
     startup(5)
     memory({"sweep 1000 x 1000": sweep_config(1000, 1000),
