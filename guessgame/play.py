@@ -42,6 +42,7 @@ def play(config: Config, read: Callable[[str], str | None] = input, say: Callabl
     dtype = getattr(torch, config.dtype)
     answer = hidden_answers(config, dtype)[:1]  # (1, N): the first game's answer
     n = config.numel
+    hints = _hints(config, dtype)
     say(_introduction(config))
     made, found = 0, False
     while made < config.attempts:
@@ -59,8 +60,12 @@ def play(config: Config, read: Callable[[str], str | None] = input, say: Callabl
         guessed = torch.tensor(guess, dtype=dtype).reshape(1, n)
         loss, grad = losses.loss_and_grad(config.loss, config.loss_options, guessed, answer, config.reduction,
                                           ravine.of(config, dtype))
+        if hints is not None:  # told against this attempt's own observations; found where the true loss says
+            hints.draw(made)
+            seen, grad = hints.loss.both(guessed)
+            say(f"  hint {vector(hints.hint(hints.observations)[0].reshape(config.shape).tolist())}")
         shown = grad[0].reshape(config.shape).tolist()
-        say(f"  loss {number(float(loss[0]))}   gradient {vector(shown)}")
+        say(f"  loss {number(float((loss if hints is None else seen)[0]))}   gradient {vector(shown)}")
         if _is_answer(config, guessed - answer, float(loss[0])):
             found = True
             break
@@ -90,6 +95,16 @@ def _is_answer(config: Config, diff: torch.Tensor, loss: float) -> bool:
     return losses.LOSSES[config.loss].has_minimum and abs(loss) <= config.tolerance
 
 
+def _hints(config: Config, dtype: torch.dtype):
+    """With noisy hints, the first game's, drawn as the run draws them; else None."""
+    if config.noise is None:
+        return None
+    from guessgame.engine.hints import Hints
+
+    weighted = ravine.of(config, dtype)
+    return Hints(config, dtype, torch.device("cpu"), None if weighted is None else weighted.weights)
+
+
 def _introduction(config: Config) -> str:
     what = "a number" if not config.shape else f"an answer of shape {list(config.shape)} ({config.numel} numbers)"
     where = ""
@@ -99,7 +114,10 @@ def _introduction(config: Config) -> str:
     loss = config.loss + (f" ({', '.join(f'{k}={v}' for k, v in config.loss_options.items())})"
                           if config.loss_options else "")
     count = "one number" if config.numel == 1 else f"{config.numel} numbers, or one for all"
-    return (f"I have hidden {what}{where}. After each guess you see the {loss} loss ({config.reduction}) and "
+    noisy = "" if config.noise is None else (
+        f" against {config.noise.batch} noisy observation{'s' if config.noise.batch > 1 else ''} of the answer "
+        f"(answer + {number(config.noise.std)} x N(0, 1), new ones each guess; the hint is their mean)")
+    return (f"I have hidden {what}{where}. After each guess you see the {loss} loss ({config.reduction}){noisy} and "
             f"its gradient: the gradient points uphill, so step against it. Type {count}; q gives up. "
             f"You have {config.attempts} attempts.")
 

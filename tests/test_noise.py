@@ -303,3 +303,17 @@ def test_explain_narrates_the_first_attempt_the_run_plays(extra):
     assert "loss = mse(guess.expand(3, 3), observations, reduction='mean')" in lines or "weights" in extra \
         or "sum" in str(extra)
     assert any(line.startswith("observations = answer + 1.5 * N(0, 1)") for line in lines)
+
+
+def test_playing_by_hand_is_told_what_the_run_is_told():
+    # the first guess, typed as the config's, gets the run's first attempt's noisy loss and gradient
+    from guessgame.formatting import number, vector
+    from guessgame.play import play
+
+    config = load_config({**_game("mse", "float64", "sgd", 2), "lr": [0.3], "attempts": 5})
+    said, lines = [], iter(["1.5", "q"])
+    play(config, read=lambda prompt: next(lines), say=said.append)
+    result = simulate(config)
+    assert f"  loss {number(float(result.loss[0, 0]))}   gradient {vector(result.grad[0, 0].tolist())}" in said
+    assert f"  hint {vector(result.hint[0, 0].tolist())}" in said
+    assert "2 noisy observations of the answer" in said[0]
