@@ -62,12 +62,13 @@ def noisy_loss_fn(name, options, reduction, answer, std, batch, seed=0, games=1,
     answer = torch.as_tensor(answer, dtype=torch.float64)
     each = loss_fn(name, options, "none" if weights is not None else reduction)
     block = max(1, 65536 // (games * batch * answer.numel()))
-    drawn = []
+    drawn = [None, block]  # the block, and how many of its attempts were played
 
     def fn(guess, _answer=None):
-        if not drawn:
-            drawn.extend(torch.randn((block, games, batch, *answer.shape), generator=generator, dtype=torch.float64))
-        eps = drawn.pop(0)
+        if drawn[1] == block:
+            drawn[:] = [torch.randn((block, games, batch, *answer.shape), generator=generator, dtype=torch.float64), 0]
+        eps = drawn[0][drawn[1]]
+        drawn[1] += 1
         observations = (answer + std * eps[game]).to(guess.dtype)
         values = each(guess.expand(batch, *answer.shape), observations)
         if weights is None:
