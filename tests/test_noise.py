@@ -317,3 +317,16 @@ def test_playing_by_hand_is_told_what_the_run_is_told():
     assert f"  loss {number(float(result.loss[0, 0]))}   gradient {vector(result.grad[0, 0].tolist())}" in said
     assert f"  hint {vector(result.hint[0, 0].tolist())}" in said
     assert "2 noisy observations of the answer" in said[0]
+
+
+@pytest.mark.parametrize("noise", [None, {"std": 2.0, "batch": 3}])
+def test_the_size_check_before_a_run_counts_the_hints_columns(tmp_path, noise):
+    # attempts.csv's size as the check before a run expects it, against the file written
+    from guessgame.rundir import write_run
+    from guessgame.rundir.layout import csv_bytes
+
+    game = {"answer": [2.0, 77.0, 91.0], "guess": 50.0, "lr": [0.05, 0.5, 2.0], "attempts": 300, "games": 4,
+            **({"noise": noise} if noise else {"answer": {"random": {"low": 0, "high": 90, "shape": [3]}}})}
+    write_run(tmp_path, simulate(game))
+    written = (tmp_path / "attempts.csv").stat().st_size
+    assert 0.7 < written / csv_bytes(load_config(game)) < 1.3

@@ -45,8 +45,10 @@ def attempt_columns(n: int, games: bool, cells: bool = False, noisy: bool = Fals
 
 
 def csv_bytes(config: Config) -> int:
-    """About how big attempts.csv will be: about 20 characters a number."""
-    return config.logged_rows * config.runs * (24 + 3 * config.numel * 20)
+    """About how big attempts.csv will be: about 20 characters a number (with noisy hints, the true loss and
+    the hints too)."""
+    noisy = 0 if config.noise is None else (1 + config.numel) * 20
+    return config.logged_rows * config.runs * (24 + 3 * config.numel * 20 + noisy)
 
 
 def check_disk(config: Config, out: Path) -> None:
