@@ -330,3 +330,12 @@ def test_the_size_check_before_a_run_counts_the_hints_columns(tmp_path, noise):
     write_run(tmp_path, simulate(game))
     written = (tmp_path / "attempts.csv").stat().st_size
     assert 0.7 < written / csv_bytes(load_config(game)) < 1.3
+
+
+def test_a_schedule_that_reaches_lr_0_is_not_called_unstable():
+    # its last lr holds the guess where it is: no floor there, no growth, and the runs do not diverge
+    result = simulate({"answer": [2.0, 77.0, 91.0], "guess": 50.0, "lr": 1.0, "attempts": 50, "games": 20,
+                       "noise": {"std": 2.0}, "schedule": {"name": "linear", "end_factor": 0.0, "total_iters": 30}})
+    theory = result.theory[0]
+    assert theory.predicted is None and "unstable" not in theory.note
+    assert Status.DIVERGED not in result.status

@@ -14,15 +14,17 @@ so its mean m follows the noiseless path and its variance V (with C, e(t)'s cova
 
 from V = C = 0; for plain SGD (mu = 0), V(t) = c^2 s (1 - a^(2t)) / (1 - a^2). The expected true loss -- to
 the hidden answer -- is r sum_i w_i (m_i^2 + V_i), r = 1/N with `mean`, 1 with `sum`. Where every c is
-inside the stable range (0 < c < 2 (1 + mu)), V settles at c^2 s / (1 - a^2 - b^2 - 2 a^2 b / (1 - b)) --
-c s / (2 - c) for plain SGD -- and the expected true loss at the noise floor, r sum_i w_i V_i. A schedule's
-lr(t) makes c(t); its floor is its last lr's.
+inside the stable range (0 < c < 2 (1 + mu)), V settles at c^2 s / (1 - a^2 - b^2 - 2 a^2 b / (1 - b)) =
+c s (1 + mu) / ((1 - mu) (2 (1 + mu) - c)) -- c s / (2 - c) for plain SGD -- and the expected true loss at
+the noise floor, r sum_i w_i V_i. A schedule's lr(t) makes c(t); its floor is its last lr's (none where
+that lr is 0: the guess stands still).
 
 What theory predicts of a run is read off these expectations (a noisy run's own attempts are random):
-diverged where some c is outside the stable range; at a constant lr, settled where the expected true
-loss at the last attempt is within half the floor above it and the floor is above tolerance, converged
-where the floor is below a tenth of the tolerance, unfinished where the expected loss is still further
-above its floor; nothing in between.
+diverged where some c passes the stable range; at a constant lr, settled where the expected true loss at
+the last attempt is within half the floor above it and the floor is above tolerance, converged where the
+floor is below a tenth of the tolerance, unfinished where the expected loss is still further above its
+floor, nothing in between; with a schedule, converged where the expected true loss at the last attempt is
+below a tenth of the tolerance, else nothing.
 """
 
 from __future__ import annotations
@@ -61,15 +63,17 @@ class Noisy:
         """(..., runs, N): lr h of each element."""
         return (self.lr if lr is None else lr).unsqueeze(-1) * self.h
 
-    def stable(self, c: Tensor) -> Tensor:
-        """(runs,): every element's c inside the range where its moments settle."""
-        return ((c > 0) & (c < 2 * (1 + self.mu))).all(-1) & (self.mu < 1)
+    def bounded(self, c: Tensor) -> Tensor:
+        """(runs,): no element's moments grow at these c (an lr of 0 holds them where they are)."""
+        return (c < 2 * (1 + self.mu)).all(-1) & (self.mu < 1)
 
     def floor(self, c: Tensor) -> Tensor:
-        """(runs,): the expected true loss at stationarity at these c (inf where unstable)."""
-        a, b = 1 + self.mu - c, -self.mu
-        v = c * c * self.s / (1 - a * a - b * b - 2 * a * a * b / (1 - b))
-        return torch.where(self.stable(c), (self.r * v).sum(-1), math.inf)
+        """(runs,): the expected true loss at stationarity at these c; NaN where there is none (an element
+        with c = 0 stands still) and inf where the moments grow."""
+        mu = self.mu  # c^2 s / (1 - a^2 - b^2 - 2 a^2 b / (1 - b)), its denominator factored: no cancellation
+        v = c * self.s * (1 + mu) / ((1 - mu) * (2 * (1 + mu) - c))
+        floor = torch.where((c > 0).all(-1), (self.r * v).sum(-1), math.nan)
+        return torch.where(self.bounded(c), floor, math.inf)
 
     def expected(self, steps: int, lrs: Tensor | None = None, last: bool = False) -> Tensor:
         """(steps, runs): the expected true loss at attempts 1 to `steps` -- only the last, with `last`;
@@ -109,7 +113,7 @@ def predict(config: Config, errors: Tensor, lr: Tensor, attempts: int, lrs: Tens
     last_c = game.c() if lrs is None else game.c(lrs[attempts - 1].double())
     floor = game.floor(last_c)
     end = game.expected(attempts, None if lrs is None else lrs[:attempts].double(), last=True)[-1]
-    stable = game.stable(game.c()) if lrs is None else game.stable(game.c(lrs[:attempts].double())).all(0)
+    stable = game.bounded(game.c()) if lrs is None else game.bounded(game.c(lrs[:attempts].double())).all(0)
     critical = 2 * (1 + game.mu) / float(game.h.max())
     last = None if lrs is None else lrs[attempts - 1].tolist()
 
@@ -118,9 +122,13 @@ def predict(config: Config, errors: Tensor, lr: Tensor, attempts: int, lrs: Tens
         for r, (steady, low, close) in enumerate(zip(stable.tolist(), floor.tolist(), end.tolist())):
             said = _predicted(steady, low, close, config.tolerance, attempts, lrs is None)
             at = "a constant lr" if last is None else f"its last lr, {last[r]:.3g}"
-            note = (f"noise floor {low:.3g}: the expected true loss at {at}, c s / (2 - c) per element for plain "
-                    f"SGD (c = lr h, s = std^2 / B); expected {close:.3g} at the last attempt"
-                    ) if math.isfinite(low) else "unstable: the expected true loss grows without bound"
+            if not steady:
+                note = "unstable: the expected true loss grows without bound"
+            elif math.isnan(low):
+                note = f"no noise floor at {at}: the guess stands still; expected {close:.3g} at the last attempt"
+            else:
+                note = (f"noise floor {low:.3g}: the expected true loss at {at}, c s / (2 - c) per element for "
+                        f"plain SGD (c = lr h, s = std^2 / B); expected {close:.3g} at the last attempt")
             out.append(Theory(critical_lr=critical, predicted=said, note=note,
                               noise_floor=low if math.isfinite(low) else None))
         return out
@@ -133,9 +141,11 @@ def _predicted(stable: bool, floor: float, end: float, tolerance: float, attempt
     """What the expectations say a run will be (module docstring)."""
     if not stable:
         return Status.DIVERGED
+    if not constant:  # a schedule's last floor is not where its run ends: its expected loss there is
+        return Status.CONVERGED if end < BELOW * tolerance else None
     if floor < BELOW * tolerance:
         return Status.CONVERGED
-    if not constant or floor <= tolerance:
+    if not floor > tolerance:
         return None
     if end <= (1 + ABOVE) * floor and attempts >= 2 * FLOOR_WINDOW:
         return Status.SETTLED
