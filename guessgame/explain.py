@@ -208,14 +208,12 @@ def _noisy(config: Config, param, turned):
     """With noisy hints, the first attempt's B observations of the first game's answer (drawn as the run draws
     them), and the minibatch loss against them: F.<loss>(guess.expand(B, *shape), observations), with weights
     each observation's unreduced loss weighed first (returned as `each`)."""
-    import torch
 
     from guessgame.engine.hints import Hints
     from guessgame.losses import functional
 
     weights = None if turned is None else turned.weights
-    observations = Hints(config, param.dtype, torch.device("cpu"), weights).draw(1)[0]
-    observations = observations.view(config.noise.batch, *config.shape)
+    observations = Hints.of(config, param.dtype).draw(1)[0].view(config.noise.batch, *config.shape)
     guesses = param.expand(config.noise.batch, *config.shape)
     if weights is None:
         return observations, functional(config.loss, config.loss_options, config.reduction)(guesses, observations), None

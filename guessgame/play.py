@@ -42,7 +42,11 @@ def play(config: Config, read: Callable[[str], str | None] = input, say: Callabl
     dtype = getattr(torch, config.dtype)
     answer = hidden_answers(config, dtype)[:1]  # (1, N): the first game's answer
     n = config.numel
-    hints = _hints(config, dtype)
+    hints = None
+    if config.noise is not None:  # the first game's, drawn as the run draws them
+        from guessgame.engine.hints import Hints
+
+        hints = Hints.of(config, dtype)
     say(_introduction(config))
     made, found = 0, False
     while made < config.attempts:
@@ -93,16 +97,6 @@ def _is_answer(config: Config, diff: torch.Tensor, loss: float) -> bool:
     if bool((diff == 0).all()):
         return True
     return losses.LOSSES[config.loss].has_minimum and abs(loss) <= config.tolerance
-
-
-def _hints(config: Config, dtype: torch.dtype):
-    """With noisy hints, the first game's, drawn as the run draws them; else None."""
-    if config.noise is None:
-        return None
-    from guessgame.engine.hints import Hints
-
-    weighted = ravine.of(config, dtype)
-    return Hints(config, dtype, torch.device("cpu"), None if weighted is None else weighted.weights)
 
 
 def _introduction(config: Config) -> str:

@@ -15,7 +15,7 @@ observations (in float64, of the values the run's dtype holds).
 
 The log's `loss` is the true loss, to the hidden answers, which the verdicts read; the loss each attempt's
 optimizer saw is the hints': kept by the loop that computes it (`seen`), or, where the attempts write
-only the guesses, worked out afterwards from the observations they kept, all attempts at once (`Seen`).
+only the guesses, worked out afterwards from the observations they kept, all attempts at once (`seen`).
 """
 
 from __future__ import annotations
@@ -49,8 +49,18 @@ class Hints:
         self.loss = self.bound(self.observations)
         self.block = block(config)
         # every attempt's observations, where the log keeps them; else a block's
+        self.every = kept is not None
         self.kept = kept if kept is not None else torch.empty(self.block, games, self.batch * n, dtype=dtype,
                                                               device=device)
+
+    @classmethod
+    def of(cls, config: Config, dtype: torch.dtype) -> Hints:
+        """A config's hints on the CPU, each observation weighed as its game's elements are: a single
+        attempt's, as `explain` and `play` show them."""
+        from guessgame import ravine
+
+        weighted = ravine.of(config, dtype)
+        return cls(config, dtype, torch.device("cpu"), None if weighted is None else weighted.weights)
 
     def bound(self, observations: Tensor) -> batched.Bound:
         """The loss against `observations` (games, B x N)."""
@@ -60,7 +70,7 @@ class Hints:
     def draw(self, t: int) -> Tensor:
         """Attempt t's observations, into `observations` (games, B x N), which `loss` is bound to: a block of
         attempts' drawn at its first."""
-        at = t - 1 if len(self.kept) == self.config.attempts else (t - 1) % self.block
+        at = t - 1 if self.every else (t - 1) % self.block
         if (t - 1) % self.block == 0:  # a whole block, however few attempts are left: the same bits, any budget
             games, _, n = self.answers.shape
             eps = torch.randn((self.block, games, self.batch, n), generator=self.generator, dtype=torch.float64)
@@ -85,19 +95,18 @@ class Hints:
         for start in range(0, steps, per):
             part, kept = guesses[start:start + per], observations[start:start + per]
             count = len(part)
-            own = _own(kept, runs)
-            bound = self.bound(own)
             rows = part.reshape(count * runs, n)  # a view: attempt after attempt, run after run
+            bound = self.bound(_own(kept, runs, byrun.by_column(rows, kept[0])))
             values = bound.grad(rows) if grad else bound.value(rows)
             out[start:start + count] = values.view(count, runs, *values.shape[1:])
         return out
 
 
-def _own(kept: Tensor, runs: int) -> Tensor:
+def _own(kept: Tensor, runs: int, by_column: bool) -> Tensor:
     """Each run's observations at each of these attempts (attempts, games, width) -> (attempts x runs, width),
-    laid out as the loss's kernels read them: a few elements one column each (`byrun.by_column`)."""
+    laid out as the loss's kernels read them: with `by_column`, one column per element (`byrun.by_column`)."""
     count, games, width = kept.shape
-    if not byrun.by_column(kept.view(-1, width), kept[0]):
+    if not by_column:
         return kept.unsqueeze(1).expand(count, runs // games, games, width).reshape(count * runs, width)
     columns = kept.permute(2, 0, 1).unsqueeze(2).expand(width, count, runs // games, games)
     return columns.reshape(width, count * runs).T

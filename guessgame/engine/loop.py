@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 import torch
 from torch import Tensor
@@ -63,8 +64,9 @@ def _simulate_cell(config: Config, progress: Progress | None, answer: Tensor | N
                                                     log.observations)
     final_guess, interrupted = _play(config, log, optimizer, stop, loss_fn, progress, answer[:config.games], hints)
     attempts_run = stop.attempts_run if stop else torch.full((config.runs,), config.attempts, dtype=torch.long)
-    moves = functools.partial(_moves, loss_fn, optimizer) if hints is None else \
-        functools.partial(_seen_moves, hints, optimizer, log.observations)
+    gradients = functools.partial(_gradients, loss_fn) if hints is None else \
+        functools.partial(hints.seen, observations=log.observations, grad=True)
+    moves = functools.partial(_moves, gradients, optimizer)
     result = build(config, Played(log, lr, answer, final_guess, attempts_run, interrupted, lrs, moves, hints))
     if interrupted:
         raise Interrupted(result)
@@ -113,17 +115,15 @@ def _play(config: Config, log: Log, optimizer: optimizers.Optimizer, stop: Early
     return log.final(guess), False
 
 
-def _seen_moves(hints: Hints, optimizer: optimizers.Optimizer, observations: Tensor,
-                guesses: Tensor) -> tuple[Tensor, Tensor]:
-    """`_moves` with noisy hints: each attempt's gradient against the observations it kept."""
-    grad = hints.seen(guesses, observations[:len(guesses)], grad=True)
-    return grad, optimizer.step(grad, guesses)
-
-
-def _moves(loss_fn: batched.Bound, optimizer: optimizers.Optimizer, guesses: Tensor) -> tuple[Tensor, Tensor]:
+def _moves(gradients: Callable[[Tensor], Tensor], optimizer: optimizers.Optimizer,
+           guesses: Tensor) -> tuple[Tensor, Tensor]:
     """Plain SGD's gradients and steps at logged guesses (rows, runs, N): the loop's own arithmetic again,
     on all of them at once -- each element's value is what it was in the loop."""
-    rows, runs, n = guesses.shape
-    grad = loss_fn.grad(guesses.reshape(rows * runs, n)).view(rows, runs, n)
+    grad = gradients(guesses)
     return grad, optimizer.step(grad, guesses)  # (the next guesses are in the log already)
 
+
+def _gradients(loss_fn: batched.Bound, guesses: Tensor) -> Tensor:
+    """The gradient at each of the guesses (rows, runs, N)."""
+    rows, runs, n = guesses.shape
+    return loss_fn.grad(guesses.reshape(rows * runs, n)).view(rows, runs, n)

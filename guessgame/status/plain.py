@@ -75,7 +75,7 @@ def floor_reached_at(size: Tensor, rules: Rules) -> Tensor:
         return torch.full((runs,), steps, dtype=torch.long)
     low, high = windows(size, window, torch.minimum), windows(size, window, torch.maximum)  # window from t on
     hit = rule.at_floor(low[window:], high[window:], low[:-window], high[:-window])  # the later ends at t + 2w - 1
-    found = first(hit & ~low[window:].isnan())
+    found = first(hit)  # a window with a NaN (a run's unplayed attempts) is never within
     return torch.where(found < hit.shape[0], found + 2 * window - 1, steps)
 
 

@@ -55,15 +55,17 @@ def groups(run: RunData) -> list[np.ndarray]:
     """The runs of each lr (and cell), in order of their first run."""
     keys = np.stack([run.cells, run.lr]).T
     _, first, which = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    return [np.flatnonzero(which.ravel() == k) for k in np.argsort(first)]
+    which = which.ravel()  # each run's group, in one pass: a sweep may have a million runs
+    members = np.split(np.argsort(which, kind="stable"), np.cumsum(np.bincount(which))[:-1])
+    return [members[k] for k in np.argsort(first)]
 
 
 def quantiles(run: RunData, members: np.ndarray) -> np.ndarray:
-    """(3, rows): the 10%, 50% and 90% true loss of the games at each kept attempt (NaN ones aside; +inf
-    counts as above every other)."""
+    """(3, rows): the 10%, 50% and 90% true loss of the games at each kept attempt (a NaN loss, of a guess no
+    longer finite, counts as above every other)."""
     values = run.loss[:, members]
     with np.errstate(invalid="ignore"):
-        return np.nanquantile(np.where(np.isnan(values), np.inf, values), BAND, axis=1)
+        return np.quantile(np.where(np.isnan(values), np.inf, values), BAND, axis=1)
 
 
 def expected(run: RunData, members: np.ndarray) -> np.ndarray | None:
