@@ -14,6 +14,7 @@ from guessgame.viz.axis import View
 from guessgame.viz.style import STATUS_COLORS, TITLE_PAD, WIDTH, legend_outside, margins, points, title
 
 BAND = (0.1, 0.5, 0.9)  # the band's bottom, the line, the band's top: quantiles of the games
+FEW_LRS = 12  # lrs (x cells) up to which the legend names each
 
 
 def spread(run: RunData) -> bool:
@@ -37,7 +38,7 @@ def figure(run: RunData, ax, view: View, marked):
     marked(ax, view)
     style.attempt_axis(lrs if lrs is not None else ax, run.attempt)
     if lrs is not None:
-        for (_, color), members in zip(drawn, groups(run)):
+        for (_, color, _), members in zip(drawn, groups(run)):
             lrs.plot(run.attempt, run.lr_at[:, members[0]], color=color, lw=1.6)
         lrs.set_yscale("log")
         lrs.set_ylabel("lr (log scale)")
@@ -88,9 +89,9 @@ def expected(run: RunData, members: np.ndarray) -> np.ndarray | None:
     return curve[run.attempt - 1]
 
 
-def draw(ax, run: RunData, view: View) -> list[tuple[str, object]]:
+def draw(ax, run: RunData, view: View) -> list[tuple[str, object, bool]]:
     """Each lr's band, median and expected curve on `ax`, a colour per lr (darker = larger); returns
-    (label, colour) for the legend."""
+    (label, colour, whether theory's curve is drawn) for the legend."""
     from matplotlib import colormaps
 
     drawn, every = [], groups(run)
@@ -103,23 +104,34 @@ def draw(ax, run: RunData, view: View) -> list[tuple[str, object]]:
         if curve is not None:
             ax.plot(run.attempt, view.place(curve), color=color, lw=1.2, ls="--", zorder=2.5)
         cell = run.config.cell_labels()[run.cells[members[0]]] if run.config.grid else ""
-        drawn.append(((f"{cell}, " if cell else "") + f"lr {run.lr[members[0]]:.3g}", color))
+        drawn.append(((f"{cell}, " if cell else "") + f"lr {run.lr[members[0]]:.3g}", color, curve is not None))
     return drawn
 
 
-def legend(run: RunData, drawn: list[tuple[str, object]]) -> tuple[list, list[str]]:
-    """One entry per lr, with its games' statuses, and what the line, the band and the dashes are."""
+def legend(run: RunData, drawn: list[tuple[str, object, bool]]) -> tuple[list, list[str]]:
+    """One entry per lr with its games' statuses (up to FEW_LRS lrs; beyond, the first and the last and the
+    share of each status), and what the line, the band and the dashes are."""
     handles, labels = [], []
-    for (label, color), members in zip(drawn, groups(run)):
-        statuses = [run.summary[r].status.value for r in members]
+    every = groups(run)
+    shown = range(len(drawn)) if len(drawn) <= FEW_LRS else (0, len(drawn) - 1)
+    for k in shown:
+        label, color, _ = drawn[k]
+        statuses = [run.summary[r].status.value for r in every[k]]
         common = max(set(statuses), key=statuses.count)
         handles.append(Line2D([], [], color=color, lw=2.5))
         labels.append(f"{label}: {common} {statuses.count(common) / len(statuses):.0%}")
-    games = run.games
-    handles += [Line2D([], [], color="gray", lw=1.8), Patch(color="gray", alpha=0.18),
-                Line2D([], [], color="gray", lw=1.2, ls="--")]
-    labels += [f"median true loss of {games} games", "10%–90% of the games",
-               "theory: expected (mean) true loss,\nabove the median: some games sit high"]
+    if len(drawn) > FEW_LRS:
+        labels[-1] += f"\n(and {len(drawn) - 2} lrs between:\ndarker = larger)"
+        for status in Status:
+            count = sum(s.status == status for s in run.summary)
+            if count:
+                handles.append(Line2D([], [], ls="none"))
+                labels.append(f"{status.value}: {count / run.runs:.0%} of the games")
+    handles += [Line2D([], [], color="gray", lw=1.8), Patch(color="gray", alpha=0.18)]
+    labels += [f"median true loss of {run.games} games", "10%–90% of the games"]
+    if any(theory for _, _, theory in drawn):
+        handles.append(Line2D([], [], color="gray", lw=1.2, ls="--"))
+        labels.append("theory: expected (mean) true loss,\nabove the median: some games sit high")
     if any(s.status == Status.DIVERGED and s.diverged_at for s in run.summary):
         handles.append(Line2D([], [], marker="X", ls="none", ms=8, color=STATUS_COLORS[Status.DIVERGED]))
         labels.append("a game diverged here")
