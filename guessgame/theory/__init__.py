@@ -99,7 +99,7 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     """`predict_runs`' blocks where no verdict is read, else what each block of runs shares, each run's
     own values, and the runs' verdicts."""
     runs = len(lr)
-    if config.noise is not None and (config.noise.std > 0 or config.noise.batch > 1 and config.reduction == "sum"):
+    if _noisy(config):
         steps = config.attempts if attempts is None else attempts
         if config.scheduled and lrs is None:
             lrs = torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options,
@@ -117,16 +117,11 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
                                reach.of(config, lrs[:steps]))
         return scheduled.predict(config, torch.as_tensor(errors, dtype=torch.float64).reshape(runs, -1),
                                  lrs[:steps].cpu(), rules, frozen)
-    momentum = config.heavy_ball
-    if momentum is None:
-        return [Theory(note=f"no closed form for {config.optimizer} with these options")] * runs
+    path_of, momentum = _path_of(config), config.heavy_ball
+    if not callable(path_of):
+        return [Theory(note=path_of)] * runs
     attempts = config.attempts if attempts is None else attempts
     kind, _ = losses.effective(config.loss, config.loss_options)
-    path_of = closed_forms.path_of(kind)
-    if path_of is None:
-        return [Theory(note=f"no closed form for {config.loss}")] * runs
-    if momentum and path_of not in (closed_forms.quadratic, closed_forms.drift):
-        return [Theory(note=f"no closed form for {config.loss} with momentum")] * runs
     rules = verdicts.Rules(config.tolerance, config.diverge_factor, kind.has_minimum, slack)
     shortcut = path_of is closed_forms.quadratic and not momentum and not written_out and \
         runs * attempts >= verdicts.QUICK_FROM  # a few losses are quicker written down
@@ -149,11 +144,10 @@ def _ravine(config: Config, errors: Sequence[Sequence[float]] | Tensor, lr: Sequ
             written_out: bool) -> list[Theory] | tuple[tuple[dict, dict, verdicts.Found], ...]:
     """`_predicted` for a ravine: its closed form's losses written down, a block of runs at a time, and read;
     plain SGD on mse read at the few attempts the rules look at (`ravine_verdicts`) unless `written_out`."""
-    runs, momentum = len(lr), config.heavy_ball
+    runs, momentum, path_of = len(lr), config.heavy_ball, _path_of(config)
     attempts = config.attempts if attempts is None else attempts
-    path_of = None if momentum is None else ravine_paths.closed_form(config)
     if not callable(path_of):
-        return [Theory(note=path_of or f"no closed form for {config.optimizer} with these options")] * runs
+        return [Theory(note=path_of)] * runs
     kind, _ = losses.effective(config.loss, config.loss_options)
     rules = verdicts.Rules(config.tolerance, config.diverge_factor, kind.has_minimum, slack)
     shape = ravine.Ravine.of(config)
@@ -170,6 +164,51 @@ def _ravine(config: Config, errors: Sequence[Sequence[float]] | Tensor, lr: Sequ
         parts.append((shared, each, verdicts.judge(loss, torch.full((games.runs,), attempts), lost_at, rules,
                                                    stood_at=games.stood)))
     return tuple(parts)
+
+
+def curves(config: Config, errors: Sequence[Sequence[float]] | Tensor, lr: Sequence[float] | Tensor,
+           answers: Tensor | None = None) -> Tensor | None:
+    """(attempts, runs): theory's loss at every attempt of the budget, as its closed form writes it down for
+    runs at `lr` from `errors` (guess - answer at the start) -- with noisy hints, the expected true loss;
+    with `answers` as the dtype holds them, where a step rounds away the guess stands. None where theory
+    has no closed form for the game."""
+    lr = torch.as_tensor(lr, dtype=torch.float64)
+    errors = torch.as_tensor(errors, dtype=torch.float64).reshape(len(lr), -1)
+    lrs = torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options, lr.numpy(), config.attempts)) \
+        if config.scheduled else None
+    if _noisy(config):
+        return noisy.Noisy(config, lr, errors).expected(config.attempts, lrs) if noisy.closed_form(config) else None
+    frozen = Frozen.of(config, None if answers is None else torch.as_tensor(answers))
+    path_of = _path_of(config)
+    if config.scheduled and not is_ravine(config):
+        return None if scheduled.unsupported(config) else scheduled.written(config, errors, lrs, frozen)[0]
+    if not callable(path_of):
+        return None
+    games = ravine.RavineGames(ravine.Ravine.of(config), config, lr, errors, config.attempts, frozen) \
+        if is_ravine(config) else Games(config, lr, errors, config.attempts, frozen)
+    return path_of(games)[2][0]
+
+
+def _noisy(config: Config) -> bool:
+    """Whether the game's hints are noisy for theory: noise of std > 0, or a summed batch of several."""
+    noise = config.noise
+    return noise is not None and (noise.std > 0 or noise.batch > 1 and config.reduction == "sum")
+
+
+def _path_of(config: Config):
+    """The closed form that writes an unscheduled game's losses down (a function of `Games`, or of
+    `RavineGames` in a ravine), or why it has none (a note)."""
+    momentum = config.heavy_ball
+    if momentum is None:
+        return f"no closed form for {config.optimizer} with these options"
+    if is_ravine(config):
+        return ravine_paths.closed_form(config)
+    path_of = closed_forms.path_of(losses.effective(config.loss, config.loss_options)[0])
+    if path_of is None:
+        return f"no closed form for {config.loss}"
+    if momentum and path_of not in (closed_forms.quadratic, closed_forms.drift):
+        return f"no closed form for {config.loss} with momentum"
+    return path_of
 
 
 def _blocks(shared: dict, each: dict, outcome: verdicts.Outcome) -> list[Theory]:

@@ -26,33 +26,51 @@ from guessgame.theory.frozen import Frozen
 from guessgame.theory.games import CHUNK
 
 
-def predict(config: Config, errors: Tensor, lrs: Tensor, rules: verdicts.Rules,
-            frozen: Frozen | None = None) -> list[Theory]:
-    """The theory blocks of the runs of a scheduled config: errors (runs, N) at the start, lrs
-    (attempts, runs) each attempt's lr; `frozen`, where given, says where a step rounds away."""
-    runs = errors.shape[0]
-    loss, options = losses.effective(config.loss, config.loss_options)
+def unsupported(config: Config) -> str | None:
+    """Why theory has no closed form for this scheduled game, or None where it has one."""
+    loss, _ = losses.effective(config.loss, config.loss_options)
     if not config.plain_sgd:
-        return [Theory(note=f"no closed form for {config.optimizer} with a schedule")] * runs
+        return f"no closed form for {config.optimizer} with a schedule"
     if schedules.momenta(config.schedule, config.schedule_options, config.attempts) is not None:
-        return [Theory(note=f"no closed form for {config.schedule} cycling SGD's momentum")] * runs
+        return f"no closed form for {config.schedule} cycling SGD's momentum"
     if loss.name not in ("l1", "mse"):
-        return [Theory(note=f"no closed form for {loss.name} with a schedule")] * runs
-    n = errors.shape[1]
-    scale = 1.0 / n if config.reduction == "mean" else 1.0
-    s = lrs.double() * scale  # (attempts, runs): each element's step (l1), half the curvature x lr (mse)
+        return f"no closed form for {loss.name} with a schedule"
+    return None
+
+
+def written(config: Config, errors: Tensor, lrs: Tensor, frozen: Frozen | None = None,
+            ) -> tuple[Tensor, Tensor | None, Tensor]:
+    """The losses (attempts, runs) of a scheduled game with a closed form (`unsupported` is None), where
+    each run stands still (with `frozen`), and s (attempts, runs): each element's step or half its
+    curvature x lr."""
+    runs, n = errors.shape
+    name = losses.effective(config.loss, config.loss_options)[0].name
+    s = lrs.double() * (1.0 / n if config.reduction == "mean" else 1.0)
     reduce = (lambda x: x.mean(-1)) if config.reduction == "mean" else (lambda x: x.sum(-1))
     values = torch.empty(s.shape, dtype=torch.float64)
     stood = None if frozen is None else torch.empty(runs, dtype=torch.long)
     block = max(1, CHUNK // max(1, s.shape[0] * n))
     for start in range(0, runs, block):  # a block of runs at a time
         rows = slice(start, start + block)
-        values[:, rows], path = (_l1 if loss.name == "l1" else _mse)(errors[rows].double(), s[:, rows], reduce)
+        values[:, rows], path = (_l1 if name == "l1" else _mse)(errors[rows].double(), s[:, rows], reduce)
         if frozen is not None:  # where an element's step rounds away, it stops
             played, stood[rows], changed = frozen.of_runs(rows).played(path(), lrs[:, rows].double())
             kept = played[:, changed]
-            values[:, torch.arange(runs)[rows][changed]] = reduce(kept.abs() if loss.name == "l1" else kept.pow(2))
-    shared, each = _words(loss.name, s, 1.0 / scale)
+            values[:, torch.arange(runs)[rows][changed]] = reduce(kept.abs() if name == "l1" else kept.pow(2))
+    return values, stood, s
+
+
+def predict(config: Config, errors: Tensor, lrs: Tensor, rules: verdicts.Rules,
+            frozen: Frozen | None = None) -> list[Theory]:
+    """The theory blocks of the runs of a scheduled config: errors (runs, N) at the start, lrs
+    (attempts, runs) each attempt's lr; `frozen`, where given, says where a step rounds away."""
+    runs, n = errors.shape
+    note = unsupported(config)
+    if note:
+        return [Theory(note=note)] * runs
+    values, stood, s = written(config, errors, lrs, frozen)
+    scale = 1.0 / n if config.reduction == "mean" else 1.0
+    shared, each = _words(losses.effective(config.loss, config.loss_options)[0].name, s, 1.0 / scale)
     lost_at = verdicts.first(~torch.isfinite(values))
     found = verdicts.judge(values, torch.full((runs,), values.shape[0]), lost_at, rules, stood_at=stood)
     outcome = verdicts.outcome(found)
