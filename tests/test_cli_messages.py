@@ -179,10 +179,12 @@ def test_run_help_names_the_tensorboard_extra():
 
 
 def test_help_imports_neither_torch_nor_matplotlib():
-    code = ("import sys\nfrom typer.testing import CliRunner\nimport guessgame\nfrom guessgame.cli import app\n"
+    heavy = ('torch', 'matplotlib', 'numpy', 'polars', 'ipywidgets', 'plotly', 'anywidget')
+    code = ("import sys\nfrom typer.testing import CliRunner\nimport guessgame, guessgame.notebook\n"
+            "from guessgame.cli import app\n"
             "for args in (['--help'], ['run', '--help'], ['plot', '--help'], ['landscape', '--help']):\n"
             "    assert CliRunner().invoke(app, args).exit_code == 0\n"
-            "print(sorted(m for m in ('torch', 'matplotlib', 'numpy', 'polars') if m in sys.modules))")
+            f"print(sorted(m for m in {heavy} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

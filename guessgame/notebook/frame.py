@@ -1,0 +1,85 @@
+"""What the explorer draws of one run, as plain numbers: the loss at each attempt with theory's, the
+guesses with the answer, the path over the loss's contours, and the run's verdict in the report's words.
+Nothing here draws: `figures` puts a `Frame` on the screen, and the tests read it."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from guessgame import theory
+from guessgame.losses import effective
+from guessgame.report.words import game_sentence, run_sentence
+from guessgame.rundata import RunData
+from guessgame.viz.plane import element, loss_on, plane, project
+
+MOST_ELEMENTS = 8  # the guesses drawn, one line each: the first ones of a bigger answer
+GRID = 61  # points along each side of the contour view
+REACH = 3.0  # the contour view holds the path within this many times the first guess's distance
+
+
+class Contour(NamedTuple):
+    xs: np.ndarray  # (GRID,) the view's coordinates along the plane's first direction
+    ys: np.ndarray
+    z: np.ndarray  # (GRID, GRID): the loss over the view (its log10 where `log`)
+    log: bool
+    x: np.ndarray  # (rows,) each guess's place on the plane
+    y: np.ndarray
+    answer: tuple[float, float]
+    labels: tuple[str, str]
+
+
+class Frame(NamedTuple):
+    attempt: np.ndarray  # (rows,)
+    loss: np.ndarray  # (rows,) the loss to the hidden answer (with noisy hints, the true loss)
+    seen: np.ndarray | None  # (rows,) with noisy hints, the loss each attempt's optimizer saw
+    theory: np.ndarray | None  # (rows,) theory's loss (with noise: expected true loss); None: no closed form
+    log: bool  # a log loss axis: the loss has a minimum of 0
+    guess: np.ndarray  # (rows, k) the first k elements' guesses
+    answer: np.ndarray  # (k,)
+    names: list[str]  # `guess[0]` ...
+    hint: np.ndarray | None  # (rows, k) with noisy hints, the mean of each attempt's observations
+    contour: Contour | None  # for an answer of 2 or more elements
+    verdict: str  # the report's sentence: what happened, and what theory predicts
+    game: str  # the report's sentence of the game
+    status: str
+
+
+def frame_of(run: RunData) -> Frame:
+    """The frame of run 0 of `run`."""
+    config = run.config
+    kind, _ = effective(config.loss, config.loss_options)
+    k = min(MOST_ELEMENTS, run.guess.shape[2])
+    error = run.guess[0, :1] - run.answer[:1]
+    curve = theory.curves(config, error, run.lr[:1], answers=run.answer[:1]) if run.attempt.size else None
+    return Frame(
+        attempt=run.attempt, loss=run.loss[:, 0], seen=None if run.seen is None else run.seen[:, 0],
+        theory=None if curve is None else curve[:, 0].numpy()[run.attempt - 1],
+        log=kind.has_minimum, guess=run.guess[:, 0, :k], answer=run.answer[0, :k],
+        names=[f"guess{element(config.shape, i)}" for i in range(k)],
+        hint=None if run.hint is None else run.hint[:, 0, :k],
+        contour=contour_of(run) if run.guess.shape[2] >= 2 and run.attempt.size else None,
+        verdict=run_sentence(run, 0), game=game_sentence(config), status=str(run.summary[0].status))
+
+
+def contour_of(run: RunData) -> Contour:
+    """The loss over a view of the plane through the answer that holds the path (to `REACH` times the
+    first guess's distance, so a diverging path does not shrink the valley to a dot), and the path."""
+    config = run.config
+    p = plane(config, run.answer[:1])
+    x, y = (c[:, 0] for c in project(p, run.guess[:, :1], run.answer[:1]))
+    ox, oy = p.origin
+    reach = max(abs(x[0] - ox), abs(y[0] - oy)) or 1.0
+    with np.errstate(invalid="ignore"):
+        near = np.isfinite(x) & np.isfinite(y) & (abs(x - ox) <= REACH * reach) & (abs(y - oy) <= REACH * reach)
+    low = np.array([min(ox, x[near].min()), min(oy, y[near].min())])
+    high = np.array([max(ox, x[near].max()), max(oy, y[near].max())])
+    pad = 0.08 * (high - low).max()
+    xs, ys = (np.linspace(low[j] - pad, high[j] + pad, GRID) for j in range(2))
+    z = loss_on(p, config, xs, ys)
+    log = effective(config.loss, config.loss_options)[0].has_minimum
+    if log:
+        positive = z[z > 0]
+        z = np.log10(np.clip(z, positive.min() if positive.size else 1.0, None))
+    return Contour(xs, ys, z, log, x, y, (float(ox), float(oy)), p.labels)
