@@ -28,7 +28,7 @@ def add(a: Tensor, b: Tensor, alpha: float | Tensor) -> Tensor:
     if a.dtype in HALF:
         return _add_half(a, b, _as_half(alpha, a))
     if isinstance(alpha, Tensor):
-        return torch.addcmul(a, b, alpha.to(a.dtype))  # a + b * alpha, as add's kernel rounds it
+        return torch.addcmul(a, b, cast(alpha, a.dtype))  # a + b * alpha, as add's kernel rounds it
     return a.add(b, alpha=alpha)
 
 
@@ -36,7 +36,7 @@ def mul(a: Tensor, factor: float | Tensor) -> Tensor:
     """`a.mul(factor)` for each run:  a factor."""
     if not isinstance(factor, Tensor):
         return a.mul(factor)
-    return torch.mul(a, factor.to(_compute_dtype(a))).to(a.dtype)
+    return cast(torch.mul(a, cast(factor, _compute_dtype(a))), a.dtype)
 
 
 def addcdiv(a: Tensor, t1: Tensor, t2: Tensor, value: float | Tensor) -> Tensor:
@@ -45,8 +45,14 @@ def addcdiv(a: Tensor, t1: Tensor, t2: Tensor, value: float | Tensor) -> Tensor:
         return a.addcdiv(t1, t2, value=value)
     compute = _compute_dtype(a)
     # The kernel computes (value * t1) / t2 + a: the product first, rounded like the kernel's.
-    scaled = t1.to(compute) * value.to(compute)
-    return torch.addcdiv(a.to(compute), scaled, t2.to(compute)).to(a.dtype)
+    scaled = cast(t1, compute) * cast(value, compute)
+    return cast(torch.addcdiv(cast(a, compute), scaled, cast(t2, compute)), a.dtype)
+
+
+def cast(x: Tensor, dtype: torch.dtype) -> Tensor:
+    """`x.to(dtype)`, without a call where it is in that dtype already (a call costs more than a small update's
+    arithmetic)."""
+    return x if x.dtype == dtype else x.to(dtype)
 
 
 def _compute_dtype(a: Tensor) -> torch.dtype:

@@ -56,9 +56,10 @@ class Storage(Enum):
         if config.log_every != 1 or config.stop_early:
             return cls.EVERY_KTH
         guesses = config.plain_sgd and not config.scheduled
-        if config.noise is not None and not (guesses and runs * n > RING_WIDTH):
+        noisy = config.noise is not None
+        if noisy and not guesses:
             return cls.EVERY_KTH  # noisy hints: only plain SGD's guesses are worked out from the observations kept
-        if runs * n <= RING_WIDTH:
+        if runs * n <= RING_WIDTH and not noisy:  # (a noisy attempt's draws cost more than finding its row)
             return cls.GUESSES_RING if guesses else cls.ROWS_RING
         if guesses and config.loss in _ELEMENTWISE and n <= BY_COLUMN:
             return cls.GUESSES_BY_COLUMN

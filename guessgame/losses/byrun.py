@@ -99,10 +99,18 @@ def backward(kernel: Callable[..., Tensor], guess: Tensor, answers: Tensor, out:
     is then torch's own. So it is handed -answer and -guess: input - target = (-answer) - (-guess) =
     guess - answer exactly, signed zeros included.
     """
+    one = _one(guess.dtype, guess.device)
+
     def kernel_of_one(answer: Tensor, rows: Tensor, into: Tensor) -> Tensor:
-        return kernel(torch.ones((), dtype=into.dtype, device=into.device), answer, rows, into)
+        return kernel(one, answer, rows, into)
 
     return by_run(kernel_of_one, -answers, guess.neg(), out)
+
+
+@functools.lru_cache(maxsize=16)
+def _one(dtype: torch.dtype, device: torch.device) -> Tensor:
+    """The gradient of a loss with respect to itself, 1, made once per dtype and device (the kernels only read it)."""
+    return torch.ones((), dtype=dtype, device=device)
 
 
 def by_run(kernel, answers: Tensor, guess: Tensor, out: Tensor | None = None) -> Tensor:

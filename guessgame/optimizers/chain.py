@@ -31,7 +31,7 @@ def plain(lr: Tensor) -> Optimizer:
         return guess - step, step, state
 
     def step_of(grad: Tensor, guess: Tensor) -> Tensor:
-        return torch.mul(lr, grad).to(guess.dtype)
+        return perrun.cast(torch.mul(lr, grad), guess.dtype)
 
     def stepping(grad: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
         # the step is worked out in the gradient's new tensor, in place: the product is rounded to the
@@ -43,7 +43,7 @@ def plain(lr: Tensor) -> Optimizer:
 
 def stepped(new_guess: Tensor, guess: Tensor) -> tuple[Tensor, Tensor]:
     """A torch.optim update's new guess, rounded to the guess's dtype, and the step it took."""
-    new_guess = new_guess.to(guess.dtype)
+    new_guess = perrun.cast(new_guess, guess.dtype)
     return new_guess, guess - new_guess
 
 
