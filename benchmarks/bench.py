@@ -18,7 +18,10 @@ with the min and max. Baselines are the fastest honest way to do the same work:
    update; and the time from `simulate` to its first attempt.
 3. Start-up: `guessgame --help` and a whole `guessgame run configs/l1.yaml` (plots included) against
    `python -c "import torch"` and `python -c "import torch, matplotlib.pyplot"`.
-4. Memory: the peak of a process running each size against the log size the check before a run
+4. The notebook's explorer: from a control's change to its figures redrawn, for one run x 1000 attempts,
+   in a Jupyter kernel (the widgets' messages sent as they are to a front end), for each kind of control,
+   against `simulate` of the same game alone.
+5. Memory: the peak of a process running each size against the log size the check before a run
    predicts (`engine.log_bytes`), for the sweep, the long run and 100,000 runs x 1,000 attempts
    (log_every 10); and of a whole `guessgame compare` of 1,000,000 runs writing its run folder.
 """
@@ -177,6 +180,57 @@ def long_run(attempts: int, repeat: int) -> None:
     print(f"  simulate / bare loop: {spread([m / b for m, b in zip(mine, bare)])}" + goal("<= 2x"))
 
 
+# Run in a Jupyter kernel: each change of a control, timed from setting its value to the redrawn figures'
+# messages sent, and `simulate` of the game it then shows, timed alone, in alternation.
+EXPLORER = """
+import json, statistics, time
+from guessgame import simulate
+from guessgame.notebook import explore
+game = {{"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": 1, "attempts": {attempts}}}
+moves = {{"lr": [0.5, 2.9, 3.5, 10, 0.01], ("sgd", "momentum"): [0.5, 0.9, 0], "loss": ["huber", "l1", "mse"],
+          "noise": [2, 4, 0], "condition": [100, 10, 1], "dtype": ["float32", "float16", "float64"],
+          "schedule": ["cosine", "step", "none"], "optimizer": ["adam", "rmsprop", "sgd"]}}
+widget = explore(game)
+took, alone = {{}}, {{}}
+for _ in range({repeat}):
+    for key, values in moves.items():
+        for value in values:
+            start = time.perf_counter()
+            widget.knobs.controls[key].value = value
+            took.setdefault(str(key), []).append(time.perf_counter() - start)
+            config = widget.result.config
+            start = time.perf_counter()
+            simulate(config)
+            alone.setdefault(str(key), []).append(time.perf_counter() - start)
+print(json.dumps({{"took": took, "alone": alone}}))
+"""
+
+
+def explorer(attempts: int, repeat: int) -> None:
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        out = []
+        reply = client.execute_interactive(EXPLORER.format(attempts=attempts, repeat=repeat), timeout=600,
+                                           output_hook=lambda msg: out.append(msg["content"].get("text", "")))
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"the explorer's benchmark failed in its kernel: {reply['content']}")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    times = json.loads("".join(out))
+    print(f"explorer: one run x {attempts} attempts in a Jupyter kernel, control changed -> figures redrawn "
+          f"({repeat} rounds of each change)")
+    every = [t for values in times["took"].values() for t in values]
+    for key, values in times["took"].items():
+        ratio = [t / a for t, a in zip(values, times["alone"][key])]
+        print(f"  {key}: median {statistics.median(values) * 1e3:.1f} ms, max {max(values) * 1e3:.1f} ms; "
+              f"/ simulate alone {spread(ratio)}")
+    print(f"  every change: median {statistics.median(every) * 1e3:.1f} ms, 90% within "
+          f"{statistics.quantiles(every, n=10)[-1] * 1e3:.1f} ms, max {max(every) * 1e3:.1f} ms" + goal("<= 100 ms"))
+
+
 def command_time(args: list[str]) -> float:
     return timed(lambda: subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         cwd=ROOT))
@@ -264,6 +318,7 @@ def main() -> None:
         noisy_sweep(100, 100, 3, (10, 100, 50))
         long_run(20_000, 2)
         startup(1)
+        explorer(1000, 1)
         memory({"sweep 100 x 1000": sweep_config(100, 1000)})
         command_memory(20_000)
         return
@@ -272,6 +327,7 @@ def main() -> None:
     noisy_sweep(1000, 1000, 9, (100, 1000, 200))
     long_run(1_000_000, 3)
     startup(5)
+    explorer(1000, 5)
     memory({"sweep 1000 x 1000": sweep_config(1000, 1000),
             "one lr x 1,000,000": {"answer": ANSWER, "guess": 50, "lr": 0.01, "attempts": 1_000_000},
             "100,000 runs x 1,000 (log_every 10)": {**sweep_config(100_000, 1000), "log_every": 10}})

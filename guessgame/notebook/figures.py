@@ -25,6 +25,7 @@ class Figures:
     """The figures of a game whose answer has `elements` elements: `loss`, `guess` and (2 or more) `plane`."""
 
     def __init__(self, elements: int, shown: int) -> None:
+        self._sent: dict[tuple[int, str], object] = {}  # what each trace was last given, by id and property
         self.loss = _figure("loss per attempt", "attempt", "loss")
         self.loss.add_scatter(name="loss", mode="lines")
         self.loss.add_scatter(name="theory", mode="lines", line={"dash": "dash", "color": THEORY, "width": 1.5})
@@ -51,6 +52,16 @@ class Figures:
                                                                           "color": "#d62728"})
             self.plane.update_layout(showlegend=False)
 
+    def _put(self, trace, **values) -> None:
+        """Give a trace these values, leaving alone those it has already: plotly checks every value it is
+        given, which costs more than the comparison (the attempts, the answer rarely change)."""
+        for key, value in values.items():
+            before = self._sent.get((id(trace), key), _NOTHING)
+            if before is not _NOTHING and _same(before, value):
+                continue
+            trace[key] = value
+            self._sent[(id(trace), key)] = value
+
     @property
     def all(self) -> list[go.FigureWidget]:
         return [self.loss, self.guess] + ([self.plane] if self.plane is not None else [])
@@ -67,46 +78,56 @@ class Figures:
         exact = frame.loss == 0
         positive = frame.loss[np.isfinite(frame.loss) & (frame.loss > 0)]
         bottom = positive.min() / 10 if frame.log and exact.any() and positive.size else 1e-300
+        shown = frame.log and bool(exact.any())
         with self.loss.batch_update():
-            loss.x, loss.y = frame.attempt, np.where(exact & frame.log, np.nan, frame.loss)
+            self._put(loss, x=frame.attempt, y=np.where(exact & frame.log, np.nan, frame.loss),
+                      name=f"loss: {frame.status}")
             loss.line.color = Status(frame.status).color
-            loss.name = f"loss: {frame.status}"
             self._theory(frame)
-            seen.x, seen.y, seen.visible = frame.attempt, frame.seen if frame.seen is not None else [], \
-                frame.seen is not None
-            zero.x = frame.attempt[exact] if frame.log else []
-            zero.y = np.full(int(exact.sum()), bottom) if frame.log else []
-            zero.visible = bool(frame.log and exact.any())
+            self._put(seen, visible=frame.seen is not None,
+                      **({"x": frame.attempt, "y": frame.seen} if frame.seen is not None else {}))
+            self._put(zero, visible=shown, **({"x": frame.attempt[exact], "y": np.full(int(exact.sum()), bottom)}
+                                              if shown else {}))
             self.loss.layout.yaxis.type = "log" if frame.log else "linear"
             self.loss.layout.yaxis.title.text = "true loss" if frame.seen is not None else "loss"
 
     def _theory(self, frame: Frame) -> None:
         curve = self.loss.data[1]
-        curve.visible = frame.theory is not None
+        self._put(curve, visible=frame.theory is not None)
         if frame.theory is not None:
             finite = np.where(np.isfinite(frame.theory), frame.theory, np.nan)
-            curve.x, curve.y = frame.attempt, np.where(frame.log & (finite <= 0), np.nan, finite)
-            curve.name = "theory: expected true loss" if frame.seen is not None else "theory"
+            self._put(curve, x=frame.attempt, y=np.where(frame.log & (finite <= 0), np.nan, finite),
+                      name="theory: expected true loss" if frame.seen is not None else "theory")
 
     def _guesses(self, frame: Frame) -> None:
         with self.guess.batch_update():
             for i, name in enumerate(frame.names):
                 line, answer, hint = self.guess.data[3 * i: 3 * i + 3]
-                line.x, line.y, line.name = frame.attempt, frame.guess[:, i], name
-                answer.x, answer.y = frame.attempt[[0, -1]], [frame.answer[i]] * 2
-                hint.visible = frame.hint is not None
-                hint.x, hint.y = (frame.attempt, frame.hint[:, i]) if frame.hint is not None else ([], [])
+                self._put(line, x=frame.attempt, y=frame.guess[:, i], name=name)
+                self._put(answer, x=frame.attempt[[0, -1]], y=np.array([frame.answer[i]] * 2))
+                self._put(hint, visible=frame.hint is not None,
+                          **({"x": frame.attempt, "y": frame.hint[:, i]} if frame.hint is not None else {}))
 
     def _plane(self, frame: Frame) -> None:
         c = frame.contour
         contour, path, start, answer = self.plane.data
         with self.plane.batch_update():
-            contour.x, contour.y, contour.z = c.xs, c.ys, c.z
+            self._put(contour, x=c.xs, y=c.ys, z=c.z)
             contour.colorbar.title.text = "log10 loss" if c.log else "loss"
-            path.x, path.y = c.x, c.y
-            start.x, start.y = c.x[:1], c.y[:1]
-            answer.x, answer.y = [c.answer[0]], [c.answer[1]]
+            self._put(path, x=c.x, y=c.y)
+            self._put(start, x=c.x[:1], y=c.y[:1])
+            self._put(answer, x=np.array(c.answer[:1]), y=np.array(c.answer[1:]))
             self.plane.layout.xaxis.title.text = c.labels[0].replace("\n", "<br>")
             self.plane.layout.yaxis.title.text = c.labels[1].replace("\n", "<br>")
             self.plane.layout.xaxis.range = [c.xs[0], c.xs[-1]]
             self.plane.layout.yaxis.range = [c.ys[0], c.ys[-1]]
+
+
+_NOTHING = object()
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and \
+            a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    return a == b
