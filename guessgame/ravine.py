@@ -43,6 +43,12 @@ def is_weighted(config: Config) -> bool:
     return any(w != 1 for w in flat(config.weights))
 
 
+def is_uneven(config: Config) -> bool:
+    """Whether the elements' weights differ: plain SGD's mse loss is then a sum of geometric sequences, one
+    per weight, not the one sequence loss(1) rate^(2(t-1)) of its slowest rate."""
+    return len(set(flat(config.weights))) > 1
+
+
 def weights(config: Config) -> np.ndarray:
     """Each element's weight, flattened (N,), float64."""
     import numpy as np

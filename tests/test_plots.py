@@ -648,3 +648,31 @@ def test_a_run_that_leaves_early_in_a_long_run_gets_room_to_be_seen():
     assert widest >= 0.2, widest
     Axis(figure.axes[0])  # the main panel still reads as before
     assert figure.axes[0].get_xlim()[1] >= 2000  # and still shows every attempt
+
+
+@pytest.mark.parametrize("changes", [{}, {"weights": [2, 2]}, {"weights": [1, 100]},
+                                     {"weights": [1, 100], "rotation": 30}, {"rotation": 30}],
+                         ids=["plain", "even weights", "ravine", "turned ravine", "turned"])
+def test_theorys_pale_line_is_drawn_only_where_it_is_the_games_loss(changes):
+    """The line loss(1) rate^(2(t-1)) behind a run, and the page's, is drawn only where it is the loss the
+    notebook's loop plays: in a ravine of uneven weights the loss is a sum of such sequences, one per weight."""
+    from test_theory_curves import turned
+
+    from guessgame.report.payload import page_data
+    from guessgame.rundata import RunData
+    from guessgame.viz.loss import theory_curve
+
+    from helpers.reference import weighted_loss_fn
+
+    config = {"answer": [3.0, 2.0], "guess": 0.0, "lr": [0.0198, 0.015], "attempts": 200, **changes}
+    run = RunData.from_result(simulate(config))
+    rotation = turned(changes["rotation"]) if "rotation" in changes else None
+    uneven = len(set(changes.get("weights", [1]))) > 1
+    for r, lr in enumerate(config["lr"]):
+        played = notebook_loop(config["answer"], 0.0, weighted_loss_fn("mse", None, "mean", changes.get("weights", 1.0),
+                                                                       rotation), lr, 200)[1].numpy()
+        curve = theory_curve(run, r)
+        assert (curve is None) == uneven
+        if curve is not None:
+            np.testing.assert_allclose(curve[played > 1e-250], played[played > 1e-250], rtol=1e-9)
+    assert all(cell["closed_loss"] != uneven for cell in page_data(run, "")["cells"])

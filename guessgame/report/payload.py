@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from guessgame import ravine
 from guessgame.formatting import attempts_text, number, theory_text, vector
 from guessgame.records import Theory
 from guessgame.report import series
@@ -116,7 +117,8 @@ def _cells(run: RunData, paths: "_Paths") -> list[dict[str, Any]]:
         cells.append({"label": label, "color": colors[c], "game": game_sentence(config),
                       "note": f"Theory: {theory.note}." if theory.note else None,
                       "critical": theory.critical_lr, "best": theory.best_lr,
-                      "closed_loss": config.loss == "mse" and config.plain_sgd and not config.scheduled,
+                      "closed_loss": config.loss == "mse" and config.plain_sgd and not config.scheduled
+                      and not ravine.is_uneven(config),
                       "path": paths.cells[c]})
     return cells
 
