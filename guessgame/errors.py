@@ -53,5 +53,6 @@ class DiskFull(OutputError):
     exit_code = 1
 
 
-class MissingExtra(GuessgameError):
-    """An optional extra is not installed; the message says how to install it."""
+class MissingExtra(GuessgameError, ImportError):
+    """An optional extra is not installed; the message says how to install it (an ImportError too, as
+    Python's own for a missing module)."""

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from guessgame import load_config, simulate
+from guessgame.errors import MissingExtra
 from guessgame.notebook import explore
 
 from helpers.files import ROOT
@@ -190,8 +191,10 @@ def test_without_the_extra_explore_names_it(monkeypatch):
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ipywidgets" else real(name, *a))
-    with pytest.raises(ImportError, match=r'ipywidgets: pip install "guessgame\[notebook\]"'):
+    with pytest.raises(MissingExtra, match=r'ipywidgets is not installed\); install it with: pip install '
+                                            r'"guessgame\[notebook\]"') as raised:
         explore(GAME)
+    assert isinstance(raised.value, ImportError)
 
 
 def test_sliders_follow_a_drag_and_a_budget_redraws_once_typed():

@@ -27,9 +27,12 @@ def explore(config: Any):
     its first run, at its first lr, with a control for every knob."""
     import importlib.util
 
+    from guessgame.errors import MissingExtra
+
     missing = [name for name in NEEDS if importlib.util.find_spec(name) is None]
     if missing:
-        raise ImportError(f"guessgame.notebook.explore needs {', '.join(missing)}: {EXTRA}")
+        raise MissingExtra(f"explore needs the notebook extra ({', '.join(missing)} is not installed); "
+                           f"install it with: {EXTRA}")
     from guessgame.notebook.explorer import Explorer
 
     return Explorer(config)
