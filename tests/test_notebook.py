@@ -29,6 +29,9 @@ def test_the_example_notebook_runs_and_shows_its_figures(tmp_path):
     assert text.count("tensor([") >= 20
     assert "['diverged'] at attempt" in text and "critical_lr=3.0" in text
     assert "critical lr 3.0 best lr 1.5" in text
+    live = next(cell for cell in code if "explore(" in cell.source)  # the widget, as a front end shows it
+    assert any("application/vnd.jupyter.widget-view+json" in output.get("data", {}) for output in live.outputs)
+    assert "lr 0.021 (> critical): diverged at 35" in text
 
 
 def test_the_float16_section_says_the_true_arithmetic():
@@ -63,3 +66,27 @@ def test_the_float16_section_says_the_true_arithmetic():
     assert f"`inf` from attempt {infinite}" in text and f"`nan` from attempt {nan}" in text
     assert f"overflows at attempt {lost}" in text
     assert mean <= largest and f"the mean of the three squares, {mean:,.0f}, would fit" in text
+
+
+def test_the_live_section_says_what_the_widget_shows():
+    """Section 8's numbers, read off the widget as a user moves its controls."""
+    from guessgame.notebook import explore
+
+    notebook = nbformat.read(ROOT / "examples" / "guessing_game.ipynb", as_version=4)
+    text = " ".join(next(c.source for c in notebook.cells if c.source.startswith("## 8.")).split())
+    widget = explore({"answer": [3, 2], "guess": 0, "loss": "mse", "lr": 0.0198, "weights": [1, 100],
+                      "attempts": 1000})
+    controls = widget.knobs.controls
+    info = widget.result.summary()[0]
+    assert f"at lr 0.0198 plain SGD converges at attempt {info.converged_at}, and theory says so" in text
+    assert info.theory.predicted_converged_at == info.converged_at
+    controls["lr"].value = 0.021
+    assert f"(at 0.021, at attempt {widget.result.diverged_at[0]})" in text and widget.result.status == ["diverged"]
+    controls[("sgd", "momentum")].value = 0.6694
+    controls["lr"].value = 0.03306
+    assert f"momentum 0.6694 at lr 0.03306 and it converges at {widget.result.converged_at[0]};" in text
+    controls["optimizer"].value = "adam"
+    about = int(re.search(r"from lr 0.1 to 1 it converges at about (\d+)", text)[1])
+    for lr in (0.1, 0.2, 0.5, 1):
+        controls["lr"].value = lr
+        assert abs(widget.result.converged_at[0] - about) <= 5, lr
