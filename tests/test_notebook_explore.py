@@ -21,8 +21,8 @@ def expected(changes, base=GAME):
     return simulate({**base, **changes})
 
 
-def drawn(widget, trace=0, figure="loss"):
-    return np.asarray(getattr(widget.figures, figure).data[trace].y, dtype=float)
+def drawn(widget, trace=0, panel="loss"):
+    return np.asarray(getattr(widget.figures, panel)[trace].y, dtype=float)
 
 
 def assert_shows(widget, result):
@@ -32,7 +32,7 @@ def assert_shows(widget, result):
     exact = loss == 0
     np.testing.assert_array_equal(shown[~exact], loss[~exact])
     assert np.isnan(shown[exact]).all()  # a loss of exactly 0 is drawn apart, at the bottom
-    np.testing.assert_array_equal(np.asarray(widget.figures.loss.data[0].x), np.arange(1, len(loss) + 1))
+    np.testing.assert_array_equal(np.asarray(widget.figures.loss[0].x), np.arange(1, len(loss) + 1))
     guesses = result.guess[:, 0].double().reshape(len(loss), -1).numpy()
     for i in range(min(8, guesses.shape[1])):
         np.testing.assert_array_equal(drawn(widget, 3 * i, "guess"), guesses[:, i])
@@ -54,8 +54,10 @@ def test_it_shows_the_game_as_simulate_plays_it_with_theorys_curve():
     assert real.sum() == 26
     assert "Theory predicts converged at 17, critical lr 3" in widget.words.value
     for i, a in enumerate(GAME["answer"]):  # the answer, dashed, across every attempt
-        assert list(widget.figures.guess.data[3 * i + 1].y) == [a, a]
-    assert np.asarray(widget.figures.loss.data[3].x).size  # lr 1 lands exactly on the answer: drawn at the bottom
+        assert list(widget.figures.guess[3 * i + 1].y) == [a, a]
+    zeros = ~np.isnan(drawn(widget, 3))  # lr 1 lands exactly on the answer: drawn at the bottom
+    np.testing.assert_array_equal(zeros, result.loss[:, 0].numpy() == 0)
+    assert zeros.sum() == 23 and (drawn(widget, 3)[zeros] < result.loss[result.loss > 0].min().item()).all()
 
 
 def test_at_lr_10_it_says_diverged():
@@ -94,14 +96,14 @@ def test_an_optimizers_and_a_losss_own_options():
     widget = explore(GAME)
     c = widget.knobs.controls
     c["optimizer"].value = "adam"
-    shown = {w.description for w in widget.panel.children}
+    shown = {w.description for w in widget.shown}
     assert {"betas[0]", "betas[1]", "amsgrad"} <= shown and "momentum" not in shown and "eps" not in shown
     c[("adam", "betas", "0")].value = 0.5
     c[("adam", "amsgrad")].value = True
     assert_shows(widget, expected({"optimizer": {"name": "adam", "betas": [0.5, 0.999], "amsgrad": True}}))
     c["loss"].value = "huber"
     c[("huber", "delta")].value = 10.0
-    assert "delta" in {w.description for w in widget.panel.children}
+    assert "delta" in {w.description for w in widget.shown}
     assert_shows(widget, expected({"optimizer": {"name": "adam", "betas": [0.5, 0.999], "amsgrad": True},
                                    "loss": {"name": "huber", "delta": 10.0}}))
 
@@ -112,11 +114,11 @@ def test_a_two_element_ravine_turns_and_draws_its_path_over_the_contours():
     widget.knobs.controls["rotation"].value = 30
     result = expected({"rotation": 30}, game)
     assert_shows(widget, result)
-    path = widget.figures.plane.data[1]
+    path = widget.figures.plane[1]
     guesses = result.guess[:, 0].double().numpy()
     np.testing.assert_array_equal(np.asarray(path.x), guesses[:, 0])
     np.testing.assert_array_equal(np.asarray(path.y), guesses[:, 1])
-    contour = widget.figures.plane.data[0]
+    contour = widget.figures.plane[0]
     xs, ys, z = np.asarray(contour.x), np.asarray(contour.y), np.asarray(contour.z)
     i, j = 17, 40  # a point of the view: log10 of the ravine's loss there, written out by hand
     a = math.radians(30)
@@ -124,14 +126,14 @@ def test_a_two_element_ravine_turns_and_draws_its_path_over_the_contours():
     turned = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) @ e
     assert z[i, j] == pytest.approx(math.log10((turned[0] ** 2 + 100 * turned[1] ** 2) / 2), rel=1e-12)
     assert "turned 30°" in widget.words.value
-    assert "rotation (°)" in {w.description for w in widget.panel.children}
+    assert "rotation (°)" in {w.description for w in widget.shown}
 
 
 def test_controls_that_do_not_apply_are_hidden():
     scalar = explore({"answer": 3, "guess": 0, "lr": 0.5})
-    shown = {w.description for w in scalar.panel.children}
+    shown = {w.description for w in scalar.shown}
     assert "condition κ" not in shown and "rotation (°)" not in shown and scalar.figures.plane is None
-    three = {w.description for w in explore(GAME).panel.children}
+    three = {w.description for w in explore(GAME).shown}
     assert "condition κ" in three and "rotation (°)" not in three and "momentum" in three
 
 
@@ -183,7 +185,7 @@ def test_a_noisy_game_draws_its_true_loss_the_loss_it_saw_and_its_hints():
     np.testing.assert_array_equal(drawn(widget, 2, "guess"), result.hint[:, 0, 0].numpy())
     floor = 4.0 ** 2 / 2 * 1.0 / (2 - 1.0)  # c s / (2 - c) per element, c = 2 lr / N = 1, s = std^2 / B
     assert drawn(widget, 1)[-1] == pytest.approx(floor, rel=1e-9)
-    assert "true loss" in widget.figures.loss.layout.yaxis.title.text
+    assert "true loss" in widget.figures.figure.layout.yaxis.title.text
 
 
 def test_without_the_extra_explore_names_it(monkeypatch):
@@ -201,3 +203,91 @@ def test_sliders_follow_a_drag_and_a_budget_redraws_once_typed():
     widget = explore(GAME)
     assert widget.knobs.controls["lr"].continuous_update
     assert not widget.knobs.controls["attempts"].continuous_update
+
+
+def test_a_slider_is_read_as_its_readout_shows_it_and_the_configs_own_value_kept():
+    """A front end moves a slider's value onto its steps (10^(k/100) on the lr's): the game is played at the
+    value the readout shows, and at the config's own lr while the readout shows it."""
+    game = {**GAME, "lr": 0.0198, "optimizer": {"name": "sgd", "momentum": 0.6694}}
+    widget = explore(game)
+    controls = widget.knobs.controls
+    controls["lr"].value = 10 ** -1.70  # where the slider's steps put 0.0198: 0.019952623149688802
+    assert widget.result.lr.tolist() == [0.01995]
+    controls["lr"].value = 10 ** (round(math.log10(0.0198) * 10000) / 10000)  # 0.0198, one bit off
+    assert widget.result.lr.tolist() == [0.0198] and widget.result.config == load_config(game)
+    controls["lr"].value = 3.2
+    controls[("sgd", "momentum")].value = 0.6694000000000001
+    assert_shows(widget, expected({"lr": 3.2}, game))
+
+
+def test_a_matrix_answer_weighs_its_elements_in_its_shape():
+    game = {"answer": [[1, 2], [3, 4]], "guess": 0, "lr": 0.5, "weights": [[1, 2], [3, 4]]}
+    widget = explore(game)
+    assert widget.knobs.controls["condition"].value == 4.0
+    widget.knobs.controls["condition"].value = 1000.0
+    assert_shows(widget, expected({"weights": [[1.0, 10.0], [100.0, 1000.0]]}, game))
+
+
+def test_hidden_controls_change_nothing_and_raise_nothing():
+    game = {"answer": 3, "guess": 0, "lr": 0.5}
+    widget = explore(game)
+    widget.knobs.controls["condition"].value = 100.0  # not shown for one element
+    widget.knobs.controls["rotation"].value = 30.0
+    assert_shows(widget, expected({}, game))
+
+
+def test_the_rotation_slider_plays_the_angle_it_shows():
+    game = {"answer": [3, 2], "guess": 0, "lr": 0.01, "weights": [1, 100], "rotation": 120}
+    widget = explore(game)
+    assert widget.knobs.controls["rotation"].value == 120 and "turned 120°" in widget.words.value
+    widget.knobs.controls["rotation"].value = 90.0
+    assert_shows(widget, expected({"rotation": 90.0}, game))
+    widget = explore({**game, "rotation": {"seed": 3}})  # a random rotation: once the angle is moved, it is played
+    widget.knobs.controls["rotation"].value = 20.0
+    widget.knobs.controls["rotation"].value = 0.0
+    assert_shows(widget, expected({"rotation": None}, game))
+
+
+@pytest.mark.parametrize("game, key, value, changes", [
+    ({**GAME, "optimizer": "adagrad"}, "schedule", "onecycle",
+     {"optimizer": "adagrad", "schedule": {"name": "onecycle", "cycle_momentum": False}}),
+    ({**GAME, "attempts": 100, "optimizer": "adam", "schedule": {"name": "onecycle", "total_steps": 100}}, "attempts",
+     200, {"attempts": 200, "schedule": {"name": "onecycle", "total_steps": None}}),
+], ids=["onecycle on adagrad", "more attempts than onecycle's steps"])
+def test_a_schedule_the_controls_cannot_tune_is_set_so_it_plays(game, key, value, changes):
+    widget = explore(game)
+    widget.knobs.controls[key].value = value
+    assert_shows(widget, expected(changes, game))
+
+
+def test_a_run_that_left_the_tolerance_is_never_headlined_plainly_converged():
+    game = {**GAME, "lr": 3.919, "attempts": 1000, "optimizer": "rmsprop"}
+    widget = explore(game)
+    info = expected({}, game).summary()[0]
+    assert info.left_at and ">converged, then left</b>" in widget.words.value
+    assert widget.figures.loss[0].name == "loss: converged, then left"
+
+
+def test_overflow_is_marked_at_the_top_and_exact_zeros_below_theory():
+    game = {**GAME, "lr": 10, "attempts": 20, "dtype": "float16"}
+    widget = explore(game)
+    loss = expected({}, game).loss[:, 0].double().numpy()
+    gone = ~np.isfinite(loss)
+    lost = widget.figures.loss[4]
+    np.testing.assert_array_equal(np.asarray(lost.x), np.arange(1, 21)[gone])
+    assert (np.asarray(lost.y) > loss[~gone].max()).all() and widget.figures.loss[0].mode == "lines+markers"
+    game = {**GAME, "lr": 0.5, "attempts": 200, "optimizer": {"name": "sgd", "momentum": 0.5}}
+    widget = explore(game)
+    bottom = np.nanmin(drawn(widget, 3))
+    assert bottom < np.nanmin(drawn(widget, 1)) and bottom < np.nanmin(drawn(widget, 0))
+
+
+@pytest.mark.parametrize("game", [{"answer": [3, 2], "guess": [3, 2], "lr": 1},
+                                  {"answer": [0, 0, 0], "guess": [0, 5, 0], "lr": 1},
+                                  {"answer": [1e308, 0], "guess": -1e308, "lr": 1e-3}],
+                         ids=["on the answer", "off the plane", "near the largest float"])
+def test_the_contour_view_has_room_around_the_answer(game):
+    widget = explore(game)
+    assert widget.message.value == ""
+    contour = widget.frame.contour
+    assert contour.xs[-1] > contour.answer[0] > contour.xs[0] and contour.ys[-1] > contour.answer[1] > contour.ys[0]

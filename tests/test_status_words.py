@@ -152,3 +152,17 @@ def test_scores_count_stalled_games_among_the_others():
 def test_every_status_is_a_name_of_the_one_definition():
     assert Status.names() == ("converged", "oscillating", "unfinished", "diverged", "stalled", "settled")
     assert [s for s in Status if s.verdict] == [Status.CONVERGED, Status.DIVERGED, Status.STALLED, Status.SETTLED]
+
+
+@pytest.mark.parametrize("games, said", [(1, "Find a hidden answer (numbers from 0 to 100"),
+                                         (5, "Find 5 hidden answers per learning rate (numbers from 0 to 100")])
+def test_the_page_counts_the_hidden_answers(games, said):
+    config = load_config({"answer": {"random": {"low": 0, "high": 100, "shape": [3]}}, "games": games, "lr": 1})
+    assert game_sentence(config).startswith(said)
+
+
+def test_a_schedules_options_left_to_their_default_are_not_named():
+    config = load_config({"answer": [2, 77, 91], "guess": 50, "lr": 1, "attempts": 50, "optimizer": "adam",
+                          "schedule": {"name": "onecycle", "pct_start": 0.25}})
+    sentence = game_sentence(config)
+    assert "scheduled by onecycle (pct_start 0.25, " in sentence and "None" not in sentence

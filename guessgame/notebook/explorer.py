@@ -41,18 +41,26 @@ class Explorer(widgets.VBox):
 
     def __init__(self, source: Any) -> None:
         config = load_config(source)
-        self.knobs = Knobs(one_run(config), config.numel)
+        self.knobs = Knobs(one_run(config), config.shape)
         self.figures = Figures(config.numel, min(MOST_ELEMENTS, config.numel))
         self.words, self.message, self.timing = widgets.HTML(), widgets.HTML(), widgets.HTML()
         self.result, self.frame, self.took = None, None, None
-        self.panel = widgets.VBox(layout=widgets.Layout(width="350px"))
+        self.columns = [widgets.VBox(layout=widgets.Layout(width="340px", flex="0 0 auto")) for _ in range(3)]
         for control in self.knobs.controls.values():
             control.observe(self._changed, names="value")
-        plots = widgets.VBox([widgets.HBox(self.figures.all[:2]), *self.figures.all[2:]])
-        right = widgets.VBox([self.words, self.message, plots, self.timing])
-        super().__init__([widgets.HBox([self.panel, right])])
+        super().__init__([widgets.HBox(self.columns), self.words, self.message, self.figures.figure, self.timing])
         self._arrange()
         self.update()
+        self.figures.sync()
+
+    @property
+    def shown(self) -> list[widgets.Widget]:
+        """The controls on show, column after column."""
+        return [control for column in self.columns for control in column.children]
+
+    def _repr_mimebundle_(self, **kwargs):
+        self.figures.sync()  # a new view starts from the figure as it is
+        return super()._repr_mimebundle_(**kwargs)
 
     def _changed(self, change: dict) -> None:
         if change["owner"] in (self.knobs.controls["optimizer"], self.knobs.controls["loss"]):
@@ -60,25 +68,24 @@ class Explorer(widgets.VBox):
         self.update()
 
     def _arrange(self) -> None:
-        self.panel.children = self.knobs.shown()
+        for column, controls in zip(self.columns, self.knobs.shown()):
+            column.children = controls
 
     def update(self) -> None:
         """Simulate the game the controls set and redraw; a game that cannot be played is said in
         `message`, the figures keeping the last one that could."""
         start = time.perf_counter()
         try:
-            config = load_config(self.knobs.game())
+            result = simulate(load_config(self.knobs.game()))
+            frame = frame_of(RunData.from_result(result))
         except ConfigError as error:
             return self._refused(str(error))
-        try:
-            result = simulate(config)
-            frame = frame_of(RunData.from_result(result))
         except Exception as error:  # noqa: BLE001 -- whatever a game of these controls meets is said in the widget
             return self._refused(f"{type(error).__name__}: {error}")
-        self.figures.draw(frame)
         self.result, self.frame = result, frame
         self.message.value = ""
-        self.words.value = _words(frame)
+        self.words.value = _words(frame)  # before the figure: the words are the quicker to arrive
+        self.figures.draw(frame)
         self.took = time.perf_counter() - start
         self.timing.value = f"<small>simulated and drawn in {self.took * 1000:.0f} ms</small>"
 
@@ -89,6 +96,6 @@ class Explorer(widgets.VBox):
 
 def _words(frame: Frame) -> str:
     color = Status(frame.status).color
-    return (f'<div style="font-size:14px"><b style="color:{color}">{html.escape(frame.status)}</b> — '
+    return (f'<div style="font-size:14px"><b style="color:{color}">{html.escape(frame.headline)}</b> — '
             f"{html.escape(frame.verdict)}</div>"
             f'<div style="font-size:12px;color:#555">{html.escape(frame.game)}</div>')

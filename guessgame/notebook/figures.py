@@ -1,56 +1,87 @@
-"""The explorer's three live figures (plotly `FigureWidget`s): the loss per attempt with theory's curve,
-the guesses per attempt with the answer, and the path over the loss's contours. Each redraw replaces the
-traces' data in one batch, so the page redraws once per change."""
+"""The explorer's live figure: one plotly `FigureWidget` of three panels -- the loss per attempt with
+theory's curve, the guesses per attempt with the answer, and (for 2 or more elements) the path over the
+loss's contours. One figure, so the page loads plotly.js once and redraws every panel from one message."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from guessgame.notebook.frame import Frame
 from guessgame.status import Status
 
-SIZE = {"width": 430, "height": 330, "margin": {"l": 55, "r": 10, "t": 40, "b": 45}}
-COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+PANEL = 340  # px across each panel
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 THEORY = "#444"
-
-
-def _figure(title: str, x: str, y: str) -> go.FigureWidget:
-    return go.FigureWidget(layout={"title": {"text": title, "font": {"size": 14}}, **SIZE, "template": "plotly_white",
-                                   "xaxis": {"title": x}, "yaxis": {"title": y, "exponentformat": "power"},
-                                   "legend": {"font": {"size": 10}, "bgcolor": "rgba(255,255,255,0.7)"}})
+FEW = 200  # attempts up to which each loss is marked too: a finite loss between overflows still shows
+FAR = 1e4  # a path's point more than this many views away is not drawn (a browser cannot place it)
 
 
 class Figures:
-    """The figures of a game whose answer has `elements` elements: `loss`, `guess` and (2 or more) `plane`."""
+    """The figure (`figure`) and its traces by panel: `loss` (the loss, theory, the loss seen with noise, the
+    exact zeros), `guess` (per element: its guesses, the answer, the hints) and `plane` (the contours, the path,
+    the first guess, the answer; None for one element)."""
 
     def __init__(self, elements: int, shown: int) -> None:
         self._sent: dict[tuple[int, str], object] = {}  # what each trace was last given, by id and property
-        self.loss = _figure("loss per attempt", "attempt", "loss")
-        self.loss.add_scatter(name="loss", mode="lines")
-        self.loss.add_scatter(name="theory", mode="lines", line={"dash": "dash", "color": THEORY, "width": 1.5})
-        self.loss.add_scatter(name="loss seen (noisy)", mode="lines", line={"width": 0.8}, opacity=0.35)
-        self.loss.add_scatter(name="exactly 0 (drawn at the bottom)", mode="markers",
-                              marker={"symbol": "triangle-down", "size": 6, "color": THEORY})
-        self.guess = _figure("guesses per attempt", "attempt", "guess")
+        titles = ["loss per attempt", "guesses per attempt"] + ["path over the loss's contours"] * (elements >= 2)
+        figure = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.09)
+        self.figure = go.FigureWidget(figure)
+        self.figure.update_layout(width=PANEL * len(titles) + 60, height=390, template="plotly_white",
+                                  margin={"l": 50, "r": 20, "t": 40, "b": 45}, font={"size": 11},
+                                  modebar={"orientation": "v"},  # beside the panels, off their titles
+                                  legend=_legend(self.figure.layout.xaxis.domain),
+                                  legend2=_legend(self.figure.layout.xaxis2.domain))
+        self.figure.update_xaxes(title_text="attempt", row=1, col=1)
+        self.figure.update_xaxes(title_text="attempt", row=1, col=2)
+        self.figure.update_yaxes(exponentformat="power", row=1, col=1)
+        add = self.figure.add_scatter
+        add(name="loss", mode="lines", marker={"size": 3}, row=1, col=1)
+        add(name="theory", mode="lines", line={"dash": "dash", "color": THEORY, "width": 1.5}, row=1, col=1)
+        add(name="loss seen (noisy)", mode="lines", line={"width": 0.8, "color": "#e377c2"}, opacity=0.5, row=1, col=1)
+        add(name="exactly 0 (drawn at the bottom)", mode="lines", line={"dash": "dot", "color": THEORY, "width": 3},
+            row=1, col=1)
+        add(name="inf or nan (drawn at the top)", mode="markers", marker={"symbol": "triangle-up", "size": 7,
+                                                                          "color": Status.DIVERGED.color}, row=1, col=1)
+        self.loss = self.figure.data[:5]
         for i in range(shown):
             color = COLORS[i % len(COLORS)]
-            self.guess.add_scatter(mode="lines", line={"color": color})
-            self.guess.add_scatter(mode="lines", line={"color": color, "dash": "dash", "width": 1}, showlegend=False)
-            self.guess.add_scatter(mode="markers", marker={"color": color, "size": 3, "symbol": "x"}, opacity=0.4,
-                                   showlegend=False)
+            add(mode="lines", line={"color": color}, legend="legend2", row=1, col=2)
+            add(name="answer", mode="lines", line={"color": color, "dash": "dash", "width": 1}, legend="legend2",
+                showlegend=i == 0, row=1, col=2)
+            add(name="hints (mean of the batch)", mode="markers", marker={"color": color, "size": 3, "symbol": "x"},
+                opacity=0.4, legend="legend2", showlegend=False, row=1, col=2)
+        self.guess = self.figure.data[5:]
         self.plane = None
         if elements >= 2:
-            self.plane = _figure("path over the loss's contours", "", "")
-            self.plane.add_contour(colorscale="Viridis", reversescale=True, ncontours=18, opacity=0.75,
-                                   contours={"coloring": "heatmap"}, colorbar={"thickness": 10})
-            self.plane.add_scatter(name="path", mode="lines+markers", line={"color": "white", "width": 1.2},
-                                   marker={"size": 3, "color": "white"})
-            self.plane.add_scatter(name="first guess", mode="markers", marker={"size": 9, "color": "white",
-                                                                                "line": {"width": 1}})
-            self.plane.add_scatter(name="answer", mode="markers", marker={"symbol": "star", "size": 13,
-                                                                          "color": "#d62728"})
-            self.plane.update_layout(showlegend=False)
+            self.figure.add_contour(colorscale="Viridis", reversescale=True, ncontours=18, opacity=0.8,
+                                    contours={"coloring": "heatmap"}, colorbar={"thickness": 10, "len": 0.9},
+                                    showlegend=False, row=1, col=3)
+            add(mode="lines+markers", line={"color": "white", "width": 1.2}, marker={"size": 3, "color": "white"},
+                showlegend=False, row=1, col=3)
+            add(mode="markers", marker={"size": 9, "color": "white", "line": {"width": 1}}, showlegend=False, row=1,
+                col=3)
+            add(mode="markers", marker={"symbol": "star", "size": 13, "color": "#d62728"}, showlegend=False, row=1,
+                col=3)
+            self.plane = self.figure.data[5 + 3 * shown:]
+
+    def draw(self, frame: Frame) -> None:
+        """Every panel redrawn for `frame`, in one message."""
+        with self.figure.batch_update():
+            self._loss(frame)
+            self._guesses(frame)
+            if self.plane is not None and frame.contour is not None:
+                self._plane(frame)
+
+    def sync(self) -> None:
+        """The whole figure as it is now, sent as the state a new view starts from: plotly's front end keeps
+        the updates sent before a view exists with placeholders for what they left alone, and a view drawn
+        from those would lose the traces' names and colours."""
+        self.figure._widget_data = copy.deepcopy(self.figure._data)
+        self.figure._widget_layout = copy.deepcopy(self.figure._layout_obj._props)
 
     def _put(self, trace, **values) -> None:
         """Give a trace these values, leaving alone those it has already: plotly checks every value it is
@@ -62,68 +93,61 @@ class Figures:
             trace[key] = value
             self._sent[(id(trace), key)] = value
 
-    @property
-    def all(self) -> list[go.FigureWidget]:
-        return [self.loss, self.guess] + ([self.plane] if self.plane is not None else [])
-
-    def draw(self, frame: Frame) -> None:
-        """Every figure redrawn for `frame`."""
-        self._loss(frame)
-        self._guesses(frame)
-        if self.plane is not None and frame.contour is not None:
-            self._plane(frame)
-
     def _loss(self, frame: Frame) -> None:
-        loss, seen, zero = self.loss.data[0], self.loss.data[2], self.loss.data[3]
-        exact = frame.loss == 0
-        positive = frame.loss[np.isfinite(frame.loss) & (frame.loss > 0)]
-        bottom = positive.min() / 10 if frame.log and exact.any() and positive.size else 1e-300
-        shown = frame.log and bool(exact.any())
-        with self.loss.batch_update():
-            self._put(loss, x=frame.attempt, y=np.where(exact & frame.log, np.nan, frame.loss),
-                      name=f"loss: {frame.status}")
-            loss.line.color = Status(frame.status).color
-            self._theory(frame)
-            self._put(seen, visible=frame.seen is not None,
-                      **({"x": frame.attempt, "y": frame.seen} if frame.seen is not None else {}))
-            self._put(zero, visible=shown, **({"x": frame.attempt[exact], "y": np.full(int(exact.sum()), bottom)}
-                                              if shown else {}))
-            self.loss.layout.yaxis.type = "log" if frame.log else "linear"
-            self.loss.layout.yaxis.title.text = "true loss" if frame.seen is not None else "loss"
-
-    def _theory(self, frame: Frame) -> None:
-        curve = self.loss.data[1]
+        loss, curve, seen, zero, lost = self.loss
+        exact, gone = frame.loss == 0, ~np.isfinite(frame.loss)
+        drawn = [v[np.isfinite(v) & ((v > 0) | (not frame.log))] for v in (frame.loss, frame.theory)
+                 if v is not None]
+        low, high = min((v.min() for v in drawn if v.size), default=1.0), max((v.max() for v in drawn if v.size),
+                                                                             default=1.0)
+        bottom, top = (low / 10, high * 10) if frame.log else (low, high + 0.1 * (high - low or 1))
+        self._put(loss, x=frame.attempt, y=np.where((exact & frame.log) | gone, np.nan, frame.loss),
+                  name=f"loss: {frame.headline}", line={"color": Status(frame.status).color},
+                  mode="lines+markers" if len(frame.attempt) <= FEW else "lines")  # a point alone shows
         self._put(curve, visible=frame.theory is not None)
         if frame.theory is not None:
             finite = np.where(np.isfinite(frame.theory), frame.theory, np.nan)
             self._put(curve, x=frame.attempt, y=np.where(frame.log & (finite <= 0), np.nan, finite),
                       name="theory: expected true loss" if frame.seen is not None else "theory")
+        self._put(seen, visible=frame.seen is not None,
+                  **({"x": frame.attempt, "y": frame.seen} if frame.seen is not None else {}))
+        shown = frame.log and bool(exact.any())
+        self._put(zero, visible=shown, **({"x": frame.attempt, "y": np.where(exact, bottom, np.nan)} if shown else {}))
+        self._put(lost, visible=bool(gone.any()), x=frame.attempt[gone], y=np.full(int(gone.sum()), top))
+        self.figure.layout.yaxis.type = "log" if frame.log else "linear"
+        self.figure.layout.yaxis.title.text = "true loss" if frame.seen is not None else "loss"
 
     def _guesses(self, frame: Frame) -> None:
-        with self.guess.batch_update():
-            for i, name in enumerate(frame.names):
-                line, answer, hint = self.guess.data[3 * i: 3 * i + 3]
-                self._put(line, x=frame.attempt, y=frame.guess[:, i], name=name)
-                self._put(answer, x=frame.attempt[[0, -1]], y=np.array([frame.answer[i]] * 2))
-                self._put(hint, visible=frame.hint is not None,
-                          **({"x": frame.attempt, "y": frame.hint[:, i]} if frame.hint is not None else {}))
+        for i, name in enumerate(frame.names):
+            line, answer, hint = self.guess[3 * i: 3 * i + 3]
+            self._put(line, x=frame.attempt, y=frame.guess[:, i], name=name)
+            self._put(answer, x=frame.attempt[[0, -1]], y=np.array([frame.answer[i]] * 2))
+            self._put(hint, visible=frame.hint is not None, showlegend=frame.hint is not None and i == 0,
+                      **({"x": frame.attempt, "y": frame.hint[:, i]} if frame.hint is not None else {}))
 
     def _plane(self, frame: Frame) -> None:
         c = frame.contour
-        contour, path, start, answer = self.plane.data
-        with self.plane.batch_update():
-            self._put(contour, x=c.xs, y=c.ys, z=c.z)
-            contour.colorbar.title.text = "log10 loss" if c.log else "loss"
-            self._put(path, x=c.x, y=c.y)
-            self._put(start, x=c.x[:1], y=c.y[:1])
-            self._put(answer, x=np.array(c.answer[:1]), y=np.array(c.answer[1:]))
-            self.plane.layout.xaxis.title.text = c.labels[0].replace("\n", "<br>")
-            self.plane.layout.yaxis.title.text = c.labels[1].replace("\n", "<br>")
-            self.plane.layout.xaxis.range = [c.xs[0], c.xs[-1]]
-            self.plane.layout.yaxis.range = [c.ys[0], c.ys[-1]]
+        contour, path, start, answer = self.plane
+        span = max(c.xs[-1] - c.xs[0], c.ys[-1] - c.ys[0])
+        with np.errstate(invalid="ignore"):
+            far = ~((abs(c.x - c.answer[0]) <= FAR * span) & (abs(c.y - c.answer[1]) <= FAR * span))
+        self._put(contour, x=c.xs, y=c.ys, z=c.z, colorbar={"title": {"text": "log10 loss" if c.log else "loss"}})
+        self._put(path, x=np.where(far, np.nan, c.x), y=np.where(far, np.nan, c.y))
+        self._put(start, x=c.x[:1], y=c.y[:1])
+        self._put(answer, x=np.array(c.answer[:1]), y=np.array(c.answer[1:]))
+        self.figure.layout.xaxis3.title.text = c.labels[0].replace("\n", "<br>")
+        self.figure.layout.yaxis3.title.text = c.labels[1].replace("\n", "<br>")
+        self.figure.layout.xaxis3.range = [c.xs[0], c.xs[-1]]
+        self.figure.layout.yaxis3.range = [c.ys[0], c.ys[-1]]
 
 
 _NOTHING = object()
+
+
+def _legend(domain) -> dict:
+    """A legend in the top right corner of the panel across `domain` (its x extent)."""
+    return {"x": domain[1], "xanchor": "right", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.75)",
+            "font": {"size": 10}}
 
 
 def _same(a, b) -> bool:

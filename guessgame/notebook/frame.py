@@ -43,7 +43,8 @@ class Frame(NamedTuple):
     contour: Contour | None  # for an answer of 2 or more elements
     verdict: str  # the report's sentence: what happened, and what theory predicts
     game: str  # the report's sentence of the game
-    status: str
+    status: str  # its Status (its colour)
+    headline: str  # the status in words: `converged, then left` for a run that left the tolerance again
 
 
 def frame_of(run: RunData) -> Frame:
@@ -51,7 +52,9 @@ def frame_of(run: RunData) -> Frame:
     config = run.config
     kind, _ = effective(config.loss, config.loss_options)
     k = min(MOST_ELEMENTS, run.guess.shape[2])
-    error = run.guess[0, :1] - run.answer[:1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        error = run.guess[0, :1] - run.answer[:1]
+    info = run.summary[0]
     curve = theory.curves(config, error, run.lr[:1], answers=run.answer[:1]) if run.attempt.size else None
     return Frame(
         attempt=run.attempt, loss=run.loss[:, 0], seen=None if run.seen is None else run.seen[:, 0],
@@ -60,26 +63,31 @@ def frame_of(run: RunData) -> Frame:
         names=[f"guess{element(config.shape, i)}" for i in range(k)],
         hint=None if run.hint is None else run.hint[:, 0, :k],
         contour=contour_of(run) if run.guess.shape[2] >= 2 and run.attempt.size else None,
-        verdict=run_sentence(run, 0), game=game_sentence(config), status=str(run.summary[0].status))
+        verdict=run_sentence(run, 0), game=game_sentence(config), status=str(info.status),
+        headline=f"{info.status}, then left" if info.left_at else str(info.status))
 
 
 def contour_of(run: RunData) -> Contour:
     """The loss over a view of the plane through the answer that holds the path (to `REACH` times the
-    first guess's distance, so a diverging path does not shrink the valley to a dot), and the path."""
+    first guess's distance, so a diverging path does not shrink the valley to a dot), and the path. A view
+    is never narrower than that distance (1 where the first guess is on the answer, or off the plane)."""
     config = run.config
     p = plane(config, run.answer[:1])
-    x, y = (c[:, 0] for c in project(p, run.guess[:, :1], run.answer[:1]))
-    ox, oy = p.origin
-    reach = max(abs(x[0] - ox), abs(y[0] - oy)) or 1.0
-    with np.errstate(invalid="ignore"):
-        near = np.isfinite(x) & np.isfinite(y) & (abs(x - ox) <= REACH * reach) & (abs(y - oy) <= REACH * reach)
-    low = np.array([min(ox, x[near].min()), min(oy, y[near].min())])
-    high = np.array([max(ox, x[near].max()), max(oy, y[near].max())])
-    pad = 0.08 * (high - low).max()
-    xs, ys = (np.linspace(low[j] - pad, high[j] + pad, GRID) for j in range(2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        x, y = (c[:, 0] for c in project(p, run.guess[:, :1], run.answer[:1]))
+        origin = np.asarray(p.origin, dtype=float)
+        reach = float(max(abs(x[0] - origin[0]), abs(y[0] - origin[1])))
+        reach = max(reach if np.isfinite(reach) and reach > 0 else 1.0, 64 * float(np.spacing(abs(origin)).max()))
+        near = (abs(x - origin[0]) <= REACH * reach) & (abs(y - origin[1]) <= REACH * reach)
+    points = np.stack([np.append(x[near], origin[0]), np.append(y[near], origin[1])])
+    middle = points.min(1) / 2 + points.max(1) / 2  # halves first: no overflow near the largest float
+    half = np.maximum(points.max(1) / 2 - points.min(1) / 2, reach / 2) * 1.08
+    xs, ys = (np.linspace(middle[j] - half[j], middle[j] + half[j], GRID) for j in range(2))
     z = loss_on(p, config, xs, ys)
     log = effective(config.loss, config.loss_options)[0].has_minimum
-    if log:
-        positive = z[z > 0]
-        z = np.log10(np.clip(z, positive.min() if positive.size else 1.0, None))
-    return Contour(xs, ys, z, log, x, y, (float(ox), float(oy)), p.labels)
+    with np.errstate(divide="ignore"):
+        if log:
+            positive = z[(z > 0) & np.isfinite(z)]
+            z = np.log10(np.clip(z, positive.min() if positive.size else 1.0, None))
+    z = np.where(np.isfinite(z), z, np.nan)  # past float64: not drawn
+    return Contour(xs, ys, z, log, x, y, (float(origin[0]), float(origin[1])), p.labels)

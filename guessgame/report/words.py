@@ -22,8 +22,9 @@ def game_sentence(config: Config) -> str:
     answer = config.answer
     if isinstance(answer, RandomAnswer):
         kind = "whole numbers" if answer.integer else "numbers"
-        hidden = (f"{config.games} hidden answers per learning rate ({kind} from {answer.low:g} to {answer.high:g}, "
-                  f"shape {list(answer.shape)}, seed {config.seed})")
+        many = f"{config.games} hidden answers per learning rate" if config.games != 1 else "a hidden answer"
+        hidden = (f"{many} ({kind} from {answer.low:g} to {answer.high:g}, shape {list(answer.shape)}, "
+                  f"seed {config.seed})")
     else:
         hidden = f"the hidden answer {vector(answer if isinstance(answer, list) else float(answer))}"
     guess = vector(config.guess if isinstance(config.guess, list) else float(config.guess))
@@ -69,7 +70,7 @@ def _schedule(config: Config) -> str:
     """`, scheduled by exponential (gamma 0.9)`, or nothing for a constant lr."""
     if not config.scheduled:
         return ""
-    options = ", ".join(f"{k} {v}" for k, v in config.schedule_options.items())
+    options = ", ".join(f"{k} {v}" for k, v in config.schedule_options.items() if v is not None)  # None: its default
     return f", scheduled by {config.schedule}" + (f" ({options})" if options else "")
 
 
