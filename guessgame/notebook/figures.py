@@ -96,11 +96,10 @@ class Figures:
     def _loss(self, frame: Frame) -> None:
         loss, curve, seen, zero, lost = self.loss
         exact, gone = frame.loss == 0, ~np.isfinite(frame.loss)
-        drawn = [v[np.isfinite(v) & ((v > 0) | (not frame.log))] for v in (frame.loss, frame.theory)
-                 if v is not None]
-        low, high = min((v.min() for v in drawn if v.size), default=1.0), max((v.max() for v in drawn if v.size),
-                                                                             default=1.0)
-        bottom, top = (low / 10, high * 10) if frame.log else (low, high + 0.1 * (high - low or 1))
+        span = _span(frame) if frame.log else None
+        finite = frame.loss[~gone]
+        low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+        bottom, top = (10 ** (span[0] + 0.1), 10 ** (span[1] - 0.1)) if span else (low, high + 0.1 * (high - low or 1))
         self._put(loss, x=frame.attempt, y=np.where((exact & frame.log) | gone, np.nan, frame.loss),
                   name=f"loss: {frame.headline}", line={"color": Status(frame.status).color},
                   mode="lines+markers" if len(frame.attempt) <= FEW else "lines")  # a point alone shows
@@ -115,6 +114,7 @@ class Figures:
         self._put(zero, visible=shown, **({"x": frame.attempt, "y": np.where(exact, bottom, np.nan)} if shown else {}))
         self._put(lost, visible=bool(gone.any()), x=frame.attempt[gone], y=np.full(int(gone.sum()), top))
         self.figure.layout.yaxis.type = "log" if frame.log else "linear"
+        self.figure.layout.yaxis.range = span
         self.figure.layout.yaxis.title.text = "true loss" if frame.seen is not None else "loss"
 
     def _guesses(self, frame: Frame) -> None:
@@ -142,6 +142,16 @@ class Figures:
 
 
 _NOTHING = object()
+
+
+def _span(frame: Frame) -> list[float] | None:
+    """The log loss axis's range (powers of 10): the losses played, and a decade more each way where the marks
+    of exact zeros and of overflow sit; theory's curve past it is cut at the edge."""
+    played = np.concatenate([frame.loss, frame.seen if frame.seen is not None else []])
+    played = played[np.isfinite(played) & (played > 0)]
+    if not played.size:
+        played = np.array([1.0])
+    return [float(np.log10(played.min())) - 1.3, min(float(np.log10(played.max())) + 1.3, 308.0)]
 
 
 def _legend(domain) -> dict:

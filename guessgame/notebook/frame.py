@@ -16,7 +16,7 @@ from guessgame.viz.plane import element, loss_on, plane, project
 
 MOST_ELEMENTS = 8  # the guesses drawn, one line each: the first ones of a bigger answer
 GRID = 61  # points along each side of the contour view
-REACH = 3.0  # the contour view holds the path within this many times the first guess's distance
+VIEW = 1.15  # the contour view: the answer, give or take this many times the first guess's distance
 
 
 class Contour(NamedTuple):
@@ -68,26 +68,22 @@ def frame_of(run: RunData) -> Frame:
 
 
 def contour_of(run: RunData) -> Contour:
-    """The loss over a view of the plane through the answer that holds the path (to `REACH` times the
-    first guess's distance, so a diverging path does not shrink the valley to a dot), and the path. A view
-    is never narrower than that distance (1 where the first guess is on the answer, or off the plane)."""
+    """The loss over a view of the plane centred on the answer, `VIEW` times the first guess's distance
+    across each way (1 where the first guess is on the answer, or off the plane; never below the floats'
+    spacing there): the same view for every lr of a game, so moving the lr moves the path over a landscape
+    that stays where it is; a path that leaves it is cut at its edge."""
     config = run.config
     p = plane(config, run.answer[:1])
+    origin = np.asarray(p.origin, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):
         x, y = (c[:, 0] for c in project(p, run.guess[:, :1], run.answer[:1]))
-        origin = np.asarray(p.origin, dtype=float)
         reach = float(max(abs(x[0] - origin[0]), abs(y[0] - origin[1])))
-        reach = max(reach if np.isfinite(reach) and reach > 0 else 1.0, 64 * float(np.spacing(abs(origin)).max()))
-        near = (abs(x - origin[0]) <= REACH * reach) & (abs(y - origin[1]) <= REACH * reach)
-    points = np.stack([np.append(x[near], origin[0]), np.append(y[near], origin[1])])
-    middle = points.min(1) / 2 + points.max(1) / 2  # halves first: no overflow near the largest float
-    half = np.maximum(points.max(1) / 2 - points.min(1) / 2, reach / 2) * 1.08
-    xs, ys = (np.linspace(middle[j] - half[j], middle[j] + half[j], GRID) for j in range(2))
+    reach = max(reach if np.isfinite(reach) and reach > 0 else 1.0, 64 * float(np.spacing(abs(origin)).max()))
+    xs, ys = (np.linspace(o - VIEW * reach, o + VIEW * reach, GRID) for o in origin)
     z = loss_on(p, config, xs, ys)
     log = effective(config.loss, config.loss_options)[0].has_minimum
-    with np.errstate(divide="ignore"):
-        if log:
-            positive = z[(z > 0) & np.isfinite(z)]
-            z = np.log10(np.clip(z, positive.min() if positive.size else 1.0, None))
+    if log:
+        positive = z[(z > 0) & np.isfinite(z)]
+        z = np.log10(np.clip(z, positive.min() if positive.size else 1.0, None))
     z = np.where(np.isfinite(z), z, np.nan)  # past float64: not drawn
     return Contour(xs, ys, z, log, x, y, (float(origin[0]), float(origin[1])), p.labels)

@@ -26,6 +26,8 @@ STARTS = {"step_size": lambda attempts: max(1, attempts // 4), "gamma": lambda a
           "milestones": lambda attempts: [max(1, attempts // 2), max(2, 3 * attempts // 4)]}
 LOOK = {"style": {"description_width": "100px"}, "layout": widgets.Layout(width="330px")}
 DIGITS = 4  # a slider's value is read to 4 significant digits (log) or decimals: what its readout shows
+STEP = 1e-5  # a log slider's step in the power of 10: a front end moves a value onto its steps, and this
+# keeps every value of 4 significant digits (a typed 3.2, a config's 0.0198) reading as itself
 
 
 def number(name: str, value: float, allowed: Range, default: float) -> widgets.Widget:
@@ -180,7 +182,7 @@ class Knobs:
 def _log_slider(name: str, value: float, ends: tuple[float, float]) -> widgets.FloatLogSlider:
     """A slider over powers of 10 from 10^ends[0] to 10^ends[1], widened to hold `value`."""
     power = math.log10(value)
-    return widgets.FloatLogSlider(value=value, base=10, min=min(ends[0], power), max=max(ends[1], power), step=0.01,
+    return widgets.FloatLogSlider(value=value, base=10, min=min(ends[0], power), max=max(ends[1], power), step=STEP,
                                   description=name, readout_format=".4g", **LOOK)
 
 
