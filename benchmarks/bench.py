@@ -190,18 +190,19 @@ game = {{"answer": [2, 77, 91], "guess": 50, "loss": "mse", "lr": 1, "attempts":
 moves = {{"lr": [0.5, 2.9, 3.5, 10, 0.01], ("sgd", "momentum"): [0.5, 0.9, 0], "loss": ["huber", "l1", "mse"],
           "noise": [2, 4, 0], "condition": [100, 10, 1], "dtype": ["float32", "float16", "float64"],
           "schedule": ["cosine", "step", "none"], "optimizer": ["adam", "rmsprop", "sgd"]}}
-widget = explore(game)
+widgets = {{"": explore(game), " (adam)": explore({{**game, "optimizer": "adam"}})}}
 took, alone = {{}}, {{}}
 for _ in range({repeat}):
-    for key, values in moves.items():
-        for value in values:
-            start = time.perf_counter()
-            widget.knobs.controls[key].value = value
-            took.setdefault(str(key), []).append(time.perf_counter() - start)
-            config = widget.result.config
-            start = time.perf_counter()
-            simulate(config)
-            alone.setdefault(str(key), []).append(time.perf_counter() - start)
+    for named, widget in widgets.items():
+        for key, values in (moves.items() if not named else [("lr", moves["lr"])]):
+            for value in values:
+                start = time.perf_counter()
+                widget.knobs.controls[key].value = value
+                took.setdefault(str(key) + named, []).append(time.perf_counter() - start)
+                config = widget.result.config
+                start = time.perf_counter()
+                simulate(config)
+                alone.setdefault(str(key) + named, []).append(time.perf_counter() - start)
 print(json.dumps({{"took": took, "alone": alone}}))
 """
 

@@ -45,7 +45,8 @@ class Figures:
         add(name="exactly 0 (drawn at the bottom)", mode="lines", line={"dash": "dot", "color": THEORY, "width": 3},
             row=1, col=1)
         add(name="inf or nan (drawn at the top)", mode="markers", marker={"symbol": "triangle-up", "size": 7,
-                                                                          "color": Status.DIVERGED.color}, row=1, col=1)
+                                                                          "color": Status.DIVERGED.color},
+            cliponaxis=False, row=1, col=1)
         self.loss = self.figure.data[:5]
         for i in range(shown):
             color = COLORS[i % len(COLORS)]
@@ -99,7 +100,7 @@ class Figures:
         span = _span(frame) if frame.log else None
         finite = frame.loss[~gone]
         low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-        bottom, top = (10 ** (span[0] + 0.1), 10 ** (span[1] - 0.1)) if span else (low, high + 0.1 * (high - low or 1))
+        bottom, top = (10 ** (span[0] + 0.1), 10 ** (span[1] - 0.2)) if span else (low, high + 0.1 * (high - low or 1))
         self._put(loss, x=frame.attempt, y=np.where((exact & frame.log) | gone, np.nan, frame.loss),
                   name=f"loss: {frame.headline}", line={"color": Status(frame.status).color},
                   mode="lines+markers" if len(frame.attempt) <= FEW else "lines")  # a point alone shows
@@ -115,6 +116,8 @@ class Figures:
         self._put(lost, visible=bool(gone.any()), x=frame.attempt[gone], y=np.full(int(gone.sum()), top))
         self.figure.layout.yaxis.type = "log" if frame.log else "linear"
         self.figure.layout.yaxis.range = span
+        ends = [int(frame.attempt[0]), int(frame.attempt[-1])] if frame.attempt.size else None
+        self.figure.layout.xaxis.range = self.figure.layout.xaxis2.range = ends  # no room made for the marks
         self.figure.layout.yaxis.title.text = "true loss" if frame.seen is not None else "loss"
 
     def _guesses(self, frame: Frame) -> None:
@@ -156,7 +159,7 @@ def _span(frame: Frame) -> list[float] | None:
 
 def _legend(domain) -> dict:
     """A legend in the top right corner of the panel across `domain` (its x extent)."""
-    return {"x": domain[1], "xanchor": "right", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.75)",
+    return {"x": domain[1], "xanchor": "right", "y": 1.0, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.55)",
             "font": {"size": 10}}
 
 

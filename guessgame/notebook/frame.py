@@ -82,8 +82,8 @@ def contour_of(run: RunData) -> Contour:
     xs, ys = (np.linspace(o - VIEW * reach, o + VIEW * reach, GRID) for o in origin)
     z = loss_on(p, config, xs, ys)
     log = effective(config.loss, config.loss_options)[0].has_minimum
-    if log:
+    if log:  # six decades under the view's highest loss: the answer's own point, near 0, would take them all
         positive = z[(z > 0) & np.isfinite(z)]
-        z = np.log10(np.clip(z, positive.min() if positive.size else 1.0, None))
+        z = np.log10(np.clip(z, max(positive.min(), positive.max() * 1e-6) if positive.size else 1.0, None))
     z = np.where(np.isfinite(z), z, np.nan)  # past float64: not drawn
     return Contour(xs, ys, z, log, x, y, (float(origin[0]), float(origin[1])), p.labels)

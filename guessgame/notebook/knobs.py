@@ -18,7 +18,7 @@ from guessgame import losses, optimizers, schedules
 from guessgame.config.schema import DTYPES, REDUCTIONS
 from guessgame.ranges import Range
 
-MOST_ATTEMPTS = 100_000  # a budget that still redraws in about a second
+MOST_ATTEMPTS = 100_000  # the most the attempts control offers (a redraw of seconds: about 2 s with plain SGD)
 CONDITION = (0.0, 4.0)  # log10 of the weights' condition number: 1 to 10^4
 # Where a schedule's options that torch requires start, for a budget of `attempts`.
 STARTS = {"step_size": lambda attempts: max(1, attempts // 4), "gamma": lambda attempts: 0.99,
@@ -73,9 +73,8 @@ class Knobs:
             "optimizer": widgets.Dropdown(options=list(optimizers.OPTIMIZERS), value=optimizer["name"],
                                           description="optimizer", **LOOK),
             "loss": widgets.Dropdown(options=list(losses.LOSSES), value=loss["name"], description="loss", **LOOK),
-            "reduction": widgets.ToggleButtons(options=list(REDUCTIONS), value=base["reduction"],
-                                               description="reduction", style={"description_width": "100px",
-                                                                               "button_width": "90px"}),
+            "reduction": widgets.Dropdown(options=list(REDUCTIONS), value=base["reduction"], description="reduction",
+                                          **LOOK),
             "attempts": widgets.BoundedIntText(value=base["attempts"], min=1, max=max(MOST_ATTEMPTS, base["attempts"]),
                                                description="attempts", continuous_update=False, **LOOK),
             "dtype": widgets.Dropdown(options=list(DTYPES), value=base["dtype"], description="dtype", **LOOK),
@@ -183,7 +182,7 @@ def _log_slider(name: str, value: float, ends: tuple[float, float]) -> widgets.F
     """A slider over powers of 10 from 10^ends[0] to 10^ends[1], widened to hold `value`."""
     power = math.log10(value)
     return widgets.FloatLogSlider(value=value, base=10, min=min(ends[0], power), max=max(ends[1], power), step=STEP,
-                                  description=name, readout_format=".4g", **LOOK)
+                                  description=name, readout_format=".4", **LOOK)  # d3's ~g: no trailing zeros
 
 
 def _read(control: widgets.Widget, value: Any) -> Any:
