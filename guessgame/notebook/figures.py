@@ -38,36 +38,15 @@ class Figures:
         self.figure.update_xaxes(title_text="attempt", row=1, col=1)
         self.figure.update_xaxes(title_text="attempt", row=1, col=2)
         self.figure.update_yaxes(exponentformat="power", row=1, col=1)
-        add = self.figure.add_scatter
-        add(name="loss", mode="lines", marker={"size": 3}, row=1, col=1)
-        add(name="theory", mode="lines", line={"dash": "dash", "color": THEORY, "width": 1.5}, row=1, col=1)
-        add(name="loss seen (noisy)", mode="lines", line={"width": 0.8, "color": "#e377c2"}, opacity=0.5, row=1, col=1)
-        add(name="exactly 0 (drawn at the bottom)", mode="lines", line={"dash": "dot", "color": THEORY, "width": 3},
-            row=1, col=1)
-        add(name="inf or nan (drawn at the top)", mode="markers", marker={"symbol": "triangle-up", "size": 7,
-                                                                          "color": Status.DIVERGED.color},
-            cliponaxis=False, row=1, col=1)
-        self.loss = self.figure.data[:5]
-        for i in range(shown):
-            color = COLORS[i % len(COLORS)]
-            add(mode="lines", line={"color": color}, legend="legend2", row=1, col=2)
-            add(name="answer", mode="lines", line={"color": color, "dash": "dash", "width": 1}, legend="legend2",
-                showlegend=i == 0, row=1, col=2)
-            add(name="hints (mean of the batch)", mode="markers", marker={"color": color, "size": 3, "symbol": "x"},
-                opacity=0.4, legend="legend2", showlegend=False, row=1, col=2)
-        self.guess = self.figure.data[5:]
-        self.plane = None
-        if elements >= 2:
-            self.figure.add_contour(colorscale="Viridis", reversescale=True, ncontours=18, opacity=0.8,
-                                    contours={"coloring": "heatmap"}, colorbar={"thickness": 10, "len": 0.9},
-                                    showlegend=False, row=1, col=3)
-            add(mode="lines+markers", line={"color": "white", "width": 1.2}, marker={"size": 3, "color": "white"},
-                showlegend=False, row=1, col=3)
-            add(mode="markers", marker={"size": 9, "color": "white", "line": {"width": 1}}, showlegend=False, row=1,
-                col=3)
-            add(mode="markers", marker={"symbol": "star", "size": 13, "color": "#d62728"}, showlegend=False, row=1,
-                col=3)
-            self.plane = self.figure.data[5 + 3 * shown:]
+        self.loss = self._panel(_loss_traces())
+        self.guess = self._panel([trace for i in range(shown) for trace in _guess_traces(i)], col=2)
+        self.plane = self._panel(_plane_traces(), col=3) if elements >= 2 else None
+
+    def _panel(self, traces: list, col: int = 1) -> tuple:
+        """Add `traces` to the panel in column `col`; the figure's own trace objects, which it updates."""
+        first = len(self.figure.data)
+        self.figure.add_traces(traces, rows=1, cols=col)
+        return self.figure.data[first:]
 
     def draw(self, frame: Frame) -> None:
         """Every panel redrawn for `frame`, in one message."""
@@ -145,6 +124,37 @@ class Figures:
 
 
 _NOTHING = object()
+
+
+def _loss_traces() -> list:
+    """The loss, theory's, the loss seen (noise), exact zeros at the bottom, inf and nan at the top."""
+    return [go.Scatter(name="loss", mode="lines", marker={"size": 3}),
+            go.Scatter(name="theory", mode="lines", line={"dash": "dash", "color": THEORY, "width": 1.5}),
+            go.Scatter(name="loss seen (noisy)", mode="lines", line={"width": 0.8, "color": "#e377c2"}, opacity=0.5),
+            go.Scatter(name="exactly 0 (drawn at the bottom)", mode="lines",
+                       line={"dash": "dot", "color": THEORY, "width": 3}),
+            go.Scatter(name="inf or nan (drawn at the top)", mode="markers", cliponaxis=False,
+                       marker={"symbol": "triangle-up", "size": 7, "color": Status.DIVERGED.color})]
+
+
+def _guess_traces(i: int) -> list:
+    """Element i's guesses, its answer dashed, its hints (noise), in its colour."""
+    color = COLORS[i % len(COLORS)]
+    return [go.Scatter(mode="lines", line={"color": color}, legend="legend2"),
+            go.Scatter(name="answer", mode="lines", line={"color": color, "dash": "dash", "width": 1},
+                       legend="legend2", showlegend=i == 0),
+            go.Scatter(name="hints (mean of the batch)", mode="markers", opacity=0.4, legend="legend2",
+                       marker={"color": color, "size": 3, "symbol": "x"}, showlegend=False)]
+
+
+def _plane_traces() -> list:
+    """The loss's contours, the path, the first guess, the answer."""
+    return [go.Contour(colorscale="Viridis", reversescale=True, ncontours=18, opacity=0.8, showlegend=False,
+                       contours={"coloring": "heatmap"}, colorbar={"thickness": 10, "len": 0.9}),
+            go.Scatter(mode="lines+markers", line={"color": "white", "width": 1.2}, showlegend=False,
+                       marker={"size": 3, "color": "white"}),
+            go.Scatter(mode="markers", marker={"size": 9, "color": "white", "line": {"width": 1}}, showlegend=False),
+            go.Scatter(mode="markers", marker={"symbol": "star", "size": 13, "color": "#d62728"}, showlegend=False)]
 
 
 def _span(frame: Frame) -> list[float] | None:
