@@ -43,10 +43,10 @@ def is_weighted(config: Config) -> bool:
     return any(w != 1 for w in flat(config.weights))
 
 
-def is_uneven(config: Config) -> bool:
-    """Whether the elements' weights differ: plain SGD's mse loss is then a sum of geometric sequences, one
-    per weight, not the one sequence loss(1) rate^(2(t-1)) of its slowest rate."""
-    return len(set(flat(config.weights))) > 1
+def one_sequence(config: Config) -> bool:
+    """Whether theory's loss is the one geometric sequence loss(1) rate^(2(t-1)): plain SGD on mse at a
+    constant lr, every element weighed the same (uneven weights add one such sequence per weight)."""
+    return config.loss == "mse" and config.plain_sgd and not config.scheduled and len(set(flat(config.weights))) == 1
 
 
 def weights(config: Config) -> np.ndarray:

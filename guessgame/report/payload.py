@@ -117,8 +117,7 @@ def _cells(run: RunData, paths: "_Paths") -> list[dict[str, Any]]:
         cells.append({"label": label, "color": colors[c], "game": game_sentence(config),
                       "note": f"Theory: {theory.note}." if theory.note else None,
                       "critical": theory.critical_lr, "best": theory.best_lr,
-                      "closed_loss": config.loss == "mse" and config.plain_sgd and not config.scheduled
-                      and not ravine.is_uneven(config),
+                      "closed_loss": ravine.one_sequence(config),
                       "path": paths.cells[c]})
     return cells
 

@@ -144,8 +144,7 @@ def _theory(ax, run: RunData, view: View, colors) -> None:
 def theory_curve(run: RunData, r: int) -> np.ndarray | None:
     """For plain SGD on MSE: loss(t) = loss(1) * rate^(2(t-1)); None where theory has no such closed form."""
     theory, config = run.summary[r].theory, run.config.cells[run.cells[r]] if run.config.grid else run.config
-    if config.loss != "mse" or not config.plain_sgd or ravine.is_uneven(config) or theory is None or \
-            theory.rate is None:
+    if not ravine.one_sequence(config) or theory is None or theory.rate is None:
         return None
     loss0 = run.loss[0, r] if run.attempt.size and run.attempt[0] == 1 else np.nan
     if not np.isfinite(loss0) or loss0 <= 0:
