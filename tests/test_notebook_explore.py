@@ -218,6 +218,10 @@ def test_a_slider_is_read_as_its_readout_shows_it_and_the_configs_own_value_kept
     controls["lr"].value = 3.2
     controls[("sgd", "momentum")].value = 0.6694000000000001
     assert_shows(widget, expected({"lr": 3.2}, game))
+    controls["loss"].value = "huber"
+    delta = controls[("huber", "delta")]  # a log slider too: 0.5 where its steps put it
+    delta.value = 10 ** (round(math.log10(0.5) / delta.step) * delta.step)
+    assert_shows(widget, expected({"lr": 3.2, "loss": {"name": "huber", "delta": 0.5}}, game))
 
 
 def test_a_matrix_answer_weighs_its_elements_in_its_shape():

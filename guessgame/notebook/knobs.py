@@ -34,9 +34,7 @@ def number(name: str, value: float, allowed: Range, default: float) -> widgets.W
     """A slider over an option's allowed values: logarithmic where 0 is excluded, else linear up to its
     top (1 for an option that defaults below 1, else 10 times its default), widened to hold `value`."""
     if allowed.low == 0 and not allowed.low_ok:
-        return widgets.FloatLogSlider(value=value, base=10, min=min(-2, math.log10(value)),
-                                      max=max(2, math.log10(value)), step=0.01, description=name,
-                                      readout_format=".3g", **LOOK)
+        return _log_slider(name, value, (-2, 2))
     step = 0.0001
     top = allowed.high - step * (not allowed.high_ok) if math.isfinite(allowed.high) else \
         1.0 if default < 1 else 10 * default
