@@ -21,7 +21,6 @@ from guessgame.notebook.figures import Figures
 from guessgame.notebook.frame import MOST_ELEMENTS, Frame, frame_of
 from guessgame.notebook.knobs import Knobs
 from guessgame.rundata import RunData
-from guessgame.status import Status
 
 
 def one_run(config: Config) -> dict[str, Any]:
@@ -95,7 +94,7 @@ class Explorer(widgets.VBox):
 
 
 def _words(frame: Frame) -> str:
-    color = Status(frame.status).color
+    color = frame.status.color
     return (f'<div style="font-size:14px"><b style="color:{color}">{html.escape(frame.headline)}</b> — '
             f"{html.escape(frame.verdict)}</div>"
             f'<div style="font-size:12px;color:#555">{html.escape(frame.game)}</div>')

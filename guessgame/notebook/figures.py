@@ -81,7 +81,7 @@ class Figures:
         low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
         bottom, top = (10 ** (span[0] + 0.1), 10 ** (span[1] - 0.2)) if span else (low, high + 0.1 * (high - low or 1))
         self._put(loss, x=frame.attempt, y=np.where((exact & frame.log) | gone, np.nan, frame.loss),
-                  name=f"loss: {frame.headline}", line={"color": Status(frame.status).color},
+                  name=f"loss: {frame.headline}", line={"color": frame.status.color},
                   mode="lines+markers" if len(frame.attempt) <= FEW else "lines")  # a point alone shows
         self._put(curve, visible=frame.theory is not None)
         if frame.theory is not None:

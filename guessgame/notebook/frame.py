@@ -12,6 +12,7 @@ from guessgame import theory
 from guessgame.losses import effective
 from guessgame.report.words import game_sentence, run_sentence
 from guessgame.rundata import RunData
+from guessgame.status import Status
 from guessgame.viz.plane import element, loss_on, plane, project
 
 MOST_ELEMENTS = 8  # the guesses drawn, one line each: the first ones of a bigger answer
@@ -43,14 +44,14 @@ class Frame(NamedTuple):
     contour: Contour | None  # for an answer of 2 or more elements
     verdict: str  # the report's sentence: what happened, and what theory predicts
     game: str  # the report's sentence of the game
-    status: str  # its Status (its colour)
+    status: Status
     headline: str  # the status in words: `converged, then left` for a run that left the tolerance again
 
 
 def frame_of(run: RunData) -> Frame:
     """The frame of run 0 of `run`."""
     config = run.config
-    kind, _ = effective(config.loss, config.loss_options)
+    log = effective(config.loss, config.loss_options)[0].has_minimum
     k = min(MOST_ELEMENTS, run.guess.shape[2])
     with np.errstate(over="ignore", invalid="ignore"):
         error = run.guess[0, :1] - run.answer[:1]
@@ -59,19 +60,19 @@ def frame_of(run: RunData) -> Frame:
     return Frame(
         attempt=run.attempt, loss=run.loss[:, 0], seen=None if run.seen is None else run.seen[:, 0],
         theory=None if curve is None else curve[:, 0].numpy()[run.attempt - 1],
-        log=kind.has_minimum, guess=run.guess[:, 0, :k], answer=run.answer[0, :k],
+        log=log, guess=run.guess[:, 0, :k], answer=run.answer[0, :k],
         names=[f"guess{element(config.shape, i)}" for i in range(k)],
         hint=None if run.hint is None else run.hint[:, 0, :k],
-        contour=contour_of(run) if run.guess.shape[2] >= 2 and run.attempt.size else None,
-        verdict=run_sentence(run, 0), game=game_sentence(config), status=str(info.status),
+        contour=contour_of(run, log) if run.guess.shape[2] >= 2 and run.attempt.size else None,
+        verdict=run_sentence(run, 0), game=game_sentence(config), status=info.status,
         headline=f"{info.status}, then left" if info.left_at else str(info.status))
 
 
-def contour_of(run: RunData) -> Contour:
+def contour_of(run: RunData, log: bool) -> Contour:
     """The loss over a view of the plane centred on the answer, `VIEW` times the first guess's distance
     across each way (1 where the first guess is on the answer, or off the plane; never below the floats'
     spacing there): the same view for every lr of a game, so moving the lr moves the path over a landscape
-    that stays where it is; a path that leaves it is cut at its edge."""
+    that stays where it is; a path that leaves it is cut at its edge. With `log`, the loss's log10."""
     config = run.config
     p = plane(config, run.answer[:1])
     origin = np.asarray(p.origin, dtype=float)
@@ -81,7 +82,6 @@ def contour_of(run: RunData) -> Contour:
     reach = max(reach if np.isfinite(reach) and reach > 0 else 1.0, 64 * float(np.spacing(abs(origin)).max()))
     xs, ys = (np.linspace(o - VIEW * reach, o + VIEW * reach, GRID) for o in origin)
     z = loss_on(p, config, xs, ys)
-    log = effective(config.loss, config.loss_options)[0].has_minimum
     if log:  # six decades under the view's highest loss: the answer's own point, near 0, would take them all
         positive = z[(z > 0) & np.isfinite(z)]
         z = np.log10(np.clip(z, max(positive.min(), positive.max() * 1e-6) if positive.size else 1.0, None))
