@@ -102,8 +102,7 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     if _noisy(config):
         steps = config.attempts if attempts is None else attempts
         if config.scheduled and lrs is None:
-            lrs = torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options,
-                                                 torch.as_tensor(lr, dtype=torch.float64).numpy(), steps))
+            lrs = _lrs(config, lr, steps)
         return noisy.predict(config, torch.as_tensor(errors, dtype=torch.float64).reshape(runs, -1),
                              torch.as_tensor(lr, dtype=torch.float64), steps, lrs)
     if is_ravine(config):
@@ -111,8 +110,7 @@ def _predicted(config: Config, errors: Sequence[Sequence[float]] | Tensor, *, lr
     if config.scheduled:
         steps = config.attempts if attempts is None else attempts
         if lrs is None:
-            lrs = torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options,
-                                                 torch.as_tensor(lr, dtype=torch.float64).numpy(), steps))
+            lrs = _lrs(config, lr, steps)
         rules = verdicts.Rules(config.tolerance, config.diverge_factor, losses.LOSSES[config.loss].has_minimum, slack,
                                reach.of(config, lrs[:steps]))
         return scheduled.predict(config, torch.as_tensor(errors, dtype=torch.float64).reshape(runs, -1),
@@ -174,19 +172,24 @@ def curves(config: Config, errors: Sequence[Sequence[float]] | Tensor, lr: Seque
     has no closed form for the game."""
     lr = torch.as_tensor(lr, dtype=torch.float64)
     errors = torch.as_tensor(errors, dtype=torch.float64).reshape(len(lr), -1)
-    lrs = torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options, lr.numpy(), config.attempts)) \
-        if config.scheduled else None
+    lrs = _lrs(config, lr, config.attempts) if config.scheduled else None
     if _noisy(config):
         return noisy.Noisy(config, lr, errors).expected(config.attempts, lrs) if noisy.closed_form(config) else None
     frozen = Frozen.of(config, None if answers is None else torch.as_tensor(answers))
-    path_of = _path_of(config)
     if config.scheduled and not is_ravine(config):
         return None if scheduled.unsupported(config) else scheduled.written(config, errors, lrs, frozen)[0]
+    path_of = _path_of(config)
     if not callable(path_of):
         return None
     games = ravine.RavineGames(ravine.Ravine.of(config), config, lr, errors, config.attempts, frozen) \
         if is_ravine(config) else Games(config, lr, errors, config.attempts, frozen)
     return path_of(games)[2][0]
+
+
+def _lrs(config: Config, lr: Sequence[float] | Tensor, steps: int) -> Tensor:
+    """(steps, runs): each run's lr at each attempt, as its schedule sets it."""
+    base = torch.as_tensor(lr, dtype=torch.float64).numpy()
+    return torch.from_numpy(schedules.lrs(config.schedule, config.schedule_options, base, steps))
 
 
 def _noisy(config: Config) -> bool:
